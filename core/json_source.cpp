@@ -1,0 +1,350 @@
+#include "core/json_source.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+
+namespace lmmbench {
+
+namespace {
+
+/// Walks JSON text already known to be valid (comments allowed) and records the line of every
+/// value: of its key for object members, of its first character for array elements.
+class LineScanner {
+ public:
+  explicit LineScanner(std::string_view text) : text_(text) {}
+
+  std::map<std::string, std::size_t> scan() {
+    skip_space();
+    lines_[""] = line_;
+    value("");
+    return std::move(lines_);
+  }
+
+ private:
+  void skip_space() {
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_];
+      if (c == '\n') {
+        ++line_;
+        ++pos_;
+      } else if (c == ' ' || c == '\t' || c == '\r') {
+        ++pos_;
+      } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
+        while (pos_ < text_.size() && text_[pos_] != '\n')
+          ++pos_;
+      } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '*') {
+        pos_ += 2;
+        while (pos_ + 1 < text_.size() && !(text_[pos_] == '*' && text_[pos_ + 1] == '/')) {
+          if (text_[pos_] == '\n') ++line_;
+          ++pos_;
+        }
+        pos_ += 2;
+      } else {
+        return;
+      }
+    }
+  }
+
+  std::string_view string_token() {
+    const std::size_t start = pos_++;
+    while (pos_ < text_.size() && text_[pos_] != '"')
+      pos_ += text_[pos_] == '\\' ? 2 : 1;
+    ++pos_;
+    return text_.substr(start, pos_ - start);
+  }
+
+  void value(const std::string& pointer) {
+    const char c = pos_ < text_.size() ? text_[pos_] : '\0';
+    if (c == '{') {
+      ++pos_;
+      skip_space();
+      while (pos_ < text_.size() && text_[pos_] != '}') {
+        const std::size_t key_line = line_;
+        const auto key = nlohmann::json::parse(string_token()).get<std::string>();
+        const std::string child = append_pointer(pointer, key);
+        lines_[child] = key_line;
+        skip_space();
+        ++pos_;  // ':'
+        skip_space();
+        value(child);
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          skip_space();
+        }
+      }
+      ++pos_;
+    } else if (c == '[') {
+      ++pos_;
+      skip_space();
+      std::size_t index = 0;
+      while (pos_ < text_.size() && text_[pos_] != ']') {
+        const std::string child = pointer + "/" + std::to_string(index++);
+        lines_[child] = line_;
+        value(child);
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          skip_space();
+        }
+      }
+      ++pos_;
+    } else if (c == '"') {
+      string_token();
+    } else {
+      while (pos_ < text_.size() &&
+             std::string_view(",]} \t\r\n/").find(text_[pos_]) == std::string_view::npos) {
+        ++pos_;
+      }
+    }
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+  std::map<std::string, std::size_t> lines_;
+};
+
+std::size_t line_at_byte(std::string_view text, std::size_t byte) {
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i)
+    line += text[i] == '\n' ? 1 : 0;
+  return line;
+}
+
+const char* type_name(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+}  // namespace
+
+std::string append_pointer(const std::string& pointer, std::string_view token) {
+  std::string out = pointer + "/";
+  for (const char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+JsonSource::JsonSource(nlohmann::json root, std::string name, std::filesystem::path base_dir,
+                       std::map<std::string, std::size_t> lines, std::size_t fixed_line)
+    : root_(std::move(root)),
+      name_(std::move(name)),
+      base_dir_(std::move(base_dir)),
+      lines_(std::move(lines)),
+      fixed_line_(fixed_line) {}
+
+std::shared_ptr<const JsonSource> JsonSource::from_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(Location{path.string(), 0, ""}, "cannot open file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return from_text(buffer.str(), path.string(), path.parent_path());
+}
+
+std::shared_ptr<const JsonSource> JsonSource::from_text(std::string_view text, std::string name,
+                                                        std::filesystem::path base_dir) {
+  nlohmann::json root;
+  try {
+    root =
+        nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann reports the byte after the offending token; its message repeats the position, so
+    // keep only the part after "syntax error ".
+    std::string message = e.what();
+    if (const auto p = message.find("syntax error "); p != std::string::npos) {
+      message = message.substr(p);
+    }
+    const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
+    throw InputError(Location{name, line_at_byte(text, byte), ""}, "invalid JSON: " + message);
+  }
+  auto lines = LineScanner(text).scan();
+  return std::shared_ptr<const JsonSource>(
+      new JsonSource(std::move(root), std::move(name), std::move(base_dir), std::move(lines), 0));
+}
+
+std::shared_ptr<const JsonSource> JsonSource::from_value(nlohmann::json value, std::string name,
+                                                         std::size_t line,
+                                                         std::filesystem::path base_dir) {
+  return std::shared_ptr<const JsonSource>(
+      new JsonSource(std::move(value), std::move(name), std::move(base_dir), {}, line));
+}
+
+std::size_t JsonSource::line_of(const std::string& pointer) const {
+  if (fixed_line_ > 0) return fixed_line_;
+  const auto it = lines_.find(pointer);
+  return it == lines_.end() ? 0 : it->second;
+}
+
+ConfigNode::ConfigNode(std::shared_ptr<const JsonSource> source, std::string pointer,
+                       const nlohmann::json* value)
+    : source_(std::move(source)), pointer_(std::move(pointer)), value_(value) {}
+
+ConfigNode::ConfigNode(std::shared_ptr<const JsonSource> source)
+    : source_(std::move(source)), pointer_(), value_(&source_->root()) {}
+
+ConfigNode::ConfigNode() : ConfigNode(JsonSource::from_value(nullptr, "", 0)) {}
+
+Location ConfigNode::location() const {
+  return Location{source_->name(), source_->line_of(pointer_), pointer_};
+}
+
+void ConfigNode::fail(const std::string& message) const {
+  throw InputError(location(), message);
+}
+
+std::string ConfigNode::as_string() const {
+  if (!value_->is_string()) fail(fmt::format("expected a string, got {}", type_name(*value_)));
+  return value_->get<std::string>();
+}
+
+bool ConfigNode::as_bool() const {
+  if (!value_->is_boolean())
+    fail(fmt::format("expected true or false, got {}", type_name(*value_)));
+  return value_->get<bool>();
+}
+
+double ConfigNode::as_number() const {
+  if (!value_->is_number()) fail(fmt::format("expected a number, got {}", type_name(*value_)));
+  return value_->get<double>();
+}
+
+std::int64_t ConfigNode::as_int(std::int64_t min, std::int64_t max) const {
+  std::int64_t v = 0;
+  if (value_->is_number_integer()) {
+    if (value_->is_number_unsigned() && value_->get<std::uint64_t>() > INT64_MAX) {
+      fail("integer out of range");
+    }
+    v = value_->get<std::int64_t>();
+  } else if (value_->is_number_float() &&
+             value_->get<double>() == std::floor(value_->get<double>()) &&
+             std::abs(value_->get<double>()) < 9.0e15) {
+    v = static_cast<std::int64_t>(value_->get<double>());
+  } else {
+    fail(fmt::format("expected an integer, got {}", type_name(*value_)));
+  }
+  if (v < min || v > max) fail(fmt::format("{} is out of range [{}, {}]", v, min, max));
+  return v;
+}
+
+std::vector<std::string> ConfigNode::as_string_list() const {
+  std::vector<std::string> out;
+  for (const auto& element : elements())
+    out.push_back(element.as_string());
+  return out;
+}
+
+std::filesystem::path ConfigNode::as_path() const {
+  const std::filesystem::path p = as_string();
+  if (p.empty()) fail("expected a file path, got an empty string");
+  return p.is_absolute() ? p : (source_->base_dir() / p).lexically_normal();
+}
+
+std::vector<ConfigNode> ConfigNode::elements() const {
+  if (!value_->is_array()) fail(fmt::format("expected an array, got {}", type_name(*value_)));
+  std::vector<ConfigNode> out;
+  out.reserve(value_->size());
+  for (std::size_t i = 0; i < value_->size(); ++i) {
+    out.emplace_back(source_, pointer_ + "/" + std::to_string(i), &(*value_)[i]);
+  }
+  return out;
+}
+
+ObjectReader ConfigNode::object() const {
+  return ObjectReader(*this);
+}
+
+ObjectReader::ObjectReader(ConfigNode node) : node_(std::move(node)) {
+  if (!node_.json().is_object()) {
+    node_.fail(fmt::format("expected an object, got {}", type_name(node_.json())));
+  }
+}
+
+bool ObjectReader::has(std::string_view key) const {
+  const auto it = node_.json().find(key);
+  return it != node_.json().end() && !it->is_null();
+}
+
+std::optional<ConfigNode> ObjectReader::find(std::string_view key) {
+  known_.emplace(key);
+  const auto it = node_.json().find(key);
+  if (it == node_.json().end() || it->is_null()) return std::nullopt;
+  return ConfigNode(node_.shared_source(), append_pointer(node_.pointer(), key), &*it);
+}
+
+ConfigNode ObjectReader::required(std::string_view key) {
+  auto found = find(key);
+  if (!found) {
+    Location where = node_.location();
+    where.field = append_pointer(node_.pointer(), key);
+    throw InputError(where, "missing required field");
+  }
+  return *found;
+}
+
+std::string ObjectReader::get_string(std::string_view key, std::string fallback) {
+  const auto found = find(key);
+  return found ? found->as_string() : std::move(fallback);
+}
+
+bool ObjectReader::get_bool(std::string_view key, bool fallback) {
+  const auto found = find(key);
+  return found ? found->as_bool() : fallback;
+}
+
+double ObjectReader::get_number(std::string_view key, double fallback) {
+  const auto found = find(key);
+  return found ? found->as_number() : fallback;
+}
+
+std::int64_t ObjectReader::get_int(std::string_view key, std::int64_t fallback, std::int64_t min,
+                                   std::int64_t max) {
+  const auto found = find(key);
+  return found ? found->as_int(min, max) : fallback;
+}
+
+std::vector<std::string> ObjectReader::get_string_list(std::string_view key,
+                                                       std::vector<std::string> fallback) {
+  const auto found = find(key);
+  return found ? found->as_string_list() : std::move(fallback);
+}
+
+void ObjectReader::allow(std::initializer_list<std::string_view> keys) {
+  for (const auto key : keys)
+    known_.emplace(key);
+}
+
+void ObjectReader::finish() const {
+  const std::vector<std::string> known(known_.begin(), known_.end());
+  for (const auto& [key, value] : node_.json().items()) {
+    if (known_.contains(key)) continue;
+    const ConfigNode member(node_.shared_source(), append_pointer(node_.pointer(), key), &value);
+    member.fail(fmt::format("unknown field '{}'{}", key, did_you_mean(key, known)));
+  }
+}
+
+}  // namespace lmmbench

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace lmmbench {
+
+/// How a number is to be read and formatted. Renderers format by unit and never need to know
+/// what a metric is (nvbench's "hint").
+enum class Unit {
+  ratio,             ///< 0..1
+  percent,           ///< 0..100
+  points,            ///< benchmark-defined points (e.g. MME's 0..2000 perception score)
+  count,             ///< an integer count
+  seconds,           ///< a duration
+  items_per_second,  ///< a rate
+  bytes_per_second,  ///< a bandwidth
+  usd,               ///< money
+};
+
+std::string_view to_string(Unit unit);
+/// Parses the names printed by to_string; nullopt for anything else.
+std::optional<Unit> parse_unit(std::string_view name);
+
+/// A self-describing number: renderers need nothing else to show or compare it.
+struct MetricValue {
+  std::string name;
+  double value = 0.0;
+  Unit unit = Unit::ratio;
+  bool higher_is_better = true;
+
+  friend bool operator==(const MetricValue&, const MetricValue&) = default;
+};
+
+void to_json(nlohmann::json& j, const MetricValue& v);
+void from_json(const nlohmann::json& j, MetricValue& v);
+
+}  // namespace lmmbench

@@ -1,0 +1,213 @@
+#include "harness/config.hpp"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/sha256.hpp"
+#include "core/text.hpp"
+
+namespace lmmbench::harness {
+
+namespace {
+
+/// A config entry that is either a path to a JSON file (relative to the naming file) or an
+/// inline object.
+ConfigNode resolve_entry(const ConfigNode& entry) {
+  if (entry.is_string()) {
+    const auto path = entry.as_path();
+    if (!std::filesystem::is_regular_file(path))
+      entry.fail("config file not found: " + path.string());
+    return ConfigNode(JsonSource::from_file(path));
+  }
+  if (!entry.is_object()) entry.fail("expected a config file path or an inline object");
+  return entry;
+}
+
+std::string checked_name(ObjectReader& reader) {
+  const ConfigNode node = reader.required("name");
+  std::string name = node.as_string();
+  if (name.empty()) node.fail("name must not be empty");
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok)
+      node.fail(fmt::format("name '{}' may only contain letters, digits, '-', '_' and '.'", name));
+  }
+  return name;
+}
+
+DatasetConfig load_dataset(const ConfigNode& node) {
+  ObjectReader reader(node);
+  return DatasetConfig{reader.required_string("format"), node};
+}
+
+models::GenerationParams load_generation(const ConfigNode& node) {
+  ObjectReader reader(node);
+  models::GenerationParams p;
+  p.max_tokens = reader.get_int("max_tokens", p.max_tokens, 1, 1'000'000);
+  p.temperature = reader.get_number("temperature", p.temperature);
+  if (p.temperature < 0) reader.required("temperature").fail("temperature must be >= 0");
+  p.top_p = reader.get_number("top_p", p.top_p);
+  if (p.top_p <= 0 || p.top_p > 1) reader.required("top_p").fail("top_p must be in (0, 1]");
+  p.stop = reader.get_string_list("stop");
+  if (const auto seed = reader.find("seed")) p.seed = static_cast<std::uint64_t>(seed->as_int(0));
+  reader.finish();
+  return p;
+}
+
+PromptConfig load_prompt(const ConfigNode& node) {
+  ObjectReader reader(node);
+  PromptConfig p;
+  if (const auto t = reader.find("template")) {
+    p.template_text = t->as_string();
+    validate_template(p.template_text, *t);
+  }
+  p.system = reader.get_string("system", "");
+  if (const auto placement = reader.find("image_placement")) {
+    const std::string v = placement->as_string();
+    if (v == "before") {
+      p.image_placement = PromptConfig::ImagePlacement::before;
+    } else if (v == "after") {
+      p.image_placement = PromptConfig::ImagePlacement::after;
+    } else if (v == "none") {
+      p.image_placement = PromptConfig::ImagePlacement::none;
+    } else {
+      const std::vector<std::string> valid = {"before", "after", "none"};
+      placement->fail(fmt::format("image_placement must be before, after or none, not '{}'{}", v,
+                                  did_you_mean(v, valid)));
+    }
+  }
+  reader.finish();
+  return p;
+}
+
+MetricConfig load_metric(const ConfigNode& node) {
+  if (node.is_string()) return MetricConfig{node.as_string(), "", std::nullopt, node.location()};
+  ObjectReader reader(node);
+  MetricConfig m;
+  m.where = node.location();
+  m.name = reader.required_string("name");
+  m.variant = reader.get_string("variant", "");
+  m.options = reader.find("options");
+  reader.finish();
+  return m;
+}
+
+}  // namespace
+
+void validate_template(const std::string& text, const ConfigNode& where) {
+  static const std::vector<std::string> kNames = {"question", "options", "category"};
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '{') {
+      if (i + 1 < text.size() && text[i + 1] == '{') {
+        ++i;
+        continue;
+      }
+      const auto close = text.find('}', i);
+      if (close == std::string::npos) where.fail("unclosed '{' in prompt template");
+      const std::string name = text.substr(i + 1, close - i - 1);
+      const bool known = std::find(kNames.begin(), kNames.end(), name) != kNames.end() ||
+                         (name.starts_with("meta.") && name.size() > 5);
+      if (!known) {
+        where.fail(
+            fmt::format("unknown placeholder {{{}}} in prompt template; known: {{question}}, "
+                        "{{options}}, {{category}}, {{meta.KEY}}{}",
+                        name, did_you_mean(name, kNames)));
+      }
+      i = close;
+    } else if (text[i] == '}') {
+      if (i + 1 < text.size() && text[i + 1] == '}') {
+        ++i;
+        continue;
+      }
+      where.fail("unmatched '}' in prompt template (write '}}' for a literal brace)");
+    }
+  }
+}
+
+ModelConfig load_model_config(const ConfigNode& entry) {
+  const ConfigNode node = resolve_entry(entry);
+  ObjectReader reader(node);
+  ModelConfig m;
+  m.where = reader.required("name").location();
+  m.name = checked_name(reader);
+  m.description = reader.get_string("description", "");
+  m.backend = reader.required_string("backend");
+  m.options = reader.find("options");
+  if (m.options && !m.options->is_object()) m.options->fail("expected an object");
+  reader.finish();
+  m.resolved = node.json();
+  return m;
+}
+
+TaskConfig load_task_config(const ConfigNode& entry) {
+  const ConfigNode node = resolve_entry(entry);
+  ObjectReader reader(node);
+  TaskConfig t;
+  t.where = reader.required("name").location();
+  t.name = checked_name(reader);
+  t.description = reader.get_string("description", "");
+  if (const auto prepare = reader.find("prepare")) {
+    ObjectReader p(*prepare);
+    t.prepare = PrepareConfig{p.required_string("generator"), *prepare};
+  }
+  t.dataset = load_dataset(reader.required("dataset"));
+  if (const auto calibration = reader.find("calibration"))
+    t.calibration = load_dataset(*calibration);
+  if (const auto prompt = reader.find("prompt")) t.prompt = load_prompt(*prompt);
+  if (const auto generation = reader.find("generation"))
+    t.generation = load_generation(*generation);
+  const ConfigNode metrics = reader.required("metrics");
+  for (const auto& m : metrics.elements())
+    t.metrics.push_back(load_metric(m));
+  if (t.metrics.empty()) metrics.fail("a task needs at least one metric");
+  reader.finish();
+  t.resolved = node.json();
+  return t;
+}
+
+RunConfig load_run_config(const std::filesystem::path& path) {
+  const auto source = JsonSource::from_file(path);
+  ObjectReader reader{ConfigNode(source)};
+  RunConfig run;
+  run.path = path;
+  run.name = checked_name(reader);
+  run.output_dir = reader.required("output_dir").as_path();
+  run.concurrency = static_cast<std::size_t>(reader.get_int("concurrency", 1, 1, 4096));
+  run.seed = static_cast<std::uint64_t>(reader.get_int("seed", 0, 0));
+
+  std::set<std::string, std::less<>> names;
+  const ConfigNode models = reader.required("models");
+  for (const auto& entry : models.elements()) {
+    auto m = load_model_config(entry);
+    if (!names.insert(m.name).second) {
+      throw InputError(m.where, fmt::format("duplicate model name '{}'", m.name));
+    }
+    run.models.push_back(std::move(m));
+  }
+  if (run.models.empty()) models.fail("a run needs at least one model");
+  names.clear();
+  const ConfigNode tasks = reader.required("tasks");
+  for (const auto& entry : tasks.elements()) {
+    auto t = load_task_config(entry);
+    if (!names.insert(t.name).second) {
+      throw InputError(t.where, fmt::format("duplicate task name '{}'", t.name));
+    }
+    run.tasks.push_back(std::move(t));
+  }
+  if (run.tasks.empty()) tasks.fail("a run needs at least one task");
+  reader.finish();
+
+  run.resolved = source->root();
+  run.resolved["models"] = nlohmann::json::array();
+  for (const auto& m : run.models)
+    run.resolved["models"].push_back(m.resolved);
+  run.resolved["tasks"] = nlohmann::json::array();
+  for (const auto& t : run.tasks)
+    run.resolved["tasks"].push_back(t.resolved);
+  run.sha256 = sha256_hex(run.resolved.dump());
+  return run;
+}
+
+}  // namespace lmmbench::harness

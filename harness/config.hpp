@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_source.hpp"
+#include "models/request.hpp"
+
+namespace lmmbench::harness {
+
+/// A model: a named backend with its options. Options are validated by the backend's factory
+/// when the backend is created (which is when unknown option keys are reported).
+struct ModelConfig {
+  std::string name;
+  std::string description;
+  std::string backend;                ///< Registry name of the backend kind.
+  std::optional<ConfigNode> options;  ///< The "options" object, if any.
+  nlohmann::json resolved;            ///< The config as read, for the run record.
+  Location where;                     ///< Of the model's "name", for messages.
+};
+
+/// A dataset reference inside a task: a loader name plus the loader's own options.
+struct DatasetConfig {
+  std::string format;  ///< Registry name of the loader.
+  ConfigNode node;     ///< The whole object (the loader reads its options from it).
+};
+
+/// Generates a dataset before it is loaded (the synthetic suite); skipped when already current.
+struct PrepareConfig {
+  std::string generator;  ///< Registry name of the generator.
+  ConfigNode node;        ///< The whole object.
+};
+
+/// How a Sample becomes a Request. The template's placeholders are {question}, {options}
+/// (rendered "A. text" lines), {category} and {meta.KEY}; "{{" and "}}" are literal braces.
+struct PromptConfig {
+  std::string template_text = "{question}";
+  std::string system;
+  enum class ImagePlacement { before, after, none } image_placement = ImagePlacement::before;
+};
+
+struct MetricConfig {
+  std::string name;
+  std::string variant;
+  std::optional<ConfigNode> options;
+  Location where;
+};
+
+/// A benchmark: dataset, prompt, decoding parameters and metrics. The first metric is the headline.
+struct TaskConfig {
+  std::string name;
+  std::string description;
+  std::optional<PrepareConfig> prepare;
+  DatasetConfig dataset;
+  std::optional<DatasetConfig> calibration;
+  PromptConfig prompt;
+  models::GenerationParams generation;
+  std::vector<MetricConfig> metrics;
+  nlohmann::json resolved;
+  Location where;
+};
+
+/// A run: models x tasks, where results go, and how hard to push.
+struct RunConfig {
+  std::string name;
+  std::filesystem::path path;  ///< The run config file.
+  std::vector<ModelConfig> models;
+  std::vector<TaskConfig> tasks;
+  std::filesystem::path output_dir;  ///< Parent of the timestamped run directories.
+  std::size_t concurrency = 1;       ///< Requests in flight per cell.
+  std::uint64_t seed = 0;
+  nlohmann::json resolved;  ///< Models and tasks inlined: what the record stores.
+  std::string sha256;       ///< Of `resolved`, canonical (sorted keys, no spaces).
+};
+
+/// Reads a run config and every model and task config it names (paths are relative to the file
+/// that names them; entries may also be inline objects). Throws InputError naming the file, line
+/// and field of the first problem: syntax, type, missing or unknown key (with the nearest valid
+/// key), duplicate model or task names.
+RunConfig load_run_config(const std::filesystem::path& path);
+
+ModelConfig load_model_config(const ConfigNode& node);
+TaskConfig load_task_config(const ConfigNode& node);
+
+/// Checks a prompt template's placeholders; throws InputError at `where` for an unknown one.
+void validate_template(const std::string& text, const ConfigNode& where);
+
+}  // namespace lmmbench::harness

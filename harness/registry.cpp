@@ -1,0 +1,112 @@
+#include "harness/registry.hpp"
+
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+#include "datasets/lmmbench_jsonl.hpp"
+#include "metrics/exact_match.hpp"
+#include "metrics/multiple_choice.hpp"
+#include "models/baselines/baselines.hpp"
+
+namespace lmmbench::harness {
+
+namespace {
+
+template <typename Entry>
+const Entry& find_entry(std::span<const Entry> entries, const std::string& name,
+                        std::string_view what, const Location& where) {
+  for (const auto& entry : entries) {
+    if (entry.name == name) return entry;
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : entries)
+    names.push_back(entry.name);
+  throw InputError(where, fmt::format("unknown {} '{}'{}; known: {}", what, name,
+                                      did_you_mean(name, names), join(names, ", ")));
+}
+
+/// An ObjectReader over `node`, or over an empty object when the config has no options.
+ObjectReader options_reader(const std::optional<ConfigNode>& node, const Location& where) {
+  if (node) return node->object();
+  return ObjectReader(
+      ConfigNode(JsonSource::from_value(nlohmann::json::object(), where.file, where.line)));
+}
+
+}  // namespace
+
+const Registry& Registry::builtin() {
+  static const Registry registry;
+  return registry;
+}
+
+Registry::Registry() {
+  // Backends. Baselines are documented in models/baselines/baselines.hpp.
+  backends_ = {
+      {"oracle", "answers the most frequent gold answer: the upper bound and a pipeline check",
+       &models::create_oracle},
+      {"prior",
+       "most frequent answer per question type in the task's calibration split (Antol et al. 2015)",
+       &models::create_prior},
+      {"constant", "one fixed answer for every question (option \"answer\")",
+       &models::create_constant},
+      {"random-choice", "seeded uniform pick among the lettered options: chance level",
+       &models::create_random_choice},
+      {"replay", "answers from a prediction log or a JSONL of {id, prediction} (option \"path\")",
+       &models::create_replay},
+  };
+
+  loaders_ = {
+      {"lmmbench-jsonl",
+       "lmmbench's own JSONL: id, images, question, answers, options, category, meta",
+       &datasets::LmmbenchJsonlLoader::create},
+  };
+
+  metrics_ = {
+      {"exact_match", "trimmed, case-insensitive equality with any gold answer",
+       metrics::ExactMatch::variants(), &metrics::ExactMatch::create},
+      {"multiple_choice", "option-letter accuracy with a strict, documented extraction",
+       metrics::MultipleChoice::variants(), &metrics::MultipleChoice::create},
+  };
+}
+
+std::unique_ptr<models::Backend> Registry::create_backend(
+    const ModelConfig& model, const models::BackendContext& context) const {
+  const auto& entry = find_entry<BackendEntry>(backends_, model.backend, "backend", model.where);
+  ObjectReader options = options_reader(model.options, model.where);
+  return entry.create(options, context);
+}
+
+std::unique_ptr<datasets::Loader> Registry::create_loader(const DatasetConfig& dataset) const {
+  ObjectReader options(dataset.node);
+  const ConfigNode format = options.required("format");
+  const auto& entry =
+      find_entry<LoaderEntry>(loaders_, dataset.format, "dataset format", format.location());
+  return entry.create(options);
+}
+
+std::unique_ptr<metrics::Metric> Registry::create_metric(const MetricConfig& metric) const {
+  const auto& entry = find_entry<MetricEntry>(metrics_, metric.name, "metric", metric.where);
+  ObjectReader options = options_reader(metric.options, metric.where);
+  try {
+    return entry.create(metric.variant, options);
+  } catch (const InputError& e) {
+    if (!e.where().file.empty()) throw;
+    throw InputError(metric.where, e.detail());
+  }
+}
+
+std::unique_ptr<metrics::Metric> Registry::create_metric(std::string_view name,
+                                                         std::string_view variant) const {
+  return create_metric(
+      MetricConfig{std::string(name), std::string(variant), std::nullopt, Location{}});
+}
+
+void Registry::prepare_dataset(const PrepareConfig& prepare) const {
+  ObjectReader options(prepare.node);
+  const ConfigNode generator = options.required("generator");
+  const auto& entry = find_entry<GeneratorEntry>(generators_, prepare.generator,
+                                                 "dataset generator", generator.location());
+  entry.prepare(options);
+}
+
+}  // namespace lmmbench::harness

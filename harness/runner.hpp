@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reports/run_record.hpp"
+
+namespace lmmbench::harness {
+
+/// `lmmbench run` options (the CLI maps its flags onto these).
+struct RunOptions {
+  std::filesystem::path config_path;
+  std::optional<std::filesystem::path> out;  ///< Run directory; default <output_dir>/<UTC time>.
+  std::vector<std::string> models;           ///< Empty: every model of the config.
+  std::vector<std::string> tasks;            ///< Empty: every task of the config.
+  std::optional<std::size_t> limit;          ///< First N samples of each task, in dataset order.
+  std::size_t shard_index = 0;  ///< This shard keeps samples i with i % count == index.
+  std::size_t shard_count = 1;
+  bool resume = false;  ///< Continue a run directory, reusing every answer its log holds.
+  std::optional<std::size_t> concurrency;  ///< Overrides the config's.
+  bool fsync = false;                      ///< fdatasync the prediction log after every entry.
+  bool progress = true;                    ///< Progress lines on stderr.
+};
+
+/// What a finished (or interrupted) run produced.
+struct RunResult {
+  std::filesystem::path run_dir;
+  reports::RunRecord record;
+  bool interrupted = false;
+  bool input_error = false;  ///< A cell failed because of bad input (dataset, image, ...).
+  bool cell_failed = false;  ///< A cell failed for any reason.
+};
+
+/// Plans models x tasks, runs every cell with bounded concurrency, logs every answer to the
+/// prediction log as it arrives, scores each cell from the log, and writes run.json (after every
+/// cell, and at the end) plus summary.md. A failure inside a cell becomes that cell's outcome and
+/// the run carries on. Throws InputError before any work when the configs, the selection or a
+/// backend/metric/loader configuration is invalid.
+RunResult run_evaluation(const RunOptions& options);
+
+/// Parses "I/N" (0 <= I < N). Throws InputError otherwise.
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text);
+
+}  // namespace lmmbench::harness

@@ -1,0 +1,50 @@
+#include "metrics/mean_aggregator.hpp"
+
+#include "metrics/statistics.hpp"
+
+namespace lmmbench::metrics {
+
+MeanAggregator::MeanAggregator(MetricInfo info, std::vector<std::string> breakdown_fields)
+    : info_(std::move(info)), breakdown_fields_(std::move(breakdown_fields)) {}
+
+void MeanAggregator::add(const ScoringItem& item, const SampleScore& score) {
+  scores_.push_back(score.score);
+  if (score.status == ParseStatus::missing) ++n_missing_;
+  if (score.status == ParseStatus::unparsed) ++n_unparsed_;
+  auto count = [&](const std::string& key, std::string_view value) {
+    auto& group = groups_[key][std::string(value)];
+    ++group.n;
+    group.sum += score.score;
+  };
+  if (!item.category.empty()) count("category", item.category);
+  for (const auto& field : breakdown_fields_) {
+    if (const auto value = item.field(field); !value.empty()) count(field, value);
+  }
+}
+
+MetricResult MeanAggregator::finish() {
+  MetricResult r;
+  r.metric = info_.name;
+  r.variant = info_.variant;
+  r.reference = info_.reference;
+  r.unit = Unit::percent;
+  const MeanEstimate e = estimate_mean(scores_);
+  r.n = e.n;
+  r.n_missing = n_missing_;
+  r.n_unparsed = n_unparsed_;
+  r.score = 100.0 * e.mean;
+  r.standard_error = 100.0 * e.standard_error;
+  r.ci95 = {100.0 * e.ci95[0], 100.0 * e.ci95[1]};
+  r.interval_method = "normal";
+  for (const auto& [key, values] : groups_) {
+    for (const auto& [value, group] : values) {
+      r.breakdown[key][value] =
+          BreakdownCell{group.n,
+                        {MetricValue{"accuracy", 100.0 * group.sum / static_cast<double>(group.n),
+                                     Unit::percent, true}}};
+    }
+  }
+  return r;
+}
+
+}  // namespace lmmbench::metrics

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metrics/metric.hpp"
+
+namespace lmmbench::metrics {
+
+/// The aggregation of every metric whose headline is the mean of per-sample scores: score =
+/// 100 * mean (percent), analytic standard error, normal 95 % interval, and a breakdown of the
+/// mean by `category` (key "category", when any item has one) and by each named field.
+class MeanAggregator final : public Aggregator {
+ public:
+  MeanAggregator(MetricInfo info, std::vector<std::string> breakdown_fields = {});
+  void add(const ScoringItem& item, const SampleScore& score) override;
+  [[nodiscard]] MetricResult finish() override;
+
+ private:
+  struct Group {
+    std::size_t n = 0;
+    double sum = 0.0;
+  };
+
+  MetricInfo info_;
+  std::vector<std::string> breakdown_fields_;
+  std::vector<double> scores_;
+  std::size_t n_missing_ = 0;
+  std::size_t n_unparsed_ = 0;
+  std::map<std::string, std::map<std::string, Group>> groups_;
+};
+
+}  // namespace lmmbench::metrics

@@ -1,0 +1,88 @@
+#include "metrics/multiple_choice.hpp"
+
+#include "core/text.hpp"
+#include "metrics/mean_aggregator.hpp"
+#include "metrics/variants.hpp"
+
+namespace lmmbench::metrics {
+
+namespace {
+
+std::optional<char> letter_in_range(char c, std::size_t option_count) {
+  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  if (c < 'A' || c > 'Z') return std::nullopt;
+  if (static_cast<std::size_t>(c - 'A') >= option_count) return std::nullopt;
+  return c;
+}
+
+std::string_view strip_final_period(std::string_view t) {
+  t = trim(t);
+  if (t.ends_with('.')) t = trim(t.substr(0, t.size() - 1));
+  return t;
+}
+
+}  // namespace
+
+MultipleChoice::MultipleChoice()
+    : info_{"multiple_choice",
+            "default",
+            "lmmbench (no external reference)",
+            "option-letter accuracy: bare letter, '(B)', 'B.', 'B)', 'B:', a leading 'B. text', "
+            "or the exact text of one option; anything else is unparsed",
+            {"options", "answer"}} {}
+
+std::optional<std::string> MultipleChoice::extract_letter(std::string_view prediction,
+                                                          const std::vector<std::string>& options) {
+  const std::string_view t = trim(prediction);
+  const std::size_t count = options.size();
+  auto found = [](char c) { return std::optional<std::string>(std::string(1, c)); };
+  // 1. bare letter, possibly decorated.
+  if (t.size() == 1) {
+    if (const auto c = letter_in_range(t[0], count)) return found(*c);
+  }
+  if (t.size() == 2 && (t[1] == '.' || t[1] == ')' || t[1] == ':')) {
+    if (const auto c = letter_in_range(t[0], count)) return found(*c);
+  }
+  if (t.size() == 3 && t[0] == '(' && t[2] == ')') {
+    if (const auto c = letter_in_range(t[1], count)) return found(*c);
+  }
+  // 2. a leading labelled letter followed by the option text.
+  if (t.size() > 3 && (t[1] == '.' || t[1] == ')' || t[1] == ':') && t[2] == ' ') {
+    if (const auto c = letter_in_range(t[0], count); c && t[0] >= 'A' && t[0] <= 'Z')
+      return found(*c);
+  }
+  if (t.size() > 4 && t[0] == '(' && t[2] == ')' && t[3] == ' ') {
+    if (const auto c = letter_in_range(t[1], count)) return found(*c);
+  }
+  // 3. the text of exactly one option.
+  const std::string wanted = ascii_lower(strip_final_period(t));
+  std::optional<std::string> match;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (ascii_lower(strip_final_period(options[i])) == wanted) {
+      if (match) return std::nullopt;
+      match = std::string(1, static_cast<char>('A' + i));
+    }
+  }
+  return match;
+}
+
+SampleScore MultipleChoice::score(const ScoringItem& item) const {
+  if (!item.prediction) return SampleScore{0.0, ParseStatus::missing, ""};
+  const auto letter = extract_letter(*item.prediction, item.options);
+  if (!letter) return SampleScore{0.0, ParseStatus::unparsed, ""};
+  const bool correct =
+      !item.answers.empty() && ascii_lower(trim(item.answers[0])) == ascii_lower(*letter);
+  return SampleScore{correct ? 1.0 : 0.0, ParseStatus::parsed, *letter};
+}
+
+std::unique_ptr<Metric> MultipleChoice::create(std::string_view variant, ObjectReader& options) {
+  options.finish();
+  select_variant("multiple_choice", variant, variants());
+  return std::make_unique<MultipleChoice>();
+}
+
+std::unique_ptr<Aggregator> MultipleChoice::aggregator() const {
+  return std::make_unique<MeanAggregator>(info_);
+}
+
+}  // namespace lmmbench::metrics

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/json_source.hpp"
+#include "datasets/sample.hpp"
+#include "models/completion.hpp"
+#include "models/request.hpp"
+
+namespace lmmbench::models {
+
+/// What a backend can do, asked before a task runs (CUTLASS's can_implement): a request that
+/// exceeds it is recorded as "unsupported", not sent.
+struct Capabilities {
+  std::size_t max_images_per_request = 0;  ///< 0 = text only.
+  std::size_t max_image_bytes = 0;         ///< 0 = no limit.
+  int max_image_side = 0;                  ///< Pixels; 0 = no limit.
+  bool streaming = false;                  ///< Reports first-token and token-event timestamps.
+  bool reports_usage = false;              ///< Fills TokenUsage.
+  /// Needs the task's gold data (TaskData) before answering: true only for the baselines that are
+  /// defined by it (oracle, prior, random-choice).
+  bool uses_task_data = false;
+};
+
+/// The task's data, lent to backends before the task's first request. Real models ignore it;
+/// baselines are defined by it (oracle answers from `samples`, prior learns from `calibration`).
+/// The spans stay valid until the last completion of the task has been delivered.
+struct TaskData {
+  std::string task;
+  std::span<const datasets::Sample> samples;  ///< Every sample the task may ask about.
+  std::span<const datasets::Sample>
+      calibration;  ///< Calibration split; empty when the task has none.
+};
+
+/// Called exactly once per submitted request.
+using CompletionCallback = std::function<void(Completion)>;
+
+/// A model behind one interface (MLPerf LoadGen's system under test). The harness owns the clock,
+/// the schedule, timeouts between requests and retries of whole requests; a backend only does the
+/// work and reports each completion through the callback.
+///
+/// Threading: prepare() and submit() are called from one harness thread. The callback may be
+/// invoked on any thread, at most once per request, possibly before submit() returns; it is cheap
+/// and thread-safe. The harness destroys a backend only after every callback has returned.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  [[nodiscard]] virtual const Capabilities& capabilities() const = 0;
+  /// A stable description of everything that decides this backend's outputs (kind, model id,
+  /// options that change answers; never secrets). Part of the prediction-log key.
+  [[nodiscard]] virtual std::string fingerprint() const = 0;
+  /// Called before the first request of a task. Throws InputError when the backend cannot serve
+  /// the task at all (the harness records the cell as "unsupported").
+  virtual void prepare(const TaskData& task) { (void)task; }
+  /// Starts answering `request`; `done` receives the completion. Never throws for a single
+  /// request's failure: that is a Completion with an error kind.
+  virtual void submit(Request request, CompletionCallback done) = 0;
+};
+
+/// What a backend factory receives besides its options.
+struct BackendContext {
+  const Clock& clock;
+  std::uint64_t run_seed = 0;  ///< The run config's seed, for seeded baselines.
+};
+
+/// Registry factory: reads the backend's options from `options` (the model config's "options"
+/// object) and must call options.finish() so unknown keys are rejected.
+using BackendFactory = std::unique_ptr<Backend> (*)(ObjectReader& options,
+                                                    const BackendContext& context);
+
+}  // namespace lmmbench::models

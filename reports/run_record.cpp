@@ -1,0 +1,136 @@
+#include "reports/run_record.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace lmmbench::reports {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(CellOutcome, {{CellOutcome::ok, "ok"},
+                                           {CellOutcome::failed, "failed"},
+                                           {CellOutcome::unsupported, "unsupported"},
+                                           {CellOutcome::skipped, "skipped"}})
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ToolInfo, name, version, git_revision, git_dirty,
+                                                build_type, sanitizers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostInfo, hostname, os, cpu, cpu_count)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SampleCounts, total, ok, error, unparsed, resumed,
+                                                errors_by_kind)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetInfo, name, format, manifest_sha256, n_files,
+                                                n_samples, n_selected)
+
+std::string_view to_string(CellOutcome outcome) {
+  switch (outcome) {
+    case CellOutcome::ok:
+      return "ok";
+    case CellOutcome::failed:
+      return "failed";
+    case CellOutcome::unsupported:
+      return "unsupported";
+    case CellOutcome::skipped:
+      return "skipped";
+  }
+  return "failed";
+}
+
+// Selection and Cell have optional or enum members, so they are written by hand; they are found by
+// argument-dependent lookup from nlohmann's templates.
+void to_json(nlohmann::json& j, const Selection& s) {
+  j = nlohmann::json{{"models", s.models},
+                     {"tasks", s.tasks},
+                     {"limit", s.limit ? nlohmann::json(*s.limit) : nlohmann::json()},
+                     {"shard", fmt::format("{}/{}", s.shard_index, s.shard_count)},
+                     {"shard_index", s.shard_index},
+                     {"shard_count", s.shard_count}};
+}
+
+void from_json(const nlohmann::json& j, Selection& s) {
+  s.models = j.value("models", std::vector<std::string>{});
+  s.tasks = j.value("tasks", std::vector<std::string>{});
+  if (const auto it = j.find("limit"); it != j.end() && it->is_number_unsigned()) {
+    s.limit = it->get<std::size_t>();
+  } else {
+    s.limit.reset();
+  }
+  s.shard_index = j.value("shard_index", std::size_t{0});
+  s.shard_count = j.value("shard_count", std::size_t{1});
+}
+
+void to_json(nlohmann::json& j, const Cell& c) {
+  j = nlohmann::json{{"model", c.model},
+                     {"task", c.task},
+                     {"outcome", c.outcome},
+                     {"message", c.message},
+                     {"backend_fingerprint", c.backend_fingerprint},
+                     {"dataset", c.dataset},
+                     {"counts", c.counts},
+                     {"scores", c.scores},
+                     {"wall_seconds", c.wall_seconds},
+                     {"scores_file", c.scores_file}};
+}
+
+void from_json(const nlohmann::json& j, Cell& c) {
+  c.model = j.at("model").get<std::string>();
+  c.task = j.at("task").get<std::string>();
+  c.outcome = j.at("outcome").get<CellOutcome>();
+  c.message = j.value("message", "");
+  c.backend_fingerprint = j.value("backend_fingerprint", "");
+  c.dataset = j.value("dataset", DatasetInfo{});
+  c.counts = j.value("counts", SampleCounts{});
+  c.scores = j.value("scores", std::vector<metrics::MetricResult>{});
+  c.wall_seconds = j.value("wall_seconds", 0.0);
+  c.scores_file = j.value("scores_file", "");
+}
+
+void to_json(nlohmann::json& j, const RunRecord& r) {
+  j = nlohmann::json{{"schema_version", r.schema_version},
+                     {"tool", r.tool},
+                     {"host", r.host},
+                     {"run_name", r.run_name},
+                     {"config_path", r.config_path},
+                     {"config_sha256", r.config_sha256},
+                     {"resolved_config", r.resolved_config},
+                     {"seed", r.seed},
+                     {"concurrency", r.concurrency},
+                     {"selection", r.selection},
+                     {"status", r.status},
+                     {"started_at", r.started_at},
+                     {"finished_at", r.finished_at},
+                     {"wall_seconds", r.wall_seconds},
+                     {"resume_count", r.resume_count},
+                     {"predictions_file", r.predictions_file},
+                     {"cells", r.cells}};
+}
+
+void from_json(const nlohmann::json& j, RunRecord& r) {
+  if (!j.is_object() || !j.contains("schema_version") ||
+      !j.at("schema_version").is_number_integer()) {
+    throw InputError(Location{"", 0, "/schema_version"},
+                     "not an lmmbench run record (no integer schema_version)");
+  }
+  r.schema_version = j.at("schema_version").get<int>();
+  if (r.schema_version < 1 || r.schema_version > kRunRecordSchemaVersion) {
+    throw InputError(Location{"", 0, "/schema_version"},
+                     fmt::format("run record schema version {} is not readable by this lmmbench, "
+                                 "which reads versions 1 to {}",
+                                 r.schema_version, kRunRecordSchemaVersion));
+  }
+  r.tool = j.value("tool", ToolInfo{});
+  r.host = j.value("host", HostInfo{});
+  r.run_name = j.value("run_name", "");
+  r.config_path = j.value("config_path", "");
+  r.config_sha256 = j.value("config_sha256", "");
+  r.resolved_config = j.value("resolved_config", nlohmann::json::object());
+  r.seed = j.value("seed", std::uint64_t{0});
+  r.concurrency = j.value("concurrency", std::size_t{1});
+  r.selection = j.value("selection", Selection{});
+  r.status = j.value("status", "");
+  r.started_at = j.value("started_at", "");
+  r.finished_at = j.value("finished_at", "");
+  r.wall_seconds = j.value("wall_seconds", 0.0);
+  r.resume_count = j.value("resume_count", std::size_t{0});
+  r.predictions_file = j.value("predictions_file", "");
+  r.cells = j.value("cells", std::vector<Cell>{});
+}
+
+}  // namespace lmmbench::reports

@@ -1,0 +1,121 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/metric.hpp"
+
+namespace lmmbench::reports {
+
+/// Version of the run.json layout. Bump the major number when a reader of the previous version
+/// could misread the new one.
+inline constexpr int kRunRecordSchemaVersion = 1;
+
+/// The binary that produced the record.
+struct ToolInfo {
+  std::string name = "lmmbench";
+  std::string version;
+  std::string git_revision;
+  bool git_dirty = false;
+  std::string build_type;
+  std::string sanitizers;
+};
+
+/// The machine the run happened on.
+struct HostInfo {
+  std::string hostname;
+  std::string os;   ///< uname: sysname release machine
+  std::string cpu;  ///< Model name from /proc/cpuinfo, when available.
+  unsigned cpu_count = 0;
+};
+
+/// What became of one model x task cell. A failure in one cell never stops the others.
+enum class CellOutcome {
+  ok,           ///< Ran and was scored (individual samples may still have failed).
+  failed,       ///< An error stopped the cell (e.g. the dataset could not be read).
+  unsupported,  ///< The backend cannot serve this task (a result, not a crash).
+  skipped,      ///< Not run (e.g. filtered out by the shard).
+};
+
+std::string_view to_string(CellOutcome outcome);
+
+/// Per-sample accounting of a cell: total = ok + error; missing and unparsed are as the metric
+/// counted them (an errored sample is also missing for the metric).
+struct SampleCounts {
+  std::size_t total = 0;
+  std::size_t ok = 0;
+  std::size_t error = 0;
+  std::size_t unparsed = 0;
+  std::size_t resumed = 0;  ///< Taken from the prediction log of an earlier, interrupted run.
+  std::map<std::string, std::size_t> errors_by_kind;
+};
+
+struct DatasetInfo {
+  std::string name;
+  std::string format;
+  std::string manifest_sha256;  ///< datasets::manifest_sha256 over every file read.
+  std::size_t n_files = 0;
+  std::size_t n_samples = 0;   ///< In the dataset.
+  std::size_t n_selected = 0;  ///< After --limit and --shard.
+};
+
+struct Cell {
+  std::string model;
+  std::string task;
+  CellOutcome outcome = CellOutcome::ok;
+  std::string message;  ///< Why the cell failed or is unsupported; empty when ok.
+  std::string backend_fingerprint;
+  DatasetInfo dataset;
+  SampleCounts counts;
+  std::vector<metrics::MetricResult> scores;  ///< One per task metric; the first is the headline.
+  double wall_seconds = 0.0;                  ///< Inference + scoring of this cell in this process.
+  std::string scores_file;                    ///< Per-sample scores, relative to the run directory.
+
+  [[nodiscard]] const metrics::MetricResult* headline() const {
+    return scores.empty() ? nullptr : &scores.front();
+  }
+};
+
+/// Which part of the plan this run covered.
+struct Selection {
+  std::vector<std::string> models;  ///< Empty = all.
+  std::vector<std::string> tasks;   ///< Empty = all.
+  std::optional<std::size_t> limit;
+  std::size_t shard_index = 0;
+  std::size_t shard_count = 1;
+};
+
+/// The canonical record of a run (run.json). Every report is a rendering of it.
+struct RunRecord {
+  int schema_version = kRunRecordSchemaVersion;
+  ToolInfo tool;
+  HostInfo host;
+  std::string run_name;
+  std::string config_path;
+  std::string
+      config_sha256;  ///< Of the resolved config (models and tasks inlined), canonical JSON.
+  nlohmann::json resolved_config;
+  std::uint64_t seed = 0;
+  std::size_t concurrency = 1;
+  Selection selection;
+  std::string status = "running";  ///< "running" while in progress, "complete" at the end.
+  std::string started_at;          ///< UTC, ISO 8601.
+  std::string finished_at;
+  double wall_seconds = 0.0;
+  std::size_t resume_count = 0;  ///< How many times this run directory was resumed.
+  std::string predictions_file;  ///< Relative to the run directory.
+  std::vector<Cell> cells;
+};
+
+void to_json(nlohmann::json& j, const RunRecord& r);
+/// Reads a record of schema version <= kRunRecordSchemaVersion; throws InputError naming the
+/// version otherwise.
+void from_json(const nlohmann::json& j, RunRecord& r);
+
+}  // namespace lmmbench::reports

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that lmmbench builds, runs and tests with (docs/dependencies.md
+# says why each is there). Skips apt entirely when everything is already installed. Run as root or
+# with sudo available.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build git pkg-config python3
+  nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libssl-dev
+  libgtest-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

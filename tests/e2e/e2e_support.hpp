@@ -1,0 +1,28 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace lmmbench::testing {
+
+inline const std::filesystem::path kBinary = LMMBENCH_BINARY;
+inline const std::filesystem::path kSource = LMMBENCH_SOURCE_DIR;
+
+/// Writes a 240-item dataset (open and multiple-choice questions over the tiny_vqa images) and a
+/// run config over it with every baseline, into `dir`; returns the run config's path. Baselines
+/// get a simulated, jittered latency so completions arrive out of order on another thread.
+std::filesystem::path write_medium_suite(const std::filesystem::path& dir, double latency_ms = 2.0,
+                                         double jitter_ms = 2.0, int concurrency = 8);
+
+/// Headline score, n and counts of every cell of a run.json, keyed "model/task".
+std::map<std::string, nlohmann::json> cell_summaries(const std::filesystem::path& run_dir);
+
+/// Runs lmmbench with `args` (the binary is prepended).
+ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::path& cwd = {});
+
+}  // namespace lmmbench::testing

@@ -1,0 +1,84 @@
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "reports/run_record.hpp"
+
+namespace lmmbench::reports {
+namespace {
+
+RunRecord example() {
+  RunRecord r;
+  r.tool.version = "0.1.0";
+  r.tool.git_revision = "abc";
+  r.tool.git_dirty = true;
+  r.tool.build_type = "Release";
+  r.host.hostname = "h";
+  r.host.cpu_count = 2;
+  r.run_name = "quickstart";
+  r.config_sha256 = "f00";
+  r.resolved_config = {{"name", "quickstart"}};
+  r.seed = 7;
+  r.concurrency = 8;
+  r.selection.limit = 10;
+  r.selection.shard_index = 1;
+  r.selection.shard_count = 3;
+  r.status = "complete";
+  Cell c;
+  c.model = "oracle";
+  c.task = "open";
+  c.dataset.manifest_sha256 = "d00";
+  c.dataset.n_selected = 10;
+  c.counts.total = 10;
+  c.counts.ok = 9;
+  c.counts.error = 1;
+  c.counts.errors_by_kind = {{"timeout", 1}};
+  metrics::MetricResult m;
+  m.metric = "vqa";
+  m.variant = "official";
+  m.n = 10;
+  m.score = 90.0;
+  m.standard_error = 3.0;
+  m.ci95 = {84.1, 95.9};
+  m.metrics = {MetricValue{"random.f1", 88.5, Unit::percent, true}};
+  m.breakdown["answer_type"]["number"] =
+      metrics::BreakdownCell{4, {MetricValue{"accuracy", 75.0, Unit::percent, true}}};
+  c.scores.push_back(m);
+  r.cells.push_back(c);
+  Cell failed;
+  failed.model = "prior";
+  failed.task = "open";
+  failed.outcome = CellOutcome::unsupported;
+  failed.message = "needs calibration";
+  r.cells.push_back(failed);
+  return r;
+}
+
+TEST(RunRecord, RoundTripsThroughJson) {
+  const RunRecord r = example();
+  const nlohmann::json j = r;
+  EXPECT_EQ(j.at("schema_version"), kRunRecordSchemaVersion);
+  EXPECT_EQ(j.at("selection").at("shard"), "1/3");
+  EXPECT_EQ(j.at("cells").at(0).at("scores").at(0).at("metrics").at("random").at("f1"), 88.5);
+  const RunRecord back = j.get<RunRecord>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.cells[1].outcome, CellOutcome::unsupported);
+  EXPECT_EQ(back.selection.limit, 10u);
+}
+
+TEST(RunRecord, RefusesNewerSchemaVersionsByName) {
+  nlohmann::json j = example();
+  j["schema_version"] = kRunRecordSchemaVersion + 1;
+  try {
+    (void)j.get<RunRecord>();
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("schema version " + std::to_string(kRunRecordSchemaVersion + 1) +
+                                   " is not readable"),
+        std::string::npos);
+  }
+  EXPECT_THROW((void)nlohmann::json::object().get<RunRecord>(), InputError);
+}
+
+}  // namespace
+}  // namespace lmmbench::reports
