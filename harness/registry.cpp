@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "datasets/lmmbench_jsonl.hpp"
+#include "datasets/synthetic_vqa.hpp"
 #include "metrics/exact_match.hpp"
 #include "metrics/multiple_choice.hpp"
 #include "models/baselines/baselines.hpp"
@@ -59,6 +60,13 @@ Registry::Registry() {
       {"lmmbench-jsonl",
        "lmmbench's own JSONL: id, images, question, answers, options, category, meta",
        &datasets::LmmbenchJsonlLoader::create},
+  };
+
+  generators_ = {
+      {"synthetic-vqa",
+       "deterministic synthetic VQA suite: colour, counting, existence, spatial, reading, multiple "
+       "choice",
+       &datasets::prepare_synthetic_vqa},
   };
 
   metrics_ = {
