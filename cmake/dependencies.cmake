@@ -4,6 +4,8 @@ find_package(fmt REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)
+# ICU (libicu-dev): Python's full Unicode case mapping and digit classes for the VQA-family scorers.
+find_package(ICU REQUIRED COMPONENTS uc)
 find_package(PkgConfig REQUIRED)
 # Debian's libstb-dev ships the stb implementations compiled into libstb.a, described by stb.pc.
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)

@@ -140,7 +140,7 @@ int command_list(const std::string& what, const std::filesystem::path& config_di
       std::cout << fmt::format("  {:<22} {}\n", b.name, b.description);
   } else if (what == "metrics") {
     for (const auto& m : registry.metrics()) {
-      std::cout << fmt::format("{:<18} variants: {:<28} {}\n", m.name, join(m.variants, ", "),
+      std::cout << fmt::format("{:<18} variants: {:<36} {}\n", m.name, join(m.variants, ", "),
                                m.description);
     }
   } else if (what == "formats") {

@@ -5,8 +5,18 @@
 #include "core/text.hpp"
 #include "datasets/lmmbench_jsonl.hpp"
 #include "datasets/synthetic_vqa.hpp"
+#include "metrics/anls.hpp"
 #include "metrics/exact_match.hpp"
+#include "metrics/gqa.hpp"
+#include "metrics/mmbench.hpp"
+#include "metrics/mme.hpp"
 #include "metrics/multiple_choice.hpp"
+#include "metrics/pope.hpp"
+#include "metrics/relaxed_accuracy.hpp"
+#include "metrics/scienceqa.hpp"
+#include "metrics/seedbench.hpp"
+#include "metrics/textvqa.hpp"
+#include "metrics/vqa.hpp"
 #include "models/baselines/baselines.hpp"
 
 namespace lmmbench::harness {
@@ -69,7 +79,28 @@ Registry::Registry() {
        &datasets::prepare_synthetic_vqa},
   };
 
+  // Metrics; docs/metrics.md documents each, with the reference code it reproduces.
   metrics_ = {
+      {"vqa", "VQAv2 / VizWiz / OK-VQA accuracy (official VQA evaluation)",
+       metrics::VqaAccuracy::variants(), &metrics::VqaAccuracy::create},
+      {"textvqa", "TextVQA accuracy (LLaVA m4c evaluator)", metrics::TextVqaAccuracy::variants(),
+       &metrics::TextVqaAccuracy::create},
+      {"anls", "average normalised Levenshtein similarity, tau = 0.5 (DocVQA, InfographicVQA)",
+       metrics::Anls::variants(), &metrics::Anls::create},
+      {"gqa", "GQA exact match (LLaVA conversion)", metrics::GqaAccuracy::variants(),
+       &metrics::GqaAccuracy::create},
+      {"relaxed_accuracy", "ChartQA relaxed accuracy (5 % numeric tolerance)",
+       metrics::RelaxedAccuracy::variants(), &metrics::RelaxedAccuracy::create},
+      {"pope", "POPE accuracy, precision, recall, F1, yes-ratio per split",
+       metrics::Pope::variants(), &metrics::Pope::create},
+      {"mme", "MME perception and cognition scores (acc + acc+ per subtask)",
+       metrics::Mme::variants(), &metrics::Mme::create},
+      {"scienceqa", "ScienceQA(-IMG) option-letter accuracy (LLaVA extraction)",
+       metrics::ScienceQa::variants(), &metrics::ScienceQa::create},
+      {"seedbench", "SEED-Bench option-letter accuracy", metrics::SeedBench::variants(),
+       &metrics::SeedBench::create},
+      {"mmbench", "MMBench CircularEval accuracy, rule-based extraction (no judge)",
+       metrics::MmBench::variants(), &metrics::MmBench::create},
       {"exact_match", "trimmed, case-insensitive equality with any gold answer",
        metrics::ExactMatch::variants(), &metrics::ExactMatch::create},
       {"multiple_choice", "option-letter accuracy with a strict, documented extraction",

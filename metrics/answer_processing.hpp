@@ -58,10 +58,20 @@ void evalai_process(std::string_view in, std::string& out);
 /// s.replace('\n', ' ').replace('\t', ' ').strip() — how evaluate() cleans every answer first.
 void clean_whitespace(std::string_view in, std::string& out);
 
+/// How the per-answer accuracies are averaged.
+enum class Averaging {
+  /// float(sum(acc)) / len(acc): summed in order (VQAEval.evaluate, LLaVA's
+  /// TextVQAAccuracyEvaluator).
+  sequential,
+  /// statistics.mean(acc): the exact mean, correctly rounded (lmms-eval vqav2_process_results).
+  exact,
+};
+
 /// The VQA accuracy of `prediction` against human answers compared by equality: for each answer
-/// i, min(1, |{j != i : answers[j] == prediction}| / 3), averaged over i (summed in order, as the
-/// reference does). 0 for no answers.
+/// i, min(1, |{j != i : answers[j] == prediction}| / 3) in double (k / 3.0), averaged over i.
+/// Both averagings reproduce the reference bit for bit. 0 for no answers.
 [[nodiscard]] double leave_one_out_accuracy(std::span<const std::string> answers,
-                                            std::string_view prediction);
+                                            std::string_view prediction,
+                                            Averaging averaging = Averaging::sequential);
 
 }  // namespace lmmbench::metrics::vqa_text

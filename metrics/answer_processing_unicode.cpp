@@ -1,13 +1,11 @@
 #include "metrics/answer_processing_unicode.hpp"
 
-#include <clocale>
 #include <cstdlib>
 
 #include <locale.h>  // newlocale, strtod_l (POSIX / glibc)
 #include <unicode/locid.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
-#include <unicode/utf8.h>
 
 namespace lmmbench::metrics::pystr {
 
@@ -17,12 +15,18 @@ icu::UnicodeString to_icu(std::string_view s) {
   return icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
 }
 
-bool ascii_space(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F); }
+bool ascii_space(unsigned char c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
+}
 
 /// Whitespace as float() strips it after the digit/space transformation (CPython Py_ISSPACE).
-bool c_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool c_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
-bool ascii_digit(char c) { return c >= '0' && c <= '9'; }
+bool ascii_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -57,17 +61,20 @@ bool is_decimal_literal(std::string_view s) {
   std::size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
   std::size_t mantissa_digits = 0;
-  while (i < s.size() && ascii_digit(s[i])) ++i, ++mantissa_digits;
+  while (i < s.size() && ascii_digit(s[i]))
+    ++i, ++mantissa_digits;
   if (i < s.size() && s[i] == '.') {
     ++i;
-    while (i < s.size() && ascii_digit(s[i])) ++i, ++mantissa_digits;
+    while (i < s.size() && ascii_digit(s[i]))
+      ++i, ++mantissa_digits;
   }
   if (mantissa_digits == 0) return false;
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
     std::size_t exponent_digits = 0;
-    while (i < s.size() && ascii_digit(s[i])) ++i, ++exponent_digits;
+    while (i < s.size() && ascii_digit(s[i]))
+      ++i, ++exponent_digits;
     if (exponent_digits == 0) return false;
   }
   return i == s.size();
@@ -105,25 +112,50 @@ bool is_ascii(std::string_view s) {
 }
 
 char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead < 0x80) {
     ++i;
-    return b;
+    return lead;
   }
-  auto index = static_cast<int32_t>(i);
-  UChar32 c = 0;
-  U8_NEXT_OR_FFFD(reinterpret_cast<const uint8_t*>(s.data()), index, static_cast<int32_t>(s.size()), c);
-  i = static_cast<std::size_t>(index);
-  return static_cast<char32_t>(c);
+  // Well-formed UTF-8 (Unicode Table 3-7); anything else is one U+FFFD per byte.
+  std::size_t length = 0;
+  char32_t c = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, c = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, c = lead & 0x0F;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, c = lead & 0x07;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  }
+  if (length == 0 || i + length > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF)) {
+      ++i;
+      return 0xFFFD;
+    }
+    c = (c << 6) | (b & 0x3F);
+  }
+  i += length;
+  return c;
 }
 
 char32_t previous_code_point(std::string_view s, std::size_t end) {
-  const auto b = static_cast<unsigned char>(s[end - 1]);
-  if (b < 0x80) return b;
-  auto index = static_cast<int32_t>(end);
-  UChar32 c = 0;
-  U8_PREV_OR_FFFD(reinterpret_cast<const uint8_t*>(s.data()), 0, index, c);
-  return static_cast<char32_t>(c);
+  std::size_t start = end - 1;
+  while (start > 0 && end - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80)
+    --start;
+  std::size_t i = start;
+  const char32_t c = next_code_point(s, i);
+  return i == end ? c : 0xFFFD;
 }
 
 void append_utf8(std::string& out, char32_t c) {
@@ -188,7 +220,8 @@ std::string_view strip(std::string_view s) {
 }
 
 std::string_view rstrip_char(std::string_view s, char c) {
-  while (!s.empty() && s.back() == c) s.remove_suffix(1);
+  while (!s.empty() && s.back() == c)
+    s.remove_suffix(1);
   return s;
 }
 
@@ -259,7 +292,8 @@ std::size_t upper_length(std::string_view s) {
 
 void code_points(std::string_view s, std::u32string& out) {
   out.clear();
-  for (std::size_t i = 0; i < s.size();) out.push_back(next_code_point(s, i));
+  for (std::size_t i = 0; i < s.size();)
+    out.push_back(next_code_point(s, i));
 }
 
 std::optional<double> to_float(std::string_view s) {
@@ -281,8 +315,10 @@ std::optional<double> to_float(std::string_view s) {
     }
   }
   std::string_view t = ascii;
-  while (!t.empty() && c_space(t.front())) t.remove_prefix(1);
-  while (!t.empty() && c_space(t.back())) t.remove_suffix(1);
+  while (!t.empty() && c_space(t.front()))
+    t.remove_prefix(1);
+  while (!t.empty() && c_space(t.back()))
+    t.remove_suffix(1);
   if (t.empty() || t.find('\0') != std::string_view::npos) return std::nullopt;
 
   std::string literal;

@@ -4,8 +4,11 @@
 
 namespace lmmbench::metrics {
 
-MeanAggregator::MeanAggregator(MetricInfo info, std::vector<std::string> breakdown_fields)
-    : info_(std::move(info)), breakdown_fields_(std::move(breakdown_fields)) {}
+MeanAggregator::MeanAggregator(MetricInfo info, std::vector<std::string> breakdown_fields,
+                               std::string value_name)
+    : info_(std::move(info)),
+      breakdown_fields_(std::move(breakdown_fields)),
+      value_name_(std::move(value_name)) {}
 
 void MeanAggregator::add(const ScoringItem& item, const SampleScore& score) {
   scores_.push_back(score.score);

@@ -10,10 +10,12 @@ namespace lmmbench::metrics {
 
 /// The aggregation of every metric whose headline is the mean of per-sample scores: score =
 /// 100 * mean (percent), analytic standard error, normal 95 % interval, and a breakdown of the
-/// mean by `category` (key "category", when any item has one) and by each named field.
+/// mean by `category` (key "category", when any item has one) and by each named field, each
+/// breakdown cell holding `value_name` (e.g. "accuracy", "anls") in percent.
 class MeanAggregator final : public Aggregator {
  public:
-  MeanAggregator(MetricInfo info, std::vector<std::string> breakdown_fields = {});
+  explicit MeanAggregator(MetricInfo info, std::vector<std::string> breakdown_fields = {},
+                          std::string value_name = "accuracy");
   void add(const ScoringItem& item, const SampleScore& score) override;
   [[nodiscard]] MetricResult finish() override;
 
@@ -25,6 +27,7 @@ class MeanAggregator final : public Aggregator {
 
   MetricInfo info_;
   std::vector<std::string> breakdown_fields_;
+  std::string value_name_;
   std::vector<double> scores_;
   std::size_t n_missing_ = 0;
   std::size_t n_unparsed_ = 0;

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git pkg-config python3
-  nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libssl-dev
+  nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libssl-dev libicu-dev
   libgtest-dev libbenchmark-dev
 )
 
