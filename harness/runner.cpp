@@ -1,12 +1,8 @@
 #include "harness/runner.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -14,14 +10,14 @@
 #include "core/clock.hpp"
 #include "core/text.hpp"
 #include "datasets/image_io.hpp"
-#include "datasets/manifest.hpp"
 #include "harness/config.hpp"
 #include "harness/host.hpp"
-#include "harness/interrupt.hpp"
+#include "harness/inference.hpp"
 #include "harness/prediction_log.hpp"
 #include "harness/progress.hpp"
-#include "harness/prompt.hpp"
 #include "harness/registry.hpp"
+#include "harness/scoring.hpp"
+#include "harness/task_loading.hpp"
 #include "reports/markdown.hpp"
 
 namespace lmmbench::harness {
@@ -53,17 +49,6 @@ std::vector<const Config*> select(const std::vector<Config>& all,
     if (wanted.empty() || std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) {
       out.push_back(&c);
     }
-  }
-  return out;
-}
-
-/// --limit first, then the shard's stride: together the shards cover the limited set exactly once.
-std::vector<datasets::Sample> select_samples(const std::vector<datasets::Sample>& samples,
-                                             const RunOptions& options) {
-  const std::size_t n = options.limit ? std::min(*options.limit, samples.size()) : samples.size();
-  std::vector<datasets::Sample> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i % options.shard_count == options.shard_index) out.push_back(samples[i]);
   }
   return out;
 }
@@ -113,229 +98,6 @@ void write_record(const std::filesystem::path& run_dir, const reports::RunRecord
 
 std::string relative_to(const std::filesystem::path& p, const std::filesystem::path& base) {
   return p.lexically_relative(base).generic_string();
-}
-
-/// Everything one task needs once its data is loaded.
-struct LoadedTask {
-  const TaskConfig* config = nullptr;
-  std::vector<std::unique_ptr<metrics::Metric>> metrics;
-  datasets::Dataset dataset;
-  datasets::Dataset calibration;
-  std::vector<datasets::Sample> selected;
-  reports::DatasetInfo info;
-};
-
-/// State shared between the harness thread and backend callbacks of one cell.
-struct Mailbox {
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::deque<std::pair<std::size_t, models::Completion>> finished;
-};
-
-struct CellRun {
-  const ModelConfig& model;
-  models::Backend& backend;
-  const LoadedTask& task;
-  PredictionLog& log;
-  const Clock& clock;
-  std::size_t concurrency;
-  Progress& progress;
-};
-
-/// Runs inference for one cell and returns the log key of every selected sample, in order.
-/// Counts are filled in `counts` (total, resumed).
-std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& counts,
-                                    bool& interrupted) {
-  const auto& samples = run.task.selected;
-  const std::string fingerprint = run.backend.fingerprint();
-  const auto& caps = run.backend.capabilities();
-  std::vector<std::string> keys(samples.size());
-  auto mailbox = std::make_shared<Mailbox>();
-  std::size_t next = 0;
-  std::size_t in_flight = 0;
-  std::size_t done = 0;
-  std::size_t errors = 0;
-
-  // Resumed answers are counted first so progress starts at the right place.
-  struct Pending {
-    models::Request request;
-    std::string prompt_hash;
-    std::string params_hash;
-  };
-  std::vector<std::optional<Pending>> pending(samples.size());
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    auto request = build_request(*run.task.config, samples[i]);
-    const auto prompt_hash = prompt_sha256(request);
-    const auto params_hash = params_sha256(request.params);
-    keys[i] = log_key(run.model.name, run.task.config->name, samples[i].id, prompt_hash,
-                      params_hash, fingerprint);
-    const LogEntry* logged = run.log.find(keys[i]);
-    if (logged != nullptr &&
-        (logged->completion.ok() || !retry_on_resume(logged->completion.error))) {
-      ++counts.resumed;
-      ++done;
-      if (!logged->completion.ok()) ++errors;
-      continue;
-    }
-    // Image bytes are re-read at submission time so only in-flight requests hold them.
-    request.content.clear();
-    pending[i] = Pending{std::move(request), prompt_hash, params_hash};
-  }
-  run.progress.start(fmt::format("{} × {}", run.model.name, run.task.config->name), samples.size(),
-                     done);
-
-  auto record = [&](std::size_t i, models::Completion completion) {
-    LogEntry entry;
-    entry.key = keys[i];
-    entry.model = run.model.name;
-    entry.task = run.task.config->name;
-    entry.sample_id = samples[i].id;
-    entry.prompt_sha256 = pending[i]->prompt_hash;
-    entry.params_sha256 = pending[i]->params_hash;
-    entry.backend = fingerprint;
-    entry.completion = std::move(completion);
-    entry.logged_at = now_iso();
-    if (!entry.completion.ok()) ++errors;
-    run.log.append(std::move(entry));
-    pending[i].reset();
-    ++done;
-  };
-
-  while (true) {
-    while (in_flight < run.concurrency && next < samples.size() && !stop_requested()) {
-      const std::size_t i = next++;
-      if (!pending[i]) continue;
-      models::Request request = build_request(*run.task.config, samples[i]);
-      if (request.image_count() > caps.max_images_per_request) {
-        auto c = models::Completion::failure(
-            models::ErrorKind::unsupported,
-            fmt::format("{} images in the request; the backend accepts at most {}",
-                        request.image_count(), caps.max_images_per_request));
-        c.timings.submitted = c.timings.finished = run.clock.now();
-        record(i, std::move(c));
-        continue;
-      }
-      ++in_flight;
-      const Nanos submitted = run.clock.now();
-      const Clock* clock = &run.clock;
-      auto done_callback = [mailbox, i, submitted, clock](models::Completion c) {
-        c.timings.submitted = submitted;
-        c.timings.finished = clock->now();
-        {
-          std::lock_guard lock(mailbox->mutex);
-          mailbox->finished.emplace_back(i, std::move(c));
-        }
-        mailbox->ready.notify_one();
-      };
-      try {
-        run.backend.submit(std::move(request), done_callback);
-      } catch (const std::exception& e) {
-        // The contract says submit() does not throw for one request; if it does, the sample
-        // fails and the run goes on.
-        done_callback(models::Completion::failure(models::ErrorKind::internal, e.what()));
-      }
-    }
-    if (in_flight == 0) break;
-    std::deque<std::pair<std::size_t, models::Completion>> finished;
-    {
-      std::unique_lock lock(mailbox->mutex);
-      mailbox->ready.wait(lock, [&] { return !mailbox->finished.empty(); });
-      finished.swap(mailbox->finished);
-    }
-    for (auto& [i, completion] : finished) {
-      --in_flight;
-      record(i, std::move(completion));
-    }
-    run.progress.update(done, errors);
-  }
-  interrupted = next < samples.size() && stop_requested();
-  run.progress.finish(done, errors);
-  return keys;
-}
-
-metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry* entry) {
-  metrics::ScoringItem item;
-  item.id = sample.id;
-  if (entry != nullptr && entry->completion.ok()) item.prediction = entry->completion.text;
-  item.answers = sample.references;
-  item.options = sample.options;
-  item.category = sample.category;
-  for (const auto& [key, value] : sample.meta.items()) {
-    if (value.is_string()) {
-      item.fields[key] = value.get<std::string>();
-    } else if (value.is_boolean() || value.is_number()) {
-      item.fields[key] = value.dump();
-    }
-  }
-  return item;
-}
-
-/// Scores a cell from the prediction log alone and writes its per-sample file.
-void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
-                const PredictionLog& log, const std::filesystem::path& scores_path,
-                reports::Cell& cell) {
-  std::vector<std::unique_ptr<metrics::Aggregator>> aggregators;
-  for (const auto& metric : task.metrics)
-    aggregators.push_back(metric->aggregator());
-  std::ostringstream lines;
-  auto& counts = cell.counts;
-  for (std::size_t i = 0; i < task.selected.size(); ++i) {
-    const auto& sample = task.selected[i];
-    const LogEntry* entry = log.find(keys[i]);
-    ++counts.total;
-    if (entry != nullptr && entry->completion.ok()) {
-      ++counts.ok;
-    } else {
-      ++counts.error;
-      const auto kind = entry == nullptr ? models::ErrorKind::cancelled : entry->completion.error;
-      ++counts.errors_by_kind[std::string(models::to_string(kind))];
-    }
-    const auto item = scoring_item(sample, entry);
-    nlohmann::json line{{"id", sample.id}};
-    for (std::size_t m = 0; m < task.metrics.size(); ++m) {
-      const auto score = task.metrics[m]->score(item);
-      aggregators[m]->add(item, score);
-      if (m == 0) {
-        if (score.status == metrics::ParseStatus::unparsed) ++counts.unparsed;
-        line["score"] = score.score;
-        line["status"] = score.status == metrics::ParseStatus::parsed     ? "parsed"
-                         : score.status == metrics::ParseStatus::unparsed ? "unparsed"
-                                                                          : "missing";
-        line["extracted"] = score.extracted;
-      } else {
-        line["scores"][task.metrics[m]->info().name] = score.score;
-      }
-    }
-    line["prediction"] = item.prediction ? nlohmann::json(*item.prediction) : nlohmann::json();
-    if (entry != nullptr && !entry->completion.ok()) {
-      line["error_kind"] = models::to_string(entry->completion.error);
-    }
-    lines << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-  }
-  for (auto& aggregator : aggregators)
-    cell.scores.push_back(aggregator->finish());
-  std::filesystem::create_directories(scores_path.parent_path());
-  datasets::write_file_atomic(scores_path, lines.str());
-}
-
-LoadedTask load_task(const TaskConfig& config, const RunOptions& options) {
-  const auto& registry = Registry::builtin();
-  LoadedTask task;
-  task.config = &config;
-  if (config.prepare) registry.prepare_dataset(*config.prepare);
-  task.dataset = registry.create_loader(config.dataset)->load();
-  if (config.calibration) task.calibration = registry.create_loader(*config.calibration)->load();
-  task.selected = select_samples(task.dataset.samples, options);
-  task.info.name = task.dataset.name;
-  task.info.format = config.dataset.format;
-  const auto root = std::filesystem::weakly_canonical(
-      task.dataset.files.empty() ? std::filesystem::path(".")
-                                 : task.dataset.files.front().parent_path());
-  task.info.manifest_sha256 = datasets::manifest_sha256(task.dataset.files, root);
-  task.info.n_files = task.dataset.files.size();
-  task.info.n_samples = task.dataset.samples.size();
-  task.info.n_selected = task.selected.size();
-  return task;
 }
 
 }  // namespace
@@ -433,7 +195,8 @@ RunResult run_evaluation(const RunOptions& options) {
     std::string load_error;
     bool load_input_error = false;
     try {
-      task = load_task(task_config, options);
+      task = load_task(task_config,
+                       SampleSelection{options.limit, options.shard_index, options.shard_count});
       task.metrics = std::move(task_metrics[t]);
     } catch (const InputError& e) {
       load_error = e.what();

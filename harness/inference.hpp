@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "harness/config.hpp"
+#include "harness/prediction_log.hpp"
+#include "harness/progress.hpp"
+#include "harness/task_loading.hpp"
+#include "models/backend.hpp"
+#include "reports/run_record.hpp"
+
+namespace lmmbench::harness {
+
+/// One model x task cell to answer.
+struct CellRun {
+  const ModelConfig& model;
+  models::Backend& backend;
+  const LoadedTask& task;
+  PredictionLog& log;
+  const Clock& clock;
+  std::size_t concurrency;
+  Progress& progress;
+};
+
+/// Answers every selected sample of a cell that the prediction log does not already hold (or holds
+/// only as a transient failure), with at most `concurrency` requests in flight, appending each
+/// completion to the log from this thread as it arrives. Returns the log key of every selected
+/// sample, in order; counts.resumed is the number of answers reused. Stops submitting when a stop
+/// was requested (interrupt.hpp), waits for the requests in flight, and sets `interrupted`.
+std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& counts,
+                                    bool& interrupted);
+
+}  // namespace lmmbench::harness

@@ -1,0 +1,73 @@
+#include "harness/scoring.hpp"
+
+#include <sstream>
+
+#include "datasets/image_io.hpp"
+
+namespace lmmbench::harness {
+
+metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry* entry) {
+  metrics::ScoringItem item;
+  item.id = sample.id;
+  if (entry != nullptr && entry->completion.ok()) item.prediction = entry->completion.text;
+  item.answers = sample.references;
+  item.options = sample.options;
+  item.category = sample.category;
+  for (const auto& [key, value] : sample.meta.items()) {
+    if (value.is_string()) {
+      item.fields[key] = value.get<std::string>();
+    } else if (value.is_boolean() || value.is_number()) {
+      item.fields[key] = value.dump();
+    }
+  }
+  return item;
+}
+
+void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
+                const PredictionLog& log, const std::filesystem::path& scores_path,
+                reports::Cell& cell) {
+  std::vector<std::unique_ptr<metrics::Aggregator>> aggregators;
+  for (const auto& metric : task.metrics)
+    aggregators.push_back(metric->aggregator());
+  std::ostringstream lines;
+  auto& counts = cell.counts;
+  for (std::size_t i = 0; i < task.selected.size(); ++i) {
+    const auto& sample = task.selected[i];
+    const LogEntry* entry = log.find(keys[i]);
+    ++counts.total;
+    if (entry != nullptr && entry->completion.ok()) {
+      ++counts.ok;
+    } else {
+      ++counts.error;
+      const auto kind = entry == nullptr ? models::ErrorKind::cancelled : entry->completion.error;
+      ++counts.errors_by_kind[std::string(models::to_string(kind))];
+    }
+    const auto item = scoring_item(sample, entry);
+    nlohmann::json line{{"id", sample.id}};
+    for (std::size_t m = 0; m < task.metrics.size(); ++m) {
+      const auto score = task.metrics[m]->score(item);
+      aggregators[m]->add(item, score);
+      if (m == 0) {
+        if (score.status == metrics::ParseStatus::unparsed) ++counts.unparsed;
+        line["score"] = score.score;
+        line["status"] = score.status == metrics::ParseStatus::parsed     ? "parsed"
+                         : score.status == metrics::ParseStatus::unparsed ? "unparsed"
+                                                                          : "missing";
+        line["extracted"] = score.extracted;
+      } else {
+        line["scores"][task.metrics[m]->info().name] = score.score;
+      }
+    }
+    line["prediction"] = item.prediction ? nlohmann::json(*item.prediction) : nlohmann::json();
+    if (entry != nullptr && !entry->completion.ok()) {
+      line["error_kind"] = models::to_string(entry->completion.error);
+    }
+    lines << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  }
+  for (auto& aggregator : aggregators)
+    cell.scores.push_back(aggregator->finish());
+  std::filesystem::create_directories(scores_path.parent_path());
+  datasets::write_file_atomic(scores_path, lines.str());
+}
+
+}  // namespace lmmbench::harness

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "datasets/sample.hpp"
+#include "harness/prediction_log.hpp"
+#include "harness/task_loading.hpp"
+#include "metrics/metric.hpp"
+#include "reports/run_record.hpp"
+
+namespace lmmbench::harness {
+
+/// What the metrics see of one sample: its gold data plus the logged answer (none when the request
+/// failed or no entry exists). String, number and boolean members of the sample's meta become
+/// fields.
+metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry* entry);
+
+/// Scores a cell from the prediction log alone (never from a live model), fills the cell's scores
+/// and counts, and writes one line per sample to `scores_path` (atomically).
+void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
+                const PredictionLog& log, const std::filesystem::path& scores_path,
+                reports::Cell& cell);
+
+}  // namespace lmmbench::harness

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "datasets/sample.hpp"
+#include "harness/config.hpp"
+#include "metrics/metric.hpp"
+#include "reports/run_record.hpp"
+
+namespace lmmbench::harness {
+
+/// Which samples of a task this run covers: the first `limit` in dataset order, then every
+/// `shard_count`-th of those starting at `shard_index`. The shards of one limit together cover it
+/// exactly once.
+struct SampleSelection {
+  std::optional<std::size_t> limit;
+  std::size_t shard_index = 0;
+  std::size_t shard_count = 1;
+};
+
+/// A task with its data loaded: the dataset, the calibration split, the selected samples, the
+/// metrics, and what identifies the bytes read (for the run record).
+struct LoadedTask {
+  const TaskConfig* config = nullptr;
+  std::vector<std::unique_ptr<metrics::Metric>> metrics;
+  datasets::Dataset dataset;
+  datasets::Dataset calibration;
+  std::vector<datasets::Sample> selected;
+  reports::DatasetInfo info;
+};
+
+std::vector<datasets::Sample> select_samples(const std::vector<datasets::Sample>& samples,
+                                             const SampleSelection& selection);
+
+/// Runs the task's "prepare" generator, loads the dataset and calibration split, selects the
+/// samples and hashes the dataset's files. Throws InputError for bad data. Metrics are left empty.
+LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection);
+
+}  // namespace lmmbench::harness
