@@ -73,8 +73,9 @@ int command_score(const ScoreOptions& options) {
     if (!per_sample) throw InputError(Location{options.per_sample, 0, ""}, "cannot create file");
   }
   std::string line_text;
-  auto on_record = [&](const ConfigNode& record) {
-    const auto item = metrics::parse_scoring_item(record, required);
+  // Streams the input (a file or "-" for stdin); per line only the reused item and the score
+  // exist, so memory grows with the aggregator's per-sample scores alone.
+  metrics::for_each_scoring_item(options.input, required, [&](const metrics::ScoringItem& item) {
     const auto score = metric->score(item);
     aggregator->add(item, score);
     if (per_sample.is_open()) {
@@ -83,14 +84,7 @@ int command_score(const ScoreOptions& options) {
               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       per_sample << line_text << '\n';
     }
-  };
-  if (options.input == "-") {
-    std::ostringstream buffer;
-    buffer << std::cin.rdbuf();
-    for_each_jsonl_record(buffer.str(), "<stdin>", {}, on_record);
-  } else {
-    for_each_jsonl_record(std::filesystem::path(options.input), on_record);
-  }
+  });
   if (per_sample.is_open()) {
     per_sample.flush();
     if (!per_sample) throw Error("cannot write " + options.per_sample);

@@ -15,9 +15,11 @@ void MeanAggregator::add(const ScoringItem& item, const SampleScore& score) {
   if (score.status == ParseStatus::missing) ++n_missing_;
   if (score.status == ParseStatus::unparsed) ++n_unparsed_;
   auto count = [&](const std::string& key, std::string_view value) {
-    auto& group = groups_[key][std::string(value)];
-    ++group.n;
-    group.sum += score.score;
+    auto& values = groups_[key];
+    auto it = values.find(value);
+    if (it == values.end()) it = values.emplace(std::string(value), Group{}).first;
+    ++it->second.n;
+    it->second.sum += score.score;
   };
   if (!item.category.empty()) count("category", item.category);
   for (const auto& field : breakdown_fields_) {

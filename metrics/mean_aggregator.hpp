@@ -31,7 +31,7 @@ class MeanAggregator final : public Aggregator {
   std::vector<double> scores_;
   std::size_t n_missing_ = 0;
   std::size_t n_unparsed_ = 0;
-  std::map<std::string, std::map<std::string, Group>> groups_;
+  std::map<std::string, std::map<std::string, Group, std::less<>>> groups_;
 };
 
 }  // namespace lmmbench::metrics

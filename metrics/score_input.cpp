@@ -1,8 +1,15 @@
 #include "metrics/score_input.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdio>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "core/json_cursor.hpp"
+#include "core/jsonl.hpp"
 
 namespace lmmbench::metrics {
 
@@ -70,6 +77,274 @@ ScoringItem parse_scoring_item(const ConfigNode& record, std::span<const std::st
     }
   }
   return item;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast path. It mirrors parse_scoring_item rule by rule; wherever that function would throw, this
+// one returns false and the caller runs parse_scoring_item to get the message.
+
+namespace {
+
+/// The keys parse_scoring_item reads, in one order that indexes bit masks and kKeyNames.
+enum class Key : unsigned {
+  id,
+  prediction,
+  category,
+  answers,
+  answer,
+  label,
+  options,
+  image,
+  subtask,
+  group,
+  question_type,
+  answer_type,
+  other,
+};
+
+constexpr std::array<std::string_view, 12> kKeyNames = {
+    "id",      "prediction", "category", "answers", "answer",        "label",
+    "options", "image",      "subtask",  "group",   "question_type", "answer_type"};
+
+/// The keys kept in ScoringItem::fields, under their own names.
+constexpr std::array<Key, 5> kFieldKeys = {Key::image, Key::subtask, Key::group, Key::question_type,
+                                           Key::answer_type};
+
+constexpr unsigned bit(Key key) {
+  return 1u << static_cast<unsigned>(key);
+}
+
+Key classify(std::string_view key) {
+  if (key.size() < 2 || key.size() > 13) return Key::other;  // the names' lengths
+  for (std::size_t i = 0; i < kKeyNames.size(); ++i) {
+    if (kKeyNames[i] == key) return static_cast<Key>(i);
+  }
+  return Key::other;
+}
+
+/// The keys among `required` that parse_scoring_item enforces (it ignores others, e.g. "id").
+unsigned required_mask(std::span<const std::string> required) {
+  unsigned mask = 0;
+  for (const auto& name : required) {
+    if (const Key key = classify(name);
+        key != Key::other && key != Key::id && key != Key::prediction && key != Key::category) {
+      mask |= bit(key);
+    }
+  }
+  return mask;
+}
+
+/// Per-thread buffers reused across lines.
+struct Scratch {
+  std::string key;
+  std::string answer;
+  std::string label;
+};
+
+/// Slot `n` of `list`, reused when it exists (keeping its capacity), appended otherwise.
+std::string& slot(std::vector<std::string>& list, std::size_t n) {
+  return n < list.size() ? list[n] : list.emplace_back();
+}
+
+/// A list of strings (parse_scoring_item: elements() + as_string) into list[0, n).
+bool read_string_list(JsonCursor& in, std::vector<std::string>& list, std::size_t& n) {
+  if (!in.consume('[')) return false;
+  for (bool first = true, done = false;; first = false) {
+    if (!in.next(']', first, done)) return false;
+    if (done) return true;
+    if (in.peek() != '"' || !in.read_string(slot(list, n++))) return false;
+  }
+}
+
+/// An "answers" list whose elements are strings or annotation objects {"answer": "...", ...}.
+bool read_answers(JsonCursor& in, std::vector<std::string>& list, std::size_t& n,
+                  std::string& key) {
+  if (!in.consume('[')) return false;
+  for (bool first = true, done = false;; first = false) {
+    if (!in.next(']', first, done)) return false;
+    if (done) return true;
+    std::string& answer = slot(list, n++);
+    const char c = in.peek();
+    if (c == '"') {
+      if (!in.read_string(answer)) return false;
+      continue;
+    }
+    if (c != '{' || !in.consume('{')) return false;
+    bool found = false;
+    for (bool member_first = true, closed = false;; member_first = false) {
+      if (!in.next('}', member_first, closed)) return false;
+      if (closed) break;
+      std::string_view name;
+      if (!in.read_string_view(name, key) || !in.consume(':')) return false;
+      if (name != "answer") {
+        if (!in.skip_value()) return false;
+        continue;
+      }
+      // A repeated "answer" (nlohmann keeps the last), null or a non-string: the full parser.
+      if (found || in.peek() != '"' || !in.read_string(answer)) return false;
+      found = true;
+    }
+    if (!found) return false;
+  }
+}
+
+/// A "subtask"/"group"/"question_type"/"answer_type" value: a string, or an integer kept as the
+/// decimal form nlohmann's dump() writes.
+bool read_string_or_integer(JsonCursor& in, std::string& out) {
+  if (in.peek() == '"') return in.read_string(out);
+  std::string_view digits;
+  if (!in.read_canonical_integer(digits)) return false;
+  out.assign(digits);
+  return true;
+}
+
+}  // namespace
+
+bool try_parse_scoring_line(std::string_view line, std::span<const std::string> required_fields,
+                            ScoringItem& item) {
+  thread_local Scratch scratch;
+  JsonCursor in(line);
+  if (!in.consume('{')) return false;
+  unsigned seen = 0;     // keys met, null or not
+  unsigned present = 0;  // keys with a non-null value
+  std::size_t n_answers = 0;
+  std::size_t n_options = 0;
+  for (bool first = true, done = false;; first = false) {
+    if (!in.next('}', first, done)) return false;
+    if (done) break;
+    std::string_view key_text;
+    if (!in.read_string_view(key_text, scratch.key) || !in.consume(':')) return false;
+    const Key key = classify(key_text);
+    if (key == Key::other) {
+      if (!in.skip_value()) return false;
+      continue;
+    }
+    if ((seen & bit(key)) != 0) return false;  // nlohmann keeps the last one; leave it to it
+    seen |= bit(key);
+    if (in.peek() == 'n') {  // null counts as absent
+      if (!in.read_null()) return false;
+      continue;
+    }
+    present |= bit(key);
+    bool ok = false;
+    switch (key) {
+      case Key::id:
+        ok = read_string_or_integer(in, item.id);
+        break;
+      case Key::prediction:
+        if (!item.prediction) item.prediction.emplace();
+        ok = in.peek() == '"' && in.read_string(*item.prediction);
+        break;
+      case Key::category:
+        ok = in.peek() == '"' && in.read_string(item.category);
+        break;
+      case Key::answers:
+        ok = read_answers(in, item.answers, n_answers, scratch.key);
+        break;
+      case Key::answer:
+        ok = in.peek() == '"' && in.read_string(scratch.answer);
+        break;
+      case Key::label:
+        ok = in.peek() == '"' && in.read_string(scratch.label);
+        break;
+      case Key::options:
+        ok = read_string_list(in, item.options, n_options);
+        break;
+      case Key::image:
+      case Key::subtask:
+      case Key::group:
+      case Key::question_type:
+      case Key::answer_type: {
+        const auto name = kKeyNames[static_cast<std::size_t>(key)];
+        auto it = item.fields.find(name);
+        if (it == item.fields.end()) it = item.fields.emplace(std::string(name), "").first;
+        if (key != Key::image) {
+          ok = read_string_or_integer(in, it->second);
+        } else if (in.peek() == '"') {
+          ok = in.read_string(it->second);
+        } else {
+          bool value = false;
+          ok = in.read_bool(value);
+          it->second = value ? "true" : "false";
+        }
+        break;
+      }
+      case Key::other:
+        break;
+    }
+    if (!ok) return false;
+  }
+  if (!in.at_end()) return false;
+
+  const unsigned required = required_mask(required_fields);
+  if ((present & bit(Key::id)) == 0) return false;
+  if ((present & bit(Key::prediction)) == 0) item.prediction.reset();
+  if ((present & bit(Key::category)) == 0) item.category.clear();
+  if ((required & bit(Key::answers)) != 0 &&
+      ((present & bit(Key::answers)) == 0 || n_answers == 0)) {
+    return false;
+  }
+  for (const auto& [key, text] :
+       {std::pair{Key::answer, &scratch.answer}, std::pair{Key::label, &scratch.label}}) {
+    if ((present & bit(key)) != 0) {
+      slot(item.answers, n_answers++) = *text;
+    } else if ((required & bit(key)) != 0) {
+      return false;
+    }
+  }
+  item.answers.resize(n_answers);
+  if ((present & bit(Key::options)) == 0 && (required & bit(Key::options)) != 0) return false;
+  item.options.resize(n_options);
+  unsigned field_mask = 0;
+  for (const Key key : kFieldKeys) {
+    if ((present & bit(key)) == 0 && (required & bit(key)) != 0) return false;
+    field_mask |= bit(key);
+  }
+  // Drop the fields of earlier lines that this line lacks (usually none: files keep one schema).
+  if (item.fields.size() != static_cast<std::size_t>(std::popcount(present & field_mask))) {
+    std::erase_if(item.fields, [&](const auto& entry) {
+      return (present & field_mask & bit(classify(entry.first))) == 0;
+    });
+  }
+  return true;
+}
+
+ScoringLineReader::ScoringLineReader(std::string file_name,
+                                     std::vector<std::string> required_fields)
+    : file_name_(std::move(file_name)), required_fields_(std::move(required_fields)) {}
+
+bool ScoringLineReader::read(std::size_t line_number, std::string_view line, ScoringItem& item) {
+  if (try_parse_scoring_line(line, required_fields_, item)) return true;
+  const auto record = parse_jsonl_line(line, file_name_, line_number);
+  if (!record) return false;  // blank
+  item = parse_scoring_item(*record, required_fields_);
+  return true;
+}
+
+void for_each_scoring_item(const std::string& input, std::span<const std::string> required_fields,
+                           const std::function<void(const ScoringItem&)>& on_item) {
+  const bool from_stdin = input == "-";
+  ScoringLineReader reader(from_stdin ? "<stdin>" : input,
+                           {required_fields.begin(), required_fields.end()});
+  ScoringItem item;
+  const LineHandler on_line = [&](std::size_t line_number, std::string_view line) {
+    if (reader.read(line_number, line, item)) on_item(item);
+  };
+  if (from_stdin) {
+    for_each_line(stdin, "<stdin>", on_line);
+  } else {
+    for_each_line(std::filesystem::path(input), on_line);
+  }
+}
+
+void for_each_scoring_item(std::string_view text, const std::string& name,
+                           std::span<const std::string> required_fields,
+                           const std::function<void(const ScoringItem&)>& on_item) {
+  ScoringLineReader reader(name, {required_fields.begin(), required_fields.end()});
+  ScoringItem item;
+  for_each_line_in_memory(text, [&](std::size_t line_number, std::string_view line) {
+    if (reader.read(line_number, line, item)) on_item(item);
+  });
 }
 
 }  // namespace lmmbench::metrics
