@@ -25,11 +25,10 @@ TEST(Markdown, ModelsAreRowsTasksAreColumns) {
   RunRecord r;
   r.cells = {cell("oracle", "open", 100), cell("oracle", "mc", 100),
              cell("yes|no", "open", 33.333, 2)};
-  Cell u;
-  u.model = "yes|no";
-  u.task = "mc";
-  u.outcome = CellOutcome::unsupported;
-  r.cells.push_back(u);
+  Cell unsupported = cell("yes|no", "mc", 0);
+  unsupported.scores.clear();
+  unsupported.outcome = CellOutcome::unsupported;
+  r.cells.push_back(unsupported);
   std::ostringstream out;
   render_markdown_table(r, out);
   EXPECT_EQ(out.str(),
