@@ -9,6 +9,15 @@ find_package(ICU REQUIRED COMPONENTS uc)
 find_package(PkgConfig REQUIRED)
 # Debian's libstb-dev ships the stb implementations compiled into libstb.a, described by stb.pc.
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+# libwebp (libwebp-dev): WebP images in datasets; stb_image does not decode WebP.
+pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
+# SQLite (libsqlite3-dev): the harness's response cache (WAL, safe under SIGKILL).
+find_package(SQLite3 REQUIRED)
+# libcurl (libcurl4-openssl-dev): the HTTP model backends; 7.68 for curl_multi_poll/wakeup.
+option(LMMBENCH_WITH_HTTP "Build the HTTP model backends (openai, gemini, anthropic)" ON)
+if(LMMBENCH_WITH_HTTP)
+  find_package(CURL 7.68 REQUIRED)
+endif()
 if(LMMBENCH_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

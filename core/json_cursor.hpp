@@ -36,6 +36,8 @@ class JsonCursor {
     ++p_;
     return true;
   }
+  /// Where the cursor is: a pointer into the text given to the constructor.
+  [[nodiscard]] const char* position() const { return p_; }
   /// True when only whitespace remains.
   [[nodiscard]] bool at_end() {
     skip_space();

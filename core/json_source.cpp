@@ -1,6 +1,9 @@
 #include "core/json_source.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -259,7 +262,35 @@ std::vector<std::string> ConfigNode::as_string_list() const {
 }
 
 std::filesystem::path ConfigNode::as_path() const {
-  const std::filesystem::path p = as_string();
+  const std::string text = as_string();
+  // "${NAME}" is replaced by the environment variable NAME (e.g. ${LMMBENCH_DATA}); a lone '$' is
+  // literal. An unset or empty variable is an error: a path silently rooted at "/" would read the
+  // wrong files.
+  std::string expanded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "${") != 0) {
+      expanded += text[i];
+      continue;
+    }
+    const auto close = text.find('}', i + 2);
+    if (close == std::string::npos) fail("unclosed '${' in path '" + text + "'");
+    const std::string name = text.substr(i + 2, close - i - 2);
+    const bool valid_name =
+        !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_') &&
+        std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+        });
+    if (!valid_name) fail("'${" + name + "}' in path '" + text + "' is not a variable name");
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr || *value == '\0') {
+      fail(fmt::format("environment variable {} is not set (the path '{}' needs it); set it, e.g. "
+                       "export {}=/path/to/datasets",
+                       name, text, name));
+    }
+    expanded += value;
+    i = close;
+  }
+  const std::filesystem::path p = expanded;
   if (p.empty()) fail("expected a file path, got an empty string");
   return p.is_absolute() ? p : (source_->base_dir() / p).lexically_normal();
 }

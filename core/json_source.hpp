@@ -78,6 +78,8 @@ class ConfigNode {
                                     std::int64_t max = INT64_MAX) const;
   [[nodiscard]] std::vector<std::string> as_string_list() const;
   /// A string naming a file, resolved against the document's base directory when relative.
+  /// "${NAME}" is replaced by environment variable NAME (e.g. "${LMMBENCH_DATA}/pope"); an unset
+  /// or empty variable fails with a message naming it.
   [[nodiscard]] std::filesystem::path as_path() const;
 
   [[nodiscard]] bool is_array() const { return value_->is_array(); }

@@ -4,12 +4,19 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lmmbench::datasets {
 
+struct ImageRef;
+
 /// MIME type from a file name's extension ("image/png" ...); nullopt for unknown extensions.
 std::optional<std::string> image_mime_type(const std::filesystem::path& path);
+
+/// MIME type from an image's first bytes (PNG, JPEG, GIF, BMP and WebP signatures); nullopt when
+/// none matches.
+std::optional<std::string> sniff_image_mime_type(std::string_view bytes);
 
 /// Whole file as bytes. Throws InputError naming the file when it cannot be read.
 std::string read_file_bytes(const std::filesystem::path& path);
@@ -18,11 +25,18 @@ struct ImageInfo {
   int width = 0;
   int height = 0;
   int channels = 0;
+  std::string mime_type;  ///< From the content (sniff_image_mime_type).
 };
 
-/// Reads only the header (stb_image). Throws InputError naming the file when it is missing or not
-/// an image stb can decode.
+/// Reads only the header: stb_image for PNG, JPEG, GIF and BMP, libwebp for WebP. Throws
+/// InputError naming the file when it is missing or not an image that can be decoded.
 ImageInfo probe_image(const std::filesystem::path& path);
+/// As probe_image for bytes in memory; `name` stands for them in messages.
+ImageInfo probe_image_bytes(std::string_view bytes, const std::string& name);
+
+/// The encoded bytes of a sample's image: the file itself, or the decoded base64 slice of the file
+/// that holds it. Throws InputError naming the file when it cannot be read or decoded.
+std::string read_image_bytes(const ImageRef& image);
 
 /// An 8-bit RGB raster, row-major, no padding.
 struct RgbImage {
@@ -35,8 +49,17 @@ struct RgbImage {
   void set(int x, int y, std::uint8_t r, std::uint8_t g, std::uint8_t b);
 };
 
+/// Decodes an encoded image to 8-bit RGB: PNG, JPEG (baseline and progressive), BMP and GIF (its
+/// first frame) with stb_image, WebP with libwebp. An alpha channel is dropped. Throws InputError
+/// naming `name` for anything that does not decode (truncated, corrupt, unsupported variant).
+RgbImage decode_image(std::string_view bytes, const std::string& name);
+
 /// Encodes as PNG (stb_image_write) in memory; byte-identical output for identical pixels.
 std::string encode_png(const RgbImage& image);
+/// Encodes as baseline JPEG (stb_image_write), `quality` in 1..100.
+std::string encode_jpeg(const RgbImage& image, int quality);
+/// Resamples to width x height with stb_image_resize's default filters (Mitchell when shrinking).
+RgbImage resize_image(const RgbImage& image, int width, int height);
 
 /// Writes a file atomically (temporary file + rename) so a crash never leaves a half-written file.
 void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);

@@ -13,20 +13,22 @@ namespace lmmbench::datasets {
 ///    "options": ["red", "blue"], "category": "colour", "meta": {"question_type": "what color"}}
 ///
 /// `id` and `question` are required; `images` (paths relative to `image_root`, default the
-/// file's directory), `answers`, `options`, `category` and `meta` are optional. Every image must
-/// exist and be decodable; ids must be unique. Samples keep file order.
+/// file's directory), `answers`, `options`, `category` and `meta` are optional; ids must be unique.
+/// Samples keep file order. An image that is missing, undecodable or outside `image_root` is that
+/// sample's error (Sample::error), not the dataset's.
 class LmmbenchJsonlLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
     std::filesystem::path image_root;  ///< Empty: the directory of `path`.
     bool verify_images = true;         ///< Decode each image's header while loading.
+    bool load_images = true;           ///< False: samples get no images (re-scoring only).
   };
 
   explicit LmmbenchJsonlLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
 
-  /// Registry factory: options "path" (required), "image_root", "verify_images".
+  /// Registry factory: options "path" (required), "image_root", "verify_images", "load_images".
   static std::unique_ptr<Loader> create(ObjectReader& options);
 
  private:

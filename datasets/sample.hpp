@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -9,10 +10,20 @@
 namespace lmmbench::datasets {
 
 /// An image that belongs to a sample. The bytes stay on disk until a request needs them
-/// (read_image_bytes), so loading a dataset never holds every image in memory.
+/// (read_image_bytes in image_io.hpp), so loading a dataset never holds every image in memory.
 struct ImageRef {
-  std::filesystem::path path;  ///< Absolute or relative to the working directory.
-  std::string mime_type;       ///< "image/png", "image/jpeg", ...; from the file name.
+  std::filesystem::path path;  ///< The image file (absolute or relative to the working directory),
+                               ///< or the file that holds its base64 text (see base64_length).
+  std::string mime_type;       ///< "image/png", "image/jpeg", ...; from the content when probed,
+                               ///< else from the file name.
+  /// When base64_length > 0 the image is the base64 text at bytes [base64_offset, base64_offset +
+  /// base64_length) of `path` (a VLMEvalKit TSV cell), decoded when a request needs it.
+  std::uint64_t base64_offset = 0;
+  std::uint64_t base64_length = 0;
+  /// What the loader's probe of the image header found; 0 when it did not probe.
+  int width = 0;
+  int height = 0;
+  std::uint64_t bytes = 0;  ///< Encoded size in bytes.
 
   friend bool operator==(const ImageRef&, const ImageRef&) = default;
 };
@@ -30,6 +41,11 @@ struct Sample {
   std::string category;                 ///< Breakdown key (question family, benchmark split, ...).
   nlohmann::json meta = nlohmann::json::object();  ///< Format-specific extras, always an object
                                                    ///< (question_type, answer_type, hint, ...).
+  /// Non-empty when this sample's own input is unusable (an image that is missing, corrupt, or
+  /// whose path escapes the dataset root): "file:line: field ...: what". The harness records it
+  /// as the sample's failure (ErrorKind::invalid_input) without asking a model; the rest of the
+  /// dataset runs.
+  std::string error;
 };
 
 /// A loaded dataset: its samples in a fixed, deterministic order, plus what identifies its bytes.
@@ -38,6 +54,9 @@ struct Dataset {
   std::vector<Sample> samples;
   /// Every file the samples were read from (question files, annotation files, images), sorted.
   std::vector<std::filesystem::path> files;
+  /// The directory the manifest names files relative to (the dataset's top directory); empty:
+  /// the directory of the first file.
+  std::filesystem::path root;
 };
 
 /// The option letter for index i (0 -> 'A').

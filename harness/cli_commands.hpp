@@ -25,7 +25,11 @@ struct Command {
 /// Each adds its subcommand to `app`. One file per command: harness/cli_<name>.cpp.
 Command add_run_command(CLI::App& app);
 Command add_score_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
 Command add_list_command(CLI::App& app);
+Command add_datasets_command(CLI::App& app);
+Command add_gpu_command(CLI::App& app);
 
 /// "a, b,,c" -> {"a", "b", "c"}
 std::vector<std::string> split_list(const std::string& text);

@@ -74,6 +74,10 @@ Command add_run_command(CLI::App& app) {
                   "Requests in flight per cell (overrides the config)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--fsync", args->options.fsync, "fdatasync the prediction log after every answer");
+  cmd->add_flag("!--no-cache", args->options.use_cache,
+                "Neither read nor write the response cache of remote models");
+  cmd->add_flag("--refresh-cache", args->options.refresh_cache,
+                "Ask remote models again and overwrite their cached answers");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
   return Command{cmd, [args] { return run_command(*args); }};
 }

@@ -1,5 +1,6 @@
 #include "harness/config.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -39,7 +40,25 @@ std::string checked_name(ObjectReader& reader) {
 
 DatasetConfig load_dataset(const ConfigNode& node) {
   ObjectReader reader(node);
-  return DatasetConfig{reader.required_string("format"), node};
+  DatasetConfig d;
+  d.format = reader.required_string("format");
+  d.node = node;
+  d.source = reader.get_string("source", "");
+  return d;
+}
+
+SubmissionConfig load_submission(const ConfigNode& node) {
+  ObjectReader reader(node);
+  SubmissionConfig s;
+  const ConfigNode format = reader.required("format");
+  s.format = format.as_string();
+  const std::vector<std::string> formats = {"vqav2-evalai", "vizwiz-evalai", "mmbench-xlsx"};
+  if (std::find(formats.begin(), formats.end(), s.format) == formats.end()) {
+    format.fail(fmt::format("unknown submission format '{}'{}; known: {}", s.format,
+                            did_you_mean(s.format, formats), join(formats, ", ")));
+  }
+  reader.finish();
+  return s;
 }
 
 models::GenerationParams load_generation(const ConfigNode& node) {
@@ -98,6 +117,11 @@ MetricConfig load_metric(const ConfigNode& node) {
 
 void validate_template(const std::string& text, const ConfigNode& where) {
   static const std::vector<std::string> kNames = {"question", "options", "category"};
+  auto known = [](const std::string& name) {
+    return std::find(kNames.begin(), kNames.end(), name) != kNames.end() ||
+           (name.starts_with("meta.") && name.size() > 5);
+  };
+  std::size_t open_sections = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '{') {
       if (i + 1 < text.size() && text[i + 1] == '{') {
@@ -107,12 +131,19 @@ void validate_template(const std::string& text, const ConfigNode& where) {
       const auto close = text.find('}', i);
       if (close == std::string::npos) where.fail("unclosed '{' in prompt template");
       const std::string name = text.substr(i + 1, close - i - 1);
-      const bool known = std::find(kNames.begin(), kNames.end(), name) != kNames.end() ||
-                         (name.starts_with("meta.") && name.size() > 5);
-      if (!known) {
+      if (name.starts_with("if ")) {
+        if (!known(name.substr(3))) {
+          where.fail(fmt::format("unknown placeholder in {{{}}} in prompt template{}", name,
+                                 did_you_mean(name.substr(3), kNames)));
+        }
+        ++open_sections;
+      } else if (name == "end") {
+        if (open_sections == 0) where.fail("{end} without an {if ...} in prompt template");
+        --open_sections;
+      } else if (!known(name)) {
         where.fail(
             fmt::format("unknown placeholder {{{}}} in prompt template; known: {{question}}, "
-                        "{{options}}, {{category}}, {{meta.KEY}}{}",
+                        "{{options}}, {{category}}, {{meta.KEY}}, {{if NAME}}...{{end}}{}",
                         name, did_you_mean(name, kNames)));
       }
       i = close;
@@ -124,6 +155,7 @@ void validate_template(const std::string& text, const ConfigNode& where) {
       where.fail("unmatched '}' in prompt template (write '}}' for a literal brace)");
     }
   }
+  if (open_sections > 0) where.fail("{if ...} without {end} in prompt template");
 }
 
 ModelConfig load_model_config(const ConfigNode& entry) {
@@ -136,6 +168,7 @@ ModelConfig load_model_config(const ConfigNode& entry) {
   m.backend = reader.required_string("backend");
   m.options = reader.find("options");
   if (m.options && !m.options->is_object()) m.options->fail("expected an object");
+  if (const auto retry = reader.find("retry")) m.retry = load_retry_config(*retry);
   reader.finish();
   m.resolved = node.json();
   return m;
@@ -155,13 +188,18 @@ TaskConfig load_task_config(const ConfigNode& entry) {
   t.dataset = load_dataset(reader.required("dataset"));
   if (const auto calibration = reader.find("calibration"))
     t.calibration = load_dataset(*calibration);
+  if (const auto submission = reader.find("submission")) t.submission = load_submission(*submission);
   if (const auto prompt = reader.find("prompt")) t.prompt = load_prompt(*prompt);
   if (const auto generation = reader.find("generation"))
     t.generation = load_generation(*generation);
   const ConfigNode metrics = reader.required("metrics");
   for (const auto& m : metrics.elements())
     t.metrics.push_back(load_metric(m));
-  if (t.metrics.empty()) metrics.fail("a task needs at least one metric");
+  // A split scored only by a remote server (VQAv2 test-dev, MMBench test) has no gold answers:
+  // such a task writes its submission file and has no metric.
+  if (t.metrics.empty() && !t.submission) {
+    metrics.fail("a task needs at least one metric (or a \"submission\" for a server-scored split)");
+  }
   reader.finish();
   t.resolved = node.json();
   return t;
@@ -176,6 +214,7 @@ RunConfig load_run_config(const std::filesystem::path& path) {
   run.output_dir = reader.required("output_dir").as_path();
   run.concurrency = static_cast<std::size_t>(reader.get_int("concurrency", 1, 1, 4096));
   run.seed = static_cast<std::uint64_t>(reader.get_int("seed", 0, 0));
+  if (const auto prices = reader.find("prices")) run.prices = prices->as_path();
 
   std::set<std::string, std::less<>> names;
   const ConfigNode models = reader.required("models");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_source.hpp"
+#include "harness/retry.hpp"
 #include "models/request.hpp"
 
 namespace lmmbench::harness {
@@ -21,6 +22,7 @@ struct ModelConfig {
   std::string description;
   std::string backend;                ///< Registry name of the backend kind.
   std::optional<ConfigNode> options;  ///< The "options" object, if any.
+  RetryConfig retry;                  ///< The "retry" object: the harness retries failed attempts.
   nlohmann::json resolved;            ///< The config as read, for the run record.
   Location where;                     ///< Of the model's "name", for messages.
 };
@@ -29,6 +31,15 @@ struct ModelConfig {
 struct DatasetConfig {
   std::string format;  ///< Registry name of the loader.
   ConfigNode node;     ///< The whole object (the loader reads its options from it).
+  /// "source": where to obtain the data and where to put it, shown when a file is missing
+  /// (nothing is ever downloaded implicitly).
+  std::string source;
+};
+
+/// "submission": a file in an evaluation server's format, written into the run directory for
+/// splits whose gold answers are not public (docs/datasets.md says what each server accepts).
+struct SubmissionConfig {
+  std::string format;  ///< vqav2-evalai, vizwiz-evalai or mmbench-xlsx.
 };
 
 /// Generates a dataset before it is loaded (the synthetic suite); skipped when already current.
@@ -59,6 +70,7 @@ struct TaskConfig {
   std::optional<PrepareConfig> prepare;
   DatasetConfig dataset;
   std::optional<DatasetConfig> calibration;
+  std::optional<SubmissionConfig> submission;
   PromptConfig prompt;
   models::GenerationParams generation;
   std::vector<MetricConfig> metrics;
@@ -75,6 +87,8 @@ struct RunConfig {
   std::filesystem::path output_dir;  ///< Parent of the timestamped run directories.
   std::size_t concurrency = 1;       ///< Requests in flight per cell.
   std::uint64_t seed = 0;
+  /// "prices": the API price table (configs/prices.json) for the run record's cost; none = no cost.
+  std::optional<std::filesystem::path> prices;
   nlohmann::json resolved;  ///< Models and tasks inlined: what the record stores.
   std::string sha256;       ///< Of `resolved`, canonical (sorted keys, no spaces).
 };

@@ -3,12 +3,15 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 
 #include <fmt/format.h>
 
+#include "core/sha256.hpp"
 #include "harness/host.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/prompt.hpp"
@@ -43,10 +46,36 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
     models::Request request;
     std::string prompt_hash;
     std::string params_hash;
+    std::string cache_key;  ///< Empty when the answer is not cached.
+    int attempts = 0;
+    /// The sample's input cannot become a request (prepare_request): this is recorded as its
+    /// answer without asking the backend.
+    std::optional<models::Completion> input_failure;
   };
   std::vector<std::optional<Pending>> pending(samples.size());
+  std::size_t input_failures = 0;
+  std::string first_input_failure;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    auto request = build_request(*run.task.config, samples[i]);
+    auto prepared = prepare_request(*run.task.config, samples[i], caps);
+    if (!prepared.request) {
+      if (input_failures++ == 0) first_input_failure = prepared.failure.error_message;
+      // Keyed by the failure itself: it is reused on resume while the input stays as it is.
+      const auto problem_hash = sha256_hex(std::string(models::to_string(prepared.failure.error)) +
+                                           "\n" + prepared.failure.error_message);
+      const auto params_hash = params_sha256(run.task.config->generation);
+      keys[i] = log_key(run.model.name, run.task.config->name, samples[i].id, problem_hash,
+                        params_hash, fingerprint);
+      const LogEntry* logged = run.log.find(keys[i]);
+      if (logged != nullptr) {
+        ++counts.resumed;
+        ++done;
+        ++errors;
+        continue;
+      }
+      pending[i] = Pending{{}, problem_hash, params_hash, {}, 0, std::move(prepared.failure)};
+      continue;
+    }
+    auto& request = *prepared.request;
     const auto prompt_hash = prompt_sha256(request);
     const auto params_hash = params_sha256(request.params);
     keys[i] = log_key(run.model.name, run.task.config->name, samples[i].id, prompt_hash,
@@ -59,9 +88,14 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
       if (!logged->completion.ok()) ++errors;
       continue;
     }
+    std::string cache_key;
+    if (run.cache != nullptr && caps.cache_responses && is_deterministic(request.params)) {
+      cache_key = harness::cache_key(fingerprint, prompt_hash, params_hash);
+    }
     // Image bytes are re-read at submission time so only in-flight requests hold them.
     request.content.clear();
-    pending[i] = Pending{std::move(request), prompt_hash, params_hash};
+    pending[i] =
+        Pending{std::move(request), prompt_hash, params_hash, std::move(cache_key), 0, std::nullopt};
   }
   run.progress.start(fmt::format("{} × {}", run.model.name, run.task.config->name), samples.size(),
                      done);
@@ -78,16 +112,71 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
     entry.completion = std::move(completion);
     entry.logged_at = iso8601_utc(std::chrono::system_clock::now());
     if (!entry.completion.ok()) ++errors;
+    if (entry.completion.cached) ++counts.cached;
+    if (entry.completion.attempts > 1) counts.retries += entry.completion.attempts - 1;
+    if (entry.completion.ok() && !entry.completion.cached && !pending[i]->cache_key.empty()) {
+      run.cache->put(pending[i]->cache_key, entry.completion);
+    }
     run.log.append(std::move(entry));
     pending[i].reset();
     ++done;
   };
 
+  // Sends sample i's request (again, for a retry) with the harness's submitted/finished stamps.
+  auto submit = [&](std::size_t i, models::Request request) {
+    const Nanos submitted = run.clock.now();
+    const Clock* clock = &run.clock;
+    auto done_callback = [mailbox, i, submitted, clock](models::Completion c) {
+      c.timings.submitted = submitted;
+      c.timings.finished = clock->now();
+      {
+        std::lock_guard lock(mailbox->mutex);
+        mailbox->finished.emplace_back(i, std::move(c));
+      }
+      mailbox->ready.notify_one();
+    };
+    try {
+      run.backend.submit(std::move(request), done_callback);
+    } catch (const std::exception& e) {
+      // The contract says submit() does not throw for one request; if it does, the sample
+      // fails and the run goes on.
+      done_callback(models::Completion::failure(models::ErrorKind::internal, e.what()));
+    }
+  };
+
+  // Failed attempts waiting for their retry, earliest first (each keeps its concurrency slot).
+  struct Retry {
+    Nanos due;
+    std::size_t index;
+    models::Completion last;  ///< Logged if the run stops before the retry is sent.
+    bool operator>(const Retry& other) const { return due > other.due; }
+  };
+  std::priority_queue<Retry, std::vector<Retry>, std::greater<>> retries;
+
   while (true) {
     while (in_flight < run.concurrency && next < samples.size() && !stop_requested()) {
       const std::size_t i = next++;
       if (!pending[i]) continue;
-      models::Request request = build_request(*run.task.config, samples[i]);
+      if (!pending[i]->cache_key.empty() && run.read_cache) {
+        if (auto cached = run.cache->find(pending[i]->cache_key)) {
+          cached->timings.submitted = cached->timings.finished = run.clock.now();
+          record(i, std::move(*cached));
+          continue;
+        }
+      }
+      if (pending[i]->input_failure) {
+        auto c = std::move(*pending[i]->input_failure);
+        c.timings.submitted = c.timings.finished = run.clock.now();
+        record(i, std::move(c));
+        continue;
+      }
+      auto prepared = prepare_request(*run.task.config, samples[i], caps);
+      if (!prepared.request) {  // the input changed since the keys were made
+        prepared.failure.timings.submitted = prepared.failure.timings.finished = run.clock.now();
+        record(i, std::move(prepared.failure));
+        continue;
+      }
+      models::Request request = std::move(*prepared.request);
       if (request.image_count() > caps.max_images_per_request) {
         auto c = models::Completion::failure(
             models::ErrorKind::unsupported,
@@ -98,40 +187,65 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
         continue;
       }
       ++in_flight;
-      const Nanos submitted = run.clock.now();
-      const Clock* clock = &run.clock;
-      auto done_callback = [mailbox, i, submitted, clock](models::Completion c) {
-        c.timings.submitted = submitted;
-        c.timings.finished = clock->now();
-        {
-          std::lock_guard lock(mailbox->mutex);
-          mailbox->finished.emplace_back(i, std::move(c));
-        }
-        mailbox->ready.notify_one();
-      };
-      try {
-        run.backend.submit(std::move(request), done_callback);
-      } catch (const std::exception& e) {
-        // The contract says submit() does not throw for one request; if it does, the sample
-        // fails and the run goes on.
-        done_callback(models::Completion::failure(models::ErrorKind::internal, e.what()));
-      }
+      ++pending[i]->attempts;
+      submit(i, std::move(request));
     }
     if (in_flight == 0) break;
     std::deque<std::pair<std::size_t, models::Completion>> finished;
     {
       std::unique_lock lock(mailbox->mutex);
-      mailbox->ready.wait(lock, [&] { return !mailbox->finished.empty(); });
+      if (retries.empty()) {
+        mailbox->ready.wait(lock, [&] { return !mailbox->finished.empty(); });
+      } else {
+        // Wake for the next due retry, and at least every 100 ms to notice a stop request.
+        const auto wait =
+            std::min<Nanos>(retries.top().due - run.clock.now(), std::chrono::milliseconds(100));
+        mailbox->ready.wait_for(lock, wait, [&] { return !mailbox->finished.empty(); });
+      }
       finished.swap(mailbox->finished);
     }
     for (auto& [i, completion] : finished) {
+      completion.attempts = pending[i]->attempts;
+      if (!completion.ok() && run.retry != nullptr) {
+        std::string why_not;
+        const auto delay = run.retry->next_delay(completion, pending[i]->attempts, why_not);
+        if (delay && !stop_requested()) {
+          retries.push(Retry{run.clock.now() + *delay, i, std::move(completion)});
+          continue;
+        }
+        if (!why_not.empty()) completion.error_message += "; " + why_not;
+      }
       --in_flight;
       record(i, std::move(completion));
+    }
+    while (!retries.empty() && (stop_requested() || retries.top().due <= run.clock.now())) {
+      // priority_queue::top is const; the element is popped right after, so moving is safe.
+      Retry retry = std::move(const_cast<Retry&>(retries.top()));
+      retries.pop();
+      if (stop_requested()) {  // logged as it failed: retried on --resume
+        --in_flight;
+        record(retry.index, std::move(retry.last));
+        continue;
+      }
+      auto prepared = prepare_request(*run.task.config, samples[retry.index], caps);
+      if (!prepared.request) {  // the input changed since the first attempt
+        --in_flight;
+        record(retry.index, std::move(prepared.failure));
+        continue;
+      }
+      ++pending[retry.index]->attempts;
+      submit(retry.index, std::move(*prepared.request));
     }
     run.progress.update(done, errors);
   }
   interrupted = next < samples.size() && stop_requested();
   run.progress.finish(done, errors);
+  if (input_failures > 0) {
+    std::cerr << fmt::format(
+        "warning: {} × {}: {} sample(s) could not be sent (unusable input, recorded per sample "
+        "in the prediction log; the rest ran); first: {}\n",
+        run.model.name, run.task.config->name, input_failures, first_input_failure);
+  }
   return keys;
 }
 

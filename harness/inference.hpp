@@ -8,6 +8,8 @@
 #include "harness/config.hpp"
 #include "harness/prediction_log.hpp"
 #include "harness/progress.hpp"
+#include "harness/response_cache.hpp"
+#include "harness/retry.hpp"
 #include "harness/task_loading.hpp"
 #include "models/backend.hpp"
 #include "reports/run_record.hpp"
@@ -23,11 +25,18 @@ struct CellRun {
   const Clock& clock;
   std::size_t concurrency;
   Progress& progress;
+  /// Serves and stores answers of deterministic requests to backends that want caching; null with
+  /// --no-cache.
+  ResponseCache* cache = nullptr;
+  bool read_cache = true;  ///< false with --refresh-cache: ask again and store the new answer.
+  RetryPolicy* retry = nullptr;  ///< Retries failed attempts (the model's "retry"); null = never.
 };
 
 /// Answers every selected sample of a cell that the prediction log does not already hold (or holds
 /// only as a transient failure), with at most `concurrency` requests in flight, appending each
-/// completion to the log from this thread as it arrives. Returns the log key of every selected
+/// completion to the log from this thread as it arrives. A failed attempt is submitted again after
+/// the retry policy's delay (a sample waiting for its retry keeps its concurrency slot); only the
+/// last attempt is logged, with the number of attempts. Returns the log key of every selected
 /// sample, in order; counts.resumed is the number of answers reused. Stops submitting when a stop
 /// was requested (interrupt.hpp), waits for the requests in flight, and sets `interrupted`.
 std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& counts,

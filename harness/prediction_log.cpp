@@ -64,6 +64,7 @@ void to_json(nlohmann::json& j, const LogEntry& e) {
       {"timing", std::move(timing)},
       {"attempts", c.attempts},
       {"logged_at", e.logged_at}};
+  if (c.cached) j["cached"] = true;  // served by the response cache: no request was sent
 }
 
 void from_json(const nlohmann::json& j, LogEntry& e) {
@@ -106,6 +107,7 @@ void from_json(const nlohmann::json& j, LogEntry& e) {
     }
   }
   c.attempts = j.value("attempts", 1);
+  c.cached = j.value("cached", false);
 }
 
 bool retry_on_resume(models::ErrorKind kind) {

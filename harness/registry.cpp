@@ -3,7 +3,15 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "datasets/generic_jsonl.hpp"
+#include "datasets/llava_questions.hpp"
 #include "datasets/lmmbench_jsonl.hpp"
+#include "datasets/mme.hpp"
+#include "datasets/scienceqa.hpp"
+#include "datasets/seed_chart_doc.hpp"
+#include "datasets/textvqa_gqa.hpp"
+#include "datasets/vlmevalkit_tsv.hpp"
+#include "datasets/vqa_official.hpp"
 #include "datasets/synthetic_vqa.hpp"
 #include "metrics/anls.hpp"
 #include "metrics/exact_match.hpp"
@@ -18,6 +26,9 @@
 #include "metrics/textvqa.hpp"
 #include "metrics/vqa.hpp"
 #include "models/baselines/baselines.hpp"
+#ifdef LMMBENCH_WITH_HTTP
+#include "models/http/http_backend.hpp"
+#endif
 
 namespace lmmbench::harness {
 
@@ -62,14 +73,52 @@ Registry::Registry() {
        &models::create_constant},
       {"random-choice", "seeded uniform pick among the lettered options: chance level",
        &models::create_random_choice},
-      {"replay", "answers from a prediction log or a JSONL of {id, prediction} (option \"path\")",
+      {"replay",
+       "answers recorded earlier (option \"path\"; \"format\": lmmbench, llava-answers, "
+       "lmms-eval-samples, llava-sqa-results, mme-results)",
        &models::create_replay},
   };
+#ifdef LMMBENCH_WITH_HTTP
+  // HTTP backends (models/http, docs/backends.md).
+  backends_.push_back({"openai",
+                       "OpenAI Chat Completions: OpenAI, Azure, vLLM, SGLang, TGI, llama.cpp, "
+                       "Ollama, LMDeploy",
+                       &models::http::create_openai});
+  backends_.push_back({"gemini", "Google Gemini generateContent (inline_data images)",
+                       &models::http::create_gemini});
+  backends_.push_back({"anthropic", "Anthropic Messages API (base64 image sources)",
+                       &models::http::create_anthropic});
+#endif
 
   loaders_ = {
       {"lmmbench-jsonl",
        "lmmbench's own JSONL: id, images, question, answers, options, category, meta",
        &datasets::LmmbenchJsonlLoader::create},
+      // The formats of published benchmarks, each documented in docs/datasets.md.
+      {"llava-questions", "LLaVA eval question file (JSONL: question_id, image, text, category)",
+       &datasets::LlavaQuestionsLoader::create},
+      {"pope", "POPE question/label files, one per split (coco_pope_<split>.json)",
+       &datasets::PopeLoader::create},
+      {"vqa-official", "VQAv2 / OK-VQA official questions + annotations JSON",
+       &datasets::VqaOfficialLoader::create},
+      {"vizwiz", "VizWiz-VQA annotation JSON (val.json, test.json)", &datasets::VizWizLoader::create},
+      {"textvqa", "TextVQA JSON, optionally with Rosetta OCR tokens", &datasets::TextVqaLoader::create},
+      {"gqa", "GQA questions JSON (e.g. testdev_balanced_questions.json)",
+       &datasets::GqaLoader::create},
+      {"mme", "MME official layout (MME_Benchmark_release_version)", &datasets::MmeLoader::create},
+      {"mme-results", "MME result files (<subtask>.txt: image, question, gold, prediction)",
+       &datasets::MmeResultsLoader::create},
+      {"scienceqa", "ScienceQA problems.json + pid_splits.json", &datasets::ScienceQaLoader::create},
+      {"llava-sqa", "LLaVA's ScienceQA question file (llava_test_CQM-A.json)",
+       &datasets::LlavaSqaLoader::create},
+      {"seed-bench", "SEED-Bench JSON (SEED-Bench.json)", &datasets::SeedBenchLoader::create},
+      {"chartqa", "ChartQA test JSON (test_human.json, test_augmented.json)",
+       &datasets::ChartQaLoader::create},
+      {"docvqa", "DocVQA JSON (val_v1.0.json, test_v1.0.json)", &datasets::DocVqaLoader::create},
+      {"vlmevalkit-tsv", "VLMEvalKit TSV (MMBench, SEED, ...: index, question, hint, A-E, image)",
+       &datasets::VlmEvalKitTsvLoader::create},
+      {"generic-jsonl", "any JSONL, mapped onto samples by a \"fields\" object in the task config",
+       &datasets::GenericJsonlLoader::create},
   };
 
   generators_ = {
@@ -118,6 +167,7 @@ std::unique_ptr<models::Backend> Registry::create_backend(
 std::unique_ptr<datasets::Loader> Registry::create_loader(const DatasetConfig& dataset) const {
   ObjectReader options(dataset.node);
   const ConfigNode format = options.required("format");
+  options.allow({"source"});  // the harness's, not the loader's (DatasetConfig::source)
   const auto& entry =
       find_entry<LoaderEntry>(loaders_, dataset.format, "dataset format", format.location());
   return entry.create(options);

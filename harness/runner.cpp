@@ -14,11 +14,15 @@
 #include "harness/host.hpp"
 #include "harness/inference.hpp"
 #include "harness/prediction_log.hpp"
+#include "harness/prices.hpp"
 #include "harness/progress.hpp"
 #include "harness/registry.hpp"
+#include "harness/response_cache.hpp"
+#include "harness/retry.hpp"
 #include "harness/scoring.hpp"
+#include "harness/submission.hpp"
 #include "harness/task_loading.hpp"
-#include "reports/markdown.hpp"
+#include "reports/renderer.hpp"
 
 namespace lmmbench::harness {
 
@@ -144,6 +148,12 @@ RunResult run_evaluation(const RunOptions& options) {
     (void)registry.create_loader(task->dataset);
     if (task->calibration) (void)registry.create_loader(*task->calibration);
   }
+  std::optional<PriceTable> prices;
+  if (config.prices) prices = PriceTable::load(*config.prices);
+  // One retry policy per model: its run budget is shared by all of the model's cells.
+  std::vector<RetryPolicy> retry_policies;
+  for (std::size_t m = 0; m < models.size(); ++m)
+    retry_policies.emplace_back(models[m]->retry, config.seed + m);
 
   RunResult result;
   result.run_dir = choose_run_dir(options, config);
@@ -188,6 +198,15 @@ RunResult run_evaluation(const RunOptions& options) {
                              log.size());
   }
   Progress progress(options.progress);
+  // The response cache is opened only when a backend wants it, so baseline-only runs never
+  // create the file.
+  std::unique_ptr<ResponseCache> cache;
+  const bool any_cacheable = std::any_of(backends.begin(), backends.end(), [](const auto& b) {
+    return b->capabilities().cache_responses;
+  });
+  if (options.use_cache && any_cacheable) {
+    cache = std::make_unique<ResponseCache>(default_cache_path(config.output_dir));
+  }
 
   for (std::size_t t = 0; t < tasks.size() && !result.interrupted; ++t) {
     const TaskConfig& task_config = *tasks[t];
@@ -198,6 +217,7 @@ RunResult run_evaluation(const RunOptions& options) {
       task = load_task(task_config,
                        SampleSelection{options.limit, options.shard_index, options.shard_count});
       task.metrics = std::move(task_metrics[t]);
+      write_task_manifest(task, result.run_dir);
     } catch (const InputError& e) {
       load_error = e.what();
       load_input_error = true;
@@ -232,9 +252,11 @@ RunResult run_evaluation(const RunOptions& options) {
         if (cell.outcome == reports::CellOutcome::ok) {
           try {
             bool interrupted = false;
-            const auto keys =
-                infer_cell(CellRun{model, backend, task, log, clock, concurrency, progress},
-                           cell.counts, interrupted);
+            CellRun cell_run{model, backend, task, log, clock, concurrency, progress};
+            cell_run.cache = cache.get();
+            cell_run.read_cache = !options.refresh_cache;
+            cell_run.retry = &retry_policies[m];
+            const auto keys = infer_cell(cell_run, cell.counts, interrupted);
             if (interrupted) {
               result.interrupted = true;
               cell.outcome = reports::CellOutcome::skipped;
@@ -245,6 +267,18 @@ RunResult run_evaluation(const RunOptions& options) {
                   result.run_dir / "scores" / model.name / (task_config.name + ".jsonl");
               score_cell(task, keys, log, scores_path, cell);
               cell.scores_file = relative_to(scores_path, result.run_dir);
+              if (task_config.submission) {
+                cell.submission_file = write_submission(task_config.submission->format, task, keys,
+                                                        log, model.name, result.run_dir);
+              }
+              if (prices) {
+                cell.usage.prices_as_of = prices->as_of();
+                if (const auto price = prices->find(backend.pricing_model())) {
+                  cell.usage.price_model = price->first;
+                  cell.usage.cost_usd = PriceTable::cost(price->second, cell.usage.prompt_tokens,
+                                                         cell.usage.completion_tokens);
+                }
+              }
             }
           } catch (const InputError& e) {
             cell.outcome = reports::CellOutcome::failed;
@@ -276,9 +310,12 @@ RunResult run_evaluation(const RunOptions& options) {
   record.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   write_record(result.run_dir, record);
-  std::ostringstream table;
-  reports::render_markdown_table(record, table);
-  datasets::write_file_atomic(result.run_dir / "summary.md", table.str());
+  try {
+    reports::write_run_reports(result.run_dir, record);
+  } catch (const std::exception& e) {  // the record is written; a report can be made later
+    std::cerr << "warning: could not write the reports (run `lmmbench report "
+              << result.run_dir.string() << "` to retry): " << e.what() << '\n';
+  }
   return result;
 }
 

@@ -22,7 +22,9 @@ struct RunOptions {
   bool resume = false;  ///< Continue a run directory, reusing every answer its log holds.
   std::optional<std::size_t> concurrency;  ///< Overrides the config's.
   bool fsync = false;                      ///< fdatasync the prediction log after every entry.
-  bool progress = true;                    ///< Progress lines on stderr.
+  bool use_cache = true;  ///< Serve deterministic requests from the response cache (--no-cache).
+  bool refresh_cache = false;  ///< Ask again and overwrite cached answers (--refresh-cache).
+  bool progress = true;        ///< Progress lines on stderr.
 };
 
 /// What a finished (or interrupted) run produced.
@@ -36,9 +38,9 @@ struct RunResult {
 
 /// Plans models x tasks, runs every cell with bounded concurrency, logs every answer to the
 /// prediction log as it arrives, scores each cell from the log, and writes run.json (after every
-/// cell, and at the end) plus summary.md. A failure inside a cell becomes that cell's outcome and
-/// the run carries on. Throws InputError before any work when the configs, the selection or a
-/// backend/metric/loader configuration is invalid.
+/// cell, and at the end) plus report.html, summary.md, junit.xml and results.csv. A failure
+/// inside a cell becomes that cell's outcome and the run carries on. Throws InputError before any
+/// work when the configs, the selection or a backend/metric/loader configuration is invalid.
 RunResult run_evaluation(const RunOptions& options);
 
 /// Parses "I/N" (0 <= I < N). Throws InputError otherwise.

@@ -35,6 +35,12 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
     const auto& sample = task.selected[i];
     const LogEntry* entry = log.find(keys[i]);
     ++counts.total;
+    if (entry != nullptr) {
+      const auto& usage = entry->completion.usage;
+      if (usage.prompt_tokens || usage.completion_tokens) ++cell.usage.requests_with_usage;
+      cell.usage.prompt_tokens += usage.prompt_tokens.value_or(0);
+      cell.usage.completion_tokens += usage.completion_tokens.value_or(0);
+    }
     if (entry != nullptr && entry->completion.ok()) {
       ++counts.ok;
     } else {
@@ -59,8 +65,37 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
       }
     }
     line["prediction"] = item.prediction ? nlohmann::json(*item.prediction) : nlohmann::json();
+    // The gold data, so reports can show the sample without the dataset (reports::SampleRecord).
+    line["question"] = sample.question;
+    line["answers"] = sample.references;
+    if (!sample.options.empty()) line["options"] = sample.options;
+    if (!sample.category.empty()) line["category"] = sample.category;
+    if (!sample.images.empty()) {
+      auto& images = line["images"] = nlohmann::json::array();
+      for (const auto& image : sample.images) {
+        const auto path = std::filesystem::absolute(image.path).generic_string();
+        if (image.base64_length == 0) {
+          images.push_back(path);
+        } else {  // base64 text inside a larger file (a VLMEvalKit TSV cell)
+          images.push_back({{"path", path},
+                            {"base64_offset", image.base64_offset},
+                            {"base64_length", image.base64_length}});
+        }
+      }
+    }
+    // Size and format of each image as the loader's probe found them (per-sample image report).
+    if (!sample.images.empty() && sample.images.front().width > 0) {
+      auto& info = line["image_info"] = nlohmann::json::array();
+      for (const auto& image : sample.images) {
+        info.push_back({{"mime_type", image.mime_type},
+                        {"width", image.width},
+                        {"height", image.height},
+                        {"bytes", image.bytes}});
+      }
+    }
     if (entry != nullptr && !entry->completion.ok()) {
       line["error_kind"] = models::to_string(entry->completion.error);
+      line["error"] = entry->completion.error_message;
     }
     lines << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   }

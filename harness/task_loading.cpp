@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include "core/sha256.hpp"
+#include "datasets/image_io.hpp"
+#include "datasets/loader_support.hpp"
 #include "datasets/manifest.hpp"
 #include "harness/registry.hpp"
 
@@ -18,24 +21,57 @@ std::vector<datasets::Sample> select_samples(const std::vector<datasets::Sample>
   return out;
 }
 
+namespace {
+
+/// Loads one dataset; a missing file's message says where the benchmark comes from.
+datasets::Dataset load_dataset(const DatasetConfig& dataset) {
+  const auto& registry = Registry::builtin();
+  try {
+    return registry.create_loader(dataset)->load();
+  } catch (const datasets::MissingDataError& e) {
+    if (dataset.source.empty()) throw;
+    throw datasets::MissingDataError(
+        e.where(), e.detail() + ". lmmbench never downloads data; get it here: " + dataset.source);
+  }
+}
+
+}  // namespace
+
+std::string task_config_sha256(const TaskConfig& config) {
+  return sha256_hex(config.resolved.dump());
+}
+
 LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection) {
   const auto& registry = Registry::builtin();
   LoadedTask task;
   task.config = &config;
   if (config.prepare) registry.prepare_dataset(*config.prepare);
-  task.dataset = registry.create_loader(config.dataset)->load();
-  if (config.calibration) task.calibration = registry.create_loader(*config.calibration)->load();
+  task.dataset = load_dataset(config.dataset);
+  if (config.calibration) task.calibration = load_dataset(*config.calibration);
   task.selected = select_samples(task.dataset.samples, selection);
   task.info.name = task.dataset.name;
   task.info.format = config.dataset.format;
   const auto root = std::filesystem::weakly_canonical(
-      task.dataset.files.empty() ? std::filesystem::path(".")
-                                 : task.dataset.files.front().parent_path());
-  task.info.manifest_sha256 = datasets::manifest_sha256(task.dataset.files, root);
-  task.info.n_files = task.dataset.files.size();
+      !task.dataset.root.empty()      ? task.dataset.root
+      : task.dataset.files.empty()    ? std::filesystem::path(".")
+                                      : task.dataset.files.front().parent_path());
+  std::vector<std::filesystem::path> files = task.dataset.files;
+  files.insert(files.end(), task.calibration.files.begin(), task.calibration.files.end());
+  task.manifest = datasets::manifest_entries(files, root);
+  task.info.manifest_sha256 = datasets::manifest_sha256(task.manifest);
+  task.info.root = root.string();
+  task.info.task_config_sha256 = task_config_sha256(config);
+  task.info.n_files = task.manifest.size();
   task.info.n_samples = task.dataset.samples.size();
   task.info.n_selected = task.selected.size();
   return task;
+}
+
+void write_task_manifest(LoadedTask& task, const std::filesystem::path& run_dir) {
+  const auto relative = std::filesystem::path("manifests") / (task.config->name + ".sha256");
+  std::filesystem::create_directories(run_dir / relative.parent_path());
+  datasets::write_file_atomic(run_dir / relative, datasets::manifest_text(task.manifest));
+  task.info.manifest_file = relative.generic_string();
 }
 
 }  // namespace lmmbench::harness

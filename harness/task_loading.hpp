@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <vector>
 
+#include "datasets/manifest.hpp"
 #include "datasets/sample.hpp"
 #include "harness/config.hpp"
 #include "metrics/metric.hpp"
@@ -30,13 +32,23 @@ struct LoadedTask {
   datasets::Dataset calibration;
   std::vector<datasets::Sample> selected;
   reports::DatasetInfo info;
+  std::vector<datasets::ManifestEntry> manifest;  ///< Every file read (dataset and calibration).
 };
 
 std::vector<datasets::Sample> select_samples(const std::vector<datasets::Sample>& samples,
                                              const SampleSelection& selection);
 
 /// Runs the task's "prepare" generator, loads the dataset and calibration split, selects the
-/// samples and hashes the dataset's files. Throws InputError for bad data. Metrics are left empty.
+/// samples and hashes every file read (the manifest) and the resolved task config. Throws
+/// InputError for bad data; a missing dataset file's message adds the task's "source" (where to
+/// get it and where to put it). Metrics are left empty.
 LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection);
+
+/// The canonical hash of a resolved task config (as the run record stores it).
+std::string task_config_sha256(const TaskConfig& config);
+
+/// Writes the task's manifest into `run_dir`/manifests/<task>.sha256 and records its relative
+/// path in task.info.manifest_file.
+void write_task_manifest(LoadedTask& task, const std::filesystem::path& run_dir);
 
 }  // namespace lmmbench::harness

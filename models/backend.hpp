@@ -21,11 +21,17 @@ struct Capabilities {
   std::size_t max_images_per_request = 0;  ///< 0 = text only.
   std::size_t max_image_bytes = 0;         ///< 0 = no limit.
   int max_image_side = 0;                  ///< Pixels; 0 = no limit.
-  bool streaming = false;                  ///< Reports first-token and token-event timestamps.
-  bool reports_usage = false;              ///< Fills TokenUsage.
+  /// Image encodings the backend takes ("image/png", "image/jpeg", ...); empty = any. The harness
+  /// re-encodes an image to fit these three limits, or records the request as unsupported.
+  std::vector<std::string> image_mime_types;
+  bool streaming = false;      ///< Reports first-token and token-event timestamps.
+  bool reports_usage = false;  ///< Fills TokenUsage.
   /// Needs the task's gold data (TaskData) before answering: true only for the baselines that are
   /// defined by it (oracle, prior, random-choice).
   bool uses_task_data = false;
+  /// Answers cost time or money (a remote model): the harness may serve deterministic requests
+  /// from its response cache instead of asking again. Baselines leave it false.
+  bool cache_responses = false;
 };
 
 /// The task's data, lent to backends before the task's first request. Real models ignore it;
@@ -59,6 +65,9 @@ class Backend {
   /// Called before the first request of a task. Throws InputError when the backend cannot serve
   /// the task at all (the harness records the cell as "unsupported").
   virtual void prepare(const TaskData& task) { (void)task; }
+  /// The model id to look up in the price table (configs/prices.json) for the run's API cost;
+  /// empty when the backend is not billed per token.
+  [[nodiscard]] virtual std::string pricing_model() const { return {}; }
   /// Starts answering `request`; `done` receives the completion. Never throws for a single
   /// request's failure: that is a Completion with an error kind.
   virtual void submit(Request request, CompletionCallback done) = 0;

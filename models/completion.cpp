@@ -6,7 +6,7 @@
 namespace lmmbench::models {
 
 namespace {
-constexpr std::array<std::pair<ErrorKind, std::string_view>, 11> kNames{{
+constexpr std::array<std::pair<ErrorKind, std::string_view>, 12> kNames{{
     {ErrorKind::none, "none"},
     {ErrorKind::http, "http"},
     {ErrorKind::timeout, "timeout"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<ErrorKind, std::string_view>, 11> kNames{{
     {ErrorKind::missing, "missing"},
     {ErrorKind::internal, "internal"},
     {ErrorKind::cancelled, "cancelled"},
+    {ErrorKind::invalid_input, "invalid_input"},
 }};
 }  // namespace
 

@@ -24,6 +24,8 @@ enum class ErrorKind {
   missing,          ///< A replay source has no answer for this sample.
   internal,         ///< A bug or unexpected exception inside the backend.
   cancelled,        ///< The run stopped before the request finished.
+  invalid_input,    ///< The sample's own input is unusable (missing, corrupt or unsafe image);
+                    ///< no model was asked. Deterministic: kept on resume.
 };
 
 std::string_view to_string(ErrorKind kind);
@@ -52,6 +54,13 @@ struct Completion {
   ErrorKind error = ErrorKind::none;
   std::string error_message;  ///< Human-readable; never contains secrets.
   int attempts = 1;           ///< Tries made, including retries.
+  /// For failures reported by a server: its HTTP status (0 when no status was received), which the
+  /// harness uses to tell retryable (408, 429, 5xx) from permanent (400, 401, 403, 404) errors.
+  int http_status = 0;
+  /// The server's requested wait before another try (Retry-After, or a provider's retry hint).
+  std::optional<Nanos> retry_after;
+  /// Served by the harness's response cache instead of the backend (never set by a backend).
+  bool cached = false;
 
   [[nodiscard]] bool ok() const { return error == ErrorKind::none; }
 

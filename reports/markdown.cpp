@@ -6,22 +6,24 @@
 
 #include <fmt/format.h>
 
+#include "reports/escape.hpp"
+#include "reports/format.hpp"
+
 namespace lmmbench::reports {
 
 namespace {
 
-std::string format_value(double value, Unit unit) {
-  if (!std::isfinite(value)) return "n/a";
-  switch (unit) {
-    case Unit::percent:
-      return fmt::format("{:.2f}", value);
-    case Unit::points:
-      return fmt::format("{:.1f}", value);
-    case Unit::ratio:
-      return fmt::format("{:.4f}", value);
-    default:
-      return fmt::format("{:.4g}", value);
+std::string counts_note(const Cell& cell) {
+  std::vector<std::string> notes;
+  const auto timeouts = cell.counts.errors_by_kind.find("timeout");
+  const std::size_t n_timeouts =
+      timeouts == cell.counts.errors_by_kind.end() ? 0 : timeouts->second;
+  if (cell.counts.error > n_timeouts) {
+    notes.push_back(fmt::format("{} err", cell.counts.error - n_timeouts));
   }
+  if (n_timeouts > 0) notes.push_back(fmt::format("{} timeout", n_timeouts));
+  if (cell.counts.unparsed > 0) notes.push_back(fmt::format("{} unparsed", cell.counts.unparsed));
+  return notes.empty() ? "" : " (" + fmt::format("{}", fmt::join(notes, ", ")) + ")";
 }
 
 std::string cell_text(const Cell& cell) {
@@ -29,30 +31,158 @@ std::string cell_text(const Cell& cell) {
   if (cell.outcome != CellOutcome::ok || score == nullptr) {
     return std::string(to_string(cell.outcome));
   }
-  std::string text = format_value(score->score, score->unit);
+  std::string text = format_number(score->score, score->unit);
   if (std::isfinite(score->standard_error)) {
-    text += " ± " + format_value(score->standard_error, score->unit);
+    text += " ± " + format_number(score->standard_error, score->unit);
   }
-  std::vector<std::string> notes;
-  if (cell.counts.error > 0) notes.push_back(fmt::format("{} err", cell.counts.error));
-  if (cell.counts.unparsed > 0) notes.push_back(fmt::format("{} unparsed", cell.counts.unparsed));
-  if (!notes.empty()) text += " (" + fmt::format("{}", fmt::join(notes, ", ")) + ")";
-  return text;
+  return text + counts_note(cell);
 }
 
-/// Markdown table cells cannot contain '|' or line breaks.
-std::string escape_cell(std::string text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
+std::string header_text(const std::string& task, const Cell* sample) {
+  if (sample == nullptr || sample->headline() == nullptr) return task;
+  const auto* s = sample->headline();
+  return fmt::format("{} ({}{}, {})", task, s->metric,
+                     s->variant.empty() || s->variant == "default" ? "" : "/" + s->variant,
+                     to_string(s->unit));
+}
+
+const Cell* first_scored(const Report& report, const std::string& task) {
+  for (std::size_t e = 0; e < report.entries.size(); ++e) {
+    const Cell* c = report.cell(e, task);
+    if (c != nullptr && c->headline() != nullptr) return c;
+  }
+  return nullptr;
+}
+
+std::string mark(Verdict v) {
+  switch (v) {
+    case Verdict::pass:
+      return "✓";
+    case Verdict::improvement:
+      return "▲";
+    case Verdict::regression:
+    case Verdict::failed:
+      return "✗";
+    case Verdict::not_comparable:
+      return "⚠️";
+  }
+  return "";
+}
+
+std::string provenance_line(const Report& report) {
+  std::vector<std::string> parts;
+  for (const auto& run : report.runs) {
+    const auto& t = run.record.tool;
+    parts.push_back(fmt::format("`{}` {} · lmmbench {} `{}`{} {}", markdown_cell(run.label),
+                                markdown_cell(run.record.status), markdown_cell(t.version),
+                                markdown_cell(t.git_revision.substr(0, 8)),
+                                t.git_dirty ? " (modified)" : "", markdown_cell(t.build_type)));
+  }
+  return fmt::format("{}", fmt::join(parts, " → "));
+}
+
+/// One quoted line per warning, then a blank line; nothing when there is none.
+void render_warnings(const Report& report, std::ostream& out) {
+  bool any = false;
+  for (const auto& run : report.runs) {
+    const auto& t = run.record.tool;
+    if (t.build_type != "Release" || !t.sanitizers.empty()) {
+      out << "> ⚠️ `" << markdown_cell(run.label) << "` was made by a "
+          << markdown_cell(t.build_type) << (t.sanitizers.empty() ? "" : " + sanitizer")
+          << " build: scores are valid, timings are not.\n";
+      any = true;
+    }
+    if (run.record.status != "complete") {
+      out << "> ⚠️ `" << markdown_cell(run.label) << "` is " << markdown_cell(run.record.status)
+          << ": not every cell ran.\n";
+      any = true;
     }
   }
-  return out;
+  if (any) out << '\n';
+}
+
+void render_grid(const Report& report, std::ostream& out) {
+  out << "| model |";
+  for (const auto& task : report.tasks)
+    out << ' ' << markdown_cell(header_text(task, first_scored(report, task))) << " |";
+  out << "\n|---|";
+  for (std::size_t i = 0; i < report.tasks.size(); ++i)
+    out << "---:|";
+  out << '\n';
+  for (std::size_t e = 0; e < report.entries.size(); ++e) {
+    out << "| " << markdown_cell(report.entries[e].label)
+        << (report.is_baseline(e) ? " *(baseline)*" : "") << " |";
+    for (const auto& task : report.tasks) {
+      const Cell* cell = report.cell(e, task);
+      std::string text = cell ? markdown_cell(cell_text(*cell)) : std::string("—");
+      if (const auto* c = report.comparison(e, task)) {
+        if (c->verdict == Verdict::not_comparable) {
+          text += " · " + mark(c->verdict) + " not comparable";
+        } else if (c->verdict != Verdict::failed) {
+          text += " · " + format_delta(c->delta, c->unit) + ' ' + mark(c->verdict);
+        }
+      }
+      out << ' ' << text << " |";
+    }
+    out << '\n';
+  }
+}
+
+void render_gate(const Report& report, std::ostream& out) {
+  const auto summary = summarize(report);
+  out << "## lmmbench compare: ";
+  if (summary.regressions > 0) {
+    out << "✗ " << summary.regressions
+        << (summary.regressions == 1 ? " regression" : " regressions");
+    if (summary.not_comparable > 0)
+      out << ", ⚠️ " << summary.not_comparable << " not comparable";
+  } else if (summary.not_comparable > 0) {
+    out << "⚠️ " << summary.not_comparable << " not comparable";
+  } else {
+    out << "✓ no regression";
+  }
+  out << "\n\n"
+      << provenance_line(report) << " · " << summary.compared
+      << (summary.compared == 1 ? " comparison\n\n" : " comparisons\n\n");
+  render_warnings(report, out);
+  out << "| | model | task | baseline | new | Δ [95 % CI] | "
+      << (report.options.gate.holm ? "p (Holm)" : "p") << " | shared n |\n"
+      << "|---|---|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& c : report.comparisons) {
+    const auto& model = report.entries[c.candidate_entry].model;
+    const std::string task =
+        markdown_cell(c.task) + (c.metric.empty() ? "" : " (" + markdown_cell(c.metric) + ")");
+    out << "| " << mark(c.verdict) << " | " << markdown_cell(model) << " | " << task << " | "
+        << format_number(c.baseline_score, c.unit) << " | ";
+    if (c.verdict == Verdict::not_comparable || c.verdict == Verdict::failed) {
+      out << "— | " << (c.verdict == Verdict::failed ? "failed: " : "not comparable: ")
+          << markdown_cell(c.reason) << " | | |\n";
+      continue;
+    }
+    std::string delta = format_delta(c.delta, c.unit);
+    if (std::isfinite(c.ci95[0])) delta += " " + format_interval(c.ci95, c.unit);
+    out << format_number(c.candidate_score, c.unit) << " | " << delta << " | "
+        << format_p_value(c.p_adjusted) << " | " << c.n_shared << " |\n";
+  }
+  if (!report.objectives.empty()) {
+    out << "\n| | scope | objective | baseline | new | worse by | tolerance |\n"
+           "|---|---|---|---:|---:|---:|---:|\n";
+    for (const auto& o : report.objectives) {
+      out << "| " << mark(o.verdict) << " | " << markdown_cell(o.scope) << " | "
+          << markdown_cell(o.name) << " | " << format_with_unit(o.baseline, o.unit) << " | "
+          << format_with_unit(o.candidate, o.unit) << " | "
+          << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a")
+          << " | " << fmt::format("{:.0f} %", 100 * o.tolerance) << " |\n";
+    }
+  }
+  out << "\n✗ regression: " << describe_rule(report.options.gate)
+      << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, "
+         "prompt, "
+         "parameters or metric changed)";
+  if (!report.objectives.empty()) {
+    out << " · performance objectives fail when worse than their tolerance";
+  }
+  out << ".\n";
 }
 
 }  // namespace
@@ -74,30 +204,46 @@ void render_markdown_table(const RunRecord& record, std::ostream& out) {
 
   out << "| model |";
   for (const auto& task : tasks) {
-    std::string header = task;
+    const Cell* sample = nullptr;
     for (const auto& cell : record.cells) {
       if (cell.task == task && cell.headline() != nullptr) {
-        const auto* s = cell.headline();
-        header += fmt::format(" ({}{}, {})", s->metric,
-                              s->variant.empty() || s->variant == "default" ? "" : "/" + s->variant,
-                              to_string(s->unit));
+        sample = &cell;
         break;
       }
     }
-    out << ' ' << escape_cell(header) << " |";
+    out << ' ' << markdown_cell(header_text(task, sample)) << " |";
   }
   out << "\n|---|";
   for (std::size_t i = 0; i < tasks.size(); ++i)
     out << "---:|";
   out << '\n';
   for (const auto& model : models) {
-    out << "| " << escape_cell(model) << " |";
+    out << "| " << markdown_cell(model) << " |";
     for (const auto& task : tasks) {
       const Cell* cell = find(model, task);
-      out << ' ' << (cell ? escape_cell(cell_text(*cell)) : std::string("—")) << " |";
+      out << ' ' << (cell ? markdown_cell(cell_text(*cell)) : std::string("—")) << " |";
     }
     out << '\n';
   }
+}
+
+void MarkdownRenderer::do_render(const Report& report, std::ostream& out) const {
+  if (report.gate) {
+    render_gate(report, out);
+    return;
+  }
+  out << "## lmmbench: " << markdown_cell(report.title()) << "\n\n"
+      << report.entries.size() << " models × " << report.tasks.size() << " tasks · "
+      << provenance_line(report) << "\n\n";
+  render_warnings(report, out);
+  render_grid(report, out);
+  out << "\nScore ± standard error, with errored, timed-out and unparsed samples counted.";
+  if (report.baseline && !report.comparisons.empty()) {
+    out << " Δ: difference from **" << markdown_cell(report.entries[*report.baseline].label)
+        << "**; ✗ " << describe_rule(report.options.gate)
+        << "; ▲ a significant gain of that size; ✓ neither.";
+  }
+  out << '\n';
 }
 
 }  // namespace lmmbench::reports

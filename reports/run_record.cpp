@@ -15,8 +15,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ToolInfo, name, version, git_rev
                                                 build_type, sanitizers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostInfo, hostname, os, cpu, cpu_count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SampleCounts, total, ok, error, unparsed, resumed,
-                                                errors_by_kind)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetInfo, name, format, manifest_sha256, n_files,
+                                                cached, retries, errors_by_kind)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetInfo, name, format, manifest_sha256,
+                                                manifest_file, root, task_config_sha256, n_files,
                                                 n_samples, n_selected)
 
 std::string_view to_string(CellOutcome outcome) {
@@ -56,6 +57,28 @@ void from_json(const nlohmann::json& j, Selection& s) {
   s.shard_count = j.value("shard_count", std::size_t{1});
 }
 
+void to_json(nlohmann::json& j, const CellUsage& u) {
+  j = nlohmann::json{{"prompt_tokens", u.prompt_tokens},
+                     {"completion_tokens", u.completion_tokens},
+                     {"requests_with_usage", u.requests_with_usage},
+                     {"cost_usd", u.cost_usd ? nlohmann::json(*u.cost_usd) : nlohmann::json()},
+                     {"price_model", u.price_model},
+                     {"prices_as_of", u.prices_as_of}};
+}
+
+void from_json(const nlohmann::json& j, CellUsage& u) {
+  u.prompt_tokens = j.value("prompt_tokens", std::int64_t{0});
+  u.completion_tokens = j.value("completion_tokens", std::int64_t{0});
+  u.requests_with_usage = j.value("requests_with_usage", std::size_t{0});
+  if (const auto it = j.find("cost_usd"); it != j.end() && it->is_number()) {
+    u.cost_usd = it->get<double>();
+  } else {
+    u.cost_usd.reset();
+  }
+  u.price_model = j.value("price_model", "");
+  u.prices_as_of = j.value("prices_as_of", "");
+}
+
 void to_json(nlohmann::json& j, const Cell& c) {
   j = nlohmann::json{{"model", c.model},
                      {"task", c.task},
@@ -64,9 +87,11 @@ void to_json(nlohmann::json& j, const Cell& c) {
                      {"backend_fingerprint", c.backend_fingerprint},
                      {"dataset", c.dataset},
                      {"counts", c.counts},
+                     {"usage", c.usage},
                      {"scores", c.scores},
                      {"wall_seconds", c.wall_seconds},
                      {"scores_file", c.scores_file}};
+  if (!c.submission_file.empty()) j["submission_file"] = c.submission_file;
 }
 
 void from_json(const nlohmann::json& j, Cell& c) {
@@ -77,9 +102,11 @@ void from_json(const nlohmann::json& j, Cell& c) {
   c.backend_fingerprint = j.value("backend_fingerprint", "");
   c.dataset = j.value("dataset", DatasetInfo{});
   c.counts = j.value("counts", SampleCounts{});
+  c.usage = j.value("usage", CellUsage{});
   c.scores = j.value("scores", std::vector<metrics::MetricResult>{});
   c.wall_seconds = j.value("wall_seconds", 0.0);
   c.scores_file = j.value("scores_file", "");
+  c.submission_file = j.value("submission_file", "");
 }
 
 void to_json(nlohmann::json& j, const RunRecord& r) {
@@ -100,6 +127,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
                      {"resume_count", r.resume_count},
                      {"predictions_file", r.predictions_file},
                      {"cells", r.cells}};
+  if (r.gpu) j["gpu"] = *r.gpu;
 }
 
 void from_json(const nlohmann::json& j, RunRecord& r) {
@@ -131,6 +159,11 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   r.resume_count = j.value("resume_count", std::size_t{0});
   r.predictions_file = j.value("predictions_file", "");
   r.cells = j.value("cells", std::vector<Cell>{});
+  if (const auto it = j.find("gpu"); it != j.end() && !it->is_null()) {
+    r.gpu = it->get<GpuSection>();
+  } else {
+    r.gpu.reset();
+  }
 }
 
 }  // namespace lmmbench::reports

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/metric.hpp"
+#include "reports/gpu_section.hpp"
 
 namespace lmmbench::reports {
 
@@ -53,6 +54,8 @@ struct SampleCounts {
   std::size_t error = 0;
   std::size_t unparsed = 0;
   std::size_t resumed = 0;  ///< Taken from the prediction log of an earlier, interrupted run.
+  std::size_t cached = 0;   ///< Served by the response cache of an earlier run (no request sent).
+  std::size_t retries = 0;  ///< Attempts beyond the first, over the cell's requests in this run.
   std::map<std::string, std::size_t> errors_by_kind;
 };
 
@@ -60,9 +63,25 @@ struct DatasetInfo {
   std::string name;
   std::string format;
   std::string manifest_sha256;  ///< datasets::manifest_sha256 over every file read.
+  /// The per-file manifest (sha256sum format) in the run directory, relative to it; what
+  /// `lmmbench datasets verify TASK --run DIR` compares against.
+  std::string manifest_file;
+  std::string root;                ///< The directory the manifest's names are relative to.
+  std::string task_config_sha256;  ///< Of the resolved task config (canonical JSON).
   std::size_t n_files = 0;
   std::size_t n_samples = 0;   ///< In the dataset.
   std::size_t n_selected = 0;  ///< After --limit and --shard.
+};
+
+/// Token usage of a cell's logged answers, as the servers reported it (image tokens are part of
+/// the prompt count), and what it costs at the run's price table.
+struct CellUsage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t completion_tokens = 0;
+  std::size_t requests_with_usage = 0;  ///< Logged answers that carried a usage report.
+  std::optional<double> cost_usd;       ///< Absent when the model has no entry in the table.
+  std::string price_model;              ///< The price-table entry used.
+  std::string prices_as_of;             ///< Date of the price table.
 };
 
 struct Cell {
@@ -73,9 +92,11 @@ struct Cell {
   std::string backend_fingerprint;
   DatasetInfo dataset;
   SampleCounts counts;
+  CellUsage usage;
   std::vector<metrics::MetricResult> scores;  ///< One per task metric; the first is the headline.
   double wall_seconds = 0.0;                  ///< Inference + scoring of this cell in this process.
   std::string scores_file;                    ///< Per-sample scores, relative to the run directory.
+  std::string submission_file;  ///< The evaluation-server file, relative to the run directory.
 
   [[nodiscard]] const metrics::MetricResult* headline() const {
     return scores.empty() ? nullptr : &scores.front();
@@ -111,6 +132,9 @@ struct RunRecord {
   std::size_t resume_count = 0;  ///< How many times this run directory was resumed.
   std::string predictions_file;  ///< Relative to the run directory.
   std::vector<Cell> cells;
+  /// GPU roofline and measurements (`lmmbench gpu`); absent from evaluation runs. Optional, so
+  /// records without it stay schema version 1.
+  std::optional<GpuSection> gpu;
 };
 
 void to_json(nlohmann::json& j, const RunRecord& r);

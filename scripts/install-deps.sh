@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that lmmbench builds, runs and tests with (docs/dependencies.md
-# says why each is there). Skips apt entirely when everything is already installed. Run as root or
-# with sudo available.
+# says why each is there). With --test it adds what only the test suite needs (headless chromium
+# for the HTML report test, python3-jsonschema for the run-record schema check). Skips apt entirely
+# when everything is already installed. Run as root or with sudo available.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git pkg-config python3
-  nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libssl-dev libicu-dev
-  libgtest-dev libbenchmark-dev
+  nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libwebp-dev libssl-dev libicu-dev
+  libgtest-dev libbenchmark-dev libcurl4-openssl-dev libsqlite3-dev
 )
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium fonts-dejavu-core python3-jsonschema)
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/install-deps.sh [--test]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

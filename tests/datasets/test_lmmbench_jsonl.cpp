@@ -77,23 +77,49 @@ TEST_F(LmmbenchJsonl, UnknownKeyNamesFieldLineAndSuggestsTheNearestKey) {
   EXPECT_THAT(message, HasSubstr("did you mean 'answers'"));
 }
 
-TEST_F(LmmbenchJsonl, MissingImageNamesFieldAndPath) {
-  const auto message =
-      load_error(std::string(kGood) + "\n" +
-                 R"({"id": "q2", "question": "Q", "images": ["images/nope.png"]})" + "\n");
+TEST_F(LmmbenchJsonl, AMissingImageIsThatSamplesErrorNamingFieldAndPath) {
+  write_text(path(), std::string(kGood) + "\n" +
+                         R"({"id": "q2", "question": "Q", "images": ["images/nope.png"]})" + "\n");
+  const Dataset d = LmmbenchJsonlLoader({path(), {}, true}).load();
+  ASSERT_EQ(d.samples.size(), 2U);  // the rest of the dataset loads
+  EXPECT_EQ(d.samples[0].error, "");
+  const auto& message = d.samples[1].error;
   EXPECT_THAT(message, HasSubstr(path().string() + ":2"));
   EXPECT_THAT(message, HasSubstr("field /images/0"));
   EXPECT_THAT(message, HasSubstr("image file not found"));
   EXPECT_THAT(message, HasSubstr("nope.png"));
+  EXPECT_TRUE(d.samples[1].images.empty());
 }
 
-TEST_F(LmmbenchJsonl, UndecodableImageIsReported) {
+TEST_F(LmmbenchJsonl, AnUndecodableImageIsThatSamplesError) {
   write_text(dir_.path() / "images/broken.png", "not a png");
-  const auto message =
-      load_error(R"({"id": "q1", "question": "Q", "images": ["images/broken.png"]})"
-                 "\n");
-  EXPECT_THAT(message, HasSubstr(":1"));
-  EXPECT_THAT(message, HasSubstr("not a readable image"));
+  write_text(path(), R"({"id": "q1", "question": "Q", "images": ["images/broken.png"]})"
+                     "\n");
+  const Dataset d = LmmbenchJsonlLoader({path(), {}, true}).load();
+  ASSERT_EQ(d.samples.size(), 1U);
+  EXPECT_THAT(d.samples[0].error, HasSubstr(":1: field /images/0"));
+  EXPECT_THAT(d.samples[0].error, HasSubstr("not a readable image"));
+}
+
+TEST_F(LmmbenchJsonl, ImagePathsMayNotLeaveTheImageRoot) {
+  write_text(path(), R"({"id": "q1", "question": "Q", "images": ["../outside.png"]})"
+                     "\n"
+                     R"({"id": "q2", "question": "Q", "images": ["/etc/passwd"]})"
+                     "\n");
+  const Dataset d = LmmbenchJsonlLoader({path(), {}, true}).load();
+  ASSERT_EQ(d.samples.size(), 2U);
+  EXPECT_THAT(d.samples[0].error, HasSubstr("image path '../outside.png' refused: it leaves the dataset root"));
+  EXPECT_THAT(d.samples[1].error, HasSubstr("absolute image path '/etc/passwd' refused"));
+}
+
+TEST_F(LmmbenchJsonl, ProbedImagesReportSizeFormatAndBytes) {
+  write_text(path(), std::string(kGood) + "\n");
+  const Dataset d = LmmbenchJsonlLoader({path(), {}, true}).load();
+  const ImageRef& image = d.samples.at(0).images.at(0);
+  EXPECT_EQ(image.width, 4);
+  EXPECT_EQ(image.height, 4);
+  EXPECT_EQ(image.mime_type, "image/png");
+  EXPECT_EQ(image.bytes, std::filesystem::file_size(dir_.path() / "images/a.png"));
 }
 
 TEST_F(LmmbenchJsonl, DuplicateIdNamesLineAndField) {

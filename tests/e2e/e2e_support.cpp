@@ -1,17 +1,29 @@
 #include "e2e_support.hpp"
 
+#include <iostream>
+
+#include <gtest/gtest.h>
+
 namespace lmmbench::testing {
 
 std::filesystem::path write_medium_suite(const std::filesystem::path& dir, double latency_ms,
                                          double jitter_ms, int concurrency) {
+  // Image paths in a dataset are relative to its root (absolute ones are refused), so the suite
+  // gets its own copy of the three fixture images.
   const auto images = kSource / "tests/fixtures/tiny_vqa/images";
   const char* colours[] = {"red", "blue", "green"};
+  std::filesystem::create_directories(dir / "images");
+  for (const char* colour : colours) {
+    const std::string name = std::string(colour) + ".png";
+    std::filesystem::copy_file(images / name, dir / "images" / name,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
   std::string open_lines;
   std::string mc_lines;
   std::string calibration;
   for (int i = 0; i < 240; ++i) {
     const std::string colour = colours[i % 3];
-    const std::string image = (images / (colour + ".png")).string();
+    const std::string image = "images/" + colour + ".png";
     nlohmann::json item{{"id", "q" + std::to_string(i)},
                         {"images", {image}},
                         {"meta", {{"question_type", i % 2 ? "what color is the" : "is the"}}}};
@@ -100,9 +112,34 @@ std::map<std::string, nlohmann::json> cell_summaries(const std::filesystem::path
   return out;
 }
 
+void validate_run_record(const std::filesystem::path& record) {
+  const auto r =
+      run_process({LMMBENCH_PYTHON, LMMBENCH_SCHEMA_VALIDATOR,
+                   (kSource / "reports/schema/run.schema.json").string(), record.string()});
+  if (r.exit_code == 77) {
+    static bool noted = false;
+    if (!noted) std::cerr << "note: run records not validated: " << r.out;
+    noted = true;
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 0) << record.string()
+                            << " does not match reports/schema/run.schema.json:\n"
+                            << r.out << r.err;
+}
+
 ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::path& cwd) {
+  const bool is_run = !args.empty() && args.front() == "run";
   args.insert(args.begin(), kBinary.string());
-  return run_process(args, cwd);
+  auto result = run_process(args, cwd);
+  // Every record a test run writes must match the published schema.
+  const std::string marker = "Results: ";
+  if (const auto at = result.out.rfind(marker); is_run && at != std::string::npos) {
+    std::filesystem::path record(
+        result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size()));
+    if (record.is_relative() && !cwd.empty()) record = cwd / record;
+    if (std::filesystem::exists(record)) validate_run_record(record);
+  }
+  return result;
 }
 
 }  // namespace lmmbench::testing

@@ -22,7 +22,12 @@ std::filesystem::path write_medium_suite(const std::filesystem::path& dir, doubl
 /// Headline score, n and counts of every cell of a run.json, keyed "model/task".
 std::map<std::string, nlohmann::json> cell_summaries(const std::filesystem::path& run_dir);
 
-/// Runs lmmbench with `args` (the binary is prepended).
+/// Runs lmmbench with `args` (the binary is prepended). After `lmmbench run`, the record it names
+/// ("Results: PATH") is validated against the schema.
 ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::path& cwd = {});
+
+/// Adds a test failure when the run.json at `record` does not match
+/// reports/schema/run.schema.json (a note, once, when python3-jsonschema is missing).
+void validate_run_record(const std::filesystem::path& record);
 
 }  // namespace lmmbench::testing

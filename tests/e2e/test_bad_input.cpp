@@ -94,7 +94,7 @@ TEST_F(BadInput, UnknownBackendOptionIsRejected) {
       << r.err;
 }
 
-TEST_F(BadInput, MissingImageFileFailsTheCellWithFileLineAndField) {
+TEST_F(BadInput, AMissingImageIsThatSamplesErrorWithFileLineAndField) {
   std::string lines = read_text(dir_.path() / "open.jsonl");
   const auto second = lines.find('\n') + 1;
   const auto end = lines.find('\n', second);
@@ -107,16 +107,45 @@ TEST_F(BadInput, MissingImageFileFailsTheCellWithFileLineAndField) {
                                                     task_json() + "]}");
   const auto out = dir_.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
-  EXPECT_EQ(r.exit_code, 2);
+  // The other 239 samples run; the bad one is recorded, counted and reported, never a crash.
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   const std::string expected =
       (dir_.path() / "open.jsonl").string() +
       ":2: field /images/0: image file not found: " + (dir_.path() / "does-not-exist.png").string();
+  EXPECT_NE(r.err.find("warning: o × open: 1 sample(s) could not be sent"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
-  // The failure is recorded, not lost: the record says which cell failed and why.
   const auto record = nlohmann::json::parse(read_text(out / "run.json"));
-  EXPECT_EQ(record["cells"][0]["outcome"], "failed");
-  EXPECT_NE(record["cells"][0]["message"].get<std::string>().find(expected), std::string::npos);
+  const auto& cell = record["cells"][0];
+  EXPECT_EQ(cell["outcome"], "ok");
+  EXPECT_EQ(cell["counts"]["total"], 240);
+  EXPECT_EQ(cell["counts"]["ok"], 239);
+  EXPECT_EQ(cell["counts"]["error"], 1);
+  EXPECT_EQ(cell["counts"]["errors_by_kind"]["invalid_input"], 1);
   EXPECT_EQ(record["status"], "complete");
+  // The per-sample record (prediction log and scores file) carries the message.
+  auto line_of = [](const std::string& text, const std::string& key, const std::string& id) {
+    std::size_t start = 0;
+    while (start < text.size()) {
+      const auto stop = text.find('\n', start);
+      const auto line = nlohmann::json::parse(text.substr(start, stop - start));
+      if (line.value(key, "") == id) return line;
+      start = stop + 1;
+    }
+    return nlohmann::json();
+  };
+  const auto logged = line_of(read_text(out / "predictions.jsonl"), "sample_id", "q1");
+  EXPECT_NE(logged.dump().find("invalid_input"), std::string::npos) << logged.dump();
+  EXPECT_NE(logged.dump().find("does-not-exist.png"), std::string::npos) << logged.dump();
+  const auto sample = line_of(read_text(out / "scores/o/open.jsonl"), "id", "q1");
+  EXPECT_EQ(sample["error_kind"], "invalid_input");
+  EXPECT_EQ(sample["error"], expected);
+  // Resuming reuses the recorded failure: it is deterministic, not retried.
+  const auto again = lmmbench({"run", config.string(), "--out", out.string(), "--resume", "--quiet"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  const auto resumed = nlohmann::json::parse(read_text(out / "run.json"));
+  EXPECT_EQ(resumed["cells"][0]["counts"]["resumed"], 240);
+  EXPECT_EQ(resumed["cells"][0]["counts"]["errors_by_kind"]["invalid_input"], 1);
 }
 
 TEST_F(BadInput, APriorWithoutCalibrationIsUnsupportedNotACrash) {

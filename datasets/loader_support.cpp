@@ -1,0 +1,434 @@
+#include "datasets/loader_support.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/json_cursor.hpp"
+#include "datasets/image_io.hpp"
+
+namespace lmmbench::datasets {
+
+void require_file(const std::filesystem::path& path, std::string_view what) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw MissingDataError(Location{path.string(), 0, ""}, fmt::format("{} not found", what));
+  }
+}
+
+void require_directory(const std::filesystem::path& path, std::string_view what) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) {
+    throw MissingDataError(Location{path.string(), 0, ""}, fmt::format("{} not found", what));
+  }
+}
+
+namespace {
+
+/// True when `path` is `root` or below it (both canonical, component by component).
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& root) {
+  auto p = path.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+    if (r->empty() && std::next(r) == root.end()) break;  // a trailing separator
+    if (p == path.end() || *p != *r) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ResolvedPath resolve_inside(const std::filesystem::path& root, std::string_view relative) {
+  ResolvedPath out;
+  const std::filesystem::path given(relative);
+  if (relative.empty()) {
+    out.error = "empty image path";
+    return out;
+  }
+  if (given.is_absolute() || given.has_root_name() || given.has_root_directory()) {
+    out.error = fmt::format(
+        "absolute image path '{}' refused: image paths must be relative to the dataset root {}",
+        relative, root.string());
+    return out;
+  }
+  const auto normal = given.lexically_normal();
+  if (!normal.empty() && *normal.begin() == "..") {
+    out.error = fmt::format("image path '{}' refused: it leaves the dataset root {} through '..'",
+                            relative, root.string());
+    return out;
+  }
+  const auto joined = (root / normal).lexically_normal();
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(joined, ec)) ||
+      std::filesystem::exists(joined, ec)) {
+    // Follow every symbolic link on the way (the file itself or any directory above it).
+    const auto real = std::filesystem::weakly_canonical(joined, ec);
+    const auto real_root = std::filesystem::weakly_canonical(root, ec);
+    if (!ec && !is_within(real, real_root)) {
+      out.error = fmt::format(
+          "image path '{}' refused: it resolves to {} through a symbolic link, outside the dataset "
+          "root {}",
+          relative, real.string(), real_root.string());
+      return out;
+    }
+  }
+  out.path = joined;
+  return out;
+}
+
+ImageOptions read_image_options(ObjectReader& options, const std::filesystem::path& default_root) {
+  ImageOptions o;
+  if (const auto root = options.find("image_root")) {
+    o.root = root->as_path();
+  } else {
+    o.root = default_root;
+  }
+  o.load = options.get_bool("load_images", true);
+  o.probe = options.get_bool("verify_images", true);
+  return o;
+}
+
+void set_sample_error(Sample& sample, const Location& where, const std::string& message) {
+  if (!sample.error.empty()) return;
+  const std::string prefix = where.to_string();
+  sample.error = prefix.empty() ? message : prefix + ": " + message;
+}
+
+void ImageAttacher::attach(Sample& sample, std::string_view relative, const Location& where,
+                           std::vector<std::filesystem::path>& files) const {
+  if (!options_.load) return;
+  const auto resolved = resolve_inside(options_.root, relative);
+  if (!resolved.error.empty()) {
+    set_sample_error(sample, where, resolved.error);
+    return;
+  }
+  const auto& path = resolved.path;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    set_sample_error(sample, where, "image file not found: " + path.string());
+    return;
+  }
+  ImageRef image;
+  image.path = path;
+  if (options_.probe) {
+    try {
+      const auto info = probe_image(path);
+      image.mime_type = info.mime_type;
+      image.width = info.width;
+      image.height = info.height;
+      image.bytes = std::filesystem::file_size(path, ec);
+    } catch (const InputError& e) {
+      set_sample_error(sample, where, e.what());
+      return;
+    }
+  } else {
+    const auto mime = image_mime_type(path);
+    if (!mime) {
+      set_sample_error(sample, where,
+                       "unsupported image type (expected png, jpg, webp, gif or bmp): " +
+                           path.string());
+      return;
+    }
+    image.mime_type = *mime;
+  }
+  sample.images.push_back(std::move(image));
+  files.push_back(path);
+}
+
+void ImageAttacher::attach_base64(Sample& sample, const std::filesystem::path& file,
+                                  std::uint64_t offset, std::uint64_t length,
+                                  const Location& where) const {
+  if (!options_.load) return;
+  ImageRef image;
+  image.path = file;
+  image.base64_offset = offset;
+  image.base64_length = length;
+  try {
+    const std::string bytes = read_image_bytes(image);
+    const auto info = options_.probe ? probe_image_bytes(bytes, file.string()) : ImageInfo{};
+    const auto mime = options_.probe ? std::optional<std::string>(info.mime_type)
+                                     : sniff_image_mime_type(bytes);
+    if (!mime) throw InputError(Location{file.string(), 0, ""}, "not a readable image");
+    image.mime_type = *mime;
+    image.width = info.width;
+    image.height = info.height;
+    image.bytes = bytes.size();
+  } catch (const InputError& e) {
+    set_sample_error(sample, where, e.detail());
+    return;
+  }
+  sample.images.push_back(std::move(image));
+}
+
+std::string id_text(const ConfigNode& node) {
+  const auto& v = node.json();
+  std::string id;
+  if (v.is_number_integer()) {
+    id = v.dump();
+  } else if (v.is_string()) {
+    id = v.get<std::string>();
+  } else {
+    node.fail("expected an id (an integer or a string)");
+  }
+  if (id.empty()) node.fail("sample id must not be empty");
+  return id;
+}
+
+void IdSet::insert(const std::string& id, const ConfigNode& where) {
+  if (!seen_.insert(id).second) where.fail(fmt::format("duplicate sample id '{}'", id));
+}
+
+void IdSet::insert(const std::string& id, const Location& where) {
+  if (!seen_.insert(id).second) throw InputError(where, fmt::format("duplicate sample id '{}'", id));
+}
+
+std::string IdDisambiguator::next(const std::string& source_id) {
+  const std::size_t n = ++counts_[source_id];
+  return n == 1 ? source_id : source_id + "#" + std::to_string(n);
+}
+
+void finish_files(Dataset& dataset) {
+  std::sort(dataset.files.begin(), dataset.files.end());
+  dataset.files.erase(std::unique(dataset.files.begin(), dataset.files.end()), dataset.files.end());
+}
+
+namespace {
+
+/// Counts lines incrementally while records are handed out in order.
+class LineTracker {
+ public:
+  explicit LineTracker(std::string_view text) : text_(text) {}
+  std::size_t line_at(const char* at) {
+    const auto offset = static_cast<std::size_t>(at - text_.data());
+    line_ += static_cast<std::size_t>(
+        std::count(text_.begin() + static_cast<std::ptrdiff_t>(offset_),
+                   text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    offset_ = offset;
+    return line_;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t offset_ = 0;
+  std::size_t line_ = 1;
+};
+
+using RecordHandler = std::function<void(const ConfigNode&, const std::string&)>;
+
+/// Where one record's bytes are.
+struct RecordSpan {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string key;  ///< Member name; empty for array elements.
+};
+
+/// The fast path: JsonCursor checks the grammar and finds each record's bytes without building a
+/// DOM. Returns false when the cursor declines anything (invalid JSON, or valid JSON it leaves
+/// alone); nothing has been handed out then, and the caller falls back to the full parser.
+bool scan_records(std::string_view text, std::string_view member, bool& member_found, char& kind,
+                  std::vector<RecordSpan>& spans) {
+  JsonCursor in(text);
+  if (!member.empty()) {
+    if (!in.consume('{')) return false;
+    std::string key;
+    bool done = false;
+    for (bool first = true;; first = false) {
+      if (!in.next('}', first, done)) return false;
+      if (done) return in.at_end();  // the member is absent
+      if (!in.read_string(key) || !in.consume(':')) return false;
+      if (key == member) break;
+      if (!in.skip_value()) return false;
+    }
+  }
+  member_found = true;
+  kind = in.peek();
+  if (kind != '[' && kind != '{') return false;
+  (void)in.consume(kind);
+  const char close = kind == '[' ? ']' : '}';
+  bool done = false;
+  for (bool first = true;; first = false) {
+    if (!in.next(close, first, done)) return false;
+    if (done) break;
+    RecordSpan span;
+    if (kind == '{' && (!in.read_string(span.key) || !in.consume(':'))) return false;
+    (void)in.peek();
+    span.begin = static_cast<std::size_t>(in.position() - text.data());
+    if (!in.skip_value()) return false;
+    span.end = static_cast<std::size_t>(in.position() - text.data());
+    spans.push_back(std::move(span));
+  }
+  if (member.empty()) return in.at_end();
+  // The rest of the enclosing object must be well-formed too.
+  for (;;) {
+    if (!in.next('}', false, done)) return false;
+    if (done) return in.at_end();
+    std::string key;
+    if (!in.read_string(key) || !in.consume(':') || !in.skip_value()) return false;
+  }
+}
+
+}  // namespace
+
+void for_each_json_record(const std::filesystem::path& path, std::string_view member,
+                          const RecordHandler& on_record) {
+  require_file(path, "dataset file");
+  std::string text = read_file_bytes(path);
+  const std::string name = path.string();
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  const std::size_t skipped = text.starts_with(kByteOrderMark) ? kByteOrderMark.size() : 0;
+  const std::string_view body = std::string_view(text).substr(skipped);
+  bool member_found = false;
+  char kind = 0;
+  std::vector<RecordSpan> spans;
+  if (scan_records(body, member, member_found, kind, spans)) {
+    if (!member_found) {
+      throw InputError(Location{name, 1, append_pointer("", member)}, "missing required field");
+    }
+    const std::string prefix = member.empty() ? std::string() : append_pointer("", member);
+    LineTracker lines(body);
+    for (std::size_t i = 0; i < spans.size(); ++i) {
+      const auto& span = spans[i];
+      const std::size_t line = lines.line_at(body.data() + span.begin);
+      auto source = JsonSource::from_value(
+          nlohmann::json::parse(body.substr(span.begin, span.end - span.begin)), name, line,
+          path.parent_path());
+      const std::string pointer =
+          kind == '[' ? prefix + "/" + std::to_string(i) : append_pointer(prefix, span.key);
+      const auto* root = &source->root();
+      on_record(ConfigNode(std::move(source), pointer, root), span.key);
+    }
+    return;
+  }
+  // Invalid JSON (the full parser names the line), or valid JSON the cursor leaves alone (nesting
+  // deeper than JsonCursor::kMaxDepth, numbers beyond a double). Object members then come in
+  // nlohmann's key order rather than file order.
+  const ConfigNode document(JsonSource::from_text(text, name, path.parent_path()));
+  ConfigNode records = document;
+  if (!member.empty()) records = ObjectReader(document).required(member);
+  if (records.is_array()) {
+    for (const auto& element : records.elements())
+      on_record(element, std::string());
+  } else if (records.is_object()) {
+    for (const auto& [key, value] : records.json().items()) {
+      on_record(ConfigNode(records.shared_source(), append_pointer(records.pointer(), key), &value),
+                key);
+    }
+  } else {
+    records.fail("expected an array or an object of records");
+  }
+}
+
+std::optional<std::string> top_level_string(const std::filesystem::path& path,
+                                            std::string_view key) {
+  const std::string text = read_file_bytes(path);
+  JsonCursor in(text);
+  if (!in.consume('{')) return std::nullopt;
+  std::string name;
+  bool done = false;
+  for (bool first = true;; first = false) {
+    if (!in.next('}', first, done) || done) return std::nullopt;
+    if (!in.read_string(name) || !in.consume(':')) return std::nullopt;
+    if (name == key) {
+      std::string value;
+      if (in.peek() != '"' || !in.read_string(value)) return std::nullopt;
+      return value;
+    }
+    if (!in.skip_value()) return std::nullopt;
+  }
+}
+
+namespace {
+
+/// Calls `on_placeholder(name, width)` for each "{name}" / "{name:0N}" and `on_text` for the rest.
+template <typename Text, typename Placeholder>
+void scan_template(const std::string& text, const ConfigNode& where, Text on_text,
+                   Placeholder on_placeholder) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '{') {
+      on_text(text[i]);
+      continue;
+    }
+    const auto close = text.find('}', i);
+    if (close == std::string::npos) where.fail("unclosed '{' in template '" + text + "'");
+    std::string name = text.substr(i + 1, close - i - 1);
+    int width = 0;
+    if (const auto colon = name.find(':'); colon != std::string::npos) {
+      const std::string spec = name.substr(colon + 1);
+      name.resize(colon);
+      const bool ok = spec.size() >= 2 && spec[0] == '0' &&
+                      std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!ok) where.fail("placeholder format must be ':0N' (zero-padded width), not ':" + spec + "'");
+      width = std::stoi(spec.substr(1));
+    }
+    on_placeholder(name, width);
+    i = close;
+  }
+}
+
+}  // namespace
+
+std::string expand_template(const std::string& text,
+                            const std::vector<std::pair<std::string, std::string>>& values,
+                            const ConfigNode& where) {
+  std::string out;
+  scan_template(
+      text, where, [&](char c) { out += c; },
+      [&](const std::string& name, int width) {
+        const auto it = std::find_if(values.begin(), values.end(),
+                                     [&](const auto& v) { return v.first == name; });
+        if (it == values.end()) where.fail("unknown placeholder {" + name + "} in template");
+        if (static_cast<int>(it->second.size()) < width) {
+          out.append(static_cast<std::size_t>(width) - it->second.size(), '0');
+        }
+        out += it->second;
+      });
+  return out;
+}
+
+void validate_template_names(const std::string& text, const std::vector<std::string>& names,
+                             const ConfigNode& where) {
+  scan_template(
+      text, where, [](char) {},
+      [&](const std::string& name, int) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+          where.fail(fmt::format("unknown placeholder {{{}}} in template; known: {{{}}}", name,
+                                 fmt::join(names, "}, {")));
+        }
+      });
+}
+
+std::optional<ConfigNode> find_path(const ConfigNode& record, const std::string& path) {
+  const nlohmann::json* value = &record.json();
+  std::string pointer = record.pointer();
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = path.find('.', start);
+    const std::string step =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (value->is_object()) {
+      const auto it = value->find(step);
+      if (it == value->end()) return std::nullopt;
+      value = &*it;
+      pointer = append_pointer(pointer, step);
+    } else if (value->is_array() && !step.empty() && step.size() < 10 &&
+               step.find_first_not_of("0123456789") == std::string::npos) {
+      const auto index = static_cast<std::size_t>(std::stoul(step));
+      if (index >= value->size()) return std::nullopt;
+      value = &(*value)[index];
+      pointer += "/" + step;
+    } else {
+      return std::nullopt;
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (value->is_null()) return std::nullopt;
+  return ConfigNode(record.shared_source(), pointer, value);
+}
+
+ConfigNode read_json_file(const std::filesystem::path& path, std::string_view what) {
+  require_file(path, what);
+  return ConfigNode(JsonSource::from_file(path));
+}
+
+}  // namespace lmmbench::datasets

@@ -1,0 +1,503 @@
+// The CUDA workload executor: runs the GEMMs and attention of a plan stage with cuBLASLt on
+// random operands, checks every result against a host reference, and times it with CUDA events.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "models/cuda/cuda_executor.hpp"
+#include "models/cuda/cuda_support.cuh"
+#include "models/cuda/kernels.cuh"
+#include "models/cuda/lt_matmul.cuh"
+#include "models/cuda/reference.cuh"
+
+namespace lmmbench::gpu {
+
+namespace cuda {
+namespace {
+
+/// Keeps one SM busy for `cycles` clock cycles, so that the work enqueued behind it starts
+/// back-to-back and its events do not time the CPU's launch latency (the role of nvbench's
+/// blocking kernel).
+__global__ void spin_kernel(long long cycles) {
+  const long long start = clock64();
+  while (clock64() - start < cycles) {
+  }
+}
+
+constexpr double kSpinSeconds = 50e-6;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Sample standard deviation (Bessel-corrected) over the mean.
+double relative_spread(const std::vector<double>& v) {
+  if (v.size() < 2) return INFINITY;
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  double ss = 0;
+  for (const double x : v)
+    ss += (x - mean) * (x - mean);
+  return std::sqrt(ss / static_cast<double>(v.size() - 1)) / mean;
+}
+
+std::string cuda_version(int v) {
+  return fmt::format("{}.{}", v / 1000, (v % 1000) / 10);
+}
+
+double gib(double bytes) {
+  return bytes / static_cast<double>(1ULL << 30);
+}
+
+struct Samples {
+  double median = 0;
+  double relative_spread = 0;
+  int runs = 0;
+  bool converged = false;
+};
+
+/// Operands of one plan GEMM: Y[m x n] = X[m x k] W[n x k]^T, per product of the batch.
+struct GemmOperands {
+  Gemm gemm;
+  DeviceBuffer x, w, y;
+  std::unique_ptr<LtMatmul> matmul;
+};
+
+/// Operands of one attention call, sized for `chunk` of its `units` (sequence, key/value head)
+/// pairs; a call runs every chunk in turn through the same buffers.
+struct AttentionOperands {
+  Attention attention;
+  std::int64_t units = 0;
+  std::int64_t chunk = 0;
+  std::int64_t mq = 0;  ///< Query rows per unit: heads per key/value head x q_len.
+  DeviceBuffer q, k, v, s, o;
+  std::unique_ptr<LtMatmul> qk, pv;
+  SoftmaxShape softmax;
+};
+
+class CudaExecutor final : public Executor {
+ public:
+  CudaExecutor(int index, const MeasureOptions& options) : options_(options) {
+    info_.index = index;
+    LMMBENCH_CUDA(cudaSetDevice(index));
+    cudaDeviceProp props{};
+    LMMBENCH_CUDA(cudaGetDeviceProperties(&props, index));
+    info_.name = props.name;
+    info_.compute_capability_major = props.major;
+    info_.compute_capability_minor = props.minor;
+    info_.sm_count = props.multiProcessorCount;
+    info_.memory_bytes = static_cast<std::int64_t>(props.totalGlobalMem);
+    info_.l2_bytes = props.l2CacheSize;
+    info_.memory_bus_bits = props.memoryBusWidth;
+    int khz = 0;
+    LMMBENCH_CUDA(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, index));
+    info_.sm_clock_mhz = khz / 1000;
+    LMMBENCH_CUDA(cudaDeviceGetAttribute(&khz, cudaDevAttrMemoryClockRate, index));
+    info_.memory_clock_mhz = khz / 1000;
+    int version = 0;
+    LMMBENCH_CUDA(cudaDriverGetVersion(&version));
+    info_.driver_version = cuda_version(version);
+    LMMBENCH_CUDA(cudaRuntimeGetVersion(&version));
+    info_.cuda_runtime_version = cuda_version(version);
+    const std::size_t lt = cublasLtGetVersion();
+    info_.cublaslt_version = fmt::format("{}.{}.{}", lt / 10000, (lt / 100) % 100, lt % 100);
+
+    LMMBENCH_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    timer_ = std::make_unique<EventTimer>();  // events belong to the device set above
+    LMMBENCH_CUBLAS(cublasLtCreate(&lt_));
+    workspace_ = DeviceBuffer(options_.workspace_bytes);
+    if (options_.flush_l2 && info_.l2_bytes > 0) {
+      l2_flush_ = DeviceBuffer(2 * static_cast<std::size_t>(info_.l2_bytes));
+    }
+    spin_cycles_ = static_cast<long long>(kSpinSeconds * info_.sm_clock_mhz * 1e6);
+  }
+
+  ~CudaExecutor() override {
+    timer_.reset();
+    if (lt_ != nullptr) cublasLtDestroy(lt_);
+    if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  }
+
+  CudaExecutor(const CudaExecutor&) = delete;
+  CudaExecutor& operator=(const CudaExecutor&) = delete;
+
+  [[nodiscard]] const DeviceInfo& device() const override { return info_; }
+  [[nodiscard]] const MeasureOptions& options() const override { return options_; }
+
+  StageMeasurement measure(const Stage& stage, DType dtype) override {
+    StageMeasurement m;
+    m.stage = stage.name;
+    for (const auto& g : stage.gemms) {
+      m.ops.push_back(measure_gemm(stage.name, g, dtype));
+      m.seconds += static_cast<double>(g.count) * m.ops.back().seconds;
+    }
+    for (const auto& a : stage.attention) {
+      m.ops.push_back(measure_attention(stage.name, a, dtype));
+      m.seconds += static_cast<double>(a.count) * m.ops.back().seconds;
+    }
+    return m;
+  }
+
+  std::function<double()> prepare_gemm(const Gemm& gemm, DType dtype) override {
+    std::shared_ptr<GemmOperands> ops = prepare(gemm, dtype);
+    pick_fastest(*ops->matmul, ops->w.get(), ops->x.get(), ops->y.get());
+    verify_gemm("benchmark", *ops, dtype);
+    return [this, ops] {
+      return time_once([&] {
+        ops->matmul->run(ops->w.get(), ops->x.get(), ops->y.get(), workspace_.get(), stream_);
+      });
+    };
+  }
+
+ private:
+  void require_memory(double bytes, const std::string& what) {
+    std::size_t free = 0;
+    std::size_t total = 0;
+    LMMBENCH_CUDA(cudaMemGetInfo(&free, &total));
+    if (bytes > 0.95 * static_cast<double>(free)) {
+      throw Error(fmt::format(
+          "{} needs {:.2f} GiB of device memory; {:.2f} GiB of {:.2f} GiB "
+          "are free",
+          what, gib(bytes), gib(static_cast<double>(free)), gib(static_cast<double>(total))));
+    }
+  }
+
+  DeviceBuffer random_buffer(std::int64_t elements, DType dtype, float scale) {
+    DeviceBuffer b(static_cast<std::size_t>(elements * element_bytes(dtype)));
+    fill_uniform(b.get(), elements, dtype, ++seed_, scale, stream_);
+    return b;
+  }
+
+  double time_once(const std::function<void()>& enqueue) {
+    if (l2_flush_.bytes() > 0) {
+      LMMBENCH_CUDA(cudaMemsetAsync(l2_flush_.get(), static_cast<int>(++flush_value_ & 0xff),
+                                    l2_flush_.bytes(), stream_));
+    }
+    spin_kernel<<<1, 1, 0, stream_>>>(spin_cycles_);
+    LMMBENCH_CUDA(cudaGetLastError());
+    timer_->start(stream_);
+    enqueue();
+    timer_->stop(stream_);
+    return timer_->seconds();
+  }
+
+  Samples sample(const std::function<void()>& enqueue) {
+    for (int i = 0; i < options_.warmup_runs; ++i)
+      enqueue();
+    LMMBENCH_CUDA(cudaStreamSynchronize(stream_));
+    std::vector<double> xs;
+    Samples s;
+    const auto started = std::chrono::steady_clock::now();
+    while (true) {
+      xs.push_back(time_once(enqueue));
+      const int n = static_cast<int>(xs.size());
+      if (n >= options_.min_runs && relative_spread(xs) <= options_.max_relative_spread) {
+        s.converged = true;
+        break;
+      }
+      if (n >= options_.max_runs) break;
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+      if (n >= 3 && elapsed.count() > options_.max_seconds_per_op) break;
+    }
+    s.median = median(xs);
+    s.relative_spread = relative_spread(xs);
+    s.runs = static_cast<int>(xs.size());
+    return s;
+  }
+
+  /// Times every heuristic candidate (a few runs each, median) and selects the fastest.
+  int pick_fastest(LtMatmul& mm, const void* a, const void* b, void* d) {
+    constexpr int kRuns = 5;
+    double best = INFINITY;
+    int best_index = -1;
+    for (int i = 0; i < mm.candidates(); ++i) {
+      if (mm.try_run(i, a, b, d, workspace_.get(), stream_) != CUBLAS_STATUS_SUCCESS) continue;
+      std::vector<double> xs;
+      for (int r = 0; r < kRuns; ++r) {
+        xs.push_back(time_once([&] {
+          if (mm.try_run(i, a, b, d, workspace_.get(), stream_) != CUBLAS_STATUS_SUCCESS) {
+            throw Error("cuBLASLt candidate " + std::to_string(i) + " failed after running once");
+          }
+        }));
+      }
+      const double t = median(xs);
+      if (t < best) {
+        best = t;
+        best_index = i;
+      }
+    }
+    if (best_index < 0) {
+      throw Error("no cuBLASLt candidate could run " + mm.shape().describe());
+    }
+    mm.select(best_index);
+    return mm.candidates();
+  }
+
+  std::shared_ptr<GemmOperands> prepare(const Gemm& g, DType dtype) {
+    const double e = static_cast<double>(element_bytes(dtype));
+    const double b = static_cast<double>(g.batch);
+    require_memory(e * b *
+                       (static_cast<double>(g.m) * static_cast<double>(g.k) +
+                        static_cast<double>(g.k) * static_cast<double>(g.n) +
+                        static_cast<double>(g.m) * static_cast<double>(g.n)),
+                   fmt::format("GEMM {} ({}x{}x{})", g.name, g.m, g.n, g.k));
+    auto ops = std::make_shared<GemmOperands>();
+    ops->gemm = g;
+    // Activations uniform in [-1, 1), weights scaled by 1/sqrt(k) so outputs stay near unit size.
+    ops->x = random_buffer(g.m * g.k * g.batch, dtype, 1.0f);
+    ops->w = random_buffer(g.n * g.k * g.batch, dtype, 1.0f / std::sqrt(static_cast<float>(g.k)));
+    ops->y = DeviceBuffer(static_cast<std::size_t>(g.m * g.n * g.batch * element_bytes(dtype)));
+    // Row-major Y = X W^T is column-major Y^T = W X^T: cuBLASLt's A is W (transposed), B is X.
+    MatmulShape shape;
+    shape.transpose_a = true;
+    shape.transpose_b = false;
+    shape.m = g.n;
+    shape.n = g.m;
+    shape.k = g.k;
+    shape.lda = g.k;
+    shape.ldb = g.k;
+    shape.ldd = g.n;
+    shape.batch = g.batch;
+    shape.stride_a = g.n * g.k;
+    shape.stride_b = g.m * g.k;
+    shape.stride_d = g.m * g.n;
+    ops->matmul = std::make_unique<LtMatmul>(lt_, shape, dtype, options_.workspace_bytes,
+                                             options_.algorithms);
+    return ops;
+  }
+
+  CheckResult verify_gemm(const std::string& stage, GemmOperands& ops, DType dtype) {
+    ops.matmul->run(ops.w.get(), ops.x.get(), ops.y.get(), workspace_.get(), stream_);
+    const Gemm& g = ops.gemm;
+    const CheckResult check = check_linear(ops.x.get(), ops.w.get(), ops.y.get(), g.m, g.n, g.k,
+                                           false, 1.0f, dtype, options_.verify_rows, stream_);
+    if (!check.passed()) {
+      throw VerificationError(fmt::format(
+          "{}/{} ({}x{}x{}, {}): cuBLASLt's result differs from the host reference: error {:.3g} "
+          "> tolerance {:.3g}",
+          stage, g.name, g.m, g.n, g.k, to_string(dtype), check.max_error, check.tolerance));
+    }
+    return check;
+  }
+
+  OpMeasurement measure_gemm(const std::string& stage, const Gemm& g, DType dtype) {
+    const auto ops = prepare(g, dtype);
+    OpMeasurement m;
+    m.name = g.name;
+    m.kind = "gemm";
+    m.algorithms_tried = pick_fastest(*ops->matmul, ops->w.get(), ops->x.get(), ops->y.get());
+    const CheckResult check = verify_gemm(stage, *ops, dtype);
+    m.max_error = check.max_error;
+    m.tolerance = check.tolerance;
+    const Samples s = sample([&] {
+      ops->matmul->run(ops->w.get(), ops->x.get(), ops->y.get(), workspace_.get(), stream_);
+    });
+    m.seconds = s.median;
+    m.relative_spread = s.relative_spread;
+    m.runs = s.runs;
+    m.converged = s.converged;
+    return m;
+  }
+
+  std::unique_ptr<AttentionOperands> prepare(const Attention& a, DType dtype) {
+    auto ops = std::make_unique<AttentionOperands>();
+    ops->attention = a;
+    const std::int64_t group = a.heads / a.kv_heads;
+    ops->units = a.sequences * a.kv_heads;
+    ops->mq = group * a.q_len;
+    const std::int64_t kv = a.kv_len;
+    const std::int64_t hd = a.head_dim;
+    const double per_unit =
+        static_cast<double>(element_bytes(dtype)) *
+        (2.0 * static_cast<double>(ops->mq * hd) + 2.0 * static_cast<double>(kv * hd) +
+         static_cast<double>(ops->mq) * static_cast<double>(kv));
+    std::size_t free = 0;
+    std::size_t total = 0;
+    LMMBENCH_CUDA(cudaMemGetInfo(&free, &total));
+    const auto fit = static_cast<std::int64_t>(0.6 * static_cast<double>(free) / per_unit);
+    if (fit < 1) {
+      throw Error(fmt::format("attention {}: one sequence-head needs {:.2f} GiB; {:.2f} GiB free",
+                              a.name, gib(per_unit), gib(static_cast<double>(free))));
+    }
+    // The largest divisor of `units` that fits, so every chunk has the same shape.
+    std::int64_t chunk = std::min(ops->units, fit);
+    while (ops->units % chunk != 0)
+      --chunk;
+    ops->chunk = chunk;
+    ops->q = random_buffer(chunk * ops->mq * hd, dtype, 1.0f);
+    ops->k = random_buffer(chunk * kv * hd, dtype, 1.0f);
+    ops->v = random_buffer(chunk * kv * hd, dtype, 1.0f);
+    ops->s = DeviceBuffer(static_cast<std::size_t>(chunk * ops->mq * kv * element_bytes(dtype)));
+    ops->o = DeviceBuffer(static_cast<std::size_t>(chunk * ops->mq * hd * element_bytes(dtype)));
+
+    // S[mq x kv] = Q K^T / sqrt(hd): column-major S^T = K Q^T (A = K transposed, B = Q).
+    MatmulShape qk;
+    qk.transpose_a = true;
+    qk.m = kv;
+    qk.n = ops->mq;
+    qk.k = hd;
+    qk.lda = hd;
+    qk.ldb = hd;
+    qk.ldd = kv;
+    qk.batch = chunk;
+    qk.stride_a = kv * hd;
+    qk.stride_b = ops->mq * hd;
+    qk.stride_d = ops->mq * kv;
+    qk.alpha = 1.0f / std::sqrt(static_cast<float>(hd));
+    ops->qk =
+        std::make_unique<LtMatmul>(lt_, qk, dtype, options_.workspace_bytes, options_.algorithms);
+    // O[mq x hd] = P V: column-major O^T = V^T P^T (A = V, B = P, neither transposed).
+    MatmulShape pv;
+    pv.m = hd;
+    pv.n = ops->mq;
+    pv.k = kv;
+    pv.lda = hd;
+    pv.ldb = kv;
+    pv.ldd = hd;
+    pv.batch = chunk;
+    pv.stride_a = kv * hd;
+    pv.stride_b = ops->mq * kv;
+    pv.stride_d = ops->mq * hd;
+    ops->pv =
+        std::make_unique<LtMatmul>(lt_, pv, dtype, options_.workspace_bytes, options_.algorithms);
+    ops->softmax.rows = chunk * ops->mq;
+    ops->softmax.q_len = a.q_len;
+    ops->softmax.kv_len = kv;
+    ops->softmax.causal = a.causal;
+    ops->softmax.window = a.window.value_or(0);
+    return ops;
+  }
+
+  void run_attention(const AttentionOperands& ops, DType dtype) {
+    for (std::int64_t done = 0; done < ops.units; done += ops.chunk) {
+      ops.qk->run(ops.k.get(), ops.q.get(), ops.s.get(), workspace_.get(), stream_);
+      masked_softmax_rows(ops.s.get(), ops.softmax, dtype, stream_);
+      ops.pv->run(ops.v.get(), ops.s.get(), ops.o.get(), workspace_.get(), stream_);
+    }
+  }
+
+  /// Keys [lo, hi] that softmax row `row` keeps (the kernel's rule).
+  static std::pair<std::int64_t, std::int64_t> kept_keys(const SoftmaxShape& s, std::int64_t row) {
+    const std::int64_t position = s.kv_len - s.q_len + row % s.q_len;
+    const std::int64_t hi = s.causal ? position : s.kv_len - 1;
+    const std::int64_t first = position - s.window + 1;
+    const std::int64_t lo = s.window > 0 && first > 0 ? first : 0;
+    return {lo, hi};
+  }
+
+  CheckResult verify_attention(const std::string& stage, const AttentionOperands& ops,
+                               DType dtype) {
+    const Attention& a = ops.attention;
+    const std::int64_t kv = a.kv_len;
+    const std::int64_t hd = a.head_dim;
+    auto fail = [&](const char* part, const CheckResult& c) {
+      throw VerificationError(fmt::format(
+          "{}/{} {} ({} queries x {} keys, head dim {}, {}): result differs from the host "
+          "reference: error {:.3g} > tolerance {:.3g}",
+          stage, a.name, part, ops.mq, kv, hd, to_string(dtype), c.max_error, c.tolerance));
+    };
+    CheckResult worst;
+    auto keep = [&](const CheckResult& c) {
+      worst.max_error = std::max(worst.max_error, c.max_error);
+      worst.tolerance = c.tolerance;
+    };
+    ops.qk->run(ops.k.get(), ops.q.get(), ops.s.get(), workspace_.get(), stream_);
+    const CheckResult scores =
+        check_linear(ops.q.get(), ops.k.get(), ops.s.get(), ops.mq, kv, hd, false,
+                     ops.qk->shape().alpha, dtype, options_.verify_rows, stream_);
+    if (!scores.passed()) fail("Q K^T", scores);
+    keep(scores);
+    const std::size_t e = static_cast<std::size_t>(element_bytes(dtype));
+    const std::int64_t rows[] = {0, ops.mq - 1};
+    std::vector<std::vector<float>> before;
+    for (const std::int64_t r : rows) {
+      before.push_back(
+          copy_block(static_cast<const char*>(ops.s.get()) + static_cast<std::size_t>(r * kv) * e,
+                     kv, 1, kv, dtype, stream_));
+    }
+    masked_softmax_rows(ops.s.get(), ops.softmax, dtype, stream_);
+    for (std::size_t i = 0; i < 2; ++i) {
+      const auto after = copy_block(
+          static_cast<const char*>(ops.s.get()) + static_cast<std::size_t>(rows[i] * kv) * e, kv, 1,
+          kv, dtype, stream_);
+      const auto [lo, hi] = kept_keys(ops.softmax, rows[i]);
+      const CheckResult probabilities = check_softmax_row(before[i], after, lo, hi, dtype);
+      if (!probabilities.passed()) fail("softmax", probabilities);
+      keep(probabilities);
+    }
+    ops.pv->run(ops.v.get(), ops.s.get(), ops.o.get(), workspace_.get(), stream_);
+    const CheckResult output = check_linear(ops.s.get(), ops.v.get(), ops.o.get(), ops.mq, hd, kv,
+                                            true, 1.0f, dtype, options_.verify_rows, stream_);
+    if (!output.passed()) fail("P V", output);
+    keep(output);
+    return worst;
+  }
+
+  OpMeasurement measure_attention(const std::string& stage, const Attention& a, DType dtype) {
+    const auto ops = prepare(a, dtype);
+    OpMeasurement m;
+    m.name = a.name;
+    m.kind = "attention";
+    m.algorithms_tried = pick_fastest(*ops->qk, ops->k.get(), ops->q.get(), ops->s.get());
+    m.algorithms_tried += pick_fastest(*ops->pv, ops->v.get(), ops->s.get(), ops->o.get());
+    const CheckResult check = verify_attention(stage, *ops, dtype);
+    m.max_error = check.max_error;
+    m.tolerance = check.tolerance;
+    const Samples s = sample([&] { run_attention(*ops, dtype); });
+    m.seconds = s.median;
+    m.relative_spread = s.relative_spread;
+    m.runs = s.runs;
+    m.converged = s.converged;
+    return m;
+  }
+
+  MeasureOptions options_;
+  DeviceInfo info_;
+  cudaStream_t stream_ = nullptr;
+  cublasLtHandle_t lt_ = nullptr;
+  DeviceBuffer workspace_;
+  DeviceBuffer l2_flush_;
+  std::unique_ptr<EventTimer> timer_;
+  long long spin_cycles_ = 0;
+  std::uint64_t seed_ = 0x6c6d6d62656e6368ULL;  // "lmmbench"
+  unsigned flush_value_ = 0;
+};
+
+}  // namespace
+
+ExecutorProbe open_cuda_executor(int device_index, const MeasureOptions& options) {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();  // clear the status of this failed call
+    return {nullptr, fmt::format("no usable CUDA device: cudaGetDeviceCount: {}: {}",
+                                 cudaGetErrorName(status), cudaGetErrorString(status))};
+  }
+  if (count == 0) return {nullptr, "no CUDA device found (cudaGetDeviceCount returned 0)"};
+  if (device_index < 0 || device_index >= count) {
+    return {nullptr, fmt::format("CUDA device {} was asked for but {} device(s) exist",
+                                 device_index, count)};
+  }
+  return {std::make_unique<CudaExecutor>(device_index, options), ""};
+}
+
+}  // namespace cuda
+}  // namespace lmmbench::gpu
+
+/// The module's entry point for lmmbench::gpu::open_executor (see models/gpu/executor.hpp). No
+/// exception crosses it: a failure becomes the probe's reason.
+extern "C" __attribute__((visibility("default"))) void lmmbench_open_cuda_executor(
+    int device_index, const lmmbench::gpu::MeasureOptions* options,
+    lmmbench::gpu::ExecutorProbe* probe) {
+  try {
+    *probe = lmmbench::gpu::cuda::open_cuda_executor(device_index, *options);
+  } catch (const std::exception& e) {
+    probe->executor.reset();
+    probe->unavailable = std::string("CUDA device could not be opened: ") + e.what();
+  }
+}

@@ -1,0 +1,376 @@
+#include "models/http/http_backend.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "models/http/secrets.hpp"
+
+namespace lmmbench::models::http {
+
+namespace {
+
+/// Option names that would put a secret into a config file, which is saved with the run.
+constexpr std::string_view kSecretKeys[] = {"api_key", "apikey",       "api-key",       "key",
+                                            "token",   "access_token", "authorization", "bearer",
+                                            "secret",  "x-api-key",    "x-goog-api-key"};
+
+std::chrono::milliseconds seconds_option(ObjectReader& options, std::string_view key,
+                                         double fallback) {
+  const double s = options.get_number(key, fallback);
+  if (!(s > 0)) options.required(key).fail(std::string(key) + " must be > 0 seconds");
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000.0 + 0.5));
+}
+
+/// A printable, bounded excerpt of a body that is not the JSON we expected.
+std::string excerpt(std::string_view body) {
+  std::string out;
+  for (const char c : body.substr(0, 200))
+    out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : ' ';
+  if (body.size() > 200) out += "...";
+  return out;
+}
+
+bool is_json_type(const std::string& content_type) {
+  return content_type.starts_with("application/json") ||
+         (content_type.starts_with("application/") &&
+          content_type.find("+json") != std::string::npos);
+}
+
+}  // namespace
+
+std::string string_member(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string Dialect::error_message(const nlohmann::json& body) const {
+  if (body.is_object()) {
+    const auto it = body.find("error");
+    if (it != body.end()) {
+      if (it->is_object() && it->contains("message") && (*it)["message"].is_string()) {
+        return (*it)["message"].get<std::string>();
+      }
+      if (it->is_string()) return it->get<std::string>();  // TGI: {"error": "...", ...}
+    }
+    if (body.contains("message") && body["message"].is_string()) {
+      return body["message"].get<std::string>();
+    }
+  }
+  return excerpt(body.dump());
+}
+
+std::optional<Nanos> Dialect::retry_hint(const nlohmann::json&) const {
+  return std::nullopt;
+}
+
+bool Dialect::is_content_filter(long, const nlohmann::json&) const {
+  return false;
+}
+
+std::optional<Nanos> parse_retry_after(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return std::chrono::seconds(std::strtoll(value.c_str(), nullptr, 10));
+  }
+  char* end = nullptr;
+  const double seconds = std::strtod(value.c_str(), &end);  // some servers send "1.5"
+  if (end != value.c_str() && *end == '\0' && seconds >= 0) {
+    return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
+  }
+  const time_t when = curl_getdate(value.c_str(), nullptr);  // an HTTP-date
+  if (when < 0) return std::nullopt;
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  return std::chrono::seconds(std::max<std::int64_t>(0, static_cast<std::int64_t>(when - now)));
+}
+
+Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string default_base_url,
+                       Capabilities defaults) {
+  for (const auto key : kSecretKeys) {
+    if (options.has(key)) {
+      options.required(key).fail(fmt::format(
+          "API keys are never read from config files, which are saved with every run; set "
+          "\"api_key_env\" to the name of an environment variable that holds the key (the value "
+          "of \"{}\" was not used)",
+          key));
+    }
+  }
+  Endpoint e;
+  e.kind = std::move(kind);
+  e.base_url = options.get_string("base_url", default_base_url);
+  while (!e.base_url.empty() && e.base_url.back() == '/')
+    e.base_url.pop_back();
+  if (!e.base_url.starts_with("http://") && !e.base_url.starts_with("https://")) {
+    options.required("base_url").fail("base_url must start with http:// or https://");
+  }
+  const auto authority_end = e.base_url.find('/', e.base_url.find("//") + 2);
+  if (e.base_url.substr(0, authority_end).find('@') != std::string::npos) {
+    options.required("base_url")
+        .fail("base_url must not contain credentials (user:password@); use api_key_env");
+  }
+  e.model = options.get_string("model", "");
+  if (const auto env = options.find("api_key_env")) {
+    e.api_key_env = env->as_string();
+    const bool valid_name =
+        !e.api_key_env.empty() &&
+        std::all_of(e.api_key_env.begin(), e.api_key_env.end(),
+                    [](unsigned char c) { return std::isalnum(c) || c == '_'; }) &&
+        !std::isdigit(static_cast<unsigned char>(e.api_key_env.front()));
+    if (!valid_name) {
+      env->fail(
+          "api_key_env must name an environment variable (letters, digits and '_'), not "
+          "hold a key");
+    }
+    const char* value = std::getenv(e.api_key_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      env->fail(fmt::format("the environment variable {} (api_key_env) is not set", e.api_key_env));
+    }
+    e.api_key = value;
+  }
+  e.stream = options.get_bool("stream", false);
+  const std::string truncation = options.get_string("truncation", "answer");
+  if (truncation != "answer" && truncation != "error") {
+    options.required("truncation").fail("truncation must be \"answer\" or \"error\"");
+  }
+  e.truncation_is_error = truncation == "error";
+  if (const auto extra = options.find("extra_body")) {
+    if (!extra->is_object()) extra->fail("extra_body must be an object");
+    e.extra_body = extra->json();
+  }
+  auto& t = e.transport;
+  t.connect_timeout = seconds_option(options, "connect_timeout_s", 10);
+  t.total_timeout = seconds_option(options, "timeout_s", 600);
+  t.idle_timeout = seconds_option(options, "idle_timeout_s", 60);
+  t.max_in_flight = static_cast<std::size_t>(options.get_int("max_in_flight", 0, 0, 100'000));
+  t.requests_per_minute = options.get_number("requests_per_minute", 0);
+  t.tokens_per_minute = options.get_number("tokens_per_minute", 0);
+  if (t.requests_per_minute < 0 || t.tokens_per_minute < 0) {
+    options.required(t.requests_per_minute < 0 ? "requests_per_minute" : "tokens_per_minute")
+        .fail("rate limits must be >= 0 (0 = none)");
+  }
+  t.max_response_bytes = static_cast<std::size_t>(
+      options.get_int("max_response_bytes", 32 << 20, 1024, std::int64_t{1} << 34));
+  t.verify_tls = options.get_bool("verify_tls", true);
+  if (const auto ca = options.find("ca_bundle")) t.ca_bundle = ca->as_path().string();
+  e.capabilities = defaults;
+  e.capabilities.max_images_per_request = static_cast<std::size_t>(options.get_int(
+      "max_images", static_cast<std::int64_t>(defaults.max_images_per_request), 0, 100'000));
+  e.capabilities.max_image_bytes = static_cast<std::size_t>(
+      options.get_int("max_image_bytes", static_cast<std::int64_t>(defaults.max_image_bytes), 0));
+  e.capabilities.max_image_side =
+      static_cast<int>(options.get_int("max_image_side", defaults.max_image_side, 0, 1 << 20));
+  e.capabilities.streaming = true;
+  e.capabilities.reports_usage = true;
+  e.capabilities.cache_responses = true;
+  return e;
+}
+
+/// Per-request state shared by the transport callbacks of one request.
+struct HttpBackend::Exchange {
+  CompletionCallback done;
+  SseParser parser;
+  Reply reply;
+  std::optional<Nanos> first_token;
+  std::vector<Nanos> token_events;
+  std::string malformed;  ///< Why the stream consumer stopped the transfer.
+  double token_estimate = 0;
+};
+
+HttpBackend::HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, const Clock& clock)
+    : endpoint_(std::move(endpoint)),
+      dialect_(std::move(dialect)),
+      clock_(clock),
+      transport_(std::make_unique<Transport>(endpoint_.transport)) {}
+
+HttpBackend::~HttpBackend() {
+  transport_.reset();  // completes anything still queued while the dialect is alive
+}
+
+std::string HttpBackend::fingerprint() const {
+  // Everything that changes answers or what is logged; never the key, timeouts or rate limits.
+  const nlohmann::json parts{{"base_url", endpoint_.base_url},
+                             {"model", endpoint_.model},
+                             {"dialect", dialect_->fingerprint_options()},
+                             {"extra_body", endpoint_.extra_body},
+                             {"truncation", endpoint_.truncation_is_error ? "error" : "answer"}};
+  return endpoint_.kind + "/v1 " + parts.dump();
+}
+
+HttpCall HttpBackend::build_call(const Request& request) const {
+  HttpCall call;
+  call.url = dialect_->url(endpoint_, endpoint_.stream);
+  call.headers = dialect_->headers(endpoint_);
+  nlohmann::json body = dialect_->body(request, endpoint_, endpoint_.stream);
+  if (!endpoint_.extra_body.empty()) body.merge_patch(endpoint_.extra_body);
+  call.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  call.stream = endpoint_.stream;
+  // A rough prompt estimate (4 bytes of text per token, ~1000 tokens per image) plus the output
+  // budget; the real usage corrects the bucket when the reply arrives.
+  call.token_cost =
+      static_cast<double>(request.text().size() + request.system_prompt.size()) / 4.0 +
+      1000.0 * static_cast<double>(request.image_count()) +
+      static_cast<double>(request.params.max_tokens);
+  return call;
+}
+
+void HttpBackend::submit(Request request, CompletionCallback done) {
+  const auto& caps = endpoint_.capabilities;
+  for (const auto& part : request.content) {
+    const auto* image = std::get_if<ImagePart>(&part);
+    if (image != nullptr && caps.max_image_bytes > 0 && image->bytes &&
+        image->bytes->size() > caps.max_image_bytes) {
+      done(Completion::failure(
+          ErrorKind::unsupported,
+          fmt::format("image {} has {} bytes; {} accepts at most {} (max_image_bytes)",
+                      image->source, image->bytes->size(), endpoint_.kind, caps.max_image_bytes)));
+      return;
+    }
+  }
+  HttpCall call;
+  try {
+    call = build_call(request);
+  } catch (const std::exception& e) {
+    done(Completion::failure(
+        ErrorKind::internal,
+        redact(fmt::format("building the request: {}", e.what()), endpoint_.api_key)));
+    return;
+  }
+  auto exchange = std::make_shared<Exchange>();
+  exchange->done = std::move(done);
+  exchange->token_estimate = call.token_cost;
+  call.on_stream_bytes = [this, exchange](std::string_view bytes) {
+    const Nanos now = clock_.now();  // every event of one read arrived at the same moment
+    try {
+      exchange->parser.feed(bytes, [&](const SseEvent& event) {
+        if (dialect_->on_event(event, exchange->reply)) {
+          if (!exchange->first_token) exchange->first_token = now;
+          exchange->token_events.push_back(now);
+        }
+      });
+    } catch (const std::exception& e) {
+      exchange->malformed = e.what();
+      return false;
+    }
+    return true;
+  };
+  call.on_done = [this, exchange](HttpResult result) {
+    Completion c = complete(*exchange, std::move(result));
+    c.error_message = redact(c.error_message, endpoint_.api_key);
+    exchange->done(std::move(c));
+  };
+  transport_->submit(std::move(call));
+}
+
+Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
+  switch (r.error) {
+    case TransportError::none:
+      break;
+    case TransportError::cancelled:
+      return Completion::failure(ErrorKind::cancelled, r.error_message);
+    case TransportError::timeout:
+      return Completion::failure(ErrorKind::timeout, "timeout: " + r.error_message);
+    case TransportError::connection: {
+      auto c = Completion::failure(ErrorKind::connection, "connection: " + r.error_message);
+      c.http_status = static_cast<int>(r.status);
+      return c;
+    }
+    case TransportError::too_large:
+      return Completion::failure(ErrorKind::malformed_reply, r.error_message);
+    case TransportError::aborted:
+      return Completion::failure(
+          ErrorKind::malformed_reply,
+          "malformed stream: " + (ex.malformed.empty() ? r.error_message : ex.malformed));
+  }
+
+  if (r.status < 200 || r.status >= 300) {
+    nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+    const std::string message =
+        body.is_discarded() ? excerpt(r.body) : dialect_->error_message(body);
+    if (!body.is_discarded() && dialect_->is_content_filter(r.status, body)) {
+      auto c = Completion::failure(ErrorKind::refused, "content filter: " + message);
+      c.http_status = static_cast<int>(r.status);
+      return c;
+    }
+    auto c = Completion::failure(ErrorKind::http, fmt::format("HTTP {}: {}", r.status, message));
+    c.http_status = static_cast<int>(r.status);
+    if (r.retry_after_ms) {
+      char* end = nullptr;
+      const double ms = std::strtod(r.retry_after_ms->c_str(), &end);
+      if (end != r.retry_after_ms->c_str() && ms >= 0) {
+        c.retry_after =
+            std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(ms));
+      }
+    }
+    if (!c.retry_after && r.retry_after) c.retry_after = parse_retry_after(*r.retry_after);
+    if (!c.retry_after && !body.is_discarded()) c.retry_after = dialect_->retry_hint(body);
+    return c;
+  }
+
+  Reply reply;
+  try {
+    if (r.streamed) {
+      ex.parser.finish([&](const SseEvent& event) {
+        if (dialect_->on_event(event, ex.reply)) {
+          const Nanos now = clock_.now();
+          if (!ex.first_token) ex.first_token = now;
+          ex.token_events.push_back(now);
+        }
+      });
+      reply = std::move(ex.reply);
+      if (!reply.stream_complete) {
+        return Completion::failure(
+            ErrorKind::malformed_reply,
+            fmt::format("the stream ended before its end marker ({} token events, {} characters "
+                        "received)",
+                        ex.token_events.size(), reply.text.size()));
+      }
+    } else {
+      if (!is_json_type(r.content_type)) {
+        return Completion::failure(
+            ErrorKind::malformed_reply,
+            fmt::format("expected an application/json reply, got Content-Type '{}': {}",
+                        r.content_type, excerpt(r.body)));
+      }
+      const auto json = nlohmann::json::parse(r.body, nullptr, false);
+      if (json.is_discarded()) {
+        return Completion::failure(ErrorKind::malformed_reply,
+                                   "the reply is not valid JSON: " + excerpt(r.body));
+      }
+      reply = dialect_->parse_reply(json);
+    }
+  } catch (const std::exception& e) {
+    return Completion::failure(ErrorKind::malformed_reply, e.what());
+  }
+
+  Completion c;
+  c.usage = reply.usage;
+  c.timings.first_token = ex.first_token;
+  c.timings.token_events = std::move(ex.token_events);
+  if (reply.usage.prompt_tokens || reply.usage.completion_tokens) {
+    const double actual = static_cast<double>(reply.usage.prompt_tokens.value_or(0) +
+                                              reply.usage.completion_tokens.value_or(0));
+    transport_->adjust_tokens(actual - ex.token_estimate);
+  }
+  if (reply.finish == Finish::refused) {
+    c.error = ErrorKind::refused;
+    c.error_message = fmt::format("refused ({}){}{}", reply.finish_reason,
+                                  reply.refusal.empty() ? "" : ": ", reply.refusal);
+    return c;
+  }
+  if (reply.finish == Finish::length && endpoint_.truncation_is_error) {
+    c.error = ErrorKind::truncated;
+    c.error_message = fmt::format("the reply was cut at max_tokens ({})", reply.finish_reason);
+    return c;
+  }
+  c.text = std::move(reply.text);
+  return c;
+}
+
+}  // namespace lmmbench::models::http

@@ -1,0 +1,130 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/backend.hpp"
+#include "models/http/sse.hpp"
+#include "models/http/transport.hpp"
+
+/// The HTTP model backends: one generic backend (HttpBackend) that owns the transport, and one
+/// Dialect per provider wire format (OpenAI Chat Completions, Gemini generateContent, Anthropic
+/// Messages) that builds request bodies and reads replies.
+namespace lmmbench::models::http {
+
+/// What every HTTP backend is configured with (the options shared by all dialects).
+struct Endpoint {
+  std::string kind;      ///< Registry name: "openai", "gemini", "anthropic".
+  std::string base_url;  ///< Without a trailing '/'.
+  std::string model;     ///< Model id sent to the server (and looked up in the price table).
+  /// The key, read from the environment variable named by api_key_env. Never logged, hashed into
+  /// a fingerprint or written anywhere; every error message is redacted against it.
+  std::string api_key;
+  std::string api_key_env;
+  bool stream = false;
+  bool truncation_is_error = false;  ///< A reply cut at max_tokens is an error, not an answer.
+  nlohmann::json extra_body = nlohmann::json::object();  ///< Merged into every request body.
+  TransportOptions transport;
+  Capabilities capabilities;
+};
+
+/// A reply that does not follow the dialect's documented format.
+class MalformedReply : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// How a reply ended.
+enum class Finish {
+  none,     ///< No finish reason (yet).
+  stop,     ///< Natural end or a stop sequence.
+  length,   ///< Cut at max_tokens.
+  refused,  ///< Refusal or content filter.
+};
+
+/// What a dialect reads from a reply (whole or streamed).
+struct Reply {
+  std::string text;
+  TokenUsage usage;
+  Finish finish = Finish::none;
+  std::string finish_reason;     ///< As the server spelled it.
+  std::string refusal;           ///< The server's refusal text or block reason, if any.
+  bool stream_complete = false;  ///< The stream reached its documented end.
+};
+
+/// A provider's wire format. Stateless and const: one instance serves every request of a backend
+/// from the transport thread and the harness thread at once.
+class Dialect {
+ public:
+  virtual ~Dialect() = default;
+  [[nodiscard]] virtual std::string url(const Endpoint& endpoint, bool stream) const = 0;
+  /// Authentication and dialect headers ("Name: value"), Content-Type included.
+  [[nodiscard]] virtual std::vector<std::string> headers(const Endpoint& endpoint) const = 0;
+  [[nodiscard]] virtual nlohmann::json body(const Request& request, const Endpoint& endpoint,
+                                            bool stream) const = 0;
+  /// A complete, non-streamed 2xx reply. Throws MalformedReply.
+  [[nodiscard]] virtual Reply parse_reply(const nlohmann::json& reply) const = 0;
+  /// One server-sent event of a streamed reply, folded into `reply`. Returns whether the event is
+  /// a token event (it carries generated output; vLLM's benchmark definition). Throws
+  /// MalformedReply, also for an error event inside the stream.
+  virtual bool on_event(const SseEvent& event, Reply& reply) const = 0;
+  /// The provider's error message from an error body ({"error": {"message": ...}} by default).
+  [[nodiscard]] virtual std::string error_message(const nlohmann::json& body) const;
+  /// A wait the provider asks for inside an error body (Gemini's RetryInfo); none by default.
+  [[nodiscard]] virtual std::optional<Nanos> retry_hint(const nlohmann::json& body) const;
+  /// Whether an error status is the provider's content filter (Azure OpenAI answers 400 with
+  /// code "content_filter"); such a request is refused, not failed.
+  [[nodiscard]] virtual bool is_content_filter(long status, const nlohmann::json& body) const;
+  /// The dialect's own options that change answers, for the fingerprint.
+  [[nodiscard]] virtual nlohmann::json fingerprint_options() const = 0;
+};
+
+/// `object[key]` when it is a string, else "" (servers send null for absent fields).
+std::string string_member(const nlohmann::json& object, const char* key);
+
+/// Reads the options every HTTP backend shares, with the dialect's defaults. Rejects literal
+/// secrets ("api_key", ...) with a message that never repeats their value, and fails when the
+/// variable named by api_key_env is unset.
+Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string default_base_url,
+                       Capabilities defaults);
+
+/// A model served over HTTP. submit() builds the request body on the calling thread and hands it
+/// to the transport; the completion is delivered from the transport thread.
+class HttpBackend final : public Backend {
+ public:
+  HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, const Clock& clock);
+  ~HttpBackend() override;
+
+  [[nodiscard]] const Capabilities& capabilities() const override { return endpoint_.capabilities; }
+  [[nodiscard]] std::string fingerprint() const override;
+  [[nodiscard]] std::string pricing_model() const override { return endpoint_.model; }
+  void submit(Request request, CompletionCallback done) override;
+
+  /// The body and headers submit() would send (for tests and --dry-run style inspection).
+  [[nodiscard]] HttpCall build_call(const Request& request) const;
+
+ private:
+  struct Exchange;
+  Completion complete(Exchange& exchange, HttpResult result) const;
+
+  Endpoint endpoint_;
+  std::unique_ptr<Dialect> dialect_;
+  const Clock& clock_;
+  // Declared last: destroyed first, completing what is in flight while the rest is alive.
+  std::unique_ptr<Transport> transport_;
+};
+
+/// Seconds from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
+std::optional<Nanos> parse_retry_after(const std::string& value);
+
+/// Factories registered in harness/registry.cpp.
+std::unique_ptr<Backend> create_openai(ObjectReader& options, const BackendContext& context);
+std::unique_ptr<Backend> create_gemini(ObjectReader& options, const BackendContext& context);
+std::unique_ptr<Backend> create_anthropic(ObjectReader& options, const BackendContext& context);
+
+}  // namespace lmmbench::models::http

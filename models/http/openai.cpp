@@ -1,0 +1,237 @@
+// OpenAI Chat Completions, as served by OpenAI, Azure OpenAI, vLLM, SGLang, TGI (Messages API),
+// llama.cpp's server, Ollama (/v1) and LMDeploy.
+//
+// Request and reply formats: OpenAI API reference, "Create chat completion" (POST
+// /v1/chat/completions) and "The chat completion chunk object"; images as content parts
+// {"type": "image_url", "image_url": {"url": "data:image/png;base64,..."}} (OpenAI guide "Images
+// and vision", "Passing a Base64 encoded image"). Streaming: server-sent events with one chunk per
+// `data:` line, terminated by `data: [DONE]`; with stream_options.include_usage the last chunk
+// before [DONE] has empty `choices` and the request's `usage`. Azure OpenAI: POST
+// {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=..., key in the
+// `api-key` header, prompt filtering answered as HTTP 400 with error.code "content_filter".
+#include <fmt/format.h>
+
+#include "core/base64.hpp"
+#include "models/http/http_backend.hpp"
+
+namespace lmmbench::models::http {
+
+namespace {
+
+std::optional<std::int64_t> int_field(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+void read_usage(const nlohmann::json& usage, Reply& reply) {
+  if (!usage.is_object()) return;
+  reply.usage.prompt_tokens = int_field(usage, "prompt_tokens");
+  reply.usage.completion_tokens = int_field(usage, "completion_tokens");
+}
+
+Finish finish_of(const std::string& reason) {
+  if (reason == "length") return Finish::length;
+  if (reason == "content_filter") return Finish::refused;
+  return Finish::stop;  // "stop", "tool_calls", "function_call", "eos", ...
+}
+
+/// Message content is a string, null (with a refusal), or — from some servers — a list of parts.
+std::string content_text(const nlohmann::json& content) {
+  if (content.is_string()) return content.get<std::string>();
+  std::string out;
+  if (content.is_array()) {
+    for (const auto& part : content) {
+      if (part.is_object() && string_member(part, "type") == "text" && part.contains("text") &&
+          part["text"].is_string()) {
+        out += part["text"].get<std::string>();
+      }
+    }
+  }
+  return out;
+}
+
+class OpenAiDialect final : public Dialect {
+ public:
+  explicit OpenAiDialect(ObjectReader& options) {
+    max_tokens_field_ = options.get_string("max_tokens_field", "max_tokens");
+    if (max_tokens_field_ != "max_tokens" && max_tokens_field_ != "max_completion_tokens") {
+      options.required("max_tokens_field")
+          .fail("max_tokens_field must be \"max_tokens\" or \"max_completion_tokens\"");
+    }
+    image_detail_ = options.get_string("image_detail", "");
+    if (!image_detail_.empty() && image_detail_ != "auto" && image_detail_ != "low" &&
+        image_detail_ != "high") {
+      options.required("image_detail").fail("image_detail must be auto, low or high");
+    }
+    stream_usage_ = options.get_bool("stream_usage", true);
+    pass_image_urls_ = options.get_bool("pass_image_urls", false);
+    if (const auto azure = options.find("azure")) {
+      ObjectReader a(*azure);
+      azure_deployment_ = a.required_string("deployment");
+      azure_api_version_ = a.required_string("api_version");
+      a.finish();
+    }
+  }
+
+  [[nodiscard]] std::string url(const Endpoint& e, bool) const override {
+    if (!azure_deployment_.empty()) {
+      return fmt::format("{}/openai/deployments/{}/chat/completions?api-version={}", e.base_url,
+                         azure_deployment_, azure_api_version_);
+    }
+    return e.base_url + "/chat/completions";
+  }
+
+  [[nodiscard]] std::vector<std::string> headers(const Endpoint& e) const override {
+    std::vector<std::string> h{"Content-Type: application/json"};
+    if (!e.api_key.empty()) {
+      h.push_back(azure_deployment_.empty() ? "Authorization: Bearer " + e.api_key
+                                            : "api-key: " + e.api_key);
+    }
+    if (e.stream) h.emplace_back("Accept: text/event-stream");
+    return h;
+  }
+
+  [[nodiscard]] nlohmann::json body(const Request& r, const Endpoint& e,
+                                    bool stream) const override {
+    nlohmann::json content = nlohmann::json::array();
+    for (const auto& part : r.content) {
+      if (const auto* text = std::get_if<TextPart>(&part)) {
+        content.push_back({{"type", "text"}, {"text", text->text}});
+        continue;
+      }
+      const auto& image = std::get<ImagePart>(part);
+      nlohmann::json url_part;
+      if (pass_image_urls_ &&
+          (image.source.starts_with("http://") || image.source.starts_with("https://"))) {
+        url_part["url"] = image.source;
+      } else {
+        url_part["url"] = "data:" + image.mime_type + ";base64," + base64_encode(*image.bytes);
+      }
+      if (!image_detail_.empty()) url_part["detail"] = image_detail_;
+      content.push_back({{"type", "image_url"}, {"image_url", std::move(url_part)}});
+    }
+    nlohmann::json messages = nlohmann::json::array();
+    if (!r.system_prompt.empty()) {
+      messages.push_back({{"role", "system"}, {"content", r.system_prompt}});
+    }
+    messages.push_back({{"role", "user"}, {"content", std::move(content)}});
+    nlohmann::json body{{"messages", std::move(messages)}};
+    if (azure_deployment_.empty()) body["model"] = e.model;  // Azure: the deployment decides
+    body[max_tokens_field_] = r.params.max_tokens;
+    body["temperature"] = r.params.temperature;
+    if (r.params.top_p != 1.0) body["top_p"] = r.params.top_p;
+    if (r.params.seed) body["seed"] = *r.params.seed;
+    if (!r.params.stop.empty()) body["stop"] = r.params.stop;
+    if (stream) {
+      body["stream"] = true;
+      if (stream_usage_) body["stream_options"] = {{"include_usage", true}};
+    }
+    return body;
+  }
+
+  [[nodiscard]] Reply parse_reply(const nlohmann::json& json) const override {
+    if (!json.is_object()) throw MalformedReply("the reply is not a JSON object");
+    Reply reply;
+    const auto choices = json.find("choices");
+    if (choices == json.end() || !choices->is_array() || choices->empty() ||
+        !(*choices)[0].is_object()) {
+      throw MalformedReply("the reply has no choices[0]");
+    }
+    const auto& choice = (*choices)[0];
+    const auto message = choice.find("message");
+    if (message == choice.end() || !message->is_object()) {
+      throw MalformedReply("choices[0] has no message");
+    }
+    reply.text = content_text(message->value("content", nlohmann::json()));
+    if (message->contains("refusal") && (*message)["refusal"].is_string()) {
+      reply.refusal = (*message)["refusal"].get<std::string>();
+    }
+    if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
+      reply.finish_reason = choice["finish_reason"].get<std::string>();
+      reply.finish = finish_of(reply.finish_reason);
+    }
+    if (!reply.refusal.empty()) {
+      reply.finish = Finish::refused;
+      if (reply.finish_reason.empty()) reply.finish_reason = "refusal";
+    }
+    read_usage(json.value("usage", nlohmann::json()), reply);
+    return reply;
+  }
+
+  bool on_event(const SseEvent& event, Reply& reply) const override {
+    if (event.data == "[DONE]") {
+      reply.stream_complete = true;
+      return false;
+    }
+    const auto json = nlohmann::json::parse(event.data, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+      throw MalformedReply("a stream event is not a JSON object: " + event.data.substr(0, 200));
+    }
+    if (json.contains("error")) {  // vLLM and others report a failure inside the stream
+      throw MalformedReply("the server reported an error inside the stream: " +
+                           error_message(json));
+    }
+    read_usage(json.value("usage", nlohmann::json()), reply);
+    const auto choices = json.find("choices");
+    if (choices == json.end() || !choices->is_array() || choices->empty()) return false;
+    const auto& choice = (*choices)[0];
+    if (const auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
+      if (delta->contains("content")) reply.text += content_text((*delta)["content"]);
+      if (delta->contains("refusal") && (*delta)["refusal"].is_string()) {
+        reply.refusal += (*delta)["refusal"].get<std::string>();
+      }
+    }
+    if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
+      reply.finish_reason = choice["finish_reason"].get<std::string>();
+      reply.finish = reply.refusal.empty() ? finish_of(reply.finish_reason) : Finish::refused;
+    }
+    return true;
+  }
+
+  [[nodiscard]] bool is_content_filter(long status, const nlohmann::json& body) const override {
+    if (status != 400 || !body.is_object()) return false;
+    const auto error = body.find("error");
+    return error != body.end() && error->is_object() &&
+           string_member(*error, "code") == "content_filter";
+  }
+
+  [[nodiscard]] nlohmann::json fingerprint_options() const override {
+    return {{"max_tokens_field", max_tokens_field_},
+            {"image_detail", image_detail_},
+            {"pass_image_urls", pass_image_urls_},
+            {"azure_deployment", azure_deployment_},
+            {"azure_api_version", azure_api_version_}};
+  }
+
+ private:
+  std::string max_tokens_field_;
+  std::string image_detail_;
+  bool stream_usage_ = true;
+  bool pass_image_urls_ = false;
+  std::string azure_deployment_;
+  std::string azure_api_version_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> create_openai(ObjectReader& options, const BackendContext& context) {
+  // OpenAI accepts up to 500 image inputs and 50 MB of payload per request ("Images and vision",
+  // input requirements); servers of open models accept far fewer (vLLM: --limit-mm-per-prompt),
+  // so the default is modest and "max_images" raises it.
+  Capabilities caps;
+  caps.max_images_per_request = 16;
+  caps.max_image_bytes = std::size_t{20} << 20;
+  Endpoint endpoint = read_endpoint(options, "openai", "https://api.openai.com/v1", caps);
+  auto dialect = std::make_unique<OpenAiDialect>(options);
+  options.finish();
+  if (endpoint.model.empty() && !endpoint.extra_body.contains("model")) {
+    const bool azure = dialect->fingerprint_options()["azure_deployment"] != "";
+    if (!azure) {
+      options.required("model");  // fails with "missing required field"
+    }
+  }
+  return std::make_unique<HttpBackend>(std::move(endpoint), std::move(dialect), context.clock);
+}
+
+}  // namespace lmmbench::models::http

@@ -1,0 +1,481 @@
+#include "models/http/transport.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/error.hpp"
+
+namespace lmmbench::models::http {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+CURLM* as_multi(void* p) {
+  return static_cast<CURLM*>(p);
+}
+
+/// curl_global_init once per process (it is not thread-safe before 7.84; Debian 12 has 7.88, whose
+/// curl_version_info says whether it is, but calling it once is correct everywhere).
+void global_init() {
+  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (code != CURLE_OK) {
+    throw Error(fmt::format("curl_global_init failed: {}", curl_easy_strerror(code)));
+  }
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string trimmed(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+    v.remove_prefix(1);
+  while (!v.empty() &&
+         (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t'))
+    v.remove_suffix(1);
+  return std::string(v);
+}
+
+TransportError classify(CURLcode code) {
+  switch (code) {
+    case CURLE_OK:
+      return TransportError::none;
+    case CURLE_OPERATION_TIMEDOUT:
+      return TransportError::timeout;
+    default:
+      // Resolve/connect failures, resets (RECV_ERROR, SEND_ERROR), empty replies (GOT_NOTHING),
+      // bodies cut short (PARTIAL_FILE), TLS and HTTP/2 stream errors: the exchange did not
+      // complete.
+      return TransportError::connection;
+  }
+}
+
+}  // namespace
+
+/// curl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION); they run
+/// on the transport thread, inside curl_multi_socket_action or curl_multi_add_handle.
+struct TransportCallbacks {
+  static int on_socket(CURL*, curl_socket_t socket, int what, void* self, void*) {
+    auto* t = static_cast<Transport*>(self);
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(t->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.data.fd = socket;
+    event.events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    if (epoll_ctl(t->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0) {
+      epoll_ctl(t->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+    }
+    return 0;
+  }
+  static int on_timer(CURLM*, long timeout_ms, void* self) {
+    auto* t = static_cast<Transport*>(self);
+    t->curl_timer_ = timeout_ms >= 0;
+    if (timeout_ms >= 0) {
+      t->curl_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+};
+
+struct Transport::Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  HttpCall call;
+  HttpResult result;
+  Transport* owner = nullptr;
+  std::size_t received = 0;
+  bool mode_decided = false;  ///< Whether the body is streamed was decided at its first byte.
+  bool too_large = false;
+  bool aborted = false;
+  bool started_response = false;
+  bool idle_timeout = false;
+  std::string idle_message;
+  SteadyClock::time_point last_activity;
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) {
+    auto* t = static_cast<Transfer*>(self);
+    const std::size_t bytes = size * n;
+    const std::string_view line(data, bytes);
+    t->started_response = true;
+    t->last_activity = SteadyClock::now();
+    if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue or a redirect)
+      t->result.content_type.clear();
+      t->result.retry_after.reset();
+      t->result.retry_after_ms.reset();
+    } else if (iequals_prefix(line, "content-type:")) {
+      t->result.content_type = trimmed(line.substr(13));
+      std::transform(t->result.content_type.begin(), t->result.content_type.end(),
+                     t->result.content_type.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    } else if (iequals_prefix(line, "retry-after:")) {
+      t->result.retry_after = trimmed(line.substr(12));
+    } else if (iequals_prefix(line, "retry-after-ms:")) {
+      t->result.retry_after_ms = trimmed(line.substr(15));
+    }
+    return bytes;
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self) {
+    auto* t = static_cast<Transfer*>(self);
+    const std::size_t bytes = size * n;
+    t->last_activity = SteadyClock::now();
+    if (!t->mode_decided) {
+      t->mode_decided = true;
+      long status = 0;
+      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+      t->result.streamed = t->call.stream && status >= 200 && status < 300 &&
+                           t->result.content_type.starts_with("text/event-stream");
+    }
+    t->received += bytes;
+    if (t->received > t->owner->options_.max_response_bytes) {
+      t->too_large = true;
+      return 0;  // aborts with CURLE_WRITE_ERROR
+    }
+    if (t->result.streamed) {
+      if (!t->call.on_stream_bytes(std::string_view(data, bytes))) {
+        t->aborted = true;
+        return 0;
+      }
+    } else {
+      t->result.body.append(data, bytes);
+    }
+    return bytes;
+  }
+};
+
+void Transport::Bucket::refill(SteadyClock::time_point now) {
+  const double seconds = std::chrono::duration<double>(now - refilled).count();
+  level = std::min(capacity, level + seconds * per_second);
+  refilled = now;
+}
+
+Transport::Transport(TransportOptions options) : options_(std::move(options)) {
+  global_init();
+  multi_ = curl_multi_init();
+  if (multi_ == nullptr) throw Error("curl_multi_init failed");
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) throw_system_error("cannot create the transport's epoll set");
+  epoll_event wake_event{};
+  wake_event.events = EPOLLIN;
+  wake_event.data.fd = wake_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_SOCKETFUNCTION, &TransportCallbacks::on_socket);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_TIMERFUNCTION, &TransportCallbacks::on_timer);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_TIMERDATA, this);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_PIPELINING, long{CURLPIPE_MULTIPLEX});
+  if (options_.max_in_flight > 0) {
+    curl_multi_setopt(as_multi(multi_), CURLMOPT_MAX_HOST_CONNECTIONS,
+                      static_cast<long>(options_.max_in_flight));
+  }
+  // Keep enough idle connections for the concurrency in use, so that bursts reuse them.
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(std::max<std::size_t>(options_.max_in_flight, 1024)));
+  const auto now = SteadyClock::now();
+  if (options_.requests_per_minute > 0) {
+    requests_.per_second = options_.requests_per_minute / 60.0;
+    requests_.capacity = std::max(1.0, requests_.per_second);
+    requests_.level = requests_.capacity;
+    requests_.refilled = now;
+  }
+  if (options_.tokens_per_minute > 0) {
+    tokens_.per_second = options_.tokens_per_minute / 60.0;
+    tokens_.capacity = std::max(1.0, tokens_.per_second);
+    tokens_.level = tokens_.capacity;
+    tokens_.refilled = now;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+Transport::~Transport() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake();
+  thread_.join();
+  // The loop has stopped: complete what is left on this thread.
+  for (auto& t : running_) {
+    curl_multi_remove_handle(as_multi(multi_), t->easy);
+    t->result.error = TransportError::cancelled;
+    t->result.error_message = "the transport shut down before the reply";
+    t->call.on_done(std::move(t->result));
+    curl_slist_free_all(t->headers);
+    curl_easy_cleanup(t->easy);
+  }
+  running_.clear();
+  for (auto* q : {&incoming_, &queued_}) {
+    for (auto& call : *q) {
+      HttpResult r;
+      r.error = TransportError::cancelled;
+      r.error_message = "the transport shut down before the request was sent";
+      call.on_done(std::move(r));
+    }
+    q->clear();
+  }
+  for (void* easy : idle_handles_)
+    curl_easy_cleanup(static_cast<CURL*>(easy));
+  curl_multi_cleanup(as_multi(multi_));
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+void Transport::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Transport::drain_messages() {
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(as_multi(multi_), &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+    finish(t, msg->data.result);
+  }
+}
+
+void Transport::submit(HttpCall call) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    incoming_.push_back(std::move(call));
+    wake = sleeping_;
+    sleeping_ = false;
+  }
+  if (wake) this->wake();
+}
+
+void Transport::adjust_tokens(double delta) {
+  if (tokens_.enabled()) tokens_.level -= delta;
+}
+
+std::chrono::milliseconds Transport::start_ready() {
+  while (!queued_.empty()) {
+    if (options_.max_in_flight > 0 && running_.size() >= options_.max_in_flight) break;
+    const auto now = SteadyClock::now();
+    double wait_s = 0;
+    if (requests_.enabled()) {
+      requests_.refill(now);
+      if (requests_.level < 1.0) wait_s = (1.0 - requests_.level) / requests_.per_second;
+    }
+    if (tokens_.enabled()) {
+      tokens_.refill(now);
+      // Overdraw is allowed, so one large request never waits forever; it waits only while the
+      // bucket is empty.
+      if (tokens_.level <= 0) wait_s = std::max(wait_s, -tokens_.level / tokens_.per_second + 1e-3);
+    }
+    if (wait_s > 0) {
+      return std::max(std::chrono::milliseconds(1),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::duration<double>(wait_s)));
+    }
+    if (requests_.enabled()) requests_.level -= 1.0;
+    if (tokens_.enabled()) tokens_.level -= queued_.front().token_cost;
+    HttpCall call = std::move(queued_.front());
+    queued_.pop_front();
+    start(std::move(call));
+  }
+  return std::chrono::milliseconds(0);
+}
+
+void Transport::start(HttpCall call) {
+  auto t = std::make_unique<Transfer>();
+  t->owner = this;
+  t->call = std::move(call);
+  if (!idle_handles_.empty()) {
+    t->easy = static_cast<CURL*>(idle_handles_.back());
+    idle_handles_.pop_back();
+    curl_easy_reset(t->easy);
+  } else {
+    t->easy = curl_easy_init();
+  }
+  if (t->easy == nullptr) {
+    HttpResult r;
+    r.error = TransportError::connection;
+    r.error_message = "curl_easy_init failed";
+    t->call.on_done(std::move(r));
+    return;
+  }
+  CURL* e = t->easy;
+  for (const auto& h : t->call.headers)
+    t->headers = curl_slist_append(t->headers, h.c_str());
+  // No "Expect: 100-continue" round trip for large bodies.
+  t->headers = curl_slist_append(t->headers, "Expect:");
+  curl_easy_setopt(e, CURLOPT_URL, t->call.url.c_str());
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->call.body.data());
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call.body.size()));
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer.data());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_2TLS});
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  if (!options_.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  t->last_activity = SteadyClock::now();
+  const CURLMcode added = curl_multi_add_handle(as_multi(multi_), e);
+  if (added != CURLM_OK) {
+    HttpResult r;
+    r.error = TransportError::connection;
+    r.error_message = fmt::format("curl_multi_add_handle: {}", curl_multi_strerror(added));
+    t->call.on_done(std::move(r));
+    curl_slist_free_all(t->headers);
+    curl_easy_cleanup(e);
+    return;
+  }
+  if (t->call.stream) ++streaming_;
+  running_.push_back(std::move(t));
+}
+
+void Transport::finish(Transfer* t, int code_int) {
+  const auto code = static_cast<CURLcode>(code_int);
+  curl_multi_remove_handle(as_multi(multi_), t->easy);
+  auto& r = t->result;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
+  if (t->too_large) {
+    r.error = TransportError::too_large;
+    r.error_message = fmt::format("the reply exceeded max_response_bytes ({} bytes)",
+                                  options_.max_response_bytes);
+  } else if (t->idle_timeout) {
+    r.error = TransportError::timeout;
+    r.error_message = t->idle_message;
+  } else if (t->aborted) {
+    r.error = TransportError::aborted;
+    r.error_message = "stopped by the stream consumer";
+  } else {
+    r.error = classify(code);
+    if (r.error != TransportError::none) {
+      const std::string detail = t->error_buffer[0] != '\0' ? t->error_buffer.data() : "";
+      r.error_message = detail.empty() ? curl_easy_strerror(code)
+                                       : fmt::format("{} ({})", curl_easy_strerror(code), detail);
+    }
+  }
+  if (r.error == TransportError::none && !t->mode_decided) {
+    r.streamed = t->call.stream && r.status >= 200 && r.status < 300 &&
+                 r.content_type.starts_with("text/event-stream");
+  }
+  if (t->call.stream) --streaming_;
+  auto on_done = std::move(t->call.on_done);
+  HttpResult result = std::move(t->result);
+  curl_slist_free_all(t->headers);
+  idle_handles_.push_back(t->easy);
+  const auto it =
+      std::find_if(running_.begin(), running_.end(), [t](const auto& p) { return p.get() == t; });
+  if (it != running_.end()) {
+    std::swap(*it, running_.back());
+    running_.pop_back();
+  }
+  on_done(std::move(result));
+}
+
+void Transport::check_idle() {
+  if (streaming_ == 0) return;
+  const auto now = SteadyClock::now();
+  if (now < next_idle_check_) return;
+  next_idle_check_ = now + std::chrono::milliseconds(10);
+  std::vector<Transfer*> stalled;
+  for (const auto& t : running_) {
+    if (t->call.stream && t->started_response && now - t->last_activity > options_.idle_timeout) {
+      stalled.push_back(t.get());
+    }
+  }
+  for (Transfer* t : stalled) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - t->last_activity);
+    t->idle_timeout = true;
+    t->idle_message =
+        fmt::format("idle timeout: the stream sent nothing for {} ms (idle_timeout_s = {})",
+                    ms.count(), std::chrono::duration<double>(options_.idle_timeout).count());
+    finish(t, CURLE_OPERATION_TIMEDOUT);
+  }
+}
+
+void Transport::run() {
+  CURLM* multi = as_multi(multi_);
+  std::array<epoll_event, 128> events{};
+  int running = 0;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      while (!incoming_.empty()) {
+        queued_.push_back(std::move(incoming_.front()));
+        incoming_.pop_front();
+      }
+    }
+    std::chrono::milliseconds rate_wait = start_ready();
+    if (curl_timer_ && SteadyClock::now() >= curl_deadline_) {
+      curl_timer_ = false;
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+      drain_messages();
+    }
+    check_idle();
+    // Completions freed slots: start more now (curl then asks for an immediate timeout call).
+    if (!queued_.empty()) rate_wait = start_ready();
+    const auto now = SteadyClock::now();
+    if (curl_timer_ && now >= curl_deadline_) continue;
+    long timeout_ms = 1000;
+    if (curl_timer_) {
+      timeout_ms = std::max<long>(
+          1, static_cast<long>(
+                 std::chrono::ceil<std::chrono::milliseconds>(curl_deadline_ - now).count()));
+    }
+    if (rate_wait.count() > 0) timeout_ms = std::min<long>(timeout_ms, rate_wait.count());
+    if (streaming_ > 0) timeout_ms = std::min<long>(timeout_ms, 50);  // idle-timeout checks
+    {
+      std::lock_guard lock(mutex_);
+      if (!incoming_.empty() || stopping_) continue;
+      sleeping_ = true;
+    }
+    const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                             static_cast<int>(timeout_ms));
+    {
+      std::lock_guard lock(mutex_);
+      sleeping_ = false;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[static_cast<std::size_t>(i)].data.fd;
+      const std::uint32_t e = events[static_cast<std::size_t>(i)].events;
+      if (fd == wake_fd_) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] const auto r = ::read(wake_fd_, &count, sizeof count);
+        continue;
+      }
+      const int flags = ((e & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+                        ((e & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                        ((e & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
+      curl_multi_socket_action(multi, fd, flags, &running);
+    }
+    drain_messages();
+  }
+}
+
+}  // namespace lmmbench::models::http

@@ -1,0 +1,104 @@
+#include "reports/format.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace lmmbench::reports {
+
+std::string format_number(double value, Unit unit) {
+  if (!std::isfinite(value)) return "n/a";
+  switch (unit) {
+    case Unit::percent:
+      return fmt::format("{:.2f}", value);
+    case Unit::points:
+      return fmt::format("{:.1f}", value);
+    case Unit::ratio:
+      return fmt::format("{:.4f}", value);
+    case Unit::count:
+      return fmt::format("{:.0f}", value);
+    case Unit::seconds:
+      return fmt::format("{:.3g}", value);
+    default:
+      return fmt::format("{:.4g}", value);
+  }
+}
+
+std::string format_with_unit(double value, Unit unit) {
+  if (!std::isfinite(value)) return "n/a";
+  switch (unit) {
+    case Unit::percent:
+      return format_number(value, unit) + " %";
+    case Unit::points:
+      return format_number(value, unit) + " points";
+    case Unit::seconds: {
+      const double a = std::fabs(value);
+      if (a != 0.0 && a < 1e-3) return fmt::format("{:.3g} µs", value * 1e6);
+      if (a != 0.0 && a < 1.0) return fmt::format("{:.3g} ms", value * 1e3);
+      return fmt::format("{:.3g} s", value);
+    }
+    case Unit::items_per_second:
+      return fmt::format("{:.4g} items/s", value);
+    case Unit::bytes_per_second: {
+      static constexpr const char* kPrefixes[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s"};
+      double v = value;
+      int k = 0;
+      while (std::fabs(v) >= 1000.0 && k < 4) {
+        v /= 1000.0;
+        ++k;
+      }
+      return fmt::format("{:.4g} {}", v, kPrefixes[k]);
+    }
+    case Unit::usd:
+      return value < 0 ? fmt::format("−${:.4g}", -value) : fmt::format("${:.4g}", value);
+    default:
+      return format_number(value, unit);
+  }
+}
+
+std::string format_delta(double delta, Unit unit) {
+  if (!std::isfinite(delta)) return "n/a";
+  const std::string magnitude = format_number(std::fabs(delta), unit);
+  // A difference that rounds to zero is shown without a direction.
+  if (magnitude.find_first_not_of("0.") == std::string::npos) return "±" + magnitude;
+  return (delta < 0 ? "−" : "+") + magnitude;
+}
+
+std::string format_interval(const std::array<double, 2>& interval, Unit unit) {
+  const auto signed_number = [&](double v) {
+    std::string text = format_number(v, unit);
+    if (!text.empty() && text.front() == '-') text.replace(0, 1, "−");
+    return text;
+  };
+  return "[" + signed_number(interval[0]) + ", " + signed_number(interval[1]) + "]";
+}
+
+std::string format_p_value(double p) {
+  if (!std::isfinite(p)) return "n/a";
+  if (p < 0.001) return "<0.001";
+  return fmt::format("{:.3f}", p);
+}
+
+std::string unit_label(Unit unit) {
+  switch (unit) {
+    case Unit::percent:
+      return "%";
+    case Unit::points:
+      return "points";
+    case Unit::ratio:
+      return "ratio";
+    case Unit::count:
+      return "count";
+    case Unit::seconds:
+      return "s";
+    case Unit::items_per_second:
+      return "items/s";
+    case Unit::bytes_per_second:
+      return "bytes/s";
+    case Unit::usd:
+      return "USD";
+  }
+  return "";
+}
+
+}  // namespace lmmbench::reports

@@ -1,0 +1,154 @@
+// `lmmbench gpu` as a user runs it. Without a GPU (here and in CI) the roofline runs and the
+// output says measurement needs a GPU; with one, the same commands also measure.
+#include <gtest/gtest.h>
+
+#include "e2e_support.hpp"
+
+namespace lmmbench::testing {
+namespace {
+
+const std::string kConfigs = (kSource / "configs").string();
+
+std::vector<std::string> gpu_args(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"gpu", "--config-dir", kConfigs};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+const nlohmann::json& stage(const nlohmann::json& batch, const std::string& name) {
+  for (const auto& s : batch.at("stages")) {
+    if (s.at("name") == name) return s;
+  }
+  throw std::runtime_error("no stage " + name);
+}
+
+TEST(GpuCommand, JsonRooflineOfLlava7bOnEightA100s) {
+  const auto r =
+      lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "a100-80gb", "--batch", "1,8,32",
+                         "--images", "1", "--prompt-tokens", "64", "--output-tokens", "128",
+                         "--price", "1.89", "--gpu-count", "8", "--no-measure", "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("gpu"), "a100-80gb");
+  EXPECT_EQ(j.at("gpu_count"), 8);
+  EXPECT_FALSE(j.at("measured").get<bool>());
+  EXPECT_TRUE(j.at("device").is_null());
+  const auto& model = j.at("models").at(0);
+  EXPECT_EQ(model.at("prompt_tokens"), 640);
+  ASSERT_EQ(model.at("batches").size(), 3u);
+  const auto& b1 = model.at("batches").at(0);
+  EXPECT_EQ(b1.at("batch"), 1);
+  EXPECT_NEAR(b1.at("prefill_flops").get<double>() / 1e12, 8.787, 0.001);
+  EXPECT_NEAR(b1.at("decode_weight_bytes_per_step").get<double>() / 1e9, 13.215, 0.001);
+  std::vector<std::string> names;
+  for (const auto& s : b1.at("stages")) {
+    names.push_back(s.at("name"));
+    EXPECT_TRUE(s.at("measured_ms").is_null());
+    EXPECT_GT(s.at("bound_ms").get<double>(), 0);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"vision.patch_embed", "vision.layers", "projector",
+                                             "lm.prefill", "lm.decode", "lm_head"}));
+  EXPECT_EQ(stage(b1, "lm.decode").at("bound_by"), "memory");
+  EXPECT_EQ(stage(b1, "lm.prefill").at("bound_by"), "compute");
+  EXPECT_TRUE(b1.at("measured_tokens_per_s").is_null());
+  const auto& b32 = model.at("batches").at(2);
+  EXPECT_NEAR(b32.at("bound_decode_tokens_per_s").get<double>(), 2591.3, 0.5);
+  EXPECT_NEAR(b32.at("bound_tokens_per_s").get<double>(), 1658.5, 0.5);
+  EXPECT_EQ(b32.at("max_batch_kv_fit"), 143);
+  EXPECT_TRUE(b32.at("fits_in_memory").get<bool>());
+  EXPECT_NEAR(b32.at("usd_per_day").get<double>(), 8 * 1.89 * 24, 1e-9);
+  EXPECT_NEAR(b32.at("usd_per_million_output_tokens").get<double>(),
+              1.89 * 1e6 / (3600 * b32.at("bound_tokens_per_s").get<double>()), 1e-9);
+  EXPECT_TRUE(b32.at("measured_usd_per_million_output_tokens").is_null());
+}
+
+TEST(GpuCommand, WithoutAGpuItSaysMeasurementNeedsOne) {
+  const auto r = lmmbench(gpu_args(
+      {"--model", "llava-1.5-7b", "--gpu", "h100", "--batch", "1", "--max-runs", "20", "--json"}));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& b = j.at("models").at(0).at("batches").at(0);
+  if (j.at("measured").get<bool>()) {
+    // A GPU machine: the same command measured every stage.
+    for (const auto& s : b.at("stages")) {
+      if (s.at("error").get<std::string>().empty()) {
+        EXPECT_GT(s.at("measured_ms").get<double>(), 0);
+      }
+    }
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("measurement needs a GPU"), std::string::npos) << r.err;
+  EXPECT_TRUE(b.at("measured_tokens_per_s").is_null());
+  // No --price: the table's first H100 quote is used, with its date and source.
+  EXPECT_FALSE(j.at("price").at("date").get<std::string>().empty());
+  EXPECT_FALSE(j.at("price").at("source").get<std::string>().empty());
+}
+
+TEST(GpuCommand, MarkdownTablesAndRunRecord) {
+  TempDir dir;
+  const auto r =
+      lmmbench(gpu_args({"--model", "llava-1.5-13b,qwen2-vl-7b-instruct", "--gpu", "a100-40gb",
+                         "--batch", "32", "--no-measure", "--out", dir.path().string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("### llava-1.5-13b"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("### qwen2-vl-7b-instruct"), std::string::npos);
+  EXPECT_NE(r.out.find("| lm.decode |"), std::string::npos);
+  EXPECT_NE(r.out.find("(exceeds the KV-cache fit of 14)"), std::string::npos) << r.out;
+  validate_run_record(dir.path() / "run.json");
+  const auto record = nlohmann::json::parse(read_text(dir.path() / "run.json"));
+  EXPECT_EQ(record.at("schema_version"), 1);
+  EXPECT_EQ(record.at("status"), "complete");
+  EXPECT_EQ(record.at("resolved_config").at("batches"), nlohmann::json::array({32}));
+  const auto& gpu = record.at("gpu");
+  EXPECT_EQ(gpu.at("models").size(), 2u);
+  EXPECT_EQ(gpu.at("models").at(1).at("image_tokens"), 144);
+  EXPECT_EQ(gpu.at("models").at(0).at("batches").at(0).at("fits_in_memory"), false);
+}
+
+TEST(GpuCommand, HuggingFaceConfigFilesAndTheirErrors) {
+  TempDir dir;
+  write_text(dir.path() / "config.json", R"({
+  "model_type": "llava",
+  "text_config": {
+    "model_type": "mistral",
+    "num_key_value_heads": 5
+  }
+})");
+  auto r = lmmbench(gpu_args(
+      {"--model", (dir.path() / "config.json").string(), "--gpu", "l40s", "--no-measure"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("config.json:5"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("num_attention_heads 32 is not a multiple of num_key_value_heads 5"),
+            std::string::npos)
+      << r.err;
+
+  write_text(dir.path() / "config.json", R"({"model_type": "llava",
+    "text_config": {"model_type": "mistral"}})");
+  r = lmmbench(gpu_args({"--model", (dir.path() / "config.json").string(), "--gpu", "l40s",
+                         "--no-measure", "--json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out).at("models").at(0).at("model"), "config");
+}
+
+TEST(GpuCommand, BadInputIsExitCode2) {
+  auto r = lmmbench(gpu_args({"--model", "llava-1.5-70b", "--gpu", "a100", "--no-measure"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown model 'llava-1.5-70b'"), std::string::npos) << r.err;
+  r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "b300", "--no-measure"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown GPU kind 'b300'"), std::string::npos) << r.err;
+  r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "a100", "--batch", "0"}));
+  EXPECT_EQ(r.exit_code, 2);
+  r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "a100", "--price", "cheap"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'cheap' is not a number"), std::string::npos) << r.err;
+  r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "auto", "--no-measure"}));
+  if (r.exit_code != 0) {  // no GPU to detect
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--gpu auto found no GPU"), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace lmmbench::testing

@@ -1,0 +1,130 @@
+// Prompt template sections, and requests whose images must fit a backend (harness/prompt.hpp).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "datasets/image_io.hpp"
+#include "harness/config.hpp"
+#include "harness/prompt.hpp"
+
+namespace lmmbench::harness {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::filesystem::path kImages =
+    std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures/images";
+
+datasets::Sample sample_with(std::string hint) {
+  datasets::Sample s;
+  s.id = "5";
+  s.question = "Which could Gordon's test show?";
+  s.options = {"how steady it was", "whether it broke"};
+  s.meta = {{"hint", std::move(hint)}};
+  return s;
+}
+
+TEST(PromptSections, KeepTheirTextOnlyWhenThePlaceholderIsNotEmpty) {
+  // LLaVA's ScienceQA prompt: the "Context:" line exists only for problems with a hint.
+  const std::string sqa =
+      "{if meta.hint}Context: {meta.hint}\n{end}{question}\n{options}\nAnswer with the option's "
+      "letter from the given choices directly.";
+  EXPECT_EQ(render_prompt(sqa, sample_with("A parachute test.")),
+            "Context: A parachute test.\nWhich could Gordon's test show?\nA. how steady it was\n"
+            "B. whether it broke\nAnswer with the option's letter from the given choices directly.");
+  EXPECT_EQ(render_prompt(sqa, sample_with("")),
+            "Which could Gordon's test show?\nA. how steady it was\nB. whether it broke\nAnswer "
+            "with the option's letter from the given choices directly.");
+  // Sections nest; an absent meta key is empty.
+  EXPECT_EQ(render_prompt("{if meta.hint}<{if meta.absent}x{end}{meta.hint}>{end}.", sample_with("h")),
+            "<h>.");
+  EXPECT_EQ(render_prompt("{if meta.absent}<{if meta.hint}x{end}>{end}.", sample_with("h")), ".");
+}
+
+TEST(PromptSections, AreValidatedWithTheTemplate) {
+  const ConfigNode where(JsonSource::from_value("x", "task.json", 7));
+  EXPECT_NO_THROW(validate_template("{if meta.hint}{meta.hint}\n{end}{question}", where));
+  EXPECT_NO_THROW(validate_template("{if options}{options}{end}", where));
+  auto error = [&](const std::string& text) {
+    try {
+      validate_template(text, where);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_THAT(error("{if meta.hint}no end"), HasSubstr("task.json:7: {if ...} without {end}"));
+  EXPECT_THAT(error("{end}"), HasSubstr("{end} without an {if ...}"));
+  EXPECT_THAT(error("{if questoin}x{end}"), HasSubstr("did you mean 'question'"));
+}
+
+TaskConfig task() {
+  TaskConfig t;
+  t.name = "t";
+  t.prompt.template_text = "{question}";
+  return t;
+}
+
+datasets::Sample image_sample(const std::string& file) {
+  datasets::Sample s;
+  s.id = "1";
+  s.question = "What is shown?";
+  datasets::ImageRef image;
+  image.path = kImages / file;
+  image.mime_type = *datasets::sniff_image_mime_type(datasets::read_file_bytes(image.path));
+  s.images = {image};
+  return s;
+}
+
+const models::ImagePart& image_of(const models::Request& r) {
+  return std::get<models::ImagePart>(r.content.front());
+}
+
+TEST(RequestImages, AreReencodedToFitTheBackend) {
+  models::Capabilities caps;
+  caps.max_images_per_request = 1;
+  caps.max_image_side = 336;
+  caps.image_mime_types = {"image/jpeg"};
+  const auto request = build_request(task(), image_sample("gradient_1200x800.png"), caps);
+  const auto& image = image_of(request);
+  EXPECT_EQ(image.mime_type, "image/jpeg");
+  const auto info = datasets::probe_image_bytes(*image.bytes, "sent");
+  EXPECT_EQ(info.width, 336);
+  EXPECT_EQ(info.height, 224);
+  // The prompt hash follows what is sent: other limits, other bytes, other hash.
+  caps.max_image_side = 0;
+  EXPECT_NE(prompt_sha256(build_request(task(), image_sample("gradient_1200x800.png"), caps)),
+            prompt_sha256(request));
+  // Without limits the file's own bytes are sent.
+  const auto plain = build_request(task(), image_sample("quadrants.webp"));
+  EXPECT_EQ(*image_of(plain).bytes, datasets::read_file_bytes(kImages / "quadrants.webp"));
+  EXPECT_EQ(image_of(plain).mime_type, "image/webp");
+}
+
+TEST(RequestImages, ABadSampleBecomesItsOwnRecordedFailure) {
+  models::Capabilities caps;
+  caps.max_images_per_request = 1;
+  // The loader already found a problem: no model is asked.
+  auto flagged = image_sample("quadrants.png");
+  flagged.error = "q.jsonl:3: field /images/0: image file not found: x.png";
+  auto prepared = prepare_request(task(), flagged, caps);
+  EXPECT_FALSE(prepared.request.has_value());
+  EXPECT_EQ(prepared.failure.error, models::ErrorKind::invalid_input);
+  EXPECT_EQ(prepared.failure.error_message, flagged.error);
+  // A file whose header is fine but whose data is not decodes badly: invalid input.
+  prepared = prepare_request(task(), image_sample("corrupt.png"), caps);
+  EXPECT_EQ(prepared.failure.error, models::ErrorKind::invalid_input);
+  EXPECT_THAT(prepared.failure.error_message, HasSubstr("corrupt.png: not a readable image"));
+  prepared = prepare_request(task(), image_sample("truncated.jpg"), caps);
+  EXPECT_EQ(prepared.failure.error, models::ErrorKind::invalid_input);
+  // An image no accepted encoding can carry: unsupported.
+  caps.image_mime_types = {"image/webp"};
+  prepared = prepare_request(task(), image_sample("quadrants.png"), caps);
+  EXPECT_EQ(prepared.failure.error, models::ErrorKind::unsupported);
+  EXPECT_THAT(prepared.failure.error_message, HasSubstr("accepts only image/webp"));
+  // And a good one is a request.
+  caps.image_mime_types = {};
+  EXPECT_TRUE(prepare_request(task(), image_sample("two_frames.gif"), caps).request.has_value());
+}
+
+}  // namespace
+}  // namespace lmmbench::harness

@@ -1,0 +1,211 @@
+// The exact request each dialect sends, compared with the providers' documented examples:
+//  - OpenAI "Images and vision" (Chat Completions, "Passing a Base64 encoded image"): one user
+//    message whose content is a list of {"type": "text"} and {"type": "image_url", "image_url":
+//    {"url": "data:image/...;base64,..."}} parts; Authorization: Bearer.
+//  - Azure OpenAI "Chat completions" REST reference: POST
+//    {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=..., api-key header.
+//  - Gemini "Image understanding" REST example: contents[].parts[] with {"inline_data":
+//    {"mime_type": "image/jpeg", "data": "..."}} and {"text": "..."}; x-goog-api-key header;
+//    generationConfig with maxOutputTokens / temperature / stopSequences ("Text generation").
+//  - Anthropic "Vision" base64 example: {"type": "image", "source": {"type": "base64",
+//    "media_type": "image/jpeg", "data": "..."}} then {"type": "text"}; x-api-key and
+//    anthropic-version: 2023-06-01 headers; "system" top-level; "stop_sequences".
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "http_test_support.hpp"
+
+namespace lmmbench::testing {
+namespace {
+
+using models::http::create_anthropic;
+using models::http::create_gemini;
+using models::http::create_openai;
+
+constexpr const char* kKeyEnv = "LMMBENCH_TEST_DIALECT_KEY";
+constexpr const char* kKey = "sk-dialect-7e3f1a9c5b2d4e6f8a0b";
+
+class Dialects : public ::testing::Test {
+ protected:
+  void SetUp() override { ::setenv(kKeyEnv, kKey, 1); }
+};
+
+models::Request full_request() {
+  auto r = vqa_request("What colour is the square?", "You are a careful VQA model.");
+  r.params.stop = {"\n"};
+  r.params.seed = 7;
+  return r;
+}
+
+bool has_header(const models::http::HttpCall& call, const std::string& header) {
+  return std::find(call.headers.begin(), call.headers.end(), header) != call.headers.end();
+}
+
+TEST_F(Dialects, OpenAiBodyIsTheDocumentedVisionRequest) {
+  auto backend = make_backend(
+      &create_openai,
+      {{"base_url", "https://api.openai.com/v1/"}, {"model", "gpt-4o"}, {"api_key_env", kKeyEnv}});
+  const auto call = http(*backend).build_call(full_request());
+  EXPECT_EQ(call.url, "https://api.openai.com/v1/chat/completions");
+  EXPECT_TRUE(has_header(call, std::string("Authorization: Bearer ") + kKey));
+  EXPECT_TRUE(has_header(call, "Content-Type: application/json"));
+  const auto expected = nlohmann::json::parse(R"({
+    "model": "gpt-4o",
+    "messages": [
+      {"role": "system", "content": "You are a careful VQA model."},
+      {"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        {"type": "text", "text": "What colour is the square?"}
+      ]}
+    ],
+    "max_tokens": 16,
+    "temperature": 0.0,
+    "seed": 7,
+    "stop": ["\n"]
+  })");
+  EXPECT_EQ(nlohmann::json::parse(call.body), expected) << call.body;
+  EXPECT_FALSE(call.stream);
+}
+
+TEST_F(Dialects, OpenAiStreamingAsksForUsageAndExtraBodyIsMerged) {
+  auto backend =
+      make_backend(&create_openai, {{"base_url", "http://127.0.0.1:8000/v1"},
+                                    {"model", "llava-hf/llava-1.5-7b-hf"},
+                                    {"stream", true},
+                                    {"max_tokens_field", "max_completion_tokens"},
+                                    {"image_detail", "low"},
+                                    {"extra_body", {{"ignore_eos", true}, {"top_k", 1}}}});
+  auto request = vqa_request("Q?");
+  request.params.top_p = 0.9;
+  const auto call = http(*backend).build_call(request);
+  const auto body = nlohmann::json::parse(call.body);
+  EXPECT_EQ(body["stream"], true);
+  EXPECT_EQ(body["stream_options"], nlohmann::json({{"include_usage", true}}));
+  EXPECT_EQ(body["max_completion_tokens"], 16);
+  EXPECT_FALSE(body.contains("max_tokens"));
+  EXPECT_EQ(body["top_p"], 0.9);
+  EXPECT_EQ(body["ignore_eos"], true);
+  EXPECT_EQ(body["top_k"], 1);
+  EXPECT_EQ(body["messages"][0]["content"][0]["image_url"]["detail"], "low");
+  EXPECT_FALSE(body.contains("seed"));
+  EXPECT_TRUE(call.stream);
+  // No key configured: no Authorization header (local servers).
+  for (const auto& h : call.headers)
+    EXPECT_EQ(h.find("Authorization"), std::string::npos) << h;
+}
+
+TEST_F(Dialects, AzureUsesTheDeploymentUrlAndTheApiKeyHeader) {
+  auto backend = make_backend(
+      &create_openai, {{"base_url", "https://my-resource.openai.azure.com"},
+                       {"api_key_env", kKeyEnv},
+                       {"azure", {{"deployment", "gpt4o-eval"}, {"api_version", "2024-10-21"}}}});
+  const auto call = http(*backend).build_call(full_request());
+  EXPECT_EQ(call.url,
+            "https://my-resource.openai.azure.com/openai/deployments/gpt4o-eval/chat/"
+            "completions?api-version=2024-10-21");
+  EXPECT_TRUE(has_header(call, std::string("api-key: ") + kKey));
+  EXPECT_FALSE(nlohmann::json::parse(call.body).contains("model"));
+}
+
+TEST_F(Dialects, GeminiBodyIsTheDocumentedInlineDataRequest) {
+  auto backend =
+      make_backend(&create_gemini, {{"model", "gemini-2.0-flash"}, {"api_key_env", kKeyEnv}});
+  const auto call = http(*backend).build_call(full_request());
+  EXPECT_EQ(call.url,
+            "https://generativelanguage.googleapis.com/v1beta/models/"
+            "gemini-2.0-flash:generateContent");
+  EXPECT_TRUE(has_header(call, std::string("x-goog-api-key: ") + kKey));
+  const auto expected = nlohmann::json::parse(R"({
+    "contents": [{"role": "user", "parts": [
+      {"inline_data": {"mime_type": "image/png", "data": "iVBORw0KGgo="}},
+      {"text": "What colour is the square?"}
+    ]}],
+    "system_instruction": {"parts": [{"text": "You are a careful VQA model."}]},
+    "generationConfig": {"maxOutputTokens": 16, "temperature": 0.0, "stopSequences": ["\n"],
+                         "seed": 7}
+  })");
+  EXPECT_EQ(nlohmann::json::parse(call.body), expected) << call.body;
+
+  auto streaming = make_backend(
+      &create_gemini, {{"model", "gemini-2.0-flash"}, {"stream", true}, {"thinking_budget", 0}});
+  const auto stream_call = http(*streaming).build_call(full_request());
+  EXPECT_EQ(stream_call.url,
+            "https://generativelanguage.googleapis.com/v1beta/models/"
+            "gemini-2.0-flash:streamGenerateContent?alt=sse");
+  EXPECT_EQ(nlohmann::json::parse(stream_call.body)["generationConfig"]["thinkingConfig"],
+            nlohmann::json({{"thinkingBudget", 0}}));
+}
+
+TEST_F(Dialects, AnthropicBodyIsTheDocumentedBase64ImageRequest) {
+  auto backend = make_backend(
+      &create_anthropic,
+      {{"model", "claude-3-5-sonnet-20241022"}, {"api_key_env", kKeyEnv}, {"stream", true}});
+  const auto call = http(*backend).build_call(full_request());
+  EXPECT_EQ(call.url, "https://api.anthropic.com/v1/messages");
+  EXPECT_TRUE(has_header(call, std::string("x-api-key: ") + kKey));
+  EXPECT_TRUE(has_header(call, "anthropic-version: 2023-06-01"));
+  // No seed (the API has none); top_p only when it differs from 1.
+  const auto expected = nlohmann::json::parse(R"({
+    "model": "claude-3-5-sonnet-20241022",
+    "max_tokens": 16,
+    "system": "You are a careful VQA model.",
+    "messages": [{"role": "user", "content": [
+      {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                   "data": "iVBORw0KGgo="}},
+      {"type": "text", "text": "What colour is the square?"}
+    ]}],
+    "temperature": 0.0,
+    "stop_sequences": ["\n"],
+    "stream": true
+  })");
+  EXPECT_EQ(nlohmann::json::parse(call.body), expected) << call.body;
+}
+
+TEST_F(Dialects, SecretsInConfigsAreRejectedWithoutRepeatingThem) {
+  const std::string literal = "sk-literal-0123456789abcdef";
+  for (const char* field : {"api_key", "key", "authorization"}) {
+    try {
+      make_backend(&create_openai, {{"model", "m"}, {field, literal}});
+      FAIL() << field << " was accepted";
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("api_key_env"), std::string::npos) << message;
+      EXPECT_EQ(message.find(literal), std::string::npos) << message;
+    }
+  }
+  EXPECT_THROW(make_backend(&create_openai, {{"model", "m"}, {"api_key_env", "sk-abc 123"}}),
+               InputError);
+  ::unsetenv("LMMBENCH_TEST_UNSET_KEY");
+  try {
+    make_backend(&create_gemini, {{"model", "m"}, {"api_key_env", "LMMBENCH_TEST_UNSET_KEY"}});
+    FAIL() << "an unset api_key_env was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("LMMBENCH_TEST_UNSET_KEY (api_key_env) is not set"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(make_backend(&create_anthropic,
+                            {{"model", "m"}, {"base_url", "https://user:pw@example.com/v1"}}),
+               InputError);
+  EXPECT_THROW(make_backend(&create_anthropic, {{"model", "m"}, {"max_tokenz", 3}}), InputError);
+  EXPECT_THROW(make_backend(&create_gemini, nlohmann::json::object()), InputError);  // no model
+}
+
+TEST_F(Dialects, FingerprintsNameWhatChangesAnswersAndNeverTheKey) {
+  auto a = make_backend(&create_openai, {{"model", "m"}, {"api_key_env", kKeyEnv}});
+  auto b =
+      make_backend(&create_openai,
+                   {{"model", "m"}, {"api_key_env", kKeyEnv}, {"timeout_s", 5}, {"stream", true}});
+  auto c = make_backend(&create_openai, {{"model", "m2"}});
+  EXPECT_EQ(a->fingerprint(), b->fingerprint());  // timeouts and streaming change no answer
+  EXPECT_NE(a->fingerprint(), c->fingerprint());
+  EXPECT_EQ(a->fingerprint().find(kKey), std::string::npos);
+  EXPECT_EQ(a->pricing_model(), "m");
+  EXPECT_TRUE(a->capabilities().cache_responses);
+  EXPECT_TRUE(a->capabilities().reports_usage);
+}
+
+}  // namespace
+}  // namespace lmmbench::testing
