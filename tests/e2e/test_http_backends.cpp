@@ -8,19 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include "e2e_support.hpp"
 #include "llm_server.hpp"
-#include "process.hpp"
 
 namespace lmmbench::testing {
 namespace {
-
-const std::filesystem::path kSource = LMMBENCH_SOURCE_DIR;
-
-/// Runs the lmmbench binary with `args`.
-ProcessResult lmmbench(std::vector<std::string> args) {
-  args.insert(args.begin(), LMMBENCH_BINARY);
-  return run_process(args);
-}
 
 /// One line per prediction-log entry.
 std::vector<nlohmann::json> log_entries(const std::filesystem::path& run_dir) {
