@@ -35,13 +35,8 @@ std::vector<std::string> answer_list(const ConfigNode& node) {
 }  // namespace
 
 Dataset GenericJsonlLoader::load() const {
-  require_file(options_.path, "dataset file");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  Dataset dataset = start_dataset(options_.path, "dataset file");
+  const ImageAttacher images(options_.image_files);
   IdSet ids;
   std::size_t position = 0;  // 0-based record number: the default id, as lmms-eval's doc_id
   std::map<std::string, std::size_t> matched;  // mapping name -> records that had it
@@ -77,8 +72,8 @@ Dataset GenericJsonlLoader::load() const {
     if (const auto index = get(record, options_.answer_index, "answer_index")) {
       const auto k = index->as_int(0, 25);
       if (static_cast<std::size_t>(k) >= sample.options.size()) {
-        index->fail(fmt::format("answer index {} is beyond the {} options", k,
-                                sample.options.size()));
+        index->fail(
+            fmt::format("answer index {} is beyond the {} options", k, sample.options.size()));
       }
       sample.references = {std::string(1, option_letter(static_cast<std::size_t>(k)))};
     }
@@ -102,9 +97,8 @@ Dataset GenericJsonlLoader::load() const {
   if (!dataset.samples.empty()) {
     auto check = [&](const std::optional<std::string>& path, const std::string& name) {
       if (path && matched[name] == 0) {
-        options_.fields_node.fail(
-            fmt::format("fields.{}: the path '{}' matched no record of {}", name, *path,
-                        options_.path.string()));
+        options_.fields_node.fail(fmt::format("fields.{}: the path '{}' matched no record of {}",
+                                              name, *path, options_.path.string()));
       }
     };
     check(options_.images, "images");
@@ -149,10 +143,7 @@ std::unique_ptr<Loader> GenericJsonlLoader::create(ObjectReader& options) {
       o.meta.emplace_back(key, reader.required_string(key));
   }
   fields.finish();
-  const auto image = read_image_options(options, o.path.parent_path());
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.image_files = read_image_options(options, o.path.parent_path());
   options.finish();
   return std::make_unique<GenericJsonlLoader>(std::move(o));
 }

@@ -9,6 +9,7 @@
 
 #include "core/json_source.hpp"
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -32,9 +33,7 @@ class GenericJsonlLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions image_files;  ///< "image_root", "load_images", "verify_images".
     std::optional<std::string> id;
     std::string question;
     std::optional<std::string> images;

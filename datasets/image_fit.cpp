@@ -13,9 +13,8 @@ namespace lmmbench::datasets {
 namespace {
 
 bool accepts(const ImageLimits& limits, const std::string& mime) {
-  return limits.mime_types.empty() ||
-         std::find(limits.mime_types.begin(), limits.mime_types.end(), mime) !=
-             limits.mime_types.end();
+  return limits.mime_types.empty() || std::find(limits.mime_types.begin(), limits.mime_types.end(),
+                                                mime) != limits.mime_types.end();
 }
 
 RgbImage scaled(const RgbImage& image, double factor) {
@@ -84,9 +83,10 @@ std::optional<FittedImage> fit_image(std::string bytes, const std::string& mime_
     out = encode(image, 75);
   }
   if (limits.max_bytes > 0 && out.size() > limits.max_bytes) {
-    problem = fmt::format("the image cannot be made to fit in {} bytes (smallest {} encoding: {} "
-                          "bytes)",
-                          limits.max_bytes, target, out.size());
+    problem = fmt::format(
+        "the image cannot be made to fit in {} bytes (smallest {} encoding: {} "
+        "bytes)",
+        limits.max_bytes, target, out.size());
     return std::nullopt;
   }
   return FittedImage{std::move(out), target, true, image.width, image.height};

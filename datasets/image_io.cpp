@@ -55,8 +55,9 @@ ImageInfo probe_image_bytes(std::string_view bytes, const std::string& name) {
   ImageInfo info;
   const auto mime = sniff_image_mime_type(bytes);
   if (!mime) {
-    throw InputError(where, bytes.empty() ? "not a readable image: the file is empty"
-                                          : "not a readable image: not PNG, JPEG, GIF, BMP or WebP");
+    throw InputError(where, bytes.empty()
+                                ? "not a readable image: the file is empty"
+                                : "not a readable image: not PNG, JPEG, GIF, BMP or WebP");
   }
   info.mime_type = *mime;
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());

@@ -22,8 +22,7 @@ Dataset LlavaQuestionsLoader::load() const {
   Dataset dataset;
   dataset.name = options_.path.stem().string();
   dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
   dataset.root = options_.path.parent_path();
   IdDisambiguator disambiguate;
   IdSet ids;
@@ -56,10 +55,7 @@ Dataset LlavaQuestionsLoader::load() const {
 std::unique_ptr<Loader> LlavaQuestionsLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
-  const auto image = read_image_options(options, o.path.parent_path());
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options, o.path.parent_path());
   options.finish();
   return std::make_unique<LlavaQuestionsLoader>(std::move(o));
 }
@@ -67,8 +63,7 @@ std::unique_ptr<Loader> LlavaQuestionsLoader::create(ObjectReader& options) {
 Dataset PopeLoader::load() const {
   Dataset dataset;
   dataset.name = "pope";
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
   IdSet ids;
   for (const auto& split : options_.splits) {
     require_file(split.path, fmt::format("POPE '{}' file", split.name));
@@ -114,13 +109,8 @@ std::unique_ptr<Loader> PopeLoader::create(ObjectReader& options) {
     const auto path = options.required("path");
     o.splits.push_back(Split{options.required_string("split"), path.as_path()});
   }
-  const auto image = read_image_options(options, o.splits.front().path.parent_path());
-  if (image.load && !options.has("image_root")) {
-    options.required("image_root");  // POPE names COCO val2014 images, never beside the files
-  }
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  // POPE names COCO val2014 images, never beside the files.
+  o.images = read_image_options(options);
   options.finish();
   return std::make_unique<PopeLoader>(std::move(o));
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -20,15 +21,13 @@ namespace lmmbench::datasets {
 /// `category` and POPE's `label` (the gold answer) are optional; other members are kept in meta.
 /// `text` is the whole prompt LLaVA sent (its instruction suffix included), so a task over these
 /// files uses the template "{question}". A question_id that repeats (llava_mme.jsonl gives both
-/// questions of an image the image's id) gets "#2", "#3" appended to its sample id; meta.question_id
-/// keeps the file's value, which LLaVA's answer files repeat.
+/// questions of an image the image's id) gets "#2", "#3" appended to its sample id;
+/// meta.question_id keeps the file's value, which LLaVA's answer files repeat.
 class LlavaQuestionsLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit LlavaQuestionsLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
@@ -56,9 +55,7 @@ class PopeLoader final : public Loader {
   };
   struct Options {
     std::vector<Split> splits;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit PopeLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;

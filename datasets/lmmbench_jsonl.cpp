@@ -12,9 +12,9 @@ Dataset LmmbenchJsonlLoader::load() const {
   Dataset dataset;
   dataset.name = options_.path.stem().string();
   dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{
-      options_.image_root.empty() ? options_.path.parent_path() : options_.image_root,
-      options_.load_images, options_.verify_images});
+  const ImageAttacher images(
+      ImageOptions{options_.image_root.empty() ? options_.path.parent_path() : options_.image_root,
+                   options_.load_images, options_.verify_images});
   dataset.root = images.options().root;
   IdSet ids;
 

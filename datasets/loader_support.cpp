@@ -38,6 +38,15 @@ bool is_within(const std::filesystem::path& path, const std::filesystem::path& r
 
 }  // namespace
 
+Dataset start_dataset(const std::filesystem::path& file, std::string_view what) {
+  require_file(file, what);
+  Dataset dataset;
+  dataset.name = file.stem().string();
+  dataset.root = file.parent_path();
+  dataset.files.push_back(file);
+  return dataset;
+}
+
 ResolvedPath resolve_inside(const std::filesystem::path& root, std::string_view relative) {
   ResolvedPath out;
   const std::filesystem::path given(relative);
@@ -88,6 +97,12 @@ ImageOptions read_image_options(ObjectReader& options, const std::filesystem::pa
   return o;
 }
 
+ImageOptions read_image_options(ObjectReader& options) {
+  ImageOptions o = read_image_options(options, {});
+  if (o.load && !options.has("image_root")) options.required("image_root");
+  return o;
+}
+
 void set_sample_error(Sample& sample, const Location& where, const std::string& message) {
   if (!sample.error.empty()) return;
   const std::string prefix = where.to_string();
@@ -124,9 +139,9 @@ void ImageAttacher::attach(Sample& sample, std::string_view relative, const Loca
   } else {
     const auto mime = image_mime_type(path);
     if (!mime) {
-      set_sample_error(sample, where,
-                       "unsupported image type (expected png, jpg, webp, gif or bmp): " +
-                           path.string());
+      set_sample_error(
+          sample, where,
+          "unsupported image type (expected png, jpg, webp, gif or bmp): " + path.string());
       return;
     }
     image.mime_type = *mime;
@@ -146,8 +161,8 @@ void ImageAttacher::attach_base64(Sample& sample, const std::filesystem::path& f
   try {
     const std::string bytes = read_image_bytes(image);
     const auto info = options_.probe ? probe_image_bytes(bytes, file.string()) : ImageInfo{};
-    const auto mime = options_.probe ? std::optional<std::string>(info.mime_type)
-                                     : sniff_image_mime_type(bytes);
+    const auto mime =
+        options_.probe ? std::optional<std::string>(info.mime_type) : sniff_image_mime_type(bytes);
     if (!mime) throw InputError(Location{file.string(), 0, ""}, "not a readable image");
     image.mime_type = *mime;
     image.width = info.width;
@@ -179,7 +194,8 @@ void IdSet::insert(const std::string& id, const ConfigNode& where) {
 }
 
 void IdSet::insert(const std::string& id, const Location& where) {
-  if (!seen_.insert(id).second) throw InputError(where, fmt::format("duplicate sample id '{}'", id));
+  if (!seen_.insert(id).second)
+    throw InputError(where, fmt::format("duplicate sample id '{}'", id));
 }
 
 std::string IdDisambiguator::next(const std::string& source_id) {
@@ -355,9 +371,11 @@ void scan_template(const std::string& text, const ConfigNode& where, Text on_tex
     if (const auto colon = name.find(':'); colon != std::string::npos) {
       const std::string spec = name.substr(colon + 1);
       name.resize(colon);
-      const bool ok = spec.size() >= 2 && spec[0] == '0' &&
-                      std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (!ok) where.fail("placeholder format must be ':0N' (zero-padded width), not ':" + spec + "'");
+      const bool ok =
+          spec.size() >= 2 && spec[0] == '0' &&
+          std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!ok)
+        where.fail("placeholder format must be ':0N' (zero-padded width), not ':" + spec + "'");
       width = std::stoi(spec.substr(1));
     }
     on_placeholder(name, width);

@@ -31,6 +31,10 @@ class MissingDataError : public InputError {
 void require_file(const std::filesystem::path& path, std::string_view what);
 void require_directory(const std::filesystem::path& path, std::string_view what);
 
+/// A dataset read from one main file: require_file(file, what), then name = the file's stem, root =
+/// its directory, files = {file}.
+Dataset start_dataset(const std::filesystem::path& file, std::string_view what);
+
 /// An image path as a dataset file wrote it, resolved under the dataset's image root.
 struct ResolvedPath {
   std::filesystem::path path;  ///< root / relative, lexically normal; empty when refused.
@@ -56,6 +60,9 @@ struct ImageOptions {
 /// Reads the options every loader with images shares: "image_root" (default `default_root`),
 /// "load_images" (default true) and "verify_images" (default true).
 ImageOptions read_image_options(ObjectReader& options, const std::filesystem::path& default_root);
+/// The same for formats whose images never sit beside the dataset file (COCO, TextVQA, GQA, ...):
+/// "image_root" is required unless "load_images" is false.
+ImageOptions read_image_options(ObjectReader& options);
 
 /// Attaches a sample's images under ImageOptions::root, safely. A refused, missing or unreadable
 /// image never throws: it becomes the sample's error ("<where>: <what>"), the first one wins, and
@@ -121,7 +128,8 @@ void for_each_json_record(
 
 /// The string value of top-level member `key` of a JSON object file (e.g. VQA's "data_subtype"),
 /// found without parsing the rest; nullopt when absent or not a string.
-std::optional<std::string> top_level_string(const std::filesystem::path& path, std::string_view key);
+std::optional<std::string> top_level_string(const std::filesystem::path& path,
+                                            std::string_view key);
 
 /// Fills an image file-name template: "{name}" is replaced by values[name]; "{name:0N}" pads an
 /// integer value with zeros to N digits (VQA's "COCO_val2014_{image_id:012}.jpg"). Fails at

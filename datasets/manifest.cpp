@@ -23,8 +23,9 @@ std::vector<ManifestEntry> manifest_entries(std::span<const std::filesystem::pat
                                     inside ? relative.generic_string() : absolute.generic_string(),
                                     ec ? 0 : static_cast<std::uint64_t>(size)});
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.name, a.sha256) < std::tie(b.name, b.sha256); });
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.name, a.sha256) < std::tie(b.name, b.sha256);
+  });
   entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
   return entries;
 }
@@ -68,7 +69,8 @@ std::vector<ManifestEntry> parse_manifest(const std::string& text, const std::st
     const bool ok = row.size() > 66 && row.substr(64, 2) == "  " &&
                     row.substr(0, 64).find_first_not_of("0123456789abcdef") == std::string::npos;
     if (!ok) throw InputError(Location{name, line, ""}, "expected '<sha256>  <file name>'");
-    entries.push_back(ManifestEntry{std::string(row.substr(0, 64)), std::string(row.substr(66)), 0});
+    entries.push_back(
+        ManifestEntry{std::string(row.substr(0, 64)), std::string(row.substr(66)), 0});
   }
   return entries;
 }

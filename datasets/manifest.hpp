@@ -10,9 +10,9 @@ namespace lmmbench::datasets {
 
 /// One file of a dataset manifest.
 struct ManifestEntry {
-  std::string sha256;     ///< Hex digest of the file's bytes.
-  std::string name;       ///< Relative to the manifest root ('/'-separated), or absolute when the
-                          ///< file lies outside it.
+  std::string sha256;  ///< Hex digest of the file's bytes.
+  std::string name;    ///< Relative to the manifest root ('/'-separated), or absolute when the
+                       ///< file lies outside it.
   std::uint64_t bytes = 0;
 
   friend bool operator==(const ManifestEntry&, const ManifestEntry&) = default;

@@ -21,9 +21,8 @@ void check_gold(const std::string& gold, const Location& where) {
 }
 
 /// Fills the fields both MME loaders share.
-Sample mme_sample(const std::string& subtask, const std::string& image,
-                  const std::string& question, const std::string& gold,
-                  IdDisambiguator& disambiguate) {
+Sample mme_sample(const std::string& subtask, const std::string& image, const std::string& question,
+                  const std::string& gold, IdDisambiguator& disambiguate) {
   Sample sample;
   const std::string question_id = mme_question_id(subtask, image);
   sample.id = disambiguate.next(question_id);
@@ -96,8 +95,8 @@ Dataset MmeLoader::load() const {
     }
     std::sort(question_files.begin(), question_files.end());
     // Images are named by the .txt file's stem; the attacher resolves them under the root.
-    const ImageAttacher images(ImageOptions{options_.root, options_.load_images,
-                                            options_.verify_images});
+    const ImageAttacher images(
+        ImageOptions{options_.root, options_.load_images, options_.verify_images});
     for (const auto& file : question_files) {
       dataset.files.push_back(file);
       std::string image;
@@ -126,9 +125,9 @@ Dataset MmeLoader::load() const {
           if (found) {
             images.attach(sample, relative.generic_string(), where, dataset.files);
           } else {
-            set_sample_error(sample, where,
-                             "no image " + file.stem().string() + ".jpg or .png in " +
-                                 image_dir.string());
+            set_sample_error(
+                sample, where,
+                "no image " + file.stem().string() + ".jpg or .png in " + image_dir.string());
           }
         }
         dataset.samples.push_back(std::move(sample));
@@ -194,8 +193,8 @@ Dataset MmeResultsLoader::load() const {
   dataset.root = options_.path;
   IdDisambiguator disambiguate;
   const std::filesystem::path image_root = options_.image_root.value_or(options_.path);
-  const ImageAttacher images(ImageOptions{image_root, options_.image_root.has_value(),
-                                          options_.verify_images});
+  const ImageAttacher images(
+      ImageOptions{image_root, options_.image_root.has_value(), options_.verify_images});
   for_each_mme_result(
       options_.path,
       [&](const MmeResultLine& line) {

@@ -38,39 +38,38 @@ Dataset ScienceQaLoader::load() const {
   }
 
   std::vector<std::optional<Sample>> by_position(order.size());
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
-  for_each_json_record(options_.problems, "", [&](const ConfigNode& record,
-                                                  const std::string& pid) {
-    const auto at = position.find(pid);
-    if (at == position.end()) return;  // another split
-    ObjectReader fields(record);
-    Sample sample;
-    sample.id = pid;
-    sample.question = fields.required_string("question");
-    const ConfigNode choices = fields.required("choices");
-    sample.options = choices.as_string_list();
-    if (sample.options.empty() || sample.options.size() > 5) {
-      choices.fail(fmt::format("expected 1 to 5 choices, found {}", sample.options.size()));
-    }
-    const ConfigNode answer = fields.required("answer");
-    const auto index = answer.as_int(0, static_cast<std::int64_t>(sample.options.size()) - 1);
-    sample.references = {letter(static_cast<std::size_t>(index))};
-    sample.category = fields.get_string("subject", "");
-    sample.meta["question_id"] = pid;
-    sample.meta["hint"] = fields.get_string("hint", "");
-    for (const char* key : {"grade", "topic", "skill"})
-      sample.meta[key] = fields.get_string(key, "");
-    const auto image = fields.find("image");
-    sample.meta["image"] = image.has_value();
-    if (image) {
-      const std::string name = pid + "/" + image->as_string();
-      sample.meta["image_file"] = name;
-      images.attach(sample, name, image->location(), dataset.files);
-    }
-    if (by_position[at->second]) record.fail("problem " + pid + " appears twice");
-    by_position[at->second] = std::move(sample);
-  });
+  const ImageAttacher images(options_.images);
+  for_each_json_record(
+      options_.problems, "", [&](const ConfigNode& record, const std::string& pid) {
+        const auto at = position.find(pid);
+        if (at == position.end()) return;  // another split
+        ObjectReader fields(record);
+        Sample sample;
+        sample.id = pid;
+        sample.question = fields.required_string("question");
+        const ConfigNode choices = fields.required("choices");
+        sample.options = choices.as_string_list();
+        if (sample.options.empty() || sample.options.size() > 5) {
+          choices.fail(fmt::format("expected 1 to 5 choices, found {}", sample.options.size()));
+        }
+        const ConfigNode answer = fields.required("answer");
+        const auto index = answer.as_int(0, static_cast<std::int64_t>(sample.options.size()) - 1);
+        sample.references = {letter(static_cast<std::size_t>(index))};
+        sample.category = fields.get_string("subject", "");
+        sample.meta["question_id"] = pid;
+        sample.meta["hint"] = fields.get_string("hint", "");
+        for (const char* key : {"grade", "topic", "skill"})
+          sample.meta[key] = fields.get_string(key, "");
+        const auto image = fields.find("image");
+        sample.meta["image"] = image.has_value();
+        if (image) {
+          const std::string name = pid + "/" + image->as_string();
+          sample.meta["image_file"] = name;
+          images.attach(sample, name, image->location(), dataset.files);
+        }
+        if (by_position[at->second]) record.fail("problem " + pid + " appears twice");
+        by_position[at->second] = std::move(sample);
+      });
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (!by_position[i]) {
       throw InputError(Location{options_.pid_splits.string(), 0, "/" + options_.split},
@@ -90,10 +89,7 @@ std::unique_ptr<Loader> ScienceQaLoader::create(ObjectReader& options) {
   o.pid_splits = options.required("pid_splits").as_path();
   o.split = options.get_string("split", "test");
   o.image_only = options.get_bool("image_only", false);
-  const auto image = read_image_options(options, o.problems.parent_path() / "images" / o.split);
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options, o.problems.parent_path() / "images" / o.split);
   options.finish();
   return std::make_unique<ScienceQaLoader>(std::move(o));
 }
@@ -120,13 +116,8 @@ std::vector<std::string> llava_prompt_options(std::string_view prompt) {
 }
 
 Dataset LlavaSqaLoader::load() const {
-  require_file(options_.path, "LLaVA ScienceQA question file");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  Dataset dataset = start_dataset(options_.path, "LLaVA ScienceQA question file");
+  const ImageAttacher images(options_.images);
   IdSet ids;
   for_each_json_record(options_.path, "", [&](const ConfigNode& record, const std::string&) {
     ObjectReader fields(record);
@@ -168,18 +159,14 @@ std::unique_ptr<Loader> LlavaSqaLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
   o.image_only = options.get_bool("image_only", false);
-  const auto image = read_image_options(options, o.path.parent_path() / "images" / "test");
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options, o.path.parent_path() / "images" / "test");
   options.finish();
   return std::make_unique<LlavaSqaLoader>(std::move(o));
 }
 
 void for_each_llava_sqa_output(
     const std::filesystem::path& path,
-    const std::function<void(const std::string&, const std::string&, const Location&)>&
-        on_output) {
+    const std::function<void(const std::string&, const std::string&, const Location&)>& on_output) {
   for_each_json_record(path, "outputs", [&](const ConfigNode& record, const std::string& pid) {
     if (pid.empty()) record.fail("expected an object {pid: model output}");
     on_output(pid, record.as_string(), record.location());

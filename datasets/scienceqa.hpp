@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -34,9 +35,7 @@ class ScienceQaLoader final : public Loader {
     std::filesystem::path pid_splits;
     std::string split = "test";
     bool image_only = false;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit ScienceQaLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
@@ -72,9 +71,7 @@ class LlavaSqaLoader final : public Loader {
   struct Options {
     std::filesystem::path path;
     bool image_only = false;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit LlavaSqaLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;

@@ -10,58 +10,53 @@
 namespace lmmbench::datasets {
 
 Dataset SeedBenchLoader::load() const {
-  require_file(options_.path, "SEED-Bench.json");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
+  Dataset dataset = start_dataset(options_.path, "SEED-Bench.json");
   std::unordered_map<std::string, std::string> type_names;
   for_each_json_record(options_.path, "question_type",
                        [&](const ConfigNode& record, const std::string& name) {
                          type_names[std::to_string(record.as_int())] = name;
                        });
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
-  const ImageAttacher frames(ImageOptions{options_.video_frame_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
+  const ImageAttacher frames(
+      ImageOptions{options_.video_frame_root, options_.images.load, options_.images.probe});
   IdSet ids;
-  for_each_json_record(options_.path, "questions", [&](const ConfigNode& record,
-                                                       const std::string&) {
-    ObjectReader fields(record);
-    const ConfigNode data_type = fields.required("data_type");
-    const std::string type = data_type.as_string();
-    if (type != "image" && type != "video") {
-      data_type.fail("expected data_type \"image\" or \"video\", got \"" + type + "\"");
-    }
-    if (type == "video" && !options_.include_video) return;
-    Sample sample;
-    const ConfigNode question_id = fields.required("question_id");
-    sample.id = id_text(question_id);
-    ids.insert(sample.id, question_id);
-    sample.question = fields.required_string("question");
-    for (const char* key : {"choice_a", "choice_b", "choice_c", "choice_d"})
-      sample.options.push_back(fields.required_string(key));
-    if (const auto answer = fields.find("answer")) sample.references = {answer->as_string()};
-    sample.category = type;
-    const ConfigNode type_id = fields.required("question_type_id");
-    const std::string type_key = std::to_string(type_id.as_int());
-    const auto name = type_names.find(type_key);
-    if (name == type_names.end()) {
-      type_id.fail("question_type_id " + type_key + " is not in /question_type");
-    }
-    sample.meta["question_id"] = question_id.json();
-    sample.meta["question_type"] = name->second;
-    sample.meta["question_type_id"] = type_id.json();
-    const ConfigNode data_id = fields.required("data_id");
-    sample.meta["data_id"] = data_id.as_string();
-    if (type == "image") {
-      images.attach(sample, data_id.as_string(), data_id.location(), dataset.files);
-    } else {
-      frames.attach(sample, type_key + "_" + sample.id + ".png", data_id.location(),
-                    dataset.files);
-    }
-    dataset.samples.push_back(std::move(sample));
-  });
+  for_each_json_record(
+      options_.path, "questions", [&](const ConfigNode& record, const std::string&) {
+        ObjectReader fields(record);
+        const ConfigNode data_type = fields.required("data_type");
+        const std::string type = data_type.as_string();
+        if (type != "image" && type != "video") {
+          data_type.fail("expected data_type \"image\" or \"video\", got \"" + type + "\"");
+        }
+        if (type == "video" && !options_.include_video) return;
+        Sample sample;
+        const ConfigNode question_id = fields.required("question_id");
+        sample.id = id_text(question_id);
+        ids.insert(sample.id, question_id);
+        sample.question = fields.required_string("question");
+        for (const char* key : {"choice_a", "choice_b", "choice_c", "choice_d"})
+          sample.options.push_back(fields.required_string(key));
+        if (const auto answer = fields.find("answer")) sample.references = {answer->as_string()};
+        sample.category = type;
+        const ConfigNode type_id = fields.required("question_type_id");
+        const std::string type_key = std::to_string(type_id.as_int());
+        const auto name = type_names.find(type_key);
+        if (name == type_names.end()) {
+          type_id.fail("question_type_id " + type_key + " is not in /question_type");
+        }
+        sample.meta["question_id"] = question_id.json();
+        sample.meta["question_type"] = name->second;
+        sample.meta["question_type_id"] = type_id.json();
+        const ConfigNode data_id = fields.required("data_id");
+        sample.meta["data_id"] = data_id.as_string();
+        if (type == "image") {
+          images.attach(sample, data_id.as_string(), data_id.location(), dataset.files);
+        } else {
+          frames.attach(sample, type_key + "_" + sample.id + ".png", data_id.location(),
+                        dataset.files);
+        }
+        dataset.samples.push_back(std::move(sample));
+      });
   finish_files(dataset);
   return dataset;
 }
@@ -70,12 +65,9 @@ std::unique_ptr<Loader> SeedBenchLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
   o.include_video = options.get_bool("include_video", false);
-  const auto image = read_image_options(options, o.path.parent_path() / "SEED-Bench-image");
-  o.image_root = image.root;
+  o.images = read_image_options(options, o.path.parent_path() / "SEED-Bench-image");
   o.video_frame_root = o.path.parent_path() / "SEED-Bench-video-image";
   if (const auto frames = options.find("video_frame_root")) o.video_frame_root = frames->as_path();
-  o.load_images = image.load;
-  o.verify_images = image.probe;
   options.finish();
   return std::make_unique<SeedBenchLoader>(std::move(o));
 }
@@ -83,8 +75,7 @@ std::unique_ptr<Loader> SeedBenchLoader::create(ObjectReader& options) {
 Dataset ChartQaLoader::load() const {
   Dataset dataset;
   dataset.name = "chartqa";
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
   for (const auto& split : options_.splits) {
     require_file(split.path, fmt::format("ChartQA '{}' file", split.name));
     if (dataset.root.empty()) dataset.root = split.path.parent_path();
@@ -119,23 +110,14 @@ std::unique_ptr<Loader> ChartQaLoader::create(ObjectReader& options) {
     const auto path = options.required("path");
     o.splits.push_back(Split{options.required_string("split"), path.as_path()});
   }
-  const auto image = read_image_options(options, o.splits.front().path.parent_path());
-  if (image.load && !options.has("image_root")) options.required("image_root");
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options);
   options.finish();
   return std::make_unique<ChartQaLoader>(std::move(o));
 }
 
 Dataset DocVqaLoader::load() const {
-  require_file(options_.path, "DocVQA file");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  Dataset dataset = start_dataset(options_.path, "DocVQA file");
+  const ImageAttacher images(options_.images);
   IdSet ids;
   for_each_json_record(options_.path, "data", [&](const ConfigNode& record, const std::string&) {
     ObjectReader fields(record);
@@ -163,10 +145,7 @@ Dataset DocVqaLoader::load() const {
 std::unique_ptr<Loader> DocVqaLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
-  const auto image = read_image_options(options, o.path.parent_path());
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options, o.path.parent_path());
   options.finish();
   return std::make_unique<DocVqaLoader>(std::move(o));
 }

@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
-/// SEED-Bench's JSON (AILab-CVC/SEED-Bench, SEED-Bench.json; https://github.com/AILab-CVC/SEED-Bench):
+/// SEED-Bench's JSON (AILab-CVC/SEED-Bench, SEED-Bench.json;
+/// https://github.com/AILab-CVC/SEED-Bench):
 ///
 ///   {"question_type": {"Scene Understanding": 1, ...}, "questions": [{"question_id": "101669",
 ///    "question": "...", "choice_a": "...", ..., "choice_d": "...", "answer": "A",
@@ -27,10 +29,8 @@ class SeedBenchLoader final : public Loader {
   struct Options {
     std::filesystem::path path;
     bool include_video = false;
-    std::filesystem::path image_root;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
     std::filesystem::path video_frame_root;
-    bool load_images = true;
-    bool verify_images = true;
   };
   explicit SeedBenchLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
@@ -55,9 +55,7 @@ class ChartQaLoader final : public Loader {
   };
   struct Options {
     std::vector<Split> splits;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit ChartQaLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
@@ -82,9 +80,7 @@ class DocVqaLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit DocVqaLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;

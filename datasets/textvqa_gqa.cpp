@@ -15,20 +15,10 @@ std::string joined_tokens(const ConfigNode& tokens) {
   return join(tokens.as_string_list(), ", ");
 }
 
-ImageOptions image_options(ObjectReader& options, const std::filesystem::path& path) {
-  auto image = read_image_options(options, path.parent_path());
-  if (image.load && !options.has("image_root")) options.required("image_root");
-  return image;
-}
-
 }  // namespace
 
 Dataset TextVqaLoader::load() const {
-  require_file(options_.path, "TextVQA file");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
+  Dataset dataset = start_dataset(options_.path, "TextVQA file");
   std::unordered_map<std::string, std::string> ocr_by_image;
   if (options_.ocr) {
     require_file(*options_.ocr, "TextVQA OCR file");
@@ -39,8 +29,7 @@ Dataset TextVqaLoader::load() const {
           joined_tokens(fields.required("ocr_tokens"));
     });
   }
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
   IdSet ids;
   for_each_json_record(options_.path, "data", [&](const ConfigNode& record, const std::string&) {
     ObjectReader fields(record);
@@ -60,8 +49,8 @@ Dataset TextVqaLoader::load() const {
     } else if (options_.ocr) {
       const auto it = ocr_by_image.find(image);
       if (it == ocr_by_image.end()) {
-        image_id.fail(fmt::format("image {} has no entry in the OCR file {}", image,
-                                  options_.ocr->string()));
+        image_id.fail(
+            fmt::format("image {} has no entry in the OCR file {}", image, options_.ocr->string()));
       }
       sample.meta["ocr_tokens"] = it->second;
     }
@@ -76,22 +65,14 @@ std::unique_ptr<Loader> TextVqaLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
   if (const auto ocr = options.find("ocr")) o.ocr = ocr->as_path();
-  const auto image = image_options(options, o.path);
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options);
   options.finish();
   return std::make_unique<TextVqaLoader>(std::move(o));
 }
 
 Dataset GqaLoader::load() const {
-  require_file(options_.path, "GQA questions file");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  Dataset dataset = start_dataset(options_.path, "GQA questions file");
+  const ImageAttacher images(options_.images);
   IdSet ids;
   for_each_json_record(options_.path, "", [&](const ConfigNode& record, const std::string& key) {
     if (key.empty()) record.fail("expected an object keyed by question id");
@@ -122,10 +103,7 @@ Dataset GqaLoader::load() const {
 std::unique_ptr<Loader> GqaLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
-  const auto image = image_options(options, o.path);
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options);
   options.finish();
   return std::make_unique<GqaLoader>(std::move(o));
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -26,9 +27,7 @@ class TextVqaLoader final : public Loader {
   struct Options {
     std::filesystem::path path;
     std::optional<std::filesystem::path> ocr;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit TextVqaLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
@@ -55,9 +54,7 @@ class GqaLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit GqaLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;

@@ -17,8 +17,9 @@ namespace lmmbench::datasets {
 
 bool is_pandas_na(std::string_view cell) {
   static constexpr std::array<std::string_view, 19> kNa = {
-      "",     "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-      "<NA>", "N/A",  "NA",       "NULL", "NaN",    "None",     "n/a",  "nan",  "null"};
+      "",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+      "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+      "NaN",  "None",   "n/a",      "nan",  "null"};
   return std::find(kNa.begin(), kNa.end(), cell) != kNa.end();
 }
 
@@ -59,8 +60,8 @@ std::optional<std::vector<Cell>> split_record(std::string_view record, const Loc
         cell.unquoted += record[i++];
       }
       if (i < record.size() && record[i] != '\t' && record[i] != '\r') {
-        throw InputError(where, fmt::format("text after the closing quote of column {}",
-                                            cells.size() + 1));
+        throw InputError(
+            where, fmt::format("text after the closing quote of column {}", cells.size() + 1));
       }
     } else {
       const auto tab = record.find('\t', i);
@@ -76,19 +77,15 @@ std::optional<std::vector<Cell>> split_record(std::string_view record, const Loc
 }
 
 bool all_digits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
 
 Dataset VlmEvalKitTsvLoader::load() const {
-  require_file(options_.path, "VLMEvalKit TSV file");
-  Dataset dataset;
-  dataset.name = options_.path.stem().string();
-  dataset.root = options_.path.parent_path();
-  dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  Dataset dataset = start_dataset(options_.path, "VLMEvalKit TSV file");
+  const ImageAttacher images(options_.images);
   const std::string file = options_.path.string();
 
   std::uint64_t offset = 0;  // of the current line
@@ -144,7 +141,8 @@ Dataset VlmEvalKitTsvLoader::load() const {
     Sample sample;
     const std::string index(trim(cell(*column("index"))));
     if (!all_digits(index)) {
-      throw InputError(at("index"), fmt::format("expected a non-negative integer, got '{}'", index));
+      throw InputError(at("index"),
+                       fmt::format("expected a non-negative integer, got '{}'", index));
     }
     sample.id = index;
     ids.insert(sample.id, at("index"));
@@ -247,11 +245,8 @@ Dataset VlmEvalKitTsvLoader::load() const {
 std::unique_ptr<Loader> VlmEvalKitTsvLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
-  const auto image =
-      read_image_options(options, o.path.parent_path() / "images" / o.path.stem());
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  const auto image = read_image_options(options, o.path.parent_path() / "images" / o.path.stem());
+  o.images = image;
   options.finish();
   return std::make_unique<VlmEvalKitTsvLoader>(std::move(o));
 }

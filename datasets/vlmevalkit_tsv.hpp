@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -34,9 +35,7 @@ class VlmEvalKitTsvLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit VlmEvalKitTsvLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;

@@ -60,43 +60,41 @@ Dataset VqaOfficialLoader::load() const {
       top_level_string(options_.questions, "data_subtype").value_or("");
   std::string image_subtype = data_subtype;
   if (image_subtype.starts_with("test-dev")) image_subtype = "test" + image_subtype.substr(8);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
   IdSet ids;
-  for_each_json_record(options_.questions, "questions", [&](const ConfigNode& record,
-                                                            const std::string&) {
-    ObjectReader fields(record);
-    Sample sample;
-    const ConfigNode question_id = fields.required("question_id");
-    sample.id = id_text(question_id);
-    ids.insert(sample.id, question_id);
-    sample.question = fields.required_string("question");
-    const ConfigNode image_id = fields.required("image_id");
-    sample.meta["question_id"] = question_id.json();
-    sample.meta["image_id"] = image_id.json();
-    if (options_.annotations) {
-      const auto it = annotations.find(sample.id);
-      if (it == annotations.end()) {
-        question_id.fail(fmt::format("question {} has no annotation in {}", sample.id,
-                                     options_.annotations->string()));
-      }
-      sample.references = std::move(it->second.answers);
-      sample.meta["question_type"] = it->second.question_type;
-      sample.meta["answer_type"] = it->second.answer_type;
-      sample.category = it->second.answer_type;
-      annotations.erase(it);
-    }
-    if (options_.load_images) {
-      const std::string name =
-          expand_template(options_.image_template,
-                          {{"image_id", id_text(image_id)},
-                           {"data_subtype", data_subtype},
-                           {"image_subtype", image_subtype}},
-                          options_.template_node);
-      images.attach(sample, name, image_id.location(), dataset.files);
-    }
-    dataset.samples.push_back(std::move(sample));
-  });
+  for_each_json_record(
+      options_.questions, "questions", [&](const ConfigNode& record, const std::string&) {
+        ObjectReader fields(record);
+        Sample sample;
+        const ConfigNode question_id = fields.required("question_id");
+        sample.id = id_text(question_id);
+        ids.insert(sample.id, question_id);
+        sample.question = fields.required_string("question");
+        const ConfigNode image_id = fields.required("image_id");
+        sample.meta["question_id"] = question_id.json();
+        sample.meta["image_id"] = image_id.json();
+        if (options_.annotations) {
+          const auto it = annotations.find(sample.id);
+          if (it == annotations.end()) {
+            question_id.fail(fmt::format("question {} has no annotation in {}", sample.id,
+                                         options_.annotations->string()));
+          }
+          sample.references = std::move(it->second.answers);
+          sample.meta["question_type"] = it->second.question_type;
+          sample.meta["answer_type"] = it->second.answer_type;
+          sample.category = it->second.answer_type;
+          annotations.erase(it);
+        }
+        if (options_.images.load) {
+          const std::string name = expand_template(options_.image_template,
+                                                   {{"image_id", id_text(image_id)},
+                                                    {"data_subtype", data_subtype},
+                                                    {"image_subtype", image_subtype}},
+                                                   options_.template_node);
+          images.attach(sample, name, image_id.location(), dataset.files);
+        }
+        dataset.samples.push_back(std::move(sample));
+      });
   finish_files(dataset);
   return dataset;
 }
@@ -113,11 +111,7 @@ std::unique_ptr<Loader> VqaOfficialLoader::create(ObjectReader& options) {
     o.template_node = options.node();
   }
   validate_template_names(o.image_template, kTemplateNames, o.template_node);
-  const auto image = read_image_options(options, o.questions.parent_path());
-  if (image.load && !options.has("image_root")) options.required("image_root");
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options);
   options.finish();
   return std::make_unique<VqaOfficialLoader>(std::move(o));
 }
@@ -127,8 +121,7 @@ Dataset VizWizLoader::load() const {
   dataset.name = options_.path.stem().string();
   dataset.root = options_.path.parent_path();
   dataset.files.push_back(options_.path);
-  const ImageAttacher images(ImageOptions{options_.image_root, options_.load_images,
-                                          options_.verify_images});
+  const ImageAttacher images(options_.images);
   IdSet ids;
   std::size_t index = 0;
   for_each_json_record(options_.path, "", [&](const ConfigNode& record, const std::string&) {
@@ -158,11 +151,7 @@ Dataset VizWizLoader::load() const {
 std::unique_ptr<Loader> VizWizLoader::create(ObjectReader& options) {
   Options o;
   o.path = options.required("path").as_path();
-  const auto image = read_image_options(options, o.path.parent_path());
-  if (image.load && !options.has("image_root")) options.required("image_root");
-  o.image_root = image.root;
-  o.load_images = image.load;
-  o.verify_images = image.probe;
+  o.images = read_image_options(options);
   options.finish();
   return std::make_unique<VizWizLoader>(std::move(o));
 }

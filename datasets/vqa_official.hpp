@@ -6,6 +6,7 @@
 #include <string>
 
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -33,11 +34,9 @@ class VqaOfficialLoader final : public Loader {
   struct Options {
     std::filesystem::path questions;
     std::optional<std::filesystem::path> annotations;
-    std::filesystem::path image_root;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
     std::string image_template;
     ConfigNode template_node;  ///< For errors in the template.
-    bool load_images = true;
-    bool verify_images = true;
   };
   explicit VqaOfficialLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
@@ -62,9 +61,7 @@ class VizWizLoader final : public Loader {
  public:
   struct Options {
     std::filesystem::path path;
-    std::filesystem::path image_root;
-    bool load_images = true;
-    bool verify_images = true;
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images".
   };
   explicit VizWizLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
