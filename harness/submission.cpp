@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "datasets/image_io.hpp"
 #include "metrics/answer_processing.hpp"
+#include "reports/escape.hpp"
 
 namespace lmmbench::harness {
 
@@ -105,34 +106,6 @@ std::string zip_stored(const std::vector<std::pair<std::string, std::string>>& e
 
 // ---- SpreadsheetML (ECMA-376 Part 1, §18) ------------------------------------------------------
 
-/// XML text with &, <, > and " escaped; bytes XML 1.0 forbids (C0 controls other than tab, line
-/// feed and carriage return) dropped.
-std::string xml_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') continue;
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 /// "A", "B", ..., "Z", "AA", ... for 0-based column c.
 std::string column_name(std::size_t c) {
   std::string name;
@@ -141,7 +114,8 @@ std::string column_name(std::size_t c) {
   return name;
 }
 
-constexpr const char* kXmlHeader = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+constexpr const char* kXmlHeader =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 
 std::string processed_answer(const std::optional<std::string>& text) {
   if (!text) return "";
@@ -159,8 +133,8 @@ std::int64_t integer_id(const datasets::Sample& sample) {
     if (used == sample.id.size()) return v;
   } catch (const std::exception&) {
   }
-  throw InputError(fmt::format("sample '{}' has no integer question_id for the submission file",
-                               sample.id));
+  throw InputError(
+      fmt::format("sample '{}' has no integer question_id for the submission file", sample.id));
 }
 
 /// MMBench's "index" column (the VLMEvalKit loader keeps it in meta.index).
@@ -191,8 +165,9 @@ std::string xlsx_bytes(const std::vector<std::vector<XlsxCell>>& rows) {
       } else {
         const auto& text = std::get<std::string>(rows[r][c]);
         if (text.empty()) continue;  // an empty cell, as pandas writes NaN
-        sheet += fmt::format("<c r=\"{}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
-                             ref, xml_text(text));
+        sheet +=
+            fmt::format("<c r=\"{}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
+                        ref, reports::html_escape(text));
       }
     }
     sheet += "</row>";
