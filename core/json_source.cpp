@@ -255,8 +255,10 @@ std::int64_t ConfigNode::as_int(std::int64_t min, std::int64_t max) const {
 }
 
 std::vector<std::string> ConfigNode::as_string_list() const {
+  const auto items = elements();
   std::vector<std::string> out;
-  for (const auto& element : elements())
+  out.reserve(items.size());  // exact: datasets keep millions of these lists
+  for (const auto& element : items)
     out.push_back(element.as_string());
   return out;
 }
@@ -276,16 +278,18 @@ std::filesystem::path ConfigNode::as_path() const {
     if (close == std::string::npos) fail("unclosed '${' in path '" + text + "'");
     const std::string name = text.substr(i + 2, close - i - 2);
     const bool valid_name =
-        !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_') &&
+        !name.empty() &&
+        (std::isalpha(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_') &&
         std::all_of(name.begin(), name.end(), [](char c) {
           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
         });
     if (!valid_name) fail("'${" + name + "}' in path '" + text + "' is not a variable name");
     const char* value = std::getenv(name.c_str());
     if (value == nullptr || *value == '\0') {
-      fail(fmt::format("environment variable {} is not set (the path '{}' needs it); set it, e.g. "
-                       "export {}=/path/to/datasets",
-                       name, text, name));
+      fail(
+          fmt::format("environment variable {} is not set (the path '{}' needs it); set it, e.g. "
+                      "export {}=/path/to/datasets",
+                      name, text, name));
     }
     expanded += value;
     i = close;

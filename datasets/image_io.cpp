@@ -206,20 +206,38 @@ RgbImage resize_image(const RgbImage& image, int width, int height) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& bytes) {
-  const auto temporary = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw_system_error("cannot create " + temporary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) throw_system_error("cannot write " + temporary);
-  }
+  AtomicFileWriter out(path);
+  out.write(bytes);
+  out.commit();
+}
+
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path path)
+    : path_(std::move(path)),
+      temporary_(path_.string() + ".tmp." + std::to_string(::getpid())),
+      out_(temporary_, std::ios::binary | std::ios::trunc) {
+  if (!out_) throw_system_error("cannot create " + temporary_);
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (committed_) return;
+  out_.close();
   std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    throw Error("cannot rename " + temporary + " to " + path.string());
-  }
+  std::filesystem::remove(temporary_, ec);
+}
+
+void AtomicFileWriter::write(std::string_view bytes) {
+  out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out_) throw_system_error("cannot write " + temporary_);
+}
+
+void AtomicFileWriter::commit() {
+  out_.flush();
+  if (!out_) throw_system_error("cannot write " + temporary_);
+  out_.close();
+  std::error_code ec;
+  std::filesystem::rename(temporary_, path_, ec);
+  if (ec) throw Error("cannot rename " + temporary_ + " to " + path_.string());
+  committed_ = true;
 }
 
 }  // namespace lmmbench::datasets

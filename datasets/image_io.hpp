@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,5 +64,25 @@ RgbImage resize_image(const RgbImage& image, int width, int height);
 
 /// Writes a file atomically (temporary file + rename) so a crash never leaves a half-written file.
 void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
+
+/// The same, written piece by piece (a file too large to build in memory first): the text goes to
+/// a temporary file beside `path`, which commit() renames onto `path`. Destroyed without commit(),
+/// it removes the temporary file and leaves `path` as it was. Throws Error when a write fails.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(std::filesystem::path path);
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  ~AtomicFileWriter();
+
+  void write(std::string_view bytes);
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::string temporary_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
 
 }  // namespace lmmbench::datasets

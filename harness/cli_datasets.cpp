@@ -32,15 +32,16 @@ std::filesystem::path task_config_path(const DatasetsArguments& args) {
   if (std::filesystem::is_regular_file(given)) return given;
   const auto named = std::filesystem::path(args.config_dir) / "tasks" / (args.task + ".json");
   if (std::filesystem::is_regular_file(named)) return named;
-  throw InputError(fmt::format("no task config '{}' (neither a file nor {})", args.task,
-                               named.string()));
+  throw InputError(
+      fmt::format("no task config '{}' (neither a file nor {})", args.task, named.string()));
 }
 
 int verify_command(const DatasetsArguments& args) {
-  const TaskConfig config = load_task_config(ConfigNode(JsonSource::from_file(task_config_path(args))));
+  const TaskConfig config =
+      load_task_config(ConfigNode(JsonSource::from_file(task_config_path(args))));
   const LoadedTask task = load_task(config, SampleSelection{});
   std::size_t sample_errors = 0;
-  for (const auto& sample : task.dataset.samples)
+  for (const auto& sample : task.selected)
     sample_errors += sample.error.empty() ? 0 : 1;
   nlohmann::json out{{"task", config.name},
                      {"format", task.info.format},
@@ -64,7 +65,8 @@ int verify_command(const DatasetsArguments& args) {
     try {
       from_json(nlohmann::json::parse(datasets::read_file_bytes(record_path)), record);
     } catch (const nlohmann::json::exception& e) {
-      throw InputError(Location{record_path.string(), 0, ""}, std::string("not a run record: ") + e.what());
+      throw InputError(Location{record_path.string(), 0, ""},
+                       std::string("not a run record: ") + e.what());
     }
     const reports::Cell* cell = nullptr;
     for (const auto& c : record.cells) {
@@ -82,7 +84,8 @@ int verify_command(const DatasetsArguments& args) {
     if (!recorded.manifest_file.empty()) {
       const auto manifest_path = run_dir / recorded.manifest_file;
       differences = datasets::manifest_differences(
-          datasets::parse_manifest(datasets::read_file_bytes(manifest_path), manifest_path.string()),
+          datasets::parse_manifest(datasets::read_file_bytes(manifest_path),
+                                   manifest_path.string()),
           task.manifest);
     }
     const bool data_same = recorded.manifest_sha256 == task.info.manifest_sha256;

@@ -42,8 +42,9 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
   std::size_t errors = 0;
 
   // Resumed answers are counted first so progress starts at the right place.
+  // What a sample waiting for its answer keeps: only hashes; its request is built again (images
+  // read) when it is submitted, so memory per waiting sample stays small.
   struct Pending {
-    models::Request request;
     std::string prompt_hash;
     std::string params_hash;
     std::string cache_key;  ///< Empty when the answer is not cached.
@@ -72,10 +73,10 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
         ++errors;
         continue;
       }
-      pending[i] = Pending{{}, problem_hash, params_hash, {}, 0, std::move(prepared.failure)};
+      pending[i] = Pending{problem_hash, params_hash, {}, 0, std::move(prepared.failure)};
       continue;
     }
-    auto& request = *prepared.request;
+    const auto& request = *prepared.request;
     const auto prompt_hash = prompt_sha256(request);
     const auto params_hash = params_sha256(request.params);
     keys[i] = log_key(run.model.name, run.task.config->name, samples[i].id, prompt_hash,
@@ -92,10 +93,7 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
     if (run.cache != nullptr && caps.cache_responses && is_deterministic(request.params)) {
       cache_key = harness::cache_key(fingerprint, prompt_hash, params_hash);
     }
-    // Image bytes are re-read at submission time so only in-flight requests hold them.
-    request.content.clear();
-    pending[i] =
-        Pending{std::move(request), prompt_hash, params_hash, std::move(cache_key), 0, std::nullopt};
+    pending[i] = Pending{prompt_hash, params_hash, std::move(cache_key), 0, std::nullopt};
   }
   run.progress.start(fmt::format("{} × {}", run.model.name, run.task.config->name), samples.size(),
                      done);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -190,7 +191,10 @@ RunResult run_evaluation(const RunOptions& options) {
   record.predictions_file = kPredictionsFile;
   write_record(result.run_dir, record);
 
-  PredictionLog log(result.run_dir / kPredictionsFile, options.fsync);
+  // Released before the reports are made: a large run's log and the reports' per-sample records
+  // need not be in memory together.
+  std::optional<PredictionLog> open_log;
+  PredictionLog& log = open_log.emplace(result.run_dir / kPredictionsFile, options.fsync);
   for (const auto& warning : log.warnings())
     std::cerr << "note: " << warning << '\n';
   if (options.resume) {
@@ -310,6 +314,7 @@ RunResult run_evaluation(const RunOptions& options) {
   record.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   write_record(result.run_dir, record);
+  open_log.reset();
   try {
     reports::write_run_reports(result.run_dir, record);
   } catch (const std::exception& e) {  // the record is written; a report can be made later

@@ -1,7 +1,5 @@
 #include "harness/scoring.hpp"
 
-#include <sstream>
-
 #include "datasets/image_io.hpp"
 
 namespace lmmbench::harness {
@@ -29,7 +27,10 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
   std::vector<std::unique_ptr<metrics::Aggregator>> aggregators;
   for (const auto& metric : task.metrics)
     aggregators.push_back(metric->aggregator());
-  std::ostringstream lines;
+  std::filesystem::create_directories(scores_path.parent_path());
+  // Streamed line by line: the per-sample file can be far larger than anything the cell keeps.
+  datasets::AtomicFileWriter lines(scores_path);
+  std::string text;
   auto& counts = cell.counts;
   for (std::size_t i = 0; i < task.selected.size(); ++i) {
     const auto& sample = task.selected[i];
@@ -97,12 +98,13 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
       line["error_kind"] = models::to_string(entry->completion.error);
       line["error"] = entry->completion.error_message;
     }
-    lines << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += '\n';
+    lines.write(text);
   }
   for (auto& aggregator : aggregators)
     cell.scores.push_back(aggregator->finish());
-  std::filesystem::create_directories(scores_path.parent_path());
-  datasets::write_file_atomic(scores_path, lines.str());
+  lines.commit();
 }
 
 }  // namespace lmmbench::harness

@@ -10,13 +10,19 @@
 
 namespace lmmbench::harness {
 
-std::vector<datasets::Sample> select_samples(const std::vector<datasets::Sample>& samples,
+std::vector<datasets::Sample> select_samples(std::vector<datasets::Sample> samples,
                                              const SampleSelection& selection) {
   const std::size_t n =
       selection.limit ? std::min(*selection.limit, samples.size()) : samples.size();
+  if (selection.shard_count == 1) {  // the common case: no copy
+    samples.resize(n);
+    samples.shrink_to_fit();
+    return samples;
+  }
   std::vector<datasets::Sample> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i % selection.shard_count == selection.shard_index) out.push_back(samples[i]);
+  out.reserve(n / selection.shard_count + 1);
+  for (std::size_t i = selection.shard_index; i < n; i += selection.shard_count) {
+    out.push_back(std::move(samples[i]));
   }
   return out;
 }
@@ -48,13 +54,16 @@ LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection)
   if (config.prepare) registry.prepare_dataset(*config.prepare);
   task.dataset = load_dataset(config.dataset);
   if (config.calibration) task.calibration = load_dataset(*config.calibration);
-  task.selected = select_samples(task.dataset.samples, selection);
+  task.info.n_samples = task.dataset.samples.size();
+  // The samples move into `selected`: the dataset's own list would double the memory per sample.
+  task.selected = select_samples(std::move(task.dataset.samples), selection);
+  task.dataset.samples = {};
   task.info.name = task.dataset.name;
   task.info.format = config.dataset.format;
   const auto root = std::filesystem::weakly_canonical(
-      !task.dataset.root.empty()      ? task.dataset.root
-      : task.dataset.files.empty()    ? std::filesystem::path(".")
-                                      : task.dataset.files.front().parent_path());
+      !task.dataset.root.empty()   ? task.dataset.root
+      : task.dataset.files.empty() ? std::filesystem::path(".")
+                                   : task.dataset.files.front().parent_path());
   std::vector<std::filesystem::path> files = task.dataset.files;
   files.insert(files.end(), task.calibration.files.begin(), task.calibration.files.end());
   task.manifest = datasets::manifest_entries(files, root);
@@ -62,7 +71,6 @@ LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection)
   task.info.root = root.string();
   task.info.task_config_sha256 = task_config_sha256(config);
   task.info.n_files = task.manifest.size();
-  task.info.n_samples = task.dataset.samples.size();
   task.info.n_selected = task.selected.size();
   return task;
 }

@@ -28,14 +28,16 @@ struct SampleSelection {
 struct LoadedTask {
   const TaskConfig* config = nullptr;
   std::vector<std::unique_ptr<metrics::Metric>> metrics;
-  datasets::Dataset dataset;
+  datasets::Dataset
+      dataset;  ///< Its `samples` are moved into `selected` (info.n_samples counts them).
   datasets::Dataset calibration;
   std::vector<datasets::Sample> selected;
   reports::DatasetInfo info;
   std::vector<datasets::ManifestEntry> manifest;  ///< Every file read (dataset and calibration).
 };
 
-std::vector<datasets::Sample> select_samples(const std::vector<datasets::Sample>& samples,
+/// The samples `selection` covers, moved out of `samples`, in dataset order.
+std::vector<datasets::Sample> select_samples(std::vector<datasets::Sample> samples,
                                              const SampleSelection& selection);
 
 /// Runs the task's "prepare" generator, loads the dataset and calibration split, selects the
