@@ -161,6 +161,8 @@ std::unique_ptr<Backend> create_anthropic(ObjectReader& options, const BackendCo
   caps.max_images_per_request = 100;
   caps.max_image_bytes = 3'750'000;  // 5 MB once base64-encoded (4/3 larger)
   caps.max_image_side = 8000;
+  // Messages API image sources: media_type image/jpeg, image/png, image/gif or image/webp.
+  caps.image_mime_types = {"image/jpeg", "image/png", "image/gif", "image/webp"};
   Endpoint endpoint = read_endpoint(options, "anthropic", "https://api.anthropic.com/v1", caps);
   if (endpoint.model.empty()) options.required("model");
   auto dialect = std::make_unique<AnthropicDialect>(options);

@@ -179,6 +179,8 @@ std::unique_ptr<Backend> create_gemini(ObjectReader& options, const BackendConte
   Capabilities caps;
   caps.max_images_per_request = 3600;
   caps.max_image_bytes = std::size_t{15} << 20;
+  // "Image understanding": PNG, JPEG, WEBP, HEIC and HEIF (lmmbench decodes none of the last two).
+  caps.image_mime_types = {"image/png", "image/jpeg", "image/webp"};
   Endpoint endpoint =
       read_endpoint(options, "gemini", "https://generativelanguage.googleapis.com/v1beta", caps);
   if (endpoint.model.empty()) options.required("model");

@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "models/http/secrets.hpp"
+#include "models/image_options.hpp"
 
 namespace lmmbench::models::http {
 
@@ -162,10 +163,7 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
   e.capabilities = defaults;
   e.capabilities.max_images_per_request = static_cast<std::size_t>(options.get_int(
       "max_images", static_cast<std::int64_t>(defaults.max_images_per_request), 0, 100'000));
-  e.capabilities.max_image_bytes = static_cast<std::size_t>(
-      options.get_int("max_image_bytes", static_cast<std::int64_t>(defaults.max_image_bytes), 0));
-  e.capabilities.max_image_side =
-      static_cast<int>(options.get_int("max_image_side", defaults.max_image_side, 0, 1 << 20));
+  read_image_limit_options(options, e.capabilities);  // max_image_side/_bytes, image_formats
   e.capabilities.streaming = true;
   e.capabilities.reports_usage = true;
   e.capabilities.cache_responses = true;

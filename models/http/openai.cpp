@@ -222,6 +222,9 @@ std::unique_ptr<Backend> create_openai(ObjectReader& options, const BackendConte
   Capabilities caps;
   caps.max_images_per_request = 16;
   caps.max_image_bytes = std::size_t{20} << 20;
+  // "Supported file types: PNG, JPEG, WEBP, non-animated GIF" (same page); anything else (BMP, ...)
+  // is re-encoded. Servers of open models decode more, which "image_formats" can allow.
+  caps.image_mime_types = {"image/png", "image/jpeg", "image/webp", "image/gif"};
   Endpoint endpoint = read_endpoint(options, "openai", "https://api.openai.com/v1", caps);
   auto dialect = std::make_unique<OpenAiDialect>(options);
   options.finish();

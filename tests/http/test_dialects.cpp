@@ -163,6 +163,28 @@ TEST_F(Dialects, AnthropicBodyIsTheDocumentedBase64ImageRequest) {
   EXPECT_EQ(nlohmann::json::parse(call.body), expected) << call.body;
 }
 
+TEST_F(Dialects, ImageFormatsDefaultToWhatEachProviderDocumentsAndCanBeSet) {
+  using Types = std::vector<std::string>;
+  auto openai = make_backend(&create_openai, {{"model", "gpt-4o"}, {"api_key_env", kKeyEnv}});
+  EXPECT_EQ(openai->capabilities().image_mime_types,
+            (Types{"image/png", "image/jpeg", "image/webp", "image/gif"}));
+  auto gemini = make_backend(&create_gemini, {{"model", "m"}, {"api_key_env", kKeyEnv}});
+  EXPECT_EQ(gemini->capabilities().image_mime_types,
+            (Types{"image/png", "image/jpeg", "image/webp"}));
+  auto claude = make_backend(&create_anthropic, {{"model", "m"}, {"api_key_env", kKeyEnv}});
+  EXPECT_EQ(claude->capabilities().image_mime_types,
+            (Types{"image/jpeg", "image/png", "image/gif", "image/webp"}));
+  // A local server that takes only JPEG, at most 672 px a side.
+  auto local = make_backend(&create_openai, {{"base_url", "http://127.0.0.1:8000/v1"},
+                                             {"model", "llava"},
+                                             {"image_formats", {"jpeg"}},
+                                             {"max_image_side", 672}});
+  EXPECT_EQ(local->capabilities().image_mime_types, (Types{"image/jpeg"}));
+  EXPECT_EQ(local->capabilities().max_image_side, 672);
+  EXPECT_THROW(make_backend(&create_openai, {{"model", "m"}, {"image_formats", {"tiff"}}}),
+               InputError);
+}
+
 TEST_F(Dialects, SecretsInConfigsAreRejectedWithoutRepeatingThem) {
   const std::string literal = "sk-literal-0123456789abcdef";
   for (const char* field : {"api_key", "key", "authorization"}) {
