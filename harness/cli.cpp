@@ -35,6 +35,7 @@ int run_cli(int argc, char** argv) {
       add_list_command(app),
       add_datasets_command(app),
       add_gpu_command(app),
+      add_perf_command(app),
   };
 
   try {

@@ -10,6 +10,7 @@
 #include "harness/cli_commands.hpp"
 #include "harness/config.hpp"
 #include "harness/registry.hpp"
+#include "models/gpu/gpu_table.hpp"
 
 namespace lmmbench::harness {
 
@@ -45,6 +46,31 @@ void list_configs(const std::filesystem::path& dir, bool tasks) {
   }
 }
 
+/// The GPU table (`config_dir`/gpus.json) that `lmmbench gpu` reads: datasheet figures and the
+/// default price of every kind.
+void list_gpus(const std::filesystem::path& config_dir) {
+  const auto table = gpu::GpuTable::load(config_dir / "gpus.json");
+  const auto peak = [](const std::optional<double>& tflops) {
+    return tflops ? fmt::format("{:g}", *tflops) : std::string("-");
+  };
+  std::cout << fmt::format("{:<14} {:<26} {:>6} {:>10} {:>10} {:>9}  {}\n", "key", "name", "memory",
+                           "fp16 peak", "bf16 peak", "bandwidth", "price (first quote)");
+  std::cout << fmt::format("{:<14} {:<26} {:>6} {:>10} {:>10} {:>9}  {}\n", "", "", "GB", "TFLOP/s",
+                           "TFLOP/s", "GB/s", "USD per GPU-hour");
+  for (const auto& k : table.kinds()) {
+    std::string price = "no price";
+    if (!k.prices.empty()) {
+      const auto& p = k.prices.front();
+      price = fmt::format("${:g} ({}, {})", p.usd_per_gpu_hour, p.provider, p.date);
+    }
+    std::cout << fmt::format("{:<14} {:<26} {:>6g} {:>10} {:>10} {:>9g}  {}\n", k.name,
+                             k.description, k.memory_gb, peak(k.dense_tflops.fp16),
+                             peak(k.dense_tflops.bf16), k.bandwidth_gb_per_s, price);
+  }
+  std::cout << "\nPeaks are dense (no 2:4 sparsity) tensor-core figures from " << table.source()
+            << "; `lmmbench gpu --gpu KEY` uses them.\n";
+}
+
 int list_command(const std::string& what, const std::filesystem::path& config_dir) {
   const auto& registry = Registry::builtin();
   if (what == "tasks") {
@@ -59,6 +85,8 @@ int list_command(const std::string& what, const std::filesystem::path& config_di
       std::cout << fmt::format("{:<18} variants: {:<36} {}\n", m.name, join(m.variants, ", "),
                                m.description);
     }
+  } else if (what == "gpus") {
+    list_gpus(config_dir);
   } else if (what == "formats") {
     for (const auto& l : registry.loaders())
       std::cout << fmt::format("{:<22} {}\n", l.name, l.description);
@@ -75,11 +103,12 @@ struct ListArguments {
 
 Command add_list_command(CLI::App& app) {
   auto args = std::make_shared<ListArguments>();
-  auto* cmd = app.add_subcommand("list", "List tasks, models, metrics or dataset formats");
-  cmd->add_option("what", args->what, "tasks | models | metrics | formats")
+  auto* cmd = app.add_subcommand("list", "List tasks, models, metrics, dataset formats or GPUs");
+  cmd->add_option("what", args->what, "tasks | models | metrics | formats | gpus")
       ->required()
-      ->check(CLI::IsMember({"tasks", "models", "metrics", "formats"}));
-  cmd->add_option("--config-dir", args->config_dir, "Directory holding tasks/ and models/");
+      ->check(CLI::IsMember({"tasks", "models", "metrics", "formats", "gpus"}));
+  cmd->add_option("--config-dir", args->config_dir,
+                  "Directory holding tasks/, models/ and gpus.json");
   return Command{cmd, [args] { return list_command(args->what, args->config_dir); }};
 }
 

@@ -11,7 +11,9 @@
 #include "core/sha256.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
+#include "reports/gpu_html.hpp"
 #include "reports/html_assets.hpp"
+#include "reports/perf_html.hpp"
 #include "reports/svg.hpp"
 #include "reports/thumbnail.hpp"
 
@@ -122,10 +124,28 @@ std::string cut_utf8(const std::string& text, std::size_t max) {
          fmt::format(" … [{} more bytes in the scores file]", text.size() - end);
 }
 
+/// Whether any run has a model × task cell: a run of `lmmbench gpu` alone has none, and then the
+/// score sections are left out rather than shown empty.
+bool has_cells(const Report& report) {
+  return std::any_of(report.runs.begin(), report.runs.end(),
+                     [](const LoadedRun& run) { return !run.record.cells.empty(); });
+}
+
+/// The GPU sections of the runs (rendered by reports/gpu_html.hpp, not generically).
+std::vector<LabelledGpuSection> gpu_sections(const Report& report) {
+  std::vector<LabelledGpuSection> out;
+  for (const auto& run : report.runs) {
+    if (run.record.gpu) out.push_back({run.label, &*run.record.gpu});
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Header, banners
 
 void render_header(const Report& report, std::ostream& out, bool has_perf) {
+  const bool scored = has_cells(report);
+  const auto gpus = gpu_sections(report);
   std::size_t samples = 0;
   std::set<std::string> statuses;
   for (const auto& run : report.runs) {
@@ -141,18 +161,34 @@ void render_header(const Report& report, std::ostream& out, bool has_perf) {
   } else {
     when = fmt::format("{} runs", report.runs.size());
   }
+  std::string what = fmt::format("{} models × {} tasks · {} samples answered",
+                                 report.entries.size(), report.tasks.size(), samples);
+  if (!scored) {
+    what = gpus.size() == 1          ? "GPU workload: " + gpu_summary(*gpus.front().section)
+           : report.runs.size() == 1 ? "no scored tasks in this run"
+                                     : "no scored tasks in these runs";
+  }
+  const auto perfs = perf_sections(report.runs);
+  if (!scored && gpus.empty() && perfs.size() == 1) {
+    what = "Serving performance: " + perf_summary(*perfs.front().section);
+  }
   out << "<header class=\"top\"><div class=\"brand\">lmmbench "
       << (report.gate ? "regression check" : "report") << "</div><h1>" << h(report.title())
       << "</h1><div class=\"meta\">"
-      << h(fmt::format("{} models × {} tasks · {} samples answered · {} · {}",
-                       report.entries.size(), report.tasks.size(), samples,
-                       fmt::join(statuses, ", "), when))
-      << "</div><nav>";
+      << h(fmt::format("{} · {} · {}", what, fmt::join(statuses, ", "), when)) << "</div><nav>";
   if (report.gate) out << "<a href=\"#gate\">Verdict</a>";
-  out << "<a href=\"#results\">Results</a><a href=\"#charts\">Scores</a>"
-         "<a href=\"#categories\">Breakdowns</a>";
-  if (has_perf) out << "<a href=\"#performance\">Performance</a>";
-  out << "<a href=\"#samples\">Samples</a><a href=\"#provenance\">Provenance</a></nav></header>\n";
+  if (scored) {
+    out << "<a href=\"#results\">Results</a><a href=\"#charts\">Scores</a>"
+           "<a href=\"#categories\">Breakdowns</a>";
+  }
+  if (!gpus.empty()) out << "<a href=\"#gpu\">GPU</a>";
+  if (!perfs.empty()) out << "<a href=\"#perf\">Performance</a>";
+  if (has_perf) {
+    out << "<a href=\"#performance\">" << (perfs.empty() ? "Performance" : "Other sections")
+        << "</a>";
+  }
+  if (scored) out << "<a href=\"#samples\">Samples</a>";
+  out << "<a href=\"#provenance\">Provenance</a></nav></header>\n";
 }
 
 void render_banners(const Report& report, std::ostream& out) {
@@ -659,9 +695,17 @@ void render_usage(const Report& report, std::ostream& out) {
   out << "</tbody></table></div>";
 }
 
+/// The record's sections beyond its core fields, less the GPU section (which has its own).
+nlohmann::json generic_sections(const LoadedRun& run) {
+  auto sections = record_sections(run);
+  if (run.record.gpu) sections.erase("gpu");
+  if (run.record.perf) sections.erase("perf");  // reports/perf_html.hpp renders it
+  return sections;
+}
+
 bool has_sections(const Report& report) {
   for (const auto& run : report.runs) {
-    if (!record_sections(run).empty()) return true;
+    if (!generic_sections(run).empty()) return true;
     for (const auto& cell : run.record.cells) {
       if (has_usage(cell)) return true;
     }
@@ -678,7 +722,7 @@ void render_sections(const Report& report, std::ostream& out) {
          "shown as recorded.</p>";
   render_usage(report, out);
   for (const auto& run : report.runs) {
-    const auto sections = record_sections(run);
+    const auto sections = generic_sections(run);
     for (const auto& [key, value] : sections.items()) {
       out << "<h3>" << h(key) << (report.runs.size() > 1 ? " · " + h(run.label) : "") << "</h3>";
       render_json_block(key, value, out, 0);
@@ -884,6 +928,34 @@ void kv(std::ostream& out, std::string_view key, std::string_view value) {
   out << "<tr><th>" << h(key) << "</th><td>" << h(value) << "</td></tr>";
 }
 
+/// The datasets and cells of a run (none for a run of `lmmbench gpu` alone).
+void render_cells_provenance(const RunRecord& r, std::ostream& out) {
+  out << "<div class=\"scroll\"><table><thead><tr><th>Task</th><th>Dataset</th><th>Format</th>"
+         "<th>Manifest sha256</th><th class=\"num\">Files</th><th class=\"num\">Samples</th><th "
+         "class=\"num\">Selected</th></tr></thead><tbody>";
+  std::set<std::string> tasks_done;
+  for (const auto& cell : r.cells) {
+    if (!tasks_done.insert(cell.task).second) continue;
+    const auto& d = cell.dataset;
+    out << "<tr><td>" << h(cell.task) << "</td><td>" << h(d.name) << "</td><td>" << h(d.format)
+        << "</td><td class=\"mono\">" << h(d.manifest_sha256) << "</td><td class=\"num\">"
+        << d.n_files << "</td><td class=\"num\">" << d.n_samples << "</td><td class=\"num\">"
+        << d.n_selected << "</td></tr>";
+  }
+  out << "</tbody></table></div><div class=\"scroll\"><table><thead><tr><th>Model</th><th>Task"
+         "</th><th>Backend fingerprint</th><th>Outcome</th><th class=\"num\">Answered</th><th "
+         "class=\"num\">Resumed</th><th class=\"num\">Wall time</th></tr></thead><tbody>";
+  for (const auto& cell : r.cells) {
+    out << "<tr><td>" << h(cell.model) << "</td><td>" << h(cell.task) << "</td><td class=\"mono\">"
+        << h(cell.backend_fingerprint) << "</td><td>" << h(to_string(cell.outcome))
+        << (cell.message.empty() ? "" : ": " + h(cell.message)) << "</td><td class=\"num\">"
+        << cell.counts.ok << " / " << cell.counts.total << "</td><td class=\"num\">"
+        << cell.counts.resumed << "</td><td class=\"num\">" << h(wall_time(cell.wall_seconds))
+        << "</td></tr>";
+  }
+  out << "</tbody></table></div>";
+}
+
 void render_provenance(const Report& report, std::ostream& out) {
   out << "<section id=\"provenance\"><h2>Provenance</h2><p class=\"lead\">What produced these "
          "numbers: tool, machine, configuration and the exact data.</p>";
@@ -920,32 +992,8 @@ void render_provenance(const Report& report, std::ostream& out) {
         kv(out, "host · " + key, scalar_text(value));
     }
     out << "</tbody></table></div>";
-
-    out << "<div class=\"scroll\"><table><thead><tr><th>Task</th><th>Dataset</th><th>Format</th>"
-           "<th>Manifest sha256</th><th class=\"num\">Files</th><th class=\"num\">Samples</th><th "
-           "class=\"num\">Selected</th></tr></thead><tbody>";
-    std::set<std::string> tasks_done;
-    for (const auto& cell : r.cells) {
-      if (!tasks_done.insert(cell.task).second) continue;
-      const auto& d = cell.dataset;
-      out << "<tr><td>" << h(cell.task) << "</td><td>" << h(d.name) << "</td><td>" << h(d.format)
-          << "</td><td class=\"mono\">" << h(d.manifest_sha256) << "</td><td class=\"num\">"
-          << d.n_files << "</td><td class=\"num\">" << d.n_samples << "</td><td class=\"num\">"
-          << d.n_selected << "</td></tr>";
-    }
-    out << "</tbody></table></div><div class=\"scroll\"><table><thead><tr><th>Model</th><th>Task"
-           "</th><th>Backend fingerprint</th><th>Outcome</th><th class=\"num\">Answered</th><th "
-           "class=\"num\">Resumed</th><th class=\"num\">Wall time</th></tr></thead><tbody>";
-    for (const auto& cell : r.cells) {
-      out << "<tr><td>" << h(cell.model) << "</td><td>" << h(cell.task)
-          << "</td><td class=\"mono\">" << h(cell.backend_fingerprint) << "</td><td>"
-          << h(to_string(cell.outcome)) << (cell.message.empty() ? "" : ": " + h(cell.message))
-          << "</td><td class=\"num\">" << cell.counts.ok << " / " << cell.counts.total
-          << "</td><td class=\"num\">" << cell.counts.resumed << "</td><td class=\"num\">"
-          << h(wall_time(cell.wall_seconds)) << "</td></tr>";
-    }
-    out << "</tbody></table></div><details><summary>Resolved configuration (models and tasks "
-           "inlined)</summary><pre>"
+    if (!r.cells.empty()) render_cells_provenance(r, out);
+    out << "<details><summary>Resolved configuration (models and tasks inlined)</summary><pre>"
         << h(r.resolved_config.dump(2, ' ', false, nlohmann::json::error_handler_t::replace))
         << "</pre></details>";
   }
@@ -977,11 +1025,22 @@ void HtmlRenderer::do_render(const Report& report, std::ostream& out) const {
   out << "<main>\n";
   render_banners(report, out);
   if (report.gate) render_gate(report, out);
-  render_results(report, out);
-  render_charts(report, out);
-  render_categories(report, out);
+  // A run without cells (`lmmbench gpu` alone) has nothing for the score sections to show.
+  const bool scored = has_cells(report);
+  const auto gpus = gpu_sections(report);
+  const auto perfs = perf_sections(report.runs);
+  if (scored) {
+    render_results(report, out);
+    render_charts(report, out);
+    render_categories(report, out);
+  } else if (gpus.empty() && perfs.empty() && !perf) {
+    out << "<section id=\"results\"><h2>Results</h2><p class=\"empty\">No scored tasks in "
+           "this run.</p></section>\n";
+  }
+  render_gpu_html(gpus, out);
+  render_perf_html(perfs, out);
   if (perf) render_sections(report, out);
-  render_samples(report, out);
+  if (scored) render_samples(report, out);
   render_provenance(report, out);
   out << "</main>\n<footer>Made by lmmbench from run.json";
   if (report.runs.size() > 1) out << " of " << report.runs.size() << " runs";

@@ -128,6 +128,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
                      {"predictions_file", r.predictions_file},
                      {"cells", r.cells}};
   if (r.gpu) j["gpu"] = *r.gpu;
+  if (r.perf) j["perf"] = *r.perf;
 }
 
 void from_json(const nlohmann::json& j, RunRecord& r) {
@@ -163,6 +164,11 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
     r.gpu = it->get<GpuSection>();
   } else {
     r.gpu.reset();
+  }
+  if (const auto it = j.find("perf"); it != j.end() && !it->is_null()) {
+    r.perf = it->get<PerfSection>();
+  } else {
+    r.perf.reset();
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "metrics/metric.hpp"
 #include "reports/gpu_section.hpp"
+#include "reports/perf_section.hpp"
 
 namespace lmmbench::reports {
 
@@ -135,6 +136,9 @@ struct RunRecord {
   /// GPU roofline and measurements (`lmmbench gpu`); absent from evaluation runs. Optional, so
   /// records without it stay schema version 1.
   std::optional<GpuSection> gpu;
+  /// Serving latency, throughput and cost (`lmmbench perf`, docs/perf.md); absent otherwise.
+  /// Optional, so records without it stay schema version 1.
+  std::optional<PerfSection> perf;
 };
 
 void to_json(nlohmann::json& j, const RunRecord& r);

@@ -336,7 +336,9 @@ void Transport::start(HttpCall call) {
                    static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_2TLS});
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  // Waiting for a connection that might multiplex pays only where HTTP/2 can be negotiated
+  // (TLS); on plain http:// it made a burst's second request wait for the first to finish.
+  curl_easy_setopt(e, CURLOPT_PIPEWAIT, t->call.url.starts_with("https://") ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);

@@ -106,6 +106,56 @@ TEST(GpuCommand, MarkdownTablesAndRunRecord) {
   EXPECT_EQ(gpu.at("models").at(0).at("batches").at(0).at("fits_in_memory"), false);
 }
 
+TEST(GpuCommand, HtmlReportOfAGpuRunShowsTheGpuSection) {
+  TempDir dir;
+  auto r =
+      lmmbench(gpu_args({"--model", "llava-1.5-7b,llava-1.5-13b", "--gpu", "a100-80gb", "--batch",
+                         "1,8,32", "--no-measure", "--out", (dir.path() / "run").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = lmmbench(
+      {"report", (dir.path() / "run").string(), "--html", (dir.path() / "report.html").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto html = read_text(dir.path() / "report.html");
+  EXPECT_NE(html.find("<section id=\"gpu\"><h2>GPU throughput and cost</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"#gpu\">GPU</a>"), std::string::npos);
+  EXPECT_NE(html.find("<b>Roofline bounds only: nothing was measured.</b> Not measured "
+                      "(--no-measure)"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><th>GPU (assumed)</th><td>1 × NVIDIA A100 80GB SXM4 (a100-80gb)"),
+            std::string::npos);
+  for (const char* batch :
+       {"llava-1.5-7b · batch 1<", "llava-1.5-7b · batch 32<", "llava-1.5-13b · batch 8<"}) {
+    EXPECT_NE(html.find(batch), std::string::npos) << batch;
+  }
+  // Six stages per model and batch, each a row of the stage table.
+  std::size_t rows = 0;
+  for (auto p = html.find("<tr><td><b>lm.decode</b>"); p != std::string::npos;
+       p = html.find("<tr><td><b>lm.decode</b>", p + 1))
+    ++rows;
+  EXPECT_EQ(rows, 6u);
+  // A run without scored tasks has no empty score sections and no generic key dump.
+  for (const char* absent : {"id=\"results\"", "id=\"samples\"", "id=\"performance\"",
+                             "image_height vs decode_context"}) {
+    EXPECT_EQ(html.find(absent), std::string::npos) << absent;
+  }
+}
+
+TEST(GpuCommand, ListGpusShowsTheGpuTable) {
+  auto r = lmmbench({"list", "gpus", "--config-dir", kConfigs});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("fp16 peak"), std::string::npos) << r.out;
+  for (const char* row :
+       {"a100-80gb      NVIDIA A100 80GB SXM4          80        312        312      2039  $",
+        "h100-sxm", "l40s"}) {
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+  }
+  r = lmmbench({"list", "gpus"}, kSource);  // default config dir: ./configs
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("NVIDIA H100 80GB SXM5"), std::string::npos) << r.out;
+  r = lmmbench({"list", "gpus", "--config-dir", "/nonexistent"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
 TEST(GpuCommand, HuggingFaceConfigFilesAndTheirErrors) {
   TempDir dir;
   write_text(dir.path() / "config.json", R"({

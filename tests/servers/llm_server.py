@@ -24,6 +24,18 @@ request of a base URL by a path prefix "/fault/SPEC/...". SPEC is "kind" or "kin
   huge           200 application/json body of size=BYTES (default 8 MiB)
   refusal        the dialect's refusal / content-filter finish
   length         the dialect's max-tokens finish
+Timed streaming for `lmmbench perf` (OpenAI dialect, streaming requests): a path prefix
+"/perf/SPEC/..." or "[[perf:SPEC]]" in the prompt, SPEC "key=value;...":
+  ttft=S        the first token event is written S seconds after the request was read
+  itl=S         token event i (0-based) is written at ttft + i * itl after the request was read
+                (absolute deadlines on the monotonic clock, so lateness never accumulates)
+  tokens=N      token events (default: the request's max_tokens); usage reports N completion tokens
+  pause_at=T;pause_for=D   T on the server's time.monotonic() clock (CLOCK_MONOTONIC, the same as
+                the client's steady_clock): every event due in [T, T + D) is held until T + D, as a
+                server that stalls
+Each token event carries one 1-token piece of text; the finish reason rides on the last one, so
+the stream has exactly N token events. Perf requests are not logged.
+
 "times=N" limits a fault to the first N attempts of the same prompt to the same dialect and model
 (then the reply is normal),
 so retried requests can be checked to succeed with the same answer.
@@ -41,6 +53,8 @@ import asyncio
 import base64
 import collections
 import hashlib
+import heapq
+import itertools
 import json
 import os
 import re
@@ -48,10 +62,12 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 
 FAULT_RE = re.compile(r"\[\[fault:([^\]]*)\]\]")
 ANSWER_RE = re.compile(r"\[\[answer:([^\]]*)\]\]")
+PERF_RE = re.compile(r"\[\[perf:([^\]]*)\]\]")
 
 BENCH_BODY = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "created": 0, "model": "bench",
@@ -105,6 +121,11 @@ class Answers:
             if question in text and (best is None or len(question) > len(best[0])):
                 best = (question, answer)
         return best[1] if best else None
+
+
+def parse_perf(spec):
+    fields = dict(f.partition("=")[::2] for f in spec.split(";") if f)
+    return {k: float(v) for k, v in fields.items()}
 
 
 def parse_fault(spec):
@@ -283,12 +304,41 @@ FINISH = {
 }
 
 
+class PreciseTimer:
+    """Wakes coroutines at absolute time.monotonic() deadlines to within ~0.1 ms. asyncio's own
+    timers wake up to 1 ms late (epoll timeouts are whole milliseconds, rounded up), which would
+    be the server's error in the perf accuracy tests, not the client's."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.heap = []
+        self.order = itertools.count()
+        self.cv = threading.Condition()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def wait_until(self, due):
+        future = self.loop.create_future()
+        with self.cv:
+            heapq.heappush(self.heap, (due, next(self.order), future))
+            self.cv.notify()
+        return future
+
+    def run(self):
+        while True:
+            with self.cv:
+                while not self.heap or self.heap[0][0] > time.monotonic():
+                    self.cv.wait(self.heap[0][0] - time.monotonic() if self.heap else None)
+                _, _, future = heapq.heappop(self.heap)
+            self.loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
+
+
 class Server:
     def __init__(self, args):
         self.args = args
         self.answers = Answers(args.answers)
         self.attempts = collections.Counter()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.timer = None  # PreciseTimer, made on first use inside the event loop
 
     def write_log(self, record):
         if self.log:
@@ -338,7 +388,8 @@ class Connection(asyncio.Protocol):
                 self.transport.write(BENCH_RESPONSE)
                 continue
             self.busy = True
-            asyncio.ensure_future(self.handle(method, target, headers, body))
+            received = time.monotonic()
+            asyncio.ensure_future(self.handle(method, target, headers, body, received))
 
     def send(self, status, content_type, body, extra=""):
         reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
@@ -354,9 +405,9 @@ class Connection(asyncio.Protocol):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.transport.abort()
 
-    async def handle(self, method, target, headers, raw):
+    async def handle(self, method, target, headers, raw, received):
         try:
-            keep = await self.respond(method, target, headers, raw)
+            keep = await self.respond(method, target, headers, raw, received)
         except Exception as e:  # a bug here must not hang the client
             print(f"llm_server: {e!r}", file=sys.stderr)
             self.send(500, "application/json", json.dumps({"error": {"message": repr(e)}}).encode())
@@ -418,8 +469,48 @@ class Connection(asyncio.Protocol):
         self.transport.write(b"0\r\n\r\n")
         return True
 
-    async def respond(self, method, target, headers, raw):
+    async def perf_stream(self, p, spec, received):
+        """Token events at injected times (see the module docstring)."""
+        ttft, itl = spec.get("ttft", 0.0), spec.get("itl", 0.0)
+        n = int(spec.get("tokens", p.max_tokens or 16))
+        pause_at, pause_for = spec.get("pause_at", -1.0), spec.get("pause_for", 0.0)
+        self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                             b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+
+        def chunk(data):
+            data = data.encode()
+            self.transport.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+        base = {"id": "chatcmpl-perf", "object": "chat.completion.chunk", "created": 0,
+                "model": p.model}
+        for i in range(n):
+            due = received + ttft + i * itl
+            if pause_at <= due < pause_at + pause_for:
+                due = pause_at + pause_for
+            if due > time.monotonic():
+                if self.server.timer is None:
+                    self.server.timer = PreciseTimer(asyncio.get_running_loop())
+                await self.server.timer.wait_until(due)
+            if self.closed:
+                return False
+            delta = {"role": "assistant", "content": "tok"} if i == 0 else {"content": " tok"}
+            event = dict(base, choices=[{"index": 0, "delta": delta,
+                                         "finish_reason": "length" if i == n - 1 else None}])
+            chunk(f"data: {json.dumps(event)}\n\n")
+        if p.include_usage:
+            usage = {"prompt_tokens": p.prompt_tokens, "completion_tokens": n,
+                     "total_tokens": p.prompt_tokens + n}
+            chunk(f"data: {json.dumps(dict(base, choices=[], usage=usage))}\n\n")
+        chunk("data: [DONE]\n\n")
+        self.transport.write(b"0\r\n\r\n")
+        return True
+
+    async def respond(self, method, target, headers, raw, received):
         path, _, query = target.partition("?")
+        m = re.match(r"^/perf/([^/]+)(/.*)$", path)
+        perf_spec = None
+        if m:
+            perf_spec, path = m.group(1), m.group(2)
         url_fault = None
         m = re.match(r"^/fault/([^/]+)(/.*)$", path)
         if m:
@@ -440,6 +531,13 @@ class Connection(asyncio.Protocol):
             return True
         p = read_prompt(dialect, body, path, query)
         text = "\n".join(p.texts)
+        m = PERF_RE.search(text)
+        if m:
+            perf_spec = m.group(1)
+        if perf_spec is not None and dialect == "openai" and p.stream:
+            p.max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+            p.prompt_tokens = len(text.split()) + 576 * len(p.image_shas)
+            return await self.perf_stream(p, parse_perf(perf_spec), received)
         m = FAULT_RE.search(text)
         spec = m.group(1) if m else url_fault
         fault = parse_fault(spec)
@@ -561,6 +659,7 @@ def main():
     parser.add_argument("--expect-key", help="reject other API keys with 401")
     parser.add_argument("--lifetime", type=float, default=900, help="exit after this many seconds")
     args = parser.parse_args()
+    sys.setswitchinterval(0.0002)  # the perf timer thread gets the GIL within 0.2 ms
     asyncio.run(main_async(args))
 
 

@@ -1,0 +1,426 @@
+// `lmmbench perf`: serving latency, throughput, goodput and cost of a model behind a backend
+// (docs/perf.md).
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/json_source.hpp"
+#include "core/sha256.hpp"
+#include "core/text.hpp"
+#include "datasets/image_io.hpp"
+#include "harness/cli_commands.hpp"
+#include "harness/config.hpp"
+#include "harness/host.hpp"
+#include "harness/interrupt.hpp"
+#include "harness/perf/benchmark.hpp"
+#include "harness/perf/workload.hpp"
+#include "harness/registry.hpp"
+#include "models/gpu/gpu_table.hpp"
+#include "reports/perf_markdown.hpp"
+#include "reports/run_record.hpp"
+
+namespace lmmbench::harness {
+
+namespace {
+
+struct PerfCliOptions {
+  std::string model;
+  std::string scenario = "offline";
+  std::size_t requests = 200;
+  std::optional<double> duration_s;
+  std::size_t warmup = 2;
+  std::optional<double> request_rate;
+  std::string arrival = "poisson";
+  double burstiness = 1.0;
+  std::string trace;
+  std::optional<std::int64_t> concurrency;
+  std::string rates;
+  std::string concurrencies;
+  // Workload.
+  std::string task;
+  std::size_t images = 1;
+  std::string image_size = "336x336";
+  std::string image_format = "jpeg";
+  std::int64_t prompt_tokens = 64;
+  std::int64_t output_tokens = 128;
+  bool ignore_eos = false;
+  std::uint64_t seed = 0;
+  // SLOs and validity.
+  std::optional<double> slo_ttft_ms;
+  std::optional<double> slo_tpot_ms;
+  std::optional<double> slo_e2e_ms;
+  double slo_attainment = 0.9;
+  double min_duration_s = 10;
+  std::size_t min_requests = 100;
+  double max_failed = 0;
+  std::size_t windows = 3;
+  double stability = 0.2;
+  double max_rate_error = 0.02;
+  // Cost.
+  std::string gpu;
+  std::int64_t gpu_count = 1;
+  std::optional<double> price;
+  std::optional<double> power_w;
+  std::string gpu_table = "configs/gpus.json";
+  // Output.
+  bool json = false;
+  std::string out;
+};
+
+std::vector<double> parse_numbers(const std::string& text, const char* option) {
+  std::vector<double> out;
+  for (const auto& part : split_list(text)) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != part.size() || !(v > 0) || !std::isfinite(v)) {
+      throw InputError(Location{option, 0, ""}, fmt::format("'{}' is not a positive number", part));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::pair<int, int> parse_size(const std::string& text) {
+  const auto parts = split(ascii_lower(text), 'x');
+  std::vector<double> numbers;
+  // One number per part: "64x" and "64,64" are refused, not read as 64x64.
+  for (const auto& part : parts) {
+    const auto n = parse_numbers(part, "--image-size");
+    if (n.size() != 1) {
+      throw InputError(Location{"--image-size", 0, ""},
+                       fmt::format("'{}' is not SIDE or WIDTHxHEIGHT", text));
+    }
+    numbers.push_back(n.front());
+  }
+  if ((numbers.size() != 1 && numbers.size() != 2) ||
+      std::any_of(numbers.begin(), numbers.end(), [](double v) { return v != std::floor(v); })) {
+    throw InputError(Location{"--image-size", 0, ""},
+                     fmt::format("'{}' is not SIDE or WIDTHxHEIGHT", text));
+  }
+  return {static_cast<int>(numbers.front()), static_cast<int>(numbers.back())};
+}
+
+/// The model config, with the options perf needs: token events (stream) on the HTTP backends, and
+/// the server's ignore_eos through the openai backend's extra_body.
+ModelConfig perf_model_config(const PerfCliOptions& cli, bool& patched) {
+  const ConfigNode file(JsonSource::from_file(cli.model));
+  ModelConfig model = load_model_config(file);
+  const bool http =
+      model.backend == "openai" || model.backend == "gemini" || model.backend == "anthropic";
+  if (cli.ignore_eos && model.backend != "openai") {
+    throw InputError(Location{"--ignore-eos", 0, ""},
+                     fmt::format("ignore_eos is an OpenAI-compatible server option; model '{}' "
+                                 "uses the {} backend",
+                                 model.name, model.backend));
+  }
+  patched = false;
+  if (!http) return model;
+  nlohmann::json doc = file.json();
+  auto& options = doc["options"];
+  if (!options.is_object()) options = nlohmann::json::object();
+  if (options.value("stream", false) && !cli.ignore_eos) return model;
+  options["stream"] = true;
+  if (cli.ignore_eos) options["extra_body"]["ignore_eos"] = true;
+  patched = true;
+  const auto& source = file.source();
+  return load_model_config(ConfigNode(JsonSource::from_value(
+      std::move(doc), source.name() + " (with lmmbench perf's stream/ignore_eos)", 0,
+      source.base_dir())));
+}
+
+perf::PerfOptions perf_options(const PerfCliOptions& cli) {
+  perf::PerfOptions o;
+  o.scenario = cli.scenario;
+  o.requests = cli.requests;
+  o.warmup = cli.warmup;
+  o.seed = cli.seed;
+  o.concurrency = cli.concurrency;
+  o.request_rate = cli.request_rate;
+  const auto process = perf::parse_arrival_process(cli.arrival);
+  if (!process) {
+    throw InputError(Location{"--arrival", 0, ""},
+                     fmt::format("'{}' is not poisson, gamma, constant or trace", cli.arrival));
+  }
+  o.arrival.process = *process;
+  o.arrival.burstiness = cli.burstiness;
+  if (!cli.trace.empty()) {
+    if (o.arrival.process != perf::ArrivalProcess::trace && cli.arrival != "poisson") {
+      throw InputError(Location{"--trace", 0, ""}, "--trace replays a trace: leave --arrival out");
+    }
+    o.arrival.process = perf::ArrivalProcess::trace;
+    o.arrival.trace_s = perf::read_trace(cli.trace);
+  } else if (o.arrival.process == perf::ArrivalProcess::trace) {
+    throw InputError(Location{"--arrival", 0, ""}, "--arrival trace needs --trace FILE");
+  }
+  if (o.scenario == "rate" && o.arrival.process == perf::ArrivalProcess::trace && cli.duration_s) {
+    throw InputError(Location{"--duration", 0, ""}, "a trace sets its own duration");
+  }
+  if (cli.duration_s) {
+    if (!(*cli.duration_s > 0)) throw InputError(Location{"--duration", 0, ""}, "must be > 0");
+    if (o.scenario != "rate" || !cli.request_rate) {
+      throw InputError(Location{"--duration", 0, ""},
+                       "--duration sets the request count of the rate scenario: "
+                       "--request-rate x --duration");
+    }
+    o.requests = static_cast<std::size_t>(std::llround(*cli.request_rate * *cli.duration_s)) + 1;
+  } else if (o.arrival.process == perf::ArrivalProcess::trace) {
+    o.requests = std::min(o.requests, o.arrival.trace_s.size());
+  }
+  if (!cli.rates.empty()) o.sweep_rates = parse_numbers(cli.rates, "--rates");
+  if (!cli.concurrencies.empty()) {
+    for (const double v : parse_numbers(cli.concurrencies, "--concurrencies")) {
+      if (v != std::floor(v)) {
+        throw InputError(Location{"--concurrencies", 0, ""}, "concurrencies are whole numbers");
+      }
+      o.sweep_concurrencies.push_back(static_cast<std::int64_t>(v));
+    }
+  }
+  o.slos.ttft_ms = cli.slo_ttft_ms;
+  o.slos.tpot_ms = cli.slo_tpot_ms;
+  o.slos.e2e_ms = cli.slo_e2e_ms;
+  o.slos.attainment = cli.slo_attainment;
+  o.validity.min_duration_s = cli.min_duration_s;
+  o.validity.min_requests = cli.min_requests;
+  o.validity.max_failed_fraction = cli.max_failed;
+  o.validity.windows = cli.windows;
+  o.validity.stability = cli.stability;
+  o.validity.max_rate_error = cli.max_rate_error;
+
+  if (!cli.gpu.empty() || cli.price) {
+    perf::CostInputs cost;
+    cost.gpu_count = cli.gpu_count;
+    if (cli.gpu_count < 1) throw InputError(Location{"--gpu-count", 0, ""}, "must be >= 1");
+    if (!cli.gpu.empty()) {
+      const auto table = gpu::GpuTable::load(cli.gpu_table);
+      const auto& kind = table.find(cli.gpu);
+      cost.gpu = kind.name;
+      if (kind.tdp_w) {
+        cost.power_w = *kind.tdp_w;
+        cost.power_source = "tdp (upper bound)";
+      }
+      if (!cli.price) {
+        if (kind.prices.empty()) {
+          throw InputError(
+              Location{"--gpu", 0, ""},
+              fmt::format("{} has no price in {}: give --price", kind.name, table.source()));
+        }
+        const auto& q = kind.prices.front();
+        cost.usd_per_gpu_hour = q.usd_per_gpu_hour;
+        cost.price_source = fmt::format("{}, {} ({})", q.provider, q.date, q.source);
+      }
+    }
+    if (cli.price) {
+      if (!(*cli.price > 0)) throw InputError(Location{"--price", 0, ""}, "must be > 0");
+      cost.usd_per_gpu_hour = *cli.price;
+      cost.price_source = "--price";
+    }
+    if (cli.power_w) {
+      cost.power_w = *cli.power_w;
+      cost.power_source = "--power-w";
+    }
+    o.cost = cost;
+  } else if (cli.power_w) {
+    throw InputError(Location{"--power-w", 0, ""}, "the energy figure needs --gpu or --price");
+  }
+  return o;
+}
+
+int perf_command(const PerfCliOptions& cli) {
+  const auto started = std::chrono::system_clock::now();
+  const perf::PerfOptions options = perf_options(cli);
+  bool patched = false;
+  const ModelConfig model = perf_model_config(cli, patched);
+  const Clock clock;
+  const models::BackendContext context{clock, cli.seed};
+  if (patched) {
+    // Options errors are reported at their line in the file as written.
+    (void)Registry::builtin().create_backend(
+        load_model_config(ConfigNode(JsonSource::from_file(cli.model))), context);
+  }
+  auto backend = Registry::builtin().create_backend(model, context);
+  if (!backend->capabilities().streaming) {
+    std::cerr << fmt::format(
+        "note: backend '{}' does not stream: TTFT, TPOT and ITL are not "
+        "measured\n",
+        model.backend);
+  }
+
+  perf::RequestSource source;
+  nlohmann::json workload;
+  std::optional<TaskConfig> task;
+  if (!cli.task.empty()) {
+    task = load_task_config(ConfigNode(JsonSource::from_file(cli.task)));
+    std::optional<std::int64_t> max_tokens;
+    // An explicit --output-tokens overrides the task's generation.max_tokens.
+    if (cli.output_tokens != PerfCliOptions{}.output_tokens) max_tokens = cli.output_tokens;
+    workload = {{"kind", "task"},
+                {"task", task->name},
+                {"task_config", cli.task},
+                {"max_tokens", max_tokens ? nlohmann::json(*max_tokens)
+                                          : nlohmann::json(task->generation.max_tokens)}};
+    const auto& caps = backend->capabilities();
+    source = [&task, &caps, max_tokens, &workload](std::size_t n, std::uint64_t seed) {
+      std::size_t skipped = 0;
+      auto requests = perf::task_requests(*task, caps, n, seed, max_tokens, skipped);
+      workload["skipped_samples"] = skipped;
+      return requests;
+    };
+  } else {
+    perf::SyntheticWorkload w;
+    w.images = cli.images;
+    std::tie(w.image_width, w.image_height) = parse_size(cli.image_size);
+    w.image_format = cli.image_format;
+    w.prompt_tokens = cli.prompt_tokens;
+    w.output_tokens = cli.output_tokens;
+    w.seed = cli.seed;
+    workload = perf::describe(w);
+    workload["ignore_eos"] = cli.ignore_eos;
+    source = [w](std::size_t n, std::uint64_t seed) {
+      auto copy = w;
+      copy.seed = seed;
+      return perf::synthetic_requests(copy, n);
+    };
+  }
+
+  install_interrupt_handlers();
+  auto outcome = perf::run_perf(options, *backend, clock, source, std::cerr, &stop_requested);
+  backend.reset();  // every callback has returned; the transport thread stops
+  const auto finished = std::chrono::system_clock::now();
+  auto& section = outcome.section;
+  section.model = model.name;
+  section.workload = workload;
+  section.schedule["trace"] =
+      cli.trace.empty() ? nlohmann::json(nullptr) : nlohmann::json(cli.trace);
+
+  if (!cli.out.empty()) {
+    const std::filesystem::path dir = cli.out;
+    std::filesystem::create_directories(dir);
+    section.requests_file = "requests.jsonl";
+    std::string lines;
+    for (const auto& line : outcome.request_lines)
+      lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
+    datasets::write_file_atomic(dir / section.requests_file, lines);
+    reports::RunRecord record;
+    record.tool = describe_tool();
+    record.host = describe_host();
+    record.run_name = "perf";
+    record.config_path = cli.model;
+    record.seed = cli.seed;
+    record.resolved_config = {
+        {"model", model.resolved},      {"perf_options_patched", patched},
+        {"scenario", section.scenario}, {"workload", section.workload},
+        {"schedule", section.schedule}, {"slos", section.slos},
+        {"validity", section.validity}, {"task", task ? task->resolved : nlohmann::json(nullptr)}};
+    record.config_sha256 = sha256_hex(record.resolved_config.dump());
+    record.status = outcome.interrupted ? "interrupted" : "complete";
+    record.started_at = iso8601_utc(started);
+    record.finished_at = iso8601_utc(finished);
+    record.wall_seconds = std::chrono::duration<double>(finished - started).count();
+    record.perf = section;
+    datasets::write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
+    std::cerr << "Results: " << (dir / "run.json").string() << '\n';
+  }
+
+  if (cli.json) {
+    if (section.scenario == "sweep") {
+      auto list = nlohmann::json::array();
+      for (std::size_t i = 0; i < section.levels.size(); ++i) {
+        auto j = reports::perf_level_summary(section.levels[i]);
+        j["best"] = section.best_level == i;
+        list.push_back(std::move(j));
+      }
+      std::cout << list.dump(2) << '\n';
+    } else if (!section.levels.empty()) {
+      std::cout << reports::perf_level_summary(section.levels.front()).dump(2) << '\n';
+    }
+  } else {
+    reports::render_perf_markdown(section, std::cout);
+  }
+
+  if (outcome.interrupted) return kExitInterrupted;
+  if (section.scenario == "sweep") return section.best_level ? kExitOk : kExitCheckFailed;
+  const bool all_valid = std::all_of(section.levels.begin(), section.levels.end(),
+                                     [](const auto& L) { return L.valid; });
+  return all_valid && !section.levels.empty() ? kExitOk : kExitCheckFailed;
+}
+
+}  // namespace
+
+Command add_perf_command(CLI::App& app) {
+  auto o = std::make_shared<PerfCliOptions>();
+  auto* cmd = app.add_subcommand(
+      "perf", "Serving latency, throughput, goodput and cost of a model (docs/perf.md)");
+  cmd->add_option("model", o->model, "Model config (JSON), as in configs/models/")->required();
+  cmd->add_option("--scenario", o->scenario, "offline, rate, concurrency or sweep")
+      ->capture_default_str();
+  cmd->add_option("--requests", o->requests, "Measured requests per level")->capture_default_str();
+  cmd->add_option("--duration", o->duration_s,
+                  "rate: run this many seconds (requests = rate x duration + 1)");
+  cmd->add_option("--warmup", o->warmup, "Warm-up requests, sent first and not measured")
+      ->capture_default_str();
+  cmd->add_option("--request-rate", o->request_rate, "rate: target arrivals per second");
+  cmd->add_option("--arrival", o->arrival, "rate: poisson, gamma, constant or trace")
+      ->capture_default_str();
+  cmd->add_option("--burstiness", o->burstiness,
+                  "gamma: shape k (1 = Poisson; < 1 burstier, > 1 smoother)")
+      ->capture_default_str();
+  cmd->add_option("--trace", o->trace, "rate: replay these send times (seconds, one per line)");
+  cmd->add_option("--concurrency", o->concurrency,
+                  "concurrency: requests in flight; offline and rate: a cap");
+  cmd->add_option("--rates", o->rates, "sweep: request rates, comma-separated");
+  cmd->add_option("--concurrencies", o->concurrencies, "sweep: concurrencies, comma-separated");
+  cmd->add_option("--task", o->task, "Send this task's samples (task config JSON)");
+  cmd->add_option("--images", o->images, "Synthetic: images per request")->capture_default_str();
+  cmd->add_option("--image-size", o->image_size, "Synthetic: SIDE or WIDTHxHEIGHT")
+      ->capture_default_str();
+  cmd->add_option("--image-format", o->image_format, "Synthetic: jpeg or png")
+      ->capture_default_str();
+  cmd->add_option("--prompt-tokens", o->prompt_tokens, "Synthetic: prompt words (~tokens)")
+      ->capture_default_str();
+  cmd->add_option("--output-tokens", o->output_tokens, "max_tokens of every request")
+      ->capture_default_str();
+  cmd->add_flag("--ignore-eos", o->ignore_eos,
+                "Ask the server to generate exactly max_tokens (openai backend's extra_body)");
+  cmd->add_option("--seed", o->seed, "Seed of the workload and the arrivals")
+      ->capture_default_str();
+  cmd->add_option("--slo-ttft-ms", o->slo_ttft_ms, "Goodput: TTFT objective (ms)");
+  cmd->add_option("--slo-tpot-ms", o->slo_tpot_ms, "Goodput: TPOT objective (ms)");
+  cmd->add_option("--slo-e2e-ms", o->slo_e2e_ms, "Goodput: end-to-end objective (ms)");
+  cmd->add_option("--slo-attainment", o->slo_attainment,
+                  "Share of requests that must meet the SLOs for a level to pass")
+      ->capture_default_str();
+  cmd->add_option("--min-duration", o->min_duration_s, "Validity: minimum seconds per level")
+      ->capture_default_str();
+  cmd->add_option("--min-requests", o->min_requests, "Validity: minimum requests per level")
+      ->capture_default_str();
+  cmd->add_option("--max-failed", o->max_failed, "Validity: largest share of failed requests")
+      ->capture_default_str();
+  cmd->add_option("--windows", o->windows, "Validity: steady-state windows")->capture_default_str();
+  cmd->add_option("--stability", o->stability,
+                  "Validity: largest relative deviation of a window from their mean")
+      ->capture_default_str();
+  cmd->add_option("--max-rate-error", o->max_rate_error,
+                  "Validity: largest relative error of the achieved arrival rate")
+      ->capture_default_str();
+  cmd->add_option("--gpu", o->gpu, "Cost: GPU kind from the GPU table (its price and TDP)");
+  cmd->add_option("--gpu-count", o->gpu_count, "Cost: GPUs serving the model")
+      ->capture_default_str();
+  cmd->add_option("--price", o->price, "Cost: US dollars per GPU-hour (overrides the table)");
+  cmd->add_option("--power-w", o->power_w, "Cost: measured power per GPU in watts");
+  cmd->add_option("--gpu-table", o->gpu_table, "The GPU table")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
+  cmd->add_option("--out", o->out, "Write DIR/run.json (perf section) and DIR/requests.jsonl");
+  return Command{cmd, [o] { return perf_command(*o); }};
+}
+
+}  // namespace lmmbench::harness

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "harness/perf/metrics.hpp"
+#include "harness/perf/schedule.hpp"
+#include "models/backend.hpp"
+#include "reports/perf_section.hpp"
+
+/// `lmmbench perf` without the command line: scenarios, warm-up, levels, results.
+namespace lmmbench::harness::perf {
+
+struct PerfOptions {
+  std::string scenario = "offline";  ///< offline, rate, concurrency or sweep.
+  std::size_t requests = 200;        ///< Measured requests per level.
+  std::size_t warmup = 2;            ///< Sent (at most `concurrency` at once) and left out first.
+  /// rate: the arrival process (its rate is set per level; a trace gives its own times).
+  ArrivalOptions arrival;
+  std::optional<double> request_rate;  ///< rate scenario.
+  /// concurrency scenario: requests in flight. offline and rate: an optional cap.
+  std::optional<std::int64_t> concurrency;
+  std::vector<double> sweep_rates;                ///< sweep: one rate level each (open loop), or
+  std::vector<std::int64_t> sweep_concurrencies;  ///< one closed-loop level each.
+  reports::PerfSlos slos;
+  reports::PerfValidity validity;
+  std::optional<CostInputs> cost;
+  std::uint64_t seed = 0;  ///< Of the workload and the arrival schedule.
+};
+
+/// Makes `count` requests for one phase; `seed` differs per phase so no two levels send the
+/// same request (a server cache would flatter later levels).
+using RequestSource =
+    std::function<std::vector<models::Request>(std::size_t count, std::uint64_t seed)>;
+
+struct PerfOutcome {
+  reports::PerfSection section;  ///< workload, model and requests_file are left to the caller.
+  std::vector<nlohmann::json> request_lines;  ///< The per-request JSONL, every phase.
+  bool interrupted = false;
+};
+
+/// Validates `options` (InputError naming the option), builds every level's requests and
+/// schedule, then runs warm-up and each level in turn against `backend`. Progress lines go to
+/// `log`. `stop` (may be null) ends the run early: the level in progress is kept with the
+/// requests it sent.
+PerfOutcome run_perf(const PerfOptions& options, models::Backend& backend, const Clock& clock,
+                     const RequestSource& source, std::ostream& log, bool (*stop)() = nullptr);
+
+}  // namespace lmmbench::harness::perf

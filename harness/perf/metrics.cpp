@@ -1,0 +1,306 @@
+#include "harness/perf/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "harness/perf/stats.hpp"
+
+namespace lmmbench::harness::perf {
+
+namespace {
+
+double ms(Nanos n) {
+  return std::chrono::duration<double, std::milli>(n).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return percentile(v, 50);
+}
+
+}  // namespace
+
+RequestMetrics request_metrics(const RequestRecord& r, const reports::PerfSlos& slos) {
+  RequestMetrics m;
+  const auto& c = r.completion;
+  const auto& t = c.timings;
+  m.ok = c.ok();
+  m.send_delay_ms = ms(r.sent - r.scheduled);
+  m.prompt_tokens = c.usage.prompt_tokens.value_or(0);
+  if (c.usage.completion_tokens) {
+    m.output_tokens = *c.usage.completion_tokens;
+    m.tokens_from_usage = true;
+  } else {
+    m.output_tokens = static_cast<std::int64_t>(t.token_events.size());
+  }
+  if (!m.ok) return m;
+  if (t.first_token) m.ttft_ms = ms(*t.first_token - r.sent);
+  m.e2e_ms = ms((t.token_events.empty() ? r.end : t.token_events.back()) - r.sent);
+  if (m.ttft_ms && m.output_tokens > 1) {
+    m.tpot_ms = (*m.e2e_ms - *m.ttft_ms) / static_cast<double>(m.output_tokens - 1);
+  }
+  for (std::size_t i = 1; i < t.token_events.size(); ++i)
+    m.itl_ms.push_back(ms(t.token_events[i] - t.token_events[i - 1]));
+  // A reply of one token has no TPOT and passes a TPOT objective, as in vLLM's goodput.
+  m.meets_slos = (!slos.ttft_ms || (m.ttft_ms && *m.ttft_ms <= *slos.ttft_ms)) &&
+                 (!slos.tpot_ms || !m.tpot_ms || *m.tpot_ms <= *slos.tpot_ms) &&
+                 (!slos.e2e_ms || *m.e2e_ms <= *slos.e2e_ms);
+  return m;
+}
+
+reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestRecord> records,
+                                 const reports::PerfSlos& slos,
+                                 const reports::PerfValidity& validity) {
+  reports::PerfLevel L;
+  L.scenario = spec.scenario;
+  L.request_rate = spec.request_rate;
+  L.concurrency = spec.concurrency;
+  L.requests = records.size();
+
+  std::vector<RequestMetrics> metrics;
+  metrics.reserve(records.size());
+  std::vector<double> ttft, tpot, itl, e2e, delay;
+  std::size_t good = 0;
+  std::size_t from_usage = 0;
+  std::int64_t good_output_tokens = 0;
+  std::size_t good_images = 0;
+  Nanos last_end{0};
+  for (const auto& r : records) {
+    auto m = request_metrics(r, slos);
+    last_end = std::max(last_end, r.end);
+    delay.push_back(m.send_delay_ms);
+    if (m.ok) {
+      ++L.completed;
+      L.prompt_tokens += m.prompt_tokens;
+      L.output_tokens += m.output_tokens;
+      L.images += r.images;
+      if (m.tokens_from_usage) ++from_usage;
+      if (m.ttft_ms) ttft.push_back(*m.ttft_ms);
+      if (m.tpot_ms) tpot.push_back(*m.tpot_ms);
+      if (m.e2e_ms) e2e.push_back(*m.e2e_ms);
+      itl.insert(itl.end(), m.itl_ms.begin(), m.itl_ms.end());
+      if (m.meets_slos) {
+        ++good;
+        good_output_tokens += m.output_tokens;
+        good_images += r.images;
+      }
+    } else {
+      ++L.failed;
+      ++L.failures_by_kind[std::string(models::to_string(r.completion.error))];
+    }
+    metrics.push_back(std::move(m));
+  }
+  L.token_source = from_usage == L.completed ? "usage" : from_usage == 0 ? "token_events" : "mixed";
+  L.duration_s = to_seconds(last_end);
+  if (L.duration_s > 0) {
+    const double d = L.duration_s;
+    L.request_throughput = static_cast<double>(L.completed) / d;
+    L.image_throughput = static_cast<double>(L.images) / d;
+    L.output_throughput = static_cast<double>(L.output_tokens) / d;
+    L.total_token_throughput = static_cast<double>(L.prompt_tokens + L.output_tokens) / d;
+    L.goodput = static_cast<double>(good) / d;
+    L.good_output_throughput = static_cast<double>(good_output_tokens) / d;
+    L.good_image_throughput = static_cast<double>(good_images) / d;
+  }
+  const bool any_slo = slos.ttft_ms || slos.tpot_ms || slos.e2e_ms;
+  if (any_slo && L.requests > 0) {
+    L.slo_attainment = static_cast<double>(good) / static_cast<double>(L.requests);
+    L.meets_slos = *L.slo_attainment >= slos.attainment;
+  }
+  L.ttft_ms = summarize(std::move(ttft));
+  L.tpot_ms = summarize(std::move(tpot));
+  L.itl_ms = summarize(std::move(itl));
+  L.e2e_ms = summarize(std::move(e2e));
+  L.send_delay_ms = summarize(std::move(delay));
+
+  // Validity (MLPerf LoadGen's minimum duration and query count, plus failures, the arrival
+  // rate the generator achieved, and a steady-state check across windows).
+  auto& why = L.invalid_reasons;
+  if (L.duration_s < validity.min_duration_s) {
+    why.push_back(fmt::format("ran {:.3g} s, less than the minimum duration {:g} s", L.duration_s,
+                              validity.min_duration_s));
+  }
+  if (L.requests < validity.min_requests) {
+    why.push_back(
+        fmt::format("{} requests, fewer than the minimum {}", L.requests, validity.min_requests));
+  }
+  if (L.requests > 0 && static_cast<double>(L.failed) >
+                            validity.max_failed_fraction * static_cast<double>(L.requests)) {
+    why.push_back(fmt::format("{} of {} requests failed (at most {:g}% allowed)", L.failed,
+                              L.requests, 100 * validity.max_failed_fraction));
+  }
+  if (L.completed == 0) why.push_back("no request completed");
+
+  Nanos first_sent = Nanos::max();
+  Nanos last_sent{0};
+  Nanos first_end = Nanos::max();
+  for (const auto& r : records) {
+    first_sent = std::min(first_sent, r.sent);
+    last_sent = std::max(last_sent, r.sent);
+    first_end = std::min(first_end, r.end);
+  }
+  if (spec.scenario == "rate" && records.size() >= 2) {
+    const double span = to_seconds(last_sent - first_sent);
+    if (span > 0) {
+      L.achieved_rate = static_cast<double>(records.size() - 1) / span;
+      if (spec.request_rate) {
+        const double err = std::abs(*L.achieved_rate - *spec.request_rate) / *spec.request_rate;
+        if (err > validity.max_rate_error) {
+          why.push_back(fmt::format(
+              "achieved arrival rate {:.4g}/s is {:.1f}% off the target {:.4g}/s (at most {:g}%)",
+              *L.achieved_rate, 100 * err, *spec.request_rate, 100 * validity.max_rate_error));
+        }
+      }
+    }
+  }
+
+  // Steady state: the load period from the first completion (the pipeline is full) to the last
+  // send, cut into equal windows. Open and closed loop: the median E2E of the requests sent in
+  // each window; closed loop also the completion rate. Offline has no steady state to check.
+  if (spec.scenario != "offline" && validity.windows > 1 && !records.empty()) {
+    const Nanos a = first_end;
+    const Nanos b = last_sent;
+    if (b <= a) {
+      why.push_back(
+          "the load period is shorter than one request's latency: steady state cannot be checked");
+    } else {
+      const auto k = static_cast<std::int64_t>(validity.windows);
+      const Nanos width = (b - a) / k;
+      std::vector<std::vector<double>> e2e_by_window(validity.windows);
+      L.windows.resize(validity.windows);
+      for (std::size_t w = 0; w < validity.windows; ++w) {
+        L.windows[w].start_s = to_seconds(a + width * static_cast<std::int64_t>(w));
+        L.windows[w].end_s = to_seconds(a + width * static_cast<std::int64_t>(w + 1));
+      }
+      auto window_of = [&](Nanos t) -> std::optional<std::size_t> {
+        if (t < a || t > b) return std::nullopt;
+        return std::min<std::size_t>(validity.windows - 1,
+                                     static_cast<std::size_t>((t - a) / width));
+      };
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        if (const auto w = window_of(records[i].sent)) {
+          ++L.windows[*w].sent;
+          if (metrics[i].e2e_ms) e2e_by_window[*w].push_back(*metrics[i].e2e_ms);
+        }
+        if (metrics[i].ok) {
+          if (const auto w = window_of(records[i].end)) ++L.windows[*w].completed;
+        }
+      }
+      std::vector<double> medians, rates;
+      bool judged = true;
+      for (std::size_t w = 0; w < validity.windows; ++w) {
+        auto& win = L.windows[w];
+        win.request_throughput = static_cast<double>(win.completed) / (win.end_s - win.start_s);
+        rates.push_back(win.request_throughput);
+        if (e2e_by_window[w].empty()) {
+          judged = false;
+        } else {
+          win.median_e2e_ms = median(e2e_by_window[w]);
+          medians.push_back(*win.median_e2e_ms);
+        }
+      }
+      if (!judged) {
+        why.push_back("a steady-state window holds no completed request; run longer");
+      } else {
+        const double dev = max_relative_deviation(medians);
+        if (dev > validity.stability) {
+          why.push_back(fmt::format(
+              "not steady: the median E2E of a window is {:.0f}% off the windows' mean (at most "
+              "{:g}%)",
+              100 * dev, 100 * validity.stability));
+        }
+        if (spec.scenario == "concurrency") {
+          const double rdev = max_relative_deviation(rates);
+          if (rdev > validity.stability) {
+            why.push_back(fmt::format(
+                "not steady: the throughput of a window is {:.0f}% off the windows' mean (at "
+                "most {:g}%)",
+                100 * rdev, 100 * validity.stability));
+          }
+        }
+      }
+    }
+  }
+  L.valid = why.empty();
+  return L;
+}
+
+void add_objectives(reports::PerfLevel& L, const std::string& label) {
+  L.objectives.clear();
+  const std::pair<const char*, const reports::LatencyStats*> latencies[] = {
+      {"ttft", &L.ttft_ms}, {"tpot", &L.tpot_ms}, {"e2e", &L.e2e_ms}};
+  for (const auto& [name, st] : latencies) {
+    if (st->p50)
+      L.objectives.push_back(
+          {fmt::format("{}: {} p50", label, name), *st->p50 / 1e3, Unit::seconds, false});
+    if (st->p99)
+      L.objectives.push_back(
+          {fmt::format("{}: {} p99", label, name), *st->p99 / 1e3, Unit::seconds, false});
+  }
+  L.objectives.push_back({fmt::format("{}: request throughput", label), L.request_throughput,
+                          Unit::items_per_second, true});
+  L.objectives.push_back({fmt::format("{}: output token throughput", label), L.output_throughput,
+                          Unit::items_per_second, true});
+  L.objectives.push_back(
+      {fmt::format("{}: goodput", label), L.goodput, Unit::items_per_second, true});
+}
+
+reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs& in) {
+  reports::PerfCost c;
+  c.gpu = in.gpu;
+  c.gpu_count = in.gpu_count;
+  c.usd_per_gpu_hour = in.usd_per_gpu_hour;
+  c.price_source = in.price_source;
+  c.usd_per_day = static_cast<double>(in.gpu_count) * in.usd_per_gpu_hour * 24.0;
+  // $ per `per` units at `rate` units/s: a day's cost over a day's units.
+  auto per = [&](double rate, double units) -> std::optional<double> {
+    if (!(rate > 0)) return std::nullopt;
+    return c.usd_per_day / (rate * 86400.0) * units;
+  };
+  c.usd_per_1m_output_tokens = per(level.output_throughput, 1e6);
+  c.usd_per_1k_images = per(level.image_throughput, 1e3);
+  c.usd_per_1k_requests = per(level.request_throughput, 1e3);
+  c.usd_per_1m_good_output_tokens = per(level.good_output_throughput, 1e6);
+  c.usd_per_1k_good_images = per(level.good_image_throughput, 1e3);
+  c.usd_per_1k_good_requests = per(level.goodput, 1e3);
+  c.power_w = in.power_w;
+  c.power_source = in.power_source;
+  if (in.power_w) c.kwh_per_day = *in.power_w * static_cast<double>(in.gpu_count) * 24.0 / 1000.0;
+  return c;
+}
+
+nlohmann::json request_json(const RequestRecord& r, const RequestMetrics& m, std::size_t level,
+                            bool warmup) {
+  const auto& t = r.completion.timings;
+  std::vector<double> tokens;
+  tokens.reserve(t.token_events.size());
+  for (const auto e : t.token_events)
+    tokens.push_back(ms(e));
+  auto opt = [](const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  return {
+      {"level", level},
+      {"phase", warmup ? "warmup" : "measure"},
+      {"index", r.index},
+      {"scheduled_ms", ms(r.scheduled)},
+      {"sent_ms", ms(r.sent)},
+      {"first_token_ms", t.first_token ? nlohmann::json(ms(*t.first_token)) : nullptr},
+      {"token_ms", tokens},
+      {"end_ms", ms(r.end)},
+      {"ttft_ms", opt(m.ttft_ms)},
+      {"tpot_ms", opt(m.tpot_ms)},
+      {"e2e_ms", opt(m.e2e_ms)},
+      {"send_delay_ms", m.send_delay_ms},
+      {"prompt_tokens", m.prompt_tokens},
+      {"output_tokens", m.output_tokens},
+      {"tokens_from_usage", m.tokens_from_usage},
+      {"images", r.images},
+      {"meets_slos", m.meets_slos},
+      {"outcome", r.completion.ok() ? "ok" : std::string(models::to_string(r.completion.error))},
+      {"error", r.completion.error_message}};
+}
+
+}  // namespace lmmbench::harness::perf

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/perf/load_generator.hpp"
+#include "reports/perf_section.hpp"
+
+/// From per-request records to the figures of one load level (docs/perf.md defines each).
+namespace lmmbench::harness::perf {
+
+/// What one request measured. Latencies in milliseconds; absent where undefined.
+struct RequestMetrics {
+  bool ok = false;
+  std::optional<double> ttft_ms;  ///< First token event - sent (streaming only).
+  std::optional<double> tpot_ms;  ///< (e2e - ttft) / (output_tokens - 1), output_tokens > 1.
+  std::optional<double> e2e_ms;   ///< Last token event - sent (no token events: end - sent).
+  double send_delay_ms = 0;       ///< Sent - scheduled.
+  std::vector<double> itl_ms;     ///< Gaps between consecutive token events.
+  std::int64_t prompt_tokens = 0;
+  std::int64_t output_tokens = 0;
+  bool tokens_from_usage = false;  ///< The server reported completion_tokens.
+  bool meets_slos = false;         ///< ok and within every SLO given.
+};
+
+RequestMetrics request_metrics(const RequestRecord& record, const reports::PerfSlos& slos);
+
+/// Which level the records belong to.
+struct LevelSpec {
+  std::string scenario;  ///< "offline", "rate" or "concurrency".
+  std::optional<double> request_rate;
+  std::optional<std::int64_t> concurrency;
+};
+
+/// Throughputs, latency distributions, goodput, steady-state windows and the VALID/INVALID
+/// verdict of one level from its measured (warm-up excluded) records.
+reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestRecord> records,
+                                 const reports::PerfSlos& slos,
+                                 const reports::PerfValidity& validity);
+
+/// Fills level.objectives from its figures; `label` names the level ("rate 4/s").
+void add_objectives(reports::PerfLevel& level, const std::string& label);
+
+/// Prices and power the cost is computed from.
+struct CostInputs {
+  std::string gpu;
+  std::int64_t gpu_count = 1;
+  double usd_per_gpu_hour = 0;
+  std::string price_source;
+  std::optional<double> power_w;  ///< Per GPU.
+  std::string power_source;
+};
+
+/// $/day, $ per 1M output tokens, per 1k images and per 1k requests at the level's measured
+/// throughput and at its goodput, and kWh/day when the power is known.
+reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs& inputs);
+
+/// One line of the per-request JSONL file: level, phase ("warmup" or "measure"), index,
+/// scheduled_ms, sent_ms, first_token_ms, token_ms (every token event), end_ms, the derived
+/// latencies, tokens in and out, images, outcome and error message. Times are milliseconds from
+/// the level's start.
+nlohmann::json request_json(const RequestRecord& record, const RequestMetrics& metrics,
+                            std::size_t level, bool warmup);
+
+}  // namespace lmmbench::harness::perf

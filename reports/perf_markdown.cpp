@@ -1,0 +1,100 @@
+#include "reports/perf_markdown.hpp"
+
+#include <fmt/format.h>
+
+namespace lmmbench::reports {
+
+namespace {
+
+std::string num(const std::optional<double>& v, const char* spec = "{:.2f}") {
+  return v ? fmt::format(fmt::runtime(spec), *v) : "—";
+}
+
+std::string money(const std::optional<double>& v) {
+  if (!v) return "—";
+  return *v >= 1 ? fmt::format("${:.2f}", *v) : fmt::format("${:.4g}", *v);
+}
+
+}  // namespace
+
+std::string perf_level_label(const PerfLevel& L) {
+  if (L.scenario == "rate") {
+    return fmt::format("rate {:g}/s{}", L.request_rate.value_or(0),
+                       L.concurrency ? fmt::format(" (max {})", *L.concurrency) : "");
+  }
+  if (L.scenario == "concurrency") return fmt::format("concurrency {}", L.concurrency.value_or(0));
+  return L.concurrency ? fmt::format("offline (max {})", *L.concurrency) : "offline";
+}
+
+std::string perf_level_line(const PerfLevel& L) {
+  return fmt::format(
+      "{}: {}, {:.4g} req/s, {:.4g} output tok/s, goodput {:.4g} req/s, {} of {} "
+      "failed",
+      perf_level_label(L), L.valid ? "VALID" : "INVALID", L.request_throughput, L.output_throughput,
+      L.goodput, L.failed, L.requests);
+}
+
+void render_perf_markdown(const PerfSection& s, std::ostream& out) {
+  out << fmt::format("## Serving performance: {} ({})\n\n", s.model.empty() ? "model" : s.model,
+                     s.scenario);
+  for (std::size_t i = 0; i < s.levels.size(); ++i) {
+    out << "- " << perf_level_line(s.levels[i]) << (s.best_level == i ? " **(best)**" : "") << '\n';
+    for (const auto& why : s.levels[i].invalid_reasons)
+      out << "  - " << why << '\n';
+  }
+  if (s.scenario == "sweep" && !s.best_level) {
+    out << "- no level is valid and meets the SLOs\n";
+  }
+  out << "\n| level | requests | failed | duration s | req/s | images/s | output tok/s | total "
+         "tok/s | goodput req/s | SLO attained |\n";
+  out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& L : s.levels) {
+    out << fmt::format(
+        "| {} | {} | {} | {:.2f} | {:.4g} | {:.4g} | {:.4g} | {:.4g} | {:.4g} | {} |\n",
+        perf_level_label(L), L.requests, L.failed, L.duration_s, L.request_throughput,
+        L.image_throughput, L.output_throughput, L.total_token_throughput, L.goodput,
+        L.slo_attainment ? fmt::format("{:.1f}%", 100 * *L.slo_attainment) : "—");
+  }
+  out << "\n| level | metric (ms) | mean | std | p50 | p90 | p95 | p99 | p99.9 |\n";
+  out << "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& L : s.levels) {
+    const std::pair<const char*, const LatencyStats*> rows[] = {{"TTFT", &L.ttft_ms},
+                                                                {"TPOT", &L.tpot_ms},
+                                                                {"ITL", &L.itl_ms},
+                                                                {"E2E", &L.e2e_ms},
+                                                                {"send delay", &L.send_delay_ms}};
+    for (const auto& [name, st] : rows) {
+      out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", perf_level_label(L),
+                         name, num(st->mean), num(st->std), num(st->p50), num(st->p90),
+                         num(st->p95), num(st->p99), num(st->p999));
+    }
+  }
+  bool priced = false;
+  for (const auto& L : s.levels)
+    priced = priced || L.cost.has_value();
+  if (priced) {
+    out << "\n| level | GPUs | $/GPU-h | $/day | $/1M output tok | $/1k images | $/1k requests | "
+           "$/1M good output tok | $/1k good images | $/1k good requests | kWh/day |\n";
+    out << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& L : s.levels) {
+      if (!L.cost) continue;
+      const auto& c = *L.cost;
+      out << fmt::format("| {} | {} × {} | {:.2f} | {:.2f} | {} | {} | {} | {} | {} | {} | {} |\n",
+                         perf_level_label(L), c.gpu_count, c.gpu.empty() ? "GPU" : c.gpu,
+                         c.usd_per_gpu_hour, c.usd_per_day, money(c.usd_per_1m_output_tokens),
+                         money(c.usd_per_1k_images), money(c.usd_per_1k_requests),
+                         money(c.usd_per_1m_good_output_tokens), money(c.usd_per_1k_good_images),
+                         money(c.usd_per_1k_good_requests), num(c.kwh_per_day, "{:.1f}"));
+    }
+    for (const auto& L : s.levels) {
+      if (!L.cost) continue;
+      out << fmt::format("\nPrice: {}.{}\n", L.cost->price_source,
+                         L.cost->power_w ? fmt::format(" Power: {:g} W per GPU ({}).",
+                                                       *L.cost->power_w, L.cost->power_source)
+                                         : "");
+      break;
+    }
+  }
+}
+
+}  // namespace lmmbench::reports

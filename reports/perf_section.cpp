@@ -1,0 +1,227 @@
+#include "reports/perf_section.hpp"
+
+#include <concepts>
+#include <type_traits>
+
+namespace lmmbench::reports {
+
+// Each record type lists its fields once, in visit(); to_json and from_json both walk that list.
+// An optional is written as null when empty; a field absent on reading keeps its default.
+
+namespace {
+
+template <class T>
+nlohmann::json encode(const T& v) {
+  return nlohmann::json(v);
+}
+
+template <class T>
+nlohmann::json encode(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+template <class T>
+void decode(const nlohmann::json& j, const char* key, T& v) {
+  const auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) v = it->template get<T>();
+}
+
+template <class T>
+void decode(const nlohmann::json& j, const char* key, std::optional<T>& v) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    v.reset();
+  } else {
+    v = it->template get<T>();
+  }
+}
+
+template <class S, class T>
+concept Record = std::same_as<std::remove_const_t<S>, T>;
+
+template <class S, class F>
+requires Record<S, LatencyStats>
+void visit(S& o, F&& f) {
+  f("count", o.count);
+  f("mean", o.mean);
+  f("std", o.std);
+  f("min", o.min);
+  f("max", o.max);
+  f("p50", o.p50);
+  f("p90", o.p90);
+  f("p95", o.p95);
+  f("p99", o.p99);
+  f("p99.9", o.p999);
+  f("histogram", o.histogram);
+}
+
+template <class S, class F>
+requires Record<S, PerfCost>
+void visit(S& o, F&& f) {
+  f("gpu", o.gpu);
+  f("gpu_count", o.gpu_count);
+  f("usd_per_gpu_hour", o.usd_per_gpu_hour);
+  f("price_source", o.price_source);
+  f("usd_per_day", o.usd_per_day);
+  f("usd_per_1m_output_tokens", o.usd_per_1m_output_tokens);
+  f("usd_per_1k_images", o.usd_per_1k_images);
+  f("usd_per_1k_requests", o.usd_per_1k_requests);
+  f("usd_per_1m_good_output_tokens", o.usd_per_1m_good_output_tokens);
+  f("usd_per_1k_good_images", o.usd_per_1k_good_images);
+  f("usd_per_1k_good_requests", o.usd_per_1k_good_requests);
+  f("power_w", o.power_w);
+  f("power_source", o.power_source);
+  f("kwh_per_day", o.kwh_per_day);
+}
+
+template <class S, class F>
+requires Record<S, PerfWindow>
+void visit(S& o, F&& f) {
+  f("start_s", o.start_s);
+  f("end_s", o.end_s);
+  f("sent", o.sent);
+  f("completed", o.completed);
+  f("request_throughput", o.request_throughput);
+  f("median_e2e_ms", o.median_e2e_ms);
+}
+
+template <class S, class F>
+requires Record<S, PerfLevel>
+void visit(S& o, F&& f) {
+  f("scenario", o.scenario);
+  f("request_rate", o.request_rate);
+  f("concurrency", o.concurrency);
+  f("requests", o.requests);
+  f("completed", o.completed);
+  f("failed", o.failed);
+  f("failures_by_kind", o.failures_by_kind);
+  f("duration_s", o.duration_s);
+  f("request_throughput", o.request_throughput);
+  f("image_throughput", o.image_throughput);
+  f("output_throughput", o.output_throughput);
+  f("total_token_throughput", o.total_token_throughput);
+  f("goodput", o.goodput);
+  f("good_output_throughput", o.good_output_throughput);
+  f("good_image_throughput", o.good_image_throughput);
+  f("slo_attainment", o.slo_attainment);
+  f("achieved_rate", o.achieved_rate);
+  f("prompt_tokens", o.prompt_tokens);
+  f("output_tokens", o.output_tokens);
+  f("images", o.images);
+  f("token_source", o.token_source);
+  f("ttft_ms", o.ttft_ms);
+  f("tpot_ms", o.tpot_ms);
+  f("itl_ms", o.itl_ms);
+  f("e2e_ms", o.e2e_ms);
+  f("send_delay_ms", o.send_delay_ms);
+  f("windows", o.windows);
+  f("valid", o.valid);
+  f("invalid_reasons", o.invalid_reasons);
+  f("meets_slos", o.meets_slos);
+  f("cost", o.cost);
+  f("objectives", o.objectives);
+}
+
+template <class S, class F>
+requires Record<S, PerfSlos>
+void visit(S& o, F&& f) {
+  f("ttft_ms", o.ttft_ms);
+  f("tpot_ms", o.tpot_ms);
+  f("e2e_ms", o.e2e_ms);
+  f("attainment", o.attainment);
+}
+
+template <class S, class F>
+requires Record<S, PerfValidity>
+void visit(S& o, F&& f) {
+  f("min_duration_s", o.min_duration_s);
+  f("min_requests", o.min_requests);
+  f("max_failed_fraction", o.max_failed_fraction);
+  f("windows", o.windows);
+  f("stability", o.stability);
+  f("max_rate_error", o.max_rate_error);
+}
+
+template <class S, class F>
+requires Record<S, PerfSection>
+void visit(S& o, F&& f) {
+  f("scenario", o.scenario);
+  f("model", o.model);
+  f("backend_fingerprint", o.backend_fingerprint);
+  f("workload", o.workload);
+  f("schedule", o.schedule);
+  f("seed", o.seed);
+  f("warmup_requests", o.warmup_requests);
+  f("slos", o.slos);
+  f("validity", o.validity);
+  f("levels", o.levels);
+  f("best_level", o.best_level);
+  f("requests_file", o.requests_file);
+}
+
+template <class T>
+void write(nlohmann::json& j, const T& v) {
+  j = nlohmann::json::object();
+  visit(v, [&](const char* key, const auto& field) { j[key] = encode(field); });
+}
+
+template <class T>
+void read(const nlohmann::json& j, T& v) {
+  visit(v, [&](const char* key, auto& field) { decode(j, key, field); });
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const LatencyStats& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, LatencyStats& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfCost& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfCost& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfWindow& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfWindow& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfLevel& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfLevel& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfSlos& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfSlos& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfValidity& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfValidity& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfSection& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfSection& v) {
+  read(j, v);
+}
+
+nlohmann::json perf_level_summary(const PerfLevel& level) {
+  nlohmann::json j = level;
+  // The distributions' histograms are for plots; the summary keeps the figures.
+  for (const char* key : {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms", "send_delay_ms"}) {
+    j[key].erase("histogram");
+  }
+  return j;
+}
+
+}  // namespace lmmbench::reports

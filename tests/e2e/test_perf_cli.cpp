@@ -1,0 +1,250 @@
+// End-to-end: the real `lmmbench perf` binary against the local test server
+// (tests/servers/llm_server.py) with injected streaming delays — the `--json` contract CI jobs and
+// dashboards read (one object per level, a list for sweep), the run record and requests.jsonl of
+// `--out`, and exit code 2 with the flag named for bad input. Short runs (about 5 s in all); the
+// accuracy of the figures is tests/http/test_perf_accuracy.cpp's job.
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "e2e_support.hpp"
+#include "llm_server.hpp"
+
+namespace lmmbench::testing {
+namespace {
+
+// Every reply: first token event 20 ms after the request was read, then one every 2 ms, 8 in all.
+constexpr double kTtftMs = 20;
+constexpr double kItlMs = 2;
+constexpr int kTokens = 8;
+
+std::filesystem::path write_model(const std::filesystem::path& dir, const LlmServer& server) {
+  const nlohmann::json model{
+      {"name", "perf-e2e"},
+      {"backend", "openai"},
+      {"options",
+       {{"base_url", server.url() + "/perf/ttft=0.02;itl=0.002;tokens=8/v1"}, {"model", "m"}}}};
+  const auto path = dir / "perf-e2e.json";
+  write_text(path, model.dump(2));
+  return path;
+}
+
+/// Options every run shares: a small synthetic workload (one 64x64 JPEG, 8 prompt words) and
+/// validity rules loose enough that a short run on a busy machine is VALID.
+std::vector<std::string> perf_args(const std::filesystem::path& model,
+                                   std::vector<std::string> extra) {
+  std::vector<std::string> args{"perf",
+                                model.string(),
+                                "--images",
+                                "1",
+                                "--image-size",
+                                "64",
+                                "--prompt-tokens",
+                                "8",
+                                "--output-tokens",
+                                std::to_string(kTokens),
+                                "--warmup",
+                                "2",
+                                "--seed",
+                                "5",
+                                "--min-duration",
+                                "0",
+                                "--min-requests",
+                                "1",
+                                "--stability",
+                                "100",
+                                "--max-rate-error",
+                                "0.5"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+/// The keys the issue promises to `--json` readers, with sane values for this server.
+void expect_level_summary(const nlohmann::json& level, std::size_t requests) {
+  SCOPED_TRACE(level.dump());
+  for (const char* key : {"scenario", "requests", "failed", "duration_s", "request_throughput",
+                          "output_throughput", "goodput", "valid"}) {
+    EXPECT_TRUE(level.contains(key)) << key;
+  }
+  EXPECT_TRUE(level["valid"].is_boolean());
+  EXPECT_EQ(level["requests"], requests);
+  EXPECT_EQ(level["failed"], 0);
+  EXPECT_EQ(level["output_tokens"], static_cast<std::int64_t>(requests) * kTokens);
+  EXPECT_EQ(level["token_source"], "usage");
+  const double duration = level["duration_s"].get<double>();
+  ASSERT_GT(duration, 0);
+  EXPECT_NEAR(level["request_throughput"].get<double>(), requests / duration, 1e-6);
+  EXPECT_NEAR(level["output_throughput"].get<double>(), requests * kTokens / duration, 1e-6);
+  // No SLOs given: every completed request is good.
+  EXPECT_NEAR(level["goodput"].get<double>(), level["request_throughput"].get<double>(), 1e-9);
+  for (const char* key : {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms"}) {
+    for (const char* stat : {"mean", "p50", "p90", "p99"}) {
+      ASSERT_TRUE(level[key].contains(stat)) << key << "." << stat;
+      EXPECT_TRUE(level[key][stat].is_number()) << key << "." << stat;
+    }
+    EXPECT_FALSE(level[key].contains("histogram")) << key;
+  }
+  // Never earlier than injected; the upper bounds only catch gross errors (CTest shares the CPUs).
+  const double e2e_ms = kTtftMs + (kTokens - 1) * kItlMs;
+  EXPECT_GE(level["ttft_ms"]["p50"].get<double>(), kTtftMs - 0.05);
+  EXPECT_LE(level["ttft_ms"]["p50"].get<double>(), kTtftMs + 15);
+  // TPOT may come out below the injected gap: the server keeps absolute deadlines, so a late
+  // first token is followed by the rest catching up.
+  EXPECT_GT(level["tpot_ms"]["p50"].get<double>(), 0);
+  EXPECT_LE(level["tpot_ms"]["p50"].get<double>(), kItlMs + 3);
+  EXPECT_EQ(level["itl_ms"]["count"], static_cast<std::int64_t>(requests) * (kTokens - 1));
+  EXPECT_GE(level["e2e_ms"]["p50"].get<double>(), e2e_ms - 0.05);
+  EXPECT_LE(level["e2e_ms"]["p50"].get<double>(), e2e_ms + 20);
+}
+
+std::vector<nlohmann::json> jsonl(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(read_text(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+TEST(PerfCli, RateRunPrintsJsonAndWritesRecordAndRequests) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server);
+  const auto out = dir.path() / "rate";
+  const auto r = lmmbench(perf_args(model, {"--scenario", "rate", "--request-rate", "40",
+                                            "--requests", "30", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto printed = nlohmann::json::parse(r.out);  // stdout is the JSON and nothing else
+  ASSERT_TRUE(printed.is_object()) << r.out;
+  EXPECT_EQ(printed["scenario"], "rate");
+  EXPECT_EQ(printed["request_rate"], 40.0);
+  EXPECT_EQ(printed["valid"], true) << printed["invalid_reasons"];
+  EXPECT_NEAR(printed["achieved_rate"].get<double>(), 40.0, 20.0);
+  expect_level_summary(printed, 30);
+
+  // The record: schema-valid, the same numbers as stdout.
+  ASSERT_TRUE(std::filesystem::exists(out / "run.json")) << r.err;
+  EXPECT_NE(r.err.find("Results: " + (out / "run.json").string()), std::string::npos) << r.err;
+  validate_run_record(out / "run.json");
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  EXPECT_EQ(record["run_name"], "perf");
+  EXPECT_EQ(record["status"], "complete");
+  EXPECT_EQ(record["resolved_config"]["perf_options_patched"], true);  // stream switched on
+  const auto& perf = record["perf"];
+  EXPECT_EQ(perf["scenario"], "rate");
+  EXPECT_EQ(perf["model"], "perf-e2e");
+  EXPECT_EQ(perf["workload"]["kind"], "synthetic");
+  EXPECT_EQ(perf["warmup_requests"], 2);
+  EXPECT_EQ(perf["requests_file"], "requests.jsonl");
+  ASSERT_EQ(perf["levels"].size(), 1u);
+  auto level = perf["levels"][0];
+  for (const char* key : {"ttft_ms", "tpot_ms", "itl_ms", "e2e_ms", "send_delay_ms"})
+    level[key].erase("histogram");
+  EXPECT_EQ(level, printed);
+  EXPECT_FALSE(perf["levels"][0]["objectives"].empty());
+
+  // requests.jsonl: the warm-up requests, then every measured one with its token events.
+  const auto lines = jsonl(out / "requests.jsonl");
+  ASSERT_EQ(lines.size(), 32u);
+  std::size_t warmup = 0;
+  std::set<std::int64_t> indices;
+  for (const auto& line : lines) {
+    SCOPED_TRACE(line.dump());
+    if (line["phase"] == "warmup") {
+      ++warmup;
+      continue;
+    }
+    indices.insert(line["index"].get<std::int64_t>());
+    EXPECT_EQ(line["outcome"], "ok");
+    EXPECT_EQ(line["output_tokens"], kTokens);
+    EXPECT_EQ(line["tokens_from_usage"], true);
+    EXPECT_EQ(line["images"], 1);
+    ASSERT_EQ(line["token_ms"].size(), static_cast<std::size_t>(kTokens));
+    EXPECT_LE(line["scheduled_ms"].get<double>(), line["sent_ms"].get<double>());
+    EXPECT_LE(line["sent_ms"].get<double>(), line["first_token_ms"].get<double>());
+    EXPECT_EQ(line["first_token_ms"], line["token_ms"][0]);
+    EXPECT_LE(line["token_ms"].back().get<double>(), line["end_ms"].get<double>());
+    EXPECT_NEAR(line["ttft_ms"].get<double>(),
+                line["first_token_ms"].get<double>() - line["sent_ms"].get<double>(), 1e-6);
+  }
+  EXPECT_EQ(warmup, 2u);
+  EXPECT_EQ(indices.size(), 30u);
+}
+
+TEST(PerfCli, SweepPrintsOneObjectPerLevelAndMarksTheBest) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server);
+  const auto out = dir.path() / "sweep";
+  const auto r =
+      lmmbench(perf_args(model, {"--scenario", "sweep", "--concurrencies", "1,4", "--requests",
+                                 "16", "--slo-e2e-ms", "5000", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto printed = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(printed.is_array()) << r.out;
+  ASSERT_EQ(printed.size(), 2u);
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < printed.size(); ++i) {
+    const auto& level = printed[i];
+    EXPECT_EQ(level["scenario"], "concurrency");
+    EXPECT_EQ(level["concurrency"], i == 0 ? 1 : 4);
+    expect_level_summary(level, 16);
+    EXPECT_EQ(level["slo_attainment"], 1.0);
+    if (level["best"] == true) ++best;
+  }
+  EXPECT_EQ(best, 1u);
+  EXPECT_EQ(printed[1]["best"], true);  // the highest load that is valid and meets the SLO
+  // Four in flight finish the same requests faster than one.
+  EXPECT_GT(printed[1]["request_throughput"].get<double>(),
+            1.5 * printed[0]["request_throughput"].get<double>());
+
+  validate_run_record(out / "run.json");
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  EXPECT_EQ(record["perf"]["scenario"], "sweep");
+  EXPECT_EQ(record["perf"]["levels"].size(), 2u);
+  EXPECT_EQ(record["perf"]["best_level"], 1);
+  EXPECT_EQ(record["perf"]["slos"]["e2e_ms"], 5000.0);
+  const auto lines = jsonl(out / "requests.jsonl");
+  EXPECT_EQ(lines.size(), 2u + 2 * 16u);
+  std::set<std::int64_t> levels;
+  for (const auto& line : lines) {
+    if (line["phase"] != "warmup") levels.insert(line["level"].get<std::int64_t>());
+  }
+  EXPECT_EQ(levels, (std::set<std::int64_t>{0, 1}));
+}
+
+TEST(PerfCli, BadInputExitsWithTwoAndNamesTheFlag) {
+  TempDir dir;
+  // Every case is refused before anything is sent, so no server is needed.
+  const auto model = dir.path() / "m.json";
+  write_text(model,
+             nlohmann::json{{"name", "m"},
+                            {"backend", "openai"},
+                            {"options", {{"base_url", "http://127.0.0.1:9/v1"}, {"model", "m"}}}}
+                 .dump());
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--scenario", "sweep", "--rates", "1,x"}, "--rates"},
+      {{"--scenario", "sweep", "--concurrencies", "1,2.5"}, "--concurrencies"},
+      {{"--scenario", "rate", "--request-rate", "2", "--arrival", "uniform"}, "--arrival"},
+      {{"--image-size", "64x"}, "--image-size"},
+      {{"--image-size", "64,64"}, "--image-size"},
+      {{"--scenario", "offline", "--duration", "3"}, "--duration"},
+      {{"--price", "-1"}, "--price"},
+  };
+  for (const auto& [extra, flag] : cases) {
+    std::vector<std::string> args{"perf", model.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = lmmbench(args);
+    EXPECT_EQ(r.exit_code, 2) << flag << ": " << r.err << r.out;
+    EXPECT_NE(r.err.find(flag), std::string::npos) << flag << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << flag << ": " << r.out;
+  }
+  const auto missing = lmmbench({"perf", (dir.path() / "absent.json").string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("absent.json"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace lmmbench::testing

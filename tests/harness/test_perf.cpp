@@ -1,0 +1,287 @@
+// The pure parts of `lmmbench perf`: percentiles, summaries, arrival schedules, per-level figures,
+// validity and cost.
+#include <cmath>
+#include <fstream>
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "harness/perf/metrics.hpp"
+#include "harness/perf/schedule.hpp"
+#include "harness/perf/stats.hpp"
+
+namespace lmmbench::harness::perf {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(PerfStats, PercentileIsNumpyLinearInterpolation) {
+  // Reference values from numpy.percentile(x, p) with the default method "linear".
+  const std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_DOUBLE_EQ(percentile(x, 0), 1);
+  EXPECT_DOUBLE_EQ(percentile(x, 50), 5.5);
+  EXPECT_DOUBLE_EQ(percentile(x, 90), 9.1);
+  EXPECT_DOUBLE_EQ(percentile(x, 99), 9.91);
+  EXPECT_DOUBLE_EQ(percentile(x, 100), 10);
+  const std::vector<double> one = {42};
+  EXPECT_DOUBLE_EQ(percentile(one, 99.9), 42);
+  EXPECT_THROW((void)percentile(std::vector<double>{}, 50), std::invalid_argument);
+  EXPECT_THROW((void)percentile(x, 101), std::invalid_argument);
+}
+
+TEST(PerfStats, SummaryHasMomentsPercentilesAndHistogram) {
+  std::vector<double> v;
+  for (int i = 1000; i >= 1; --i)
+    v.push_back(i);  // unsorted input
+  const auto s = summarize(v, 10);
+  EXPECT_EQ(s.count, 1000u);
+  EXPECT_DOUBLE_EQ(*s.mean, 500.5);
+  EXPECT_NEAR(*s.std, std::sqrt((1000.0 * 1000.0 - 1) / 12), 1e-9);  // population std of 1..n
+  EXPECT_DOUBLE_EQ(*s.p50, 500.5);
+  EXPECT_DOUBLE_EQ(*s.p99, 990.01);
+  EXPECT_DOUBLE_EQ(*s.p999, 999.001);
+  EXPECT_DOUBLE_EQ(*s.min, 1);
+  EXPECT_DOUBLE_EQ(*s.max, 1000);
+  ASSERT_EQ(s.histogram.size(), 10u);
+  EXPECT_EQ(std::accumulate(s.histogram.begin(), s.histogram.end(), std::size_t{0}), 1000u);
+  const auto empty = summarize({});
+  EXPECT_EQ(empty.count, 0u);
+  EXPECT_FALSE(empty.mean.has_value());
+  EXPECT_FALSE(empty.p99.has_value());
+}
+
+TEST(PerfSchedule, PoissonIsSeededScaledAndExponential) {
+  ArrivalOptions o;
+  o.rate = 50;
+  o.seed = 7;
+  const auto a = arrival_times(o, 5001);
+  EXPECT_EQ(a, arrival_times(o, 5001));  // same seed, same schedule
+  o.seed = 8;
+  EXPECT_NE(a, arrival_times(o, 5001));
+  EXPECT_EQ(a.front(), Nanos{0});
+  // Scaled so that the realised rate is the target: (n - 1) / rate seconds in all.
+  EXPECT_NEAR(to_seconds(a.back()), 100.0, 1e-6);
+  std::vector<double> gaps;
+  for (std::size_t i = 1; i < a.size(); ++i) {
+    ASSERT_GE(a[i], a[i - 1]);
+    gaps.push_back(to_seconds(a[i] - a[i - 1]));
+  }
+  const auto s = summarize(gaps);
+  EXPECT_NEAR(*s.std / *s.mean, 1.0, 0.05);  // exponential gaps: coefficient of variation 1
+  EXPECT_NEAR(*s.p50 / *s.mean, std::log(2.0), 0.05);
+}
+
+TEST(PerfSchedule, GammaBurstinessSetsTheCoefficientOfVariation) {
+  for (const double k : {0.25, 4.0}) {
+    ArrivalOptions o;
+    o.process = ArrivalProcess::gamma;
+    o.rate = 10;
+    o.burstiness = k;
+    o.seed = 3;
+    const auto a = arrival_times(o, 20001);
+    std::vector<double> gaps;
+    for (std::size_t i = 1; i < a.size(); ++i)
+      gaps.push_back(to_seconds(a[i] - a[i - 1]));
+    const auto s = summarize(gaps);
+    EXPECT_NEAR(*s.mean, 0.1, 1e-6) << k;
+    EXPECT_NEAR(*s.std / *s.mean, 1 / std::sqrt(k), 0.06 / std::sqrt(k)) << k;
+  }
+}
+
+TEST(PerfSchedule, ConstantAndTrace) {
+  ArrivalOptions o;
+  o.process = ArrivalProcess::constant;
+  o.rate = 4;
+  const auto c = arrival_times(o, 3);
+  EXPECT_EQ(c, (std::vector<Nanos>{Nanos{0}, milliseconds(250), milliseconds(500)}));
+
+  const auto path = std::filesystem::temp_directory_path() / "lmmbench-perf-trace.txt";
+  std::ofstream(path) << "# replay\n100.5\n100.75  # second\n\n101.5\n";
+  o.process = ArrivalProcess::trace;
+  o.trace_s = read_trace(path);
+  EXPECT_EQ(arrival_times(o, 3),
+            (std::vector<Nanos>{Nanos{0}, milliseconds(250), milliseconds(1000)}));
+  EXPECT_THROW((void)arrival_times(o, 4), InputError);
+  std::ofstream(path) << "1\n0.5\n";
+  try {
+    (void)read_trace(path);
+    FAIL() << "a decreasing trace was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().line, 2u);
+    EXPECT_NE(std::string(e.what()).find("earlier"), std::string::npos) << e.what();
+  }
+  std::ofstream(path) << "1\nsoon\n";
+  EXPECT_THROW((void)read_trace(path), InputError);
+  std::filesystem::remove(path);
+}
+
+/// A streamed request: sent at `sent_ms`, first token after `ttft_ms`, then `tokens - 1` more
+/// every `itl_ms`; usage reports `tokens`.
+RequestRecord streamed(double scheduled_ms, double sent_ms, double ttft_ms, double itl_ms,
+                       int tokens) {
+  auto at = [](double ms) {
+    return std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(ms));
+  };
+  RequestRecord r;
+  r.scheduled = at(scheduled_ms);
+  r.sent = at(sent_ms);
+  r.images = 1;
+  auto& t = r.completion.timings;
+  for (int i = 0; i < tokens; ++i)
+    t.token_events.push_back(at(sent_ms + ttft_ms + i * itl_ms));
+  t.first_token = t.token_events.front();
+  r.end = t.token_events.back() + at(0.1);
+  t.submitted = r.sent;
+  t.finished = r.end;
+  r.completion.usage.prompt_tokens = 600;
+  r.completion.usage.completion_tokens = tokens;
+  return r;
+}
+
+TEST(PerfMetrics, PerRequestDefinitions) {
+  reports::PerfSlos slos;
+  slos.ttft_ms = 60;
+  slos.tpot_ms = 12;
+  const auto m = request_metrics(streamed(100, 101, 50, 10, 11), slos);
+  ASSERT_TRUE(m.ok);
+  EXPECT_NEAR(*m.ttft_ms, 50, 1e-6);
+  EXPECT_NEAR(*m.e2e_ms, 150, 1e-6);  // the last token event, not the end of the body
+  EXPECT_NEAR(*m.tpot_ms, 10, 1e-6);
+  EXPECT_NEAR(m.send_delay_ms, 1, 1e-6);
+  ASSERT_EQ(m.itl_ms.size(), 10u);
+  EXPECT_NEAR(m.itl_ms[3], 10, 1e-6);
+  EXPECT_TRUE(m.meets_slos);
+  EXPECT_TRUE(m.tokens_from_usage);
+  slos.tpot_ms = 9;
+  EXPECT_FALSE(request_metrics(streamed(0, 0, 50, 10, 11), slos).meets_slos);
+  // One token: no TPOT, and a TPOT objective does not fail it.
+  const auto one = request_metrics(streamed(0, 0, 50, 10, 1), slos);
+  EXPECT_FALSE(one.tpot_ms.has_value());
+  EXPECT_TRUE(one.meets_slos);
+  // No usage: output tokens are the token events.
+  auto no_usage = streamed(0, 0, 50, 10, 5);
+  no_usage.completion.usage = {};
+  const auto counted = request_metrics(no_usage, {});
+  EXPECT_EQ(counted.output_tokens, 5);
+  EXPECT_FALSE(counted.tokens_from_usage);
+}
+
+TEST(PerfMetrics, LevelThroughputGoodputAndValidity) {
+  // 100 requests sent every 20 ms (50/s); every 10th breaks the TTFT objective; one fails.
+  std::vector<RequestRecord> records;
+  for (int i = 0; i < 100; ++i) {
+    const double t = 20.0 * i;
+    records.push_back(streamed(t, t + 0.2, i % 10 == 0 ? 300 : 40, 5, 9));
+    records.back().index = static_cast<std::size_t>(i);
+  }
+  records[51].completion = models::Completion::failure(models::ErrorKind::timeout, "timeout");
+  records[51].completion.timings.submitted = records[51].sent;
+  records[51].end = records[51].sent;
+  reports::PerfSlos slos;
+  slos.ttft_ms = 100;
+  reports::PerfValidity validity;
+  validity.min_requests = 50;
+  validity.max_failed_fraction = 0.05;
+  validity.stability = 0.5;
+  const auto L = compute_level({"rate", 50.0, std::nullopt}, records, slos, validity);
+  EXPECT_EQ(L.requests, 100u);
+  EXPECT_EQ(L.completed, 99u);
+  EXPECT_EQ(L.failed, 1u);
+  EXPECT_EQ(L.failures_by_kind.at("timeout"), 1u);
+  // Duration: from the level's start to the last end (slow request 90, sent at 1800.2 ms).
+  const double d = (1800 + 0.2 + 300 + 8 * 5 + 0.1) / 1000;
+  EXPECT_NEAR(L.duration_s, d, 1e-8);  // stamps are whole nanoseconds
+  EXPECT_NEAR(L.request_throughput, 99 / d, 1e-6);
+  EXPECT_NEAR(L.output_throughput, 99 * 9 / d, 1e-5);
+  EXPECT_NEAR(L.total_token_throughput, 99 * (600 + 9) / d, 1e-3);
+  EXPECT_NEAR(L.image_throughput, 99 / d, 1e-6);
+  EXPECT_NEAR(L.goodput, 89 / d, 1e-6);  // 10 slow first tokens, 1 failure
+  EXPECT_NEAR(*L.slo_attainment, 0.89, 1e-12);
+  EXPECT_FALSE(L.meets_slos);  // below the default 90 % attainment
+  EXPECT_NEAR(*L.achieved_rate, 50, 1e-6);
+  EXPECT_EQ(L.token_source, "usage");
+  EXPECT_EQ(L.ttft_ms.count, 99u);
+  EXPECT_NEAR(*L.tpot_ms.p50, 5, 1e-6);
+  EXPECT_EQ(L.itl_ms.count, 99u * 8);
+  EXPECT_NEAR(*L.send_delay_ms.p99, 0.2, 1e-6);
+  EXPECT_EQ(L.windows.size(), 3u);
+  EXPECT_TRUE(L.valid) << (L.invalid_reasons.empty() ? "" : L.invalid_reasons.front());
+
+  // The same level judged by stricter rules: every reason is given.
+  validity.min_duration_s = 10;
+  validity.min_requests = 1000;
+  validity.max_failed_fraction = 0;
+  validity.max_rate_error = 0.01;
+  const auto strict = compute_level({"rate", 40.0, std::nullopt}, records, slos, validity);
+  EXPECT_FALSE(strict.valid);
+  ASSERT_EQ(strict.invalid_reasons.size(), 4u);
+  EXPECT_NE(strict.invalid_reasons[0].find("minimum duration"), std::string::npos);
+  EXPECT_NE(strict.invalid_reasons[1].find("fewer than the minimum 1000"), std::string::npos);
+  EXPECT_NE(strict.invalid_reasons[2].find("1 of 100 requests failed"), std::string::npos);
+  EXPECT_NE(strict.invalid_reasons[3].find("achieved arrival rate"), std::string::npos);
+}
+
+TEST(PerfMetrics, GrowingLatencyIsNotSteady) {
+  // An overloaded server: every request waits longer than the one before.
+  std::vector<RequestRecord> records;
+  for (int i = 0; i < 90; ++i)
+    records.push_back(streamed(10.0 * i, 10.0 * i, 20 + 5.0 * i, 1, 2));
+  reports::PerfValidity validity;
+  const auto L = compute_level({"rate", 100.0, std::nullopt}, records, {}, validity);
+  EXPECT_FALSE(L.valid);
+  bool found = false;
+  for (const auto& why : L.invalid_reasons)
+    found = found || why.find("not steady") != std::string::npos;
+  EXPECT_TRUE(found);
+}
+
+TEST(PerfCost, DailyAndUnitCosts) {
+  reports::PerfLevel L;
+  L.request_throughput = 10;
+  L.image_throughput = 10;
+  L.output_throughput = 1000;
+  L.goodput = 5;
+  L.good_output_throughput = 500;
+  L.good_image_throughput = 5;
+  CostInputs in;
+  in.gpu = "a100-80gb";
+  in.gpu_count = 2;
+  in.usd_per_gpu_hour = 1.5;
+  in.power_w = 400;
+  const auto c = compute_cost(L, in);
+  EXPECT_DOUBLE_EQ(c.usd_per_day, 72);
+  EXPECT_NEAR(*c.usd_per_1m_output_tokens, 72 / (1000 * 86400.0) * 1e6, 1e-12);  // $0.8333
+  EXPECT_NEAR(*c.usd_per_1k_images, 72 / (10 * 86400.0) * 1e3, 1e-12);
+  EXPECT_NEAR(*c.usd_per_1m_good_output_tokens, 2 * *c.usd_per_1m_output_tokens, 1e-12);
+  EXPECT_NEAR(*c.usd_per_1k_good_requests, 2 * *c.usd_per_1k_requests, 1e-12);
+  EXPECT_DOUBLE_EQ(*c.kwh_per_day, 19.2);
+  L.image_throughput = 0;
+  EXPECT_FALSE(compute_cost(L, in).usd_per_1k_images.has_value());
+}
+
+TEST(PerfSection, RoundTripsThroughJson) {
+  reports::PerfSection s;
+  s.scenario = "sweep";
+  reports::PerfLevel L;
+  L.scenario = "rate";
+  L.request_rate = 4;
+  L.ttft_ms = summarize({1, 2, 3});
+  add_objectives(L, "rate 4/s");
+  s.levels.push_back(L);
+  s.best_level = 0;
+  const nlohmann::json j = s;
+  EXPECT_EQ(j["levels"][0]["ttft_ms"]["p99.9"], 2.998);
+  EXPECT_EQ(j["levels"][0]["tpot_ms"]["p50"], nullptr);
+  const auto back = j.get<reports::PerfSection>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  const auto summary = reports::perf_level_summary(L);
+  for (const char* key : {"scenario", "requests", "failed", "duration_s", "request_throughput",
+                          "output_throughput", "goodput", "valid"})
+    EXPECT_TRUE(summary.contains(key)) << key;
+  EXPECT_FALSE(summary["ttft_ms"].contains("histogram"));
+  EXPECT_EQ(summary["objectives"][1]["name"], "rate 4/s: ttft p99");
+}
+
+}  // namespace
+}  // namespace lmmbench::harness::perf
