@@ -101,4 +101,16 @@ std::string unit_label(Unit unit) {
   return "";
 }
 
+std::string grouped(double value, int decimals) {
+  if (!std::isfinite(value)) return "n/a";
+  std::string text = fmt::format("{:.{}f}", std::fabs(value), decimals);
+  const std::size_t point = text.find('.');
+  std::size_t digits = point == std::string::npos ? text.size() : point;
+  while (digits > 3) {
+    digits -= 3;
+    text.insert(digits, ",");
+  }
+  return (value < 0 ? "−" : "") + text;
+}
+
 }  // namespace lmmbench::reports

@@ -27,6 +27,10 @@ std::string format_interval(const std::array<double, 2>& interval, Unit unit);
 /// A p-value: "<0.001", or three decimals ("0.042", "1.000"); "n/a" when not finite.
 std::string format_p_value(double p);
 
+/// `value` with `decimals` decimals and thousands separators, a minus sign for negatives:
+/// 67174.634 -> "67,174.63"; "n/a" when not finite.
+std::string grouped(double value, int decimals);
+
 /// The short unit label for table headers: "%", "points", "ratio", "count", "s", "items/s",
 /// "bytes/s", "USD".
 std::string unit_label(Unit unit);

@@ -29,19 +29,6 @@ std::string h(std::string_view text) {
   return html_escape(text);
 }
 
-/// `value` with `decimals` decimals and thousands separators: 67174.634 -> "67,174.63".
-std::string grouped(double value, int decimals) {
-  if (!std::isfinite(value)) return "n/a";
-  std::string text = fmt::format("{:.{}f}", std::fabs(value), decimals);
-  const std::size_t point = text.find('.');
-  std::size_t digits = point == std::string::npos ? text.size() : point;
-  while (digits > 3) {
-    digits -= 3;
-    text.insert(digits, ",");
-  }
-  return (value < 0 ? "−" : "") + text;
-}
-
 std::string ms(double value) {
   return grouped(value, 3);
 }

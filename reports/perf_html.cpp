@@ -31,19 +31,6 @@ std::string h(std::string_view text) {
   return html_escape(text);
 }
 
-/// `value` with `decimals` decimals and thousands separators: 12490.5 -> "12,490.5".
-std::string grouped(double value, int decimals) {
-  if (!std::isfinite(value)) return "n/a";
-  std::string text = fmt::format("{:.{}f}", std::fabs(value), decimals);
-  const std::size_t point = text.find('.');
-  std::size_t digits = point == std::string::npos ? text.size() : point;
-  while (digits > 3) {
-    digits -= 3;
-    text.insert(digits, ",");
-  }
-  return (value < 0 ? "−" : "") + text;
-}
-
 /// About four significant digits without an exponent: 4.999, 19.03, 304.5, 12,490.
 std::string rate(double value) {
   const double a = std::fabs(value);

@@ -1,43 +1,17 @@
 #include "reports/perf_section.hpp"
 
-#include <concepts>
-#include <type_traits>
+#include "reports/json_fields.hpp"
 
 namespace lmmbench::reports {
 
-// Each record type lists its fields once, in visit(); to_json and from_json both walk that list.
-// An optional is written as null when empty; a field absent on reading keeps its default.
+// Each record type lists its fields once, in visit(); to_json and from_json both walk that list
+// (reports/json_fields.hpp).
 
 namespace {
 
-template <class T>
-nlohmann::json encode(const T& v) {
-  return nlohmann::json(v);
-}
-
-template <class T>
-nlohmann::json encode(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
-template <class T>
-void decode(const nlohmann::json& j, const char* key, T& v) {
-  const auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) v = it->template get<T>();
-}
-
-template <class T>
-void decode(const nlohmann::json& j, const char* key, std::optional<T>& v) {
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    v.reset();
-  } else {
-    v = it->template get<T>();
-  }
-}
-
-template <class S, class T>
-concept Record = std::same_as<std::remove_const_t<S>, T>;
+using json_fields::decode;
+using json_fields::encode;
+using json_fields::Record;
 
 template <class S, class F>
 requires Record<S, LatencyStats>
