@@ -18,7 +18,9 @@
 #include "harness/host.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/perf/benchmark.hpp"
+#include "harness/perf/prometheus.hpp"
 #include "harness/perf/workload.hpp"
+#include "harness/prices.hpp"
 #include "harness/registry.hpp"
 #include "models/gpu/gpu_table.hpp"
 #include "reports/perf_markdown.hpp"
@@ -67,6 +69,9 @@ struct PerfCliOptions {
   std::optional<double> price;
   std::optional<double> power_w;
   std::string gpu_table = "configs/gpus.json";
+  std::string prices;  ///< API token prices (configs/prices.json).
+  // Server-side figures.
+  std::string prometheus;
   // Output.
   bool json = false;
   std::string out;
@@ -235,9 +240,25 @@ perf::PerfOptions perf_options(const PerfCliOptions& cli) {
   return o;
 }
 
+/// The backend model's token prices from the --prices table; an InputError when it has none.
+perf::TokenPrices token_prices(const PerfCliOptions& cli, const models::Backend& backend,
+                               const ModelConfig& model) {
+  const auto table = PriceTable::load(cli.prices);
+  const std::string id = backend.pricing_model();
+  const auto price = table.find(id);
+  if (!price) {
+    throw InputError(Location{"--prices", 0, ""},
+                     id.empty() ? fmt::format("model '{}' ({} backend) is not priced per token",
+                                              model.name, model.backend)
+                                : fmt::format("{} has no price for model id '{}'", cli.prices, id));
+  }
+  return perf::TokenPrices{price->first, table.as_of(), price->second.input_per_mtok,
+                           price->second.output_per_mtok};
+}
+
 int perf_command(const PerfCliOptions& cli) {
   const auto started = std::chrono::system_clock::now();
-  const perf::PerfOptions options = perf_options(cli);
+  perf::PerfOptions options = perf_options(cli);
   bool patched = false;
   const ModelConfig model = perf_model_config(cli, patched);
   const Clock clock;
@@ -248,6 +269,31 @@ int perf_command(const PerfCliOptions& cli) {
         load_model_config(ConfigNode(JsonSource::from_file(cli.model))), context);
   }
   auto backend = Registry::builtin().create_backend(model, context);
+  if (!cli.prices.empty()) options.token_prices = token_prices(cli, *backend, model);
+  std::unique_ptr<perf::PrometheusObserver> prometheus;
+  if (!cli.prometheus.empty()) {
+    // The URL is recorded in run.json and printed: like a model's base_url, it may not carry
+    // credentials (put the endpoint behind a local proxy instead).
+    const auto scheme_end = cli.prometheus.find("://");
+    const auto authority_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    const auto authority_end = cli.prometheus.find_first_of("/?#", authority_start);
+    if (cli.prometheus.substr(authority_start, authority_end - authority_start).find('@') !=
+            std::string::npos ||
+        cli.prometheus.find('?') != std::string::npos) {
+      throw InputError(Location{"--prometheus", 0, ""},
+                       "the URL must not contain credentials or a query string (it is recorded "
+                       "in run.json)");
+    }
+#ifdef LMMBENCH_WITH_HTTP
+    prometheus = std::make_unique<perf::PrometheusObserver>(cli.prometheus, [url = cli.prometheus] {
+      return perf::scrape_prometheus(url, std::chrono::seconds(5));
+    });
+    options.observers.push_back(prometheus.get());
+#else
+    throw InputError(Location{"--prometheus", 0, ""},
+                     "this lmmbench was built without HTTP support (LMMBENCH_WITH_HTTP=OFF)");
+#endif
+  }
   if (!backend->capabilities().streaming) {
     std::cerr << fmt::format(
         "note: backend '{}' does not stream: TTFT, TPOT and ITL are not "
@@ -297,6 +343,11 @@ int perf_command(const PerfCliOptions& cli) {
   backend.reset();  // every callback has returned; the transport thread stops
   const auto finished = std::chrono::system_clock::now();
   auto& section = outcome.section;
+  for (const auto& L : section.levels) {
+    if (!L.server_metrics) continue;
+    for (const auto& note : L.server_metrics->notes)
+      std::cerr << "note: server metrics: " << note << '\n';
+  }
   section.model = model.name;
   section.workload = workload;
   section.schedule["trace"] =
@@ -418,6 +469,11 @@ Command add_perf_command(CLI::App& app) {
   cmd->add_option("--price", o->price, "Cost: US dollars per GPU-hour (overrides the table)");
   cmd->add_option("--power-w", o->power_w, "Cost: measured power per GPU in watts");
   cmd->add_option("--gpu-table", o->gpu_table, "The GPU table")->capture_default_str();
+  cmd->add_option("--prices", o->prices,
+                  "Cost: API token prices (configs/prices.json) for the backend's model id");
+  cmd->add_option("--prometheus", o->prometheus,
+                  "Scrape this Prometheus /metrics URL before and after each level (server-side "
+                  "counters, histograms, gauges)");
   cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
   cmd->add_option("--out", o->out, "Write DIR/run.json (perf section) and DIR/requests.jsonl");
   return Command{cmd, [o] { return perf_command(*o); }};

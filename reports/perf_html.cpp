@@ -708,8 +708,23 @@ void render_facts(const LabelledPerfSection& labelled, std::ostream& out) {
     if (cost->power_w) {
       kv(out, "power", fmt::format("{:g} W per GPU · {}", *cost->power_w, cost->power_source));
     }
-  } else {
-    kv(out, "price", "none given (--gpu or --price): no costs");
+  } else if (std::none_of(s.levels.begin(), s.levels.end(),
+                          [](const PerfLevel& L) { return L.token_cost.has_value(); })) {
+    kv(out, "price", "none given (--gpu, --price or --prices): no costs");
+  }
+  for (const auto& L : s.levels) {
+    if (!L.token_cost) continue;
+    const auto& t = *L.token_cost;
+    kv(out, "token prices",
+       fmt::format("{}: ${:g} per 1M input, ${:g} per 1M output tokens · table of {}",
+                   t.price_model, t.usd_per_1m_input_tokens, t.usd_per_1m_output_tokens_rate,
+                   t.prices_as_of));
+    break;
+  }
+  for (const auto& L : s.levels) {
+    if (!L.server_metrics) continue;
+    kv(out, "server metrics", "Prometheus, " + public_url(L.server_metrics->url));
+    break;
   }
   kv(out, "per-request records", s.requests_file.empty() ? "not written" : s.requests_file);
   out << "</tbody></table>";
@@ -916,7 +931,85 @@ void render_distributions(const PerfSection& s, std::ostream& out) {
   }
 }
 
+/// An API model's cost from its token prices (--prices): what each level's tokens cost.
+void render_token_cost(const PerfSection& s, std::ostream& out) {
+  out << "<h3>Cost at API token prices</h3><p class=\"lead\">Each level's completed requests "
+         "priced per token (prompt tokens, images included, at the input rate; output tokens at "
+         "the output rate); $/1M output tokens includes the input tokens it took.</p><div "
+         "class=\"scroll\"><table class=\"sortable\"><thead><tr><th>Level</th><th "
+         "class=\"num\">Input tok</th><th class=\"num\">Output tok</th><th "
+         "class=\"num\">$<span class=\"sub\">the level</span></th><th class=\"num\">$/1M output "
+         "tok</th><th class=\"num\">$/1k images</th><th class=\"num\">$/1k requests</th><th "
+         "class=\"num\">$/1k good requests</th><th class=\"num\">$/day<span class=\"sub\">at "
+         "this load</span></th></tr></thead><tbody>";
+  for (std::size_t i = 0; i < s.levels.size(); ++i) {
+    const auto& L = s.levels[i];
+    if (!L.token_cost) continue;
+    const auto& c = *L.token_cost;
+    out << "<tr><td><b>" << nowrap(perf_level_label(L)) << "</b>"
+        << (s.best_level == i ? " <span class=\"chip\">★&nbsp;best</span>" : "")
+        << (c.note.empty() ? "" : "<span class=\"sub\">" + h(c.note) + "</span>") << "</td>"
+        << num_cell(static_cast<double>(L.prompt_tokens), grouped(L.prompt_tokens, 0))
+        << num_cell(static_cast<double>(L.output_tokens), grouped(L.output_tokens, 0))
+        << num_cell(c.usd, money(c.usd)) << opt_cell(c.usd_per_1m_output_tokens, money)
+        << opt_cell(c.usd_per_1k_images, money) << opt_cell(c.usd_per_1k_requests, money)
+        << opt_cell(c.usd_per_1k_good_requests, money) << opt_cell(c.usd_per_day, money) << "</tr>";
+  }
+  out << "</tbody></table></div>";
+}
+
+/// The server's own figures (--prometheus): per level, histogram means and counts, counter
+/// increases and gauge values after the level.
+void render_server_metrics(const PerfSection& s, std::ostream& out) {
+  if (std::none_of(s.levels.begin(), s.levels.end(),
+                   [](const PerfLevel& L) { return L.server_metrics.has_value(); })) {
+    return;
+  }
+  out << "<h3>Server metrics</h3><p class=\"lead\">From the server's Prometheus endpoint, "
+         "scraped just before and just after each level: histogram and summary means (Δsum ÷ "
+         "Δcount), counter increases, gauge values after the level. Counters count everything "
+         "the server did meanwhile, other clients included.</p>";
+  const auto value = [](double v) { return grouped(v, std::fabs(v) < 100 ? 4 : 1); };
+  for (const auto& L : s.levels) {
+    if (!L.server_metrics) continue;
+    const auto& m = *L.server_metrics;
+    out << "<details open><summary>" << h(perf_level_label(L)) << "</summary>";
+    if (!m.notes.empty()) {
+      out << "<ul>";
+      for (const auto& note : m.notes)
+        out << "<li>" << h(note) << "</li>";
+      out << "</ul>";
+    }
+    if (m.scraped) {
+      out << "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>Series</th><th>Kind"
+             "</th><th class=\"num\">Count<span class=\"sub\">histograms</span></th><th "
+             "class=\"num\">Value<span class=\"sub\">mean, increase or after</span></th></tr>"
+             "</thead><tbody>";
+      for (const auto& x : m.histograms) {
+        out << "<tr><td><code>" << h(perf_series_label(x.name, x.labels))
+            << "</code></td><td>histogram</td>" << opt_cell(x.count, value)
+            << opt_cell(x.mean, value) << "</tr>";
+      }
+      const std::pair<const char*, const std::vector<PerfServerSeries>*> lists[] = {
+          {"counter", &m.counters}, {"gauge", &m.gauges}};
+      for (const auto& [kind, list] : lists) {
+        for (const auto& x : *list) {
+          out << "<tr><td><code>" << h(perf_series_label(x.name, x.labels)) << "</code></td><td>"
+              << kind << "</td><td class=\"num\" data-v=\"\"></td>" << opt_cell(x.value, value)
+              << "</tr>";
+        }
+      }
+      out << "</tbody></table></div>";
+    }
+    out << "</details>";
+  }
+}
+
 void render_cost(const PerfSection& s, std::ostream& out) {
+  if (std::any_of(s.levels.begin(), s.levels.end(),
+                  [](const PerfLevel& L) { return L.token_cost.has_value(); })) {
+    render_token_cost(s, out);
+  }
   if (std::none_of(s.levels.begin(), s.levels.end(),
                    [](const PerfLevel& L) { return L.cost.has_value(); })) {
     out << "<h3>Cost</h3><p class=\"empty\">Not priced: give --gpu KIND (the GPU table's price) or "
@@ -1060,6 +1153,7 @@ void render_perf_html(const std::vector<LabelledPerfSection>& sections, std::ost
     render_load_curves(s, out);
     render_distributions(s, out);
     render_cost(s, out);
+    render_server_metrics(s, out);
     out << "</div>";
   }
   if (sections.size() > 1) render_comparison(sections, out);

@@ -1,5 +1,7 @@
 #include "reports/perf_markdown.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace lmmbench::reports {
@@ -15,6 +17,73 @@ std::string money(const std::optional<double>& v) {
   return *v >= 1 ? fmt::format("${:.2f}", *v) : fmt::format("${:.4g}", *v);
 }
 
+/// Table cells are pipes-separated: a label value holding '|' must not split its cell.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+
+void render_token_cost(const PerfSection& s, std::ostream& out) {
+  const auto priced = std::find_if(s.levels.begin(), s.levels.end(),
+                                   [](const PerfLevel& L) { return L.token_cost.has_value(); });
+  if (priced == s.levels.end()) return;
+  const auto& p = *priced->token_cost;
+  out << fmt::format(
+      "\nAPI token prices: {} at ${:g} per 1M input and ${:g} per 1M output tokens (table of {}); "
+      "the level's measured tokens at these rates:\n\n",
+      p.price_model, p.usd_per_1m_input_tokens, p.usd_per_1m_output_tokens_rate, p.prices_as_of);
+  out << "| level | input tok | output tok | $ | $/1M output tok | $/1k images | $/1k requests | "
+         "$/1k good requests | $/day at this load |\n";
+  out << "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& L : s.levels) {
+    if (!L.token_cost) continue;
+    const auto& c = *L.token_cost;
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", perf_level_label(L),
+                       L.prompt_tokens, L.output_tokens, money(c.usd),
+                       money(c.usd_per_1m_output_tokens), money(c.usd_per_1k_images),
+                       money(c.usd_per_1k_requests), money(c.usd_per_1k_good_requests),
+                       money(c.usd_per_day));
+  }
+  for (const auto& L : s.levels) {
+    if (L.token_cost && !L.token_cost->note.empty())
+      out << fmt::format("\nNote ({}): {}.\n", perf_level_label(L), L.token_cost->note);
+  }
+}
+
+std::string value_text(const std::optional<double>& v) {
+  return v ? fmt::format("{:.6g}", *v) : "—";
+}
+
+void render_server_metrics(const PerfSection& s, std::ostream& out) {
+  for (const auto& L : s.levels) {
+    if (!L.server_metrics) continue;
+    const auto& m = *L.server_metrics;
+    out << fmt::format("\n### Server metrics, {} ({})\n\n", perf_level_label(L), m.url);
+    for (const auto& note : m.notes)
+      out << "- note: " << note << '\n';
+    if (!m.scraped) continue;
+    if (!m.notes.empty()) out << '\n';
+    out << "| series | kind | value |\n|---|---|---:|\n";
+    for (const auto& hist : m.histograms) {
+      out << fmt::format("| {} | histogram: count, mean | {} · {} |\n",
+                         cell(perf_series_label(hist.name, hist.labels)), value_text(hist.count),
+                         value_text(hist.mean));
+    }
+    for (const auto& c : m.counters) {
+      out << fmt::format("| {} | counter: increase | {} |\n",
+                         cell(perf_series_label(c.name, c.labels)), value_text(c.value));
+    }
+    for (const auto& g : m.gauges) {
+      out << fmt::format("| {} | gauge: after | {} |\n", cell(perf_series_label(g.name, g.labels)),
+                         value_text(g.value));
+    }
+  }
+}
+
 }  // namespace
 
 std::string perf_level_label(const PerfLevel& L) {
@@ -24,6 +93,23 @@ std::string perf_level_label(const PerfLevel& L) {
   }
   if (L.scenario == "concurrency") return fmt::format("concurrency {}", L.concurrency.value_or(0));
   return L.concurrency ? fmt::format("offline (max {})", *L.concurrency) : "offline";
+}
+
+std::string perf_series_label(const std::string& name,
+                              const std::map<std::string, std::string>& labels) {
+  if (labels.empty()) return name;
+  std::string out = name + "{";
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    std::string escaped;
+    for (const char c : v) {
+      if (c == '\\' || c == '"') escaped += '\\';
+      escaped += c == '\n' ? std::string("\\n") : std::string(1, c);
+    }
+    out += fmt::format("{}{}=\"{}\"", first ? "" : ",", k, escaped);
+    first = false;
+  }
+  return out + "}";
 }
 
 std::string perf_level_line(const PerfLevel& L) {
@@ -95,6 +181,8 @@ void render_perf_markdown(const PerfSection& s, std::ostream& out) {
       break;
     }
   }
+  render_token_cost(s, out);
+  render_server_metrics(s, out);
 }
 
 }  // namespace lmmbench::reports

@@ -49,6 +49,51 @@ void visit(S& o, F&& f) {
 }
 
 template <class S, class F>
+requires Record<S, PerfTokenCost>
+void visit(S& o, F&& f) {
+  f("price_model", o.price_model);
+  f("prices_as_of", o.prices_as_of);
+  f("usd_per_1m_input_tokens", o.usd_per_1m_input_tokens);
+  f("usd_per_1m_output_tokens_rate", o.usd_per_1m_output_tokens_rate);
+  f("usd", o.usd);
+  f("usd_per_1m_output_tokens", o.usd_per_1m_output_tokens);
+  f("usd_per_1k_images", o.usd_per_1k_images);
+  f("usd_per_1k_requests", o.usd_per_1k_requests);
+  f("usd_per_1k_good_requests", o.usd_per_1k_good_requests);
+  f("usd_per_day", o.usd_per_day);
+  f("note", o.note);
+}
+
+template <class S, class F>
+requires Record<S, PerfServerSeries>
+void visit(S& o, F&& f) {
+  f("name", o.name);
+  f("labels", o.labels);
+  f("value", o.value);
+}
+
+template <class S, class F>
+requires Record<S, PerfServerHistogram>
+void visit(S& o, F&& f) {
+  f("name", o.name);
+  f("labels", o.labels);
+  f("sum", o.sum);
+  f("count", o.count);
+  f("mean", o.mean);
+}
+
+template <class S, class F>
+requires Record<S, PerfServerMetrics>
+void visit(S& o, F&& f) {
+  f("url", o.url);
+  f("scraped", o.scraped);
+  f("counters", o.counters);
+  f("gauges", o.gauges);
+  f("histograms", o.histograms);
+  f("notes", o.notes);
+}
+
+template <class S, class F>
 requires Record<S, PerfWindow>
 void visit(S& o, F&& f) {
   f("start_s", o.start_s);
@@ -93,6 +138,8 @@ void visit(S& o, F&& f) {
   f("invalid_reasons", o.invalid_reasons);
   f("meets_slos", o.meets_slos);
   f("cost", o.cost);
+  f("token_cost", o.token_cost);
+  f("server_metrics", o.server_metrics);
   f("objectives", o.objectives);
 }
 
@@ -156,6 +203,30 @@ void to_json(nlohmann::json& j, const PerfCost& v) {
   write(j, v);
 }
 void from_json(const nlohmann::json& j, PerfCost& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfTokenCost& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfTokenCost& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfServerSeries& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfServerSeries& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfServerHistogram& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfServerHistogram& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfServerMetrics& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfServerMetrics& v) {
   read(j, v);
 }
 void to_json(nlohmann::json& j, const PerfWindow& v) {

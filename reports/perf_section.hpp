@@ -59,6 +59,55 @@ struct PerfCost {
   std::optional<double> kwh_per_day;  ///< power_w x gpu_count x 24 / 1000.
 };
 
+/// API token prices applied to a level's measured tokens (`--prices`, docs/perf.md "Cost"):
+/// what the level's completed requests cost at the provider's per-token rates, and per unit.
+struct PerfTokenCost {
+  std::string price_model;  ///< The price table's entry that matched the backend's model id.
+  std::string prices_as_of;
+  double usd_per_1m_input_tokens = 0;        ///< The table's rate (prompt tokens, images included).
+  double usd_per_1m_output_tokens_rate = 0;  ///< The table's rate for output tokens.
+  double usd = 0;  ///< The level's completed requests: prompt and output tokens at the rates.
+  /// usd / output tokens x 1e6 (input tokens included: the price of getting 1M tokens out).
+  std::optional<double> usd_per_1m_output_tokens;
+  std::optional<double> usd_per_1k_images;    ///< usd / images x 1e3; null without images.
+  std::optional<double> usd_per_1k_requests;  ///< usd / completed requests x 1e3.
+  /// usd / requests that met every SLO x 1e3 (every completed request is paid for).
+  std::optional<double> usd_per_1k_good_requests;
+  std::optional<double> usd_per_day;  ///< usd / duration_s x 86400: this load all day.
+  std::string note;  ///< Why the figure may be low (tokens not from the server's usage).
+};
+
+/// One series of a Prometheus exposition: its sample name and labels.
+struct PerfServerSeries {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::optional<double> value;  ///< Null when not finite (NaN, +Inf) or not computable.
+};
+
+/// A histogram or summary of a Prometheus exposition, over one load level.
+struct PerfServerHistogram {
+  std::string name;  ///< The family name (without _sum / _count).
+  std::map<std::string, std::string> labels;
+  std::optional<double> sum;    ///< Delta of name_sum.
+  std::optional<double> count;  ///< Delta of name_count.
+  std::optional<double> mean;   ///< sum / count; null when count is 0.
+};
+
+/// Server-side figures of one load level from a Prometheus text exposition (`--prometheus URL`,
+/// e.g. vLLM's /metrics), scraped just before the level's first request and just after its last
+/// completion. Counter deltas count everything the server did in between, other clients' work
+/// included.
+struct PerfServerMetrics {
+  std::string url;
+  bool scraped = false;  ///< Both scrapes succeeded and parsed; otherwise the lists are empty.
+  /// Counters: after - before. A series absent before counts from 0; one that decreased was
+  /// reset (a restart) and counts its after-value (Prometheus's rate() convention), with a note.
+  std::vector<PerfServerSeries> counters;
+  std::vector<PerfServerSeries> gauges;         ///< Gauges (and untyped samples): after-values.
+  std::vector<PerfServerHistogram> histograms;  ///< Histograms and summaries: _sum/_count deltas.
+  std::vector<std::string> notes;               ///< Scrape or parse failures, resets.
+};
+
 /// One measurement window of the steady-state check.
 struct PerfWindow {
   double start_s = 0;  ///< From the level's start.
@@ -106,6 +155,8 @@ struct PerfLevel {
   std::vector<std::string> invalid_reasons;  ///< Empty when valid.
   bool meets_slos = true;  ///< slo_attainment >= the required attainment (true with no SLOs).
   std::optional<PerfCost> cost;
+  std::optional<PerfTokenCost> token_cost;          ///< With --prices (API models).
+  std::optional<PerfServerMetrics> server_metrics;  ///< With --prometheus.
   /// The figures `lmmbench compare` gates on, self-describing (name, value, unit,
   /// higher_is_better), named after the level ("rate 4/s: ttft p99"): p50/p99 of TTFT, TPOT and
   /// E2E in seconds, request, output-token and goodput rates.
@@ -151,6 +202,14 @@ void to_json(nlohmann::json& j, const LatencyStats& v);
 void from_json(const nlohmann::json& j, LatencyStats& v);
 void to_json(nlohmann::json& j, const PerfCost& v);
 void from_json(const nlohmann::json& j, PerfCost& v);
+void to_json(nlohmann::json& j, const PerfTokenCost& v);
+void from_json(const nlohmann::json& j, PerfTokenCost& v);
+void to_json(nlohmann::json& j, const PerfServerSeries& v);
+void from_json(const nlohmann::json& j, PerfServerSeries& v);
+void to_json(nlohmann::json& j, const PerfServerHistogram& v);
+void from_json(const nlohmann::json& j, PerfServerHistogram& v);
+void to_json(nlohmann::json& j, const PerfServerMetrics& v);
+void from_json(const nlohmann::json& j, PerfServerMetrics& v);
 void to_json(nlohmann::json& j, const PerfWindow& v);
 void from_json(const nlohmann::json& j, PerfWindow& v);
 void to_json(nlohmann::json& j, const PerfLevel& v);

@@ -149,10 +149,15 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
     const auto& run = levels[i];
     log << fmt::format("level {}/{}: {}: {} request(s)\n", i + 1, levels.size(), describe(run.spec),
                        work[i].size());
+    for (auto* observer : o.observers)
+      observer->before_level(i);
     const auto records = generate_load(backend, clock, work[i], run.plan, stop);
     if (records.size() < work[i].size()) out.interrupted = true;
     auto level = compute_level(run.spec, records, o.slos, o.validity);
+    for (auto* observer : o.observers)
+      observer->after_level(i, level);
     if (o.cost) level.cost = compute_cost(level, *o.cost);
+    if (o.token_prices) level.token_cost = compute_token_cost(level, *o.token_prices);
     add_objectives(level, describe(run.spec));
     for (const auto& r : records)
       out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), i, false));

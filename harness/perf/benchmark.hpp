@@ -18,6 +18,17 @@
 /// `lmmbench perf` without the command line: scenarios, warm-up, levels, results.
 namespace lmmbench::harness::perf {
 
+/// Watches the levels from outside the measurement (server metrics, telemetry). Called on the
+/// harness thread just before a level's first request and just after its last completion; the
+/// time an observer takes is outside every level's figures.
+class LevelObserver {
+ public:
+  virtual ~LevelObserver() = default;
+  virtual void before_level(std::size_t index) = 0;
+  /// May add to `level` (its server_metrics, say); must not change the measured figures.
+  virtual void after_level(std::size_t index, reports::PerfLevel& level) = 0;
+};
+
 struct PerfOptions {
   std::string scenario = "offline";  ///< offline, rate, concurrency or sweep.
   std::size_t requests = 200;        ///< Measured requests per level.
@@ -32,7 +43,9 @@ struct PerfOptions {
   reports::PerfSlos slos;
   reports::PerfValidity validity;
   std::optional<CostInputs> cost;
-  std::uint64_t seed = 0;  ///< Of the workload and the arrival schedule.
+  std::optional<TokenPrices> token_prices;  ///< API models: $ from the measured tokens.
+  std::vector<LevelObserver*> observers;    ///< Not owned; called in order.
+  std::uint64_t seed = 0;                   ///< Of the workload and the arrival schedule.
 };
 
 /// Makes `count` requests for one phase; `seed` differs per phase so no two levels send the

@@ -271,6 +271,36 @@ reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs
   return c;
 }
 
+reports::PerfTokenCost compute_token_cost(const reports::PerfLevel& level,
+                                          const TokenPrices& prices) {
+  reports::PerfTokenCost c;
+  c.price_model = prices.price_model;
+  c.prices_as_of = prices.as_of;
+  c.usd_per_1m_input_tokens = prices.usd_per_1m_input_tokens;
+  c.usd_per_1m_output_tokens_rate = prices.usd_per_1m_output_tokens;
+  c.usd = (static_cast<double>(level.prompt_tokens) * prices.usd_per_1m_input_tokens +
+           static_cast<double>(level.output_tokens) * prices.usd_per_1m_output_tokens) /
+          1e6;
+  auto per = [&](double count, double units) -> std::optional<double> {
+    if (!(count > 0)) return std::nullopt;
+    return c.usd / count * units;
+  };
+  c.usd_per_1m_output_tokens = per(static_cast<double>(level.output_tokens), 1e6);
+  c.usd_per_1k_images = per(static_cast<double>(level.images), 1e3);
+  c.usd_per_1k_requests = per(static_cast<double>(level.completed), 1e3);
+  // Good requests from the goodput rate: the level keeps rates, not the count.
+  c.usd_per_1k_good_requests = per(std::round(level.goodput * level.duration_s), 1e3);
+  if (level.duration_s > 0 && level.completed > 0) c.usd_per_day = c.usd / level.duration_s * 86400;
+  if (level.completed > 0 && level.token_source != "usage") {
+    c.note = level.token_source == "mixed"
+                 ? "some replies had no usage: their prompt tokens are missing and output tokens "
+                   "are counted from token events"
+                 : "the server reported no usage: prompt tokens are missing and output tokens are "
+                   "counted from token events";
+  }
+  return c;
+}
+
 nlohmann::json request_json(const RequestRecord& r, const RequestMetrics& m, std::size_t level,
                             bool warmup) {
   const auto& t = r.completion.timings;

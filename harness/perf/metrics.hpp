@@ -60,6 +60,20 @@ struct CostInputs {
 /// throughput and at its goodput, and kWh/day when the power is known.
 reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs& inputs);
 
+/// An API model's token prices (harness/prices.hpp's table entry for the backend's model id).
+struct TokenPrices {
+  std::string price_model;  ///< The table entry that matched.
+  std::string as_of;
+  double usd_per_1m_input_tokens = 0;
+  double usd_per_1m_output_tokens = 0;
+};
+
+/// What the level's completed requests cost at `prices` (their prompt and output tokens), per 1M
+/// output tokens, per 1k images, requests and good requests, and per day at this load. A count of
+/// 0 gives null, never $0.
+reports::PerfTokenCost compute_token_cost(const reports::PerfLevel& level,
+                                          const TokenPrices& prices);
+
 /// One line of the per-request JSONL file: level, phase ("warmup" or "measure"), index,
 /// scheduled_ms, sent_ms, first_token_ms, token_ms (every token event), end_ms, the derived
 /// latencies, tokens in and out, images, outcome and error message. Times are milliseconds from

@@ -19,12 +19,13 @@ constexpr double kTtftMs = 20;
 constexpr double kItlMs = 2;
 constexpr int kTokens = 8;
 
-std::filesystem::path write_model(const std::filesystem::path& dir, const LlmServer& server) {
-  const nlohmann::json model{
-      {"name", "perf-e2e"},
-      {"backend", "openai"},
-      {"options",
-       {{"base_url", server.url() + "/perf/ttft=0.02;itl=0.002;tokens=8/v1"}, {"model", "m"}}}};
+std::filesystem::path write_model(const std::filesystem::path& dir, const LlmServer& server,
+                                  const std::string& model_id = "m") {
+  const nlohmann::json model{{"name", "perf-e2e"},
+                             {"backend", "openai"},
+                             {"options",
+                              {{"base_url", server.url() + "/perf/ttft=0.02;itl=0.002;tokens=8/v1"},
+                               {"model", model_id}}}};
   const auto path = dir / "perf-e2e.json";
   write_text(path, model.dump(2));
   return path;
@@ -215,6 +216,129 @@ TEST(PerfCli, SweepPrintsOneObjectPerLevelAndMarksTheBest) {
   EXPECT_EQ(levels, (std::set<std::int64_t>{0, 1}));
 }
 
+const nlohmann::json& series(const nlohmann::json& list, const std::string& name,
+                             const nlohmann::json& labels) {
+  for (const auto& s : list) {
+    if (s["name"] == name && s["labels"] == labels) return s;
+  }
+  throw std::runtime_error("no series " + name + labels.dump() + " in " + list.dump());
+}
+
+// The test server's /metrics counts what it answered (vLLM's names): each level's deltas must be
+// exactly what that level sent, warm-up excluded.
+TEST(PerfCli, PrometheusDeltasMatchWhatTheRunSent) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server);
+  const auto out = dir.path() / "prom";
+  const auto r = lmmbench(
+      perf_args(model, {"--scenario", "sweep", "--concurrencies", "1,3", "--requests", "12",
+                        "--prometheus", server.url() + "/metrics", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(r.err.find("note: server metrics"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("Server metrics"), std::string::npos) << r.out;  // the Markdown mentions it
+  validate_run_record(out / "run.json");
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  const auto& levels = record["perf"]["levels"];
+  ASSERT_EQ(levels.size(), 2u);
+  const nlohmann::json labels{{"engine", "0"}, {"model_name", "m"}};
+  for (const auto& level : levels) {
+    SCOPED_TRACE(level["concurrency"].dump());
+    const auto& m = level["server_metrics"];
+    EXPECT_EQ(m["url"], server.url() + "/metrics");
+    EXPECT_EQ(m["scraped"], true);
+    EXPECT_TRUE(m["notes"].empty()) << m["notes"];
+    auto with_reason = labels;
+    with_reason["finished_reason"] = "length";
+    EXPECT_EQ(series(m["counters"], "vllm:request_success_total", with_reason)["value"], 12.0);
+    EXPECT_EQ(series(m["counters"], "vllm:prompt_tokens_total", labels)["value"].get<double>(),
+              level["prompt_tokens"].get<double>());
+    EXPECT_EQ(series(m["counters"], "vllm:generation_tokens_total", labels)["value"],
+              12.0 * kTokens);
+    EXPECT_EQ(series(m["gauges"], "vllm:num_requests_running", labels)["value"], 0.0);
+    const auto& ttft = series(m["histograms"], "vllm:time_to_first_token_seconds", labels);
+    EXPECT_EQ(ttft["count"], 12.0);
+    // The server's mean TTFT (request read -> first event written) is the injected 20 ms plus its
+    // own lateness, and cannot exceed the client's (which adds the upload and the read).
+    const double server_ms = 1000 * ttft["mean"].get<double>();
+    EXPECT_GE(server_ms, kTtftMs - 0.05);
+    EXPECT_LE(server_ms, level["ttft_ms"]["mean"].get<double>() + 0.5);
+    const auto& e2e = series(m["histograms"], "vllm:e2e_request_latency_seconds", labels);
+    EXPECT_EQ(e2e["count"], 12.0);
+    // prometheus_client's _created timestamps are not figures.
+    for (const auto& g : m["gauges"])
+      EXPECT_EQ(g["name"].get<std::string>().find("_created"), std::string::npos) << g;
+  }
+}
+
+TEST(PerfCli, AFailedScrapeIsANoteAndTheRunGoesOn) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server);
+  for (const std::string fault : {"status=500", "malformed"}) {
+    SCOPED_TRACE(fault);
+    const auto out = dir.path() / fault;
+    const auto r = lmmbench(perf_args(
+        model, {"--scenario", "offline", "--concurrency", "2", "--requests", "4", "--prometheus",
+                server.url() + "/fault/" + fault + "/metrics", "--json", "--out", out.string()}));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_NE(r.err.find("note: server metrics: scrape before the level failed"), std::string::npos)
+        << r.err;
+    validate_run_record(out / "run.json");
+    const auto printed = nlohmann::json::parse(r.out);
+    const auto& m = printed["server_metrics"];
+    EXPECT_EQ(m["scraped"], false);
+    EXPECT_TRUE(m["counters"].empty());
+    ASSERT_EQ(m["notes"].size(), 2u) << m;  // before and after
+    EXPECT_NE(m["notes"][0].get<std::string>().find(fault == "malformed" ? "not Prometheus text"
+                                                                         : "HTTP status 500"),
+              std::string::npos)
+        << m;
+    expect_level_summary(printed, 4);
+  }
+}
+
+// An API model priced per token: the level's measured tokens at configs/prices.json's rates.
+TEST(PerfCli, PricesGiveAnApiModelsCostFromItsTokens) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server, "gpt-4o-2024-08-06");
+  const auto out = dir.path() / "priced";
+  const auto r = lmmbench(perf_args(
+      model, {"--scenario", "offline", "--concurrency", "2", "--requests", "6", "--prices",
+              (kSource / "configs" / "prices.json").string(), "--gpu", "a100-80gb", "--gpu-table",
+              (kSource / "configs" / "gpus.json").string(), "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto level = nlohmann::json::parse(r.out);
+  const auto& c = level["token_cost"];
+  ASSERT_TRUE(c.is_object()) << level;
+  EXPECT_EQ(c["price_model"], "gpt-4o");  // the dated snapshot uses its family's price
+  EXPECT_EQ(c["usd_per_1m_input_tokens"], 2.5);
+  EXPECT_EQ(c["usd_per_1m_output_tokens_rate"], 10.0);
+  const double prompt = level["prompt_tokens"].get<double>();
+  const double output = level["output_tokens"].get<double>();
+  EXPECT_EQ(output, 6.0 * kTokens);
+  EXPECT_GT(prompt, 6 * 576);  // the server counts 576 tokens per image
+  const double usd = (prompt * 2.5 + output * 10) / 1e6;
+  EXPECT_NEAR(c["usd"].get<double>(), usd, 1e-12);
+  EXPECT_NEAR(c["usd_per_1m_output_tokens"].get<double>(), usd / output * 1e6, 1e-9);
+  EXPECT_NEAR(c["usd_per_1k_requests"].get<double>(), usd / 6 * 1e3, 1e-12);
+  EXPECT_NEAR(c["usd_per_1k_images"].get<double>(), usd / 6 * 1e3, 1e-12);
+  EXPECT_NEAR(c["usd_per_day"].get<double>(), usd / level["duration_s"].get<double>() * 86400,
+              1e-6);
+  EXPECT_EQ(c["note"], "");
+  EXPECT_TRUE(level["cost"].is_object());  // GPU-hour cost beside it
+  validate_run_record(out / "run.json");
+
+  // A model the table does not price is refused before anything is sent.
+  const auto unpriced = write_model(dir.path(), server, "my-local-llava");
+  const auto refused = lmmbench(perf_args(
+      unpriced, {"--prices", (kSource / "configs" / "prices.json").string(), "--requests", "2"}));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--prices"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("my-local-llava"), std::string::npos) << refused.err;
+}
+
 TEST(PerfCli, BadInputExitsWithTwoAndNamesTheFlag) {
   TempDir dir;
   // Every case is refused before anything is sent, so no server is needed.
@@ -232,6 +356,8 @@ TEST(PerfCli, BadInputExitsWithTwoAndNamesTheFlag) {
       {{"--image-size", "64,64"}, "--image-size"},
       {{"--scenario", "offline", "--duration", "3"}, "--duration"},
       {{"--price", "-1"}, "--price"},
+      {{"--prometheus", "http://user:secret@127.0.0.1:9/metrics"}, "--prometheus"},
+      {{"--prometheus", "http://127.0.0.1:9/metrics?token=secret"}, "--prometheus"},
   };
   for (const auto& [extra, flag] : cases) {
     std::vector<std::string> args{"perf", model.string()};
@@ -240,6 +366,7 @@ TEST(PerfCli, BadInputExitsWithTwoAndNamesTheFlag) {
     EXPECT_EQ(r.exit_code, 2) << flag << ": " << r.err << r.out;
     EXPECT_NE(r.err.find(flag), std::string::npos) << flag << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << flag << ": " << r.out;
+    EXPECT_EQ(r.err.find("secret"), std::string::npos) << r.err;  // never repeated
   }
   const auto missing = lmmbench({"perf", (dir.path() / "absent.json").string()});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;

@@ -260,6 +260,44 @@ TEST(PerfCost, DailyAndUnitCosts) {
   EXPECT_FALSE(compute_cost(L, in).usd_per_1k_images.has_value());
 }
 
+TEST(PerfCost, TokenPricesPriceTheMeasuredTokens) {
+  reports::PerfLevel L;
+  L.completed = 100;
+  L.prompt_tokens = 100 * 600;  // an image and a prompt
+  L.output_tokens = 100 * 128;
+  L.images = 100;
+  L.duration_s = 50;
+  L.goodput = 1.6;  // 80 of the 100 met the SLOs
+  L.token_source = "usage";
+  const TokenPrices gpt4o{"gpt-4o", "2025-06-01", 2.5, 10};
+  const auto c = compute_token_cost(L, gpt4o);
+  const double usd = 60000 * 2.5 / 1e6 + 12800 * 10 / 1e6;  // $0.15 + $0.128
+  EXPECT_DOUBLE_EQ(c.usd, usd);
+  EXPECT_EQ(c.price_model, "gpt-4o");
+  EXPECT_EQ(c.prices_as_of, "2025-06-01");
+  EXPECT_DOUBLE_EQ(c.usd_per_1m_input_tokens, 2.5);
+  EXPECT_DOUBLE_EQ(c.usd_per_1m_output_tokens_rate, 10);
+  EXPECT_NEAR(*c.usd_per_1m_output_tokens, usd / 12800 * 1e6, 1e-9);  // $21.72: input included
+  EXPECT_NEAR(*c.usd_per_1k_requests, usd * 10, 1e-12);
+  EXPECT_NEAR(*c.usd_per_1k_images, usd * 10, 1e-12);
+  EXPECT_NEAR(*c.usd_per_1k_good_requests, usd / 80 * 1e3, 1e-12);
+  EXPECT_NEAR(*c.usd_per_day, usd / 50 * 86400, 1e-9);
+  EXPECT_TRUE(c.note.empty());
+  // Nothing served: null, never $0; tokens counted from token events are flagged.
+  reports::PerfLevel none;
+  const auto z = compute_token_cost(none, gpt4o);
+  EXPECT_EQ(z.usd, 0);
+  EXPECT_FALSE(z.usd_per_1m_output_tokens || z.usd_per_1k_requests || z.usd_per_1k_images ||
+               z.usd_per_1k_good_requests || z.usd_per_day);
+  L.token_source = "token_events";
+  EXPECT_NE(compute_token_cost(L, gpt4o).note.find("no usage"), std::string::npos);
+  // The record keeps it.
+  L.token_cost = compute_token_cost(L, gpt4o);
+  const nlohmann::json j = L;
+  EXPECT_DOUBLE_EQ(j["token_cost"]["usd"].get<double>(), usd);
+  EXPECT_EQ(nlohmann::json(j.get<reports::PerfLevel>()), j);
+}
+
 TEST(PerfSection, RoundTripsThroughJson) {
   reports::PerfSection s;
   s.scenario = "sweep";

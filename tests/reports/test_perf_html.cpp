@@ -8,6 +8,7 @@
 
 #include "report_fixture.hpp"
 #include "reports/perf_html.hpp"
+#include "reports/perf_markdown.hpp"
 #include "reports/renderer.hpp"
 
 namespace lmmbench::reports {
@@ -308,6 +309,54 @@ TEST(PerfHtml, NullFiguresAreDashesAndAnUnpricedRunSaysSo) {
   EXPECT_TRUE(has(html, "<tr><th>server</th><td>not recorded</td></tr>"));
   EXPECT_FALSE(has(html, "TPOT at rate 20/s (histogram)"));
   EXPECT_FALSE(has(html, "$0"));
+}
+
+TEST(PerfHtml, TokenCostAndServerMetrics) {
+  PerfSection s = single_rate(true);
+  auto& L = s.levels.front();
+  L.cost.reset();
+  PerfTokenCost c;
+  c.price_model = "gpt-4o";
+  c.prices_as_of = "2025-06-01";
+  c.usd_per_1m_input_tokens = 2.5;
+  c.usd_per_1m_output_tokens_rate = 10;
+  c.usd = 0.278;
+  c.usd_per_1m_output_tokens = 21.71875;
+  L.token_cost = c;
+  PerfServerMetrics m;
+  m.url = "http://user:secret@gpu-node:8000/metrics";
+  m.scraped = true;
+  m.histograms.push_back(
+      {"vllm:time_to_first_token_seconds", {{"model_name", "<m>"}}, 1.5, 30, 0.05});
+  m.counters.push_back({"vllm:request_success_total", {{"finished_reason", "stop"}}, 30});
+  m.gauges.push_back({"vllm:num_requests_running", {}, std::nullopt});
+  m.notes.push_back("a <note>");
+  L.server_metrics = m;
+  std::ostringstream out;
+  render_perf_html({{"r", &s, ""}}, out);
+  const auto html = out.str();
+  EXPECT_TRUE(has(html, "<h3>Cost at API token prices</h3>"));
+  EXPECT_TRUE(has(html,
+                  "gpt-4o: $2.5 per 1M input, $10 per 1M output tokens · table of "
+                  "2025-06-01"));
+  EXPECT_TRUE(has(html, "<td class=\"num\" data-v=\"21.71875\">$21.72</td>"));
+  EXPECT_TRUE(has(html, "Not priced: give --gpu KIND"));  // no GPU-hour price given
+  EXPECT_FALSE(has(html, "no costs"));
+  EXPECT_TRUE(has(html, "<h3>Server metrics</h3>"));
+  EXPECT_TRUE(has(html,
+                  "<code>vllm:time_to_first_token_seconds{model_name=&quot;&lt;m&gt;&quot;}"
+                  "</code></td><td>histogram</td>"));
+  EXPECT_TRUE(has(html, "<code>vllm:request_success_total{finished_reason=&quot;stop&quot;}"));
+  EXPECT_TRUE(has(html, "<li>a &lt;note&gt;</li>"));
+  EXPECT_FALSE(has(html, "secret"));  // the URL's credentials are not shown
+
+  std::ostringstream md;
+  render_perf_markdown(s, md);
+  EXPECT_TRUE(has(md.str(), "API token prices: gpt-4o at $2.5 per 1M input"));
+  EXPECT_TRUE(has(md.str(),
+                  "| vllm:time_to_first_token_seconds{model_name=\"<m>\"} | "
+                  "histogram: count, mean | 30 · 0.05 |"));
+  EXPECT_TRUE(has(md.str(), "| vllm:num_requests_running | gauge: after | — |"));
 }
 
 TEST(PerfHtml, HostileModelNameIsEscapedEverywhere) {

@@ -36,6 +36,15 @@ Timed streaming for `lmmbench perf` (OpenAI dialect, streaming requests): a path
 Each token event carries one 1-token piece of text; the finish reason rides on the last one, so
 the stream has exactly N token events. Perf requests are not logged.
 
+GET /metrics answers a vLLM-like Prometheus text exposition (format 0.0.4) of what the server
+has answered since it started: counters vllm:request_success_total (by finished_reason, each
+series created on first use), vllm:prompt_tokens_total and vllm:generation_tokens_total (the
+usage it reported), histograms vllm:time_to_first_token_seconds and
+vllm:e2e_request_latency_seconds (first / last token event written - request read), gauges
+(requests running, one NaN, one with a timestamp), prometheus_client's _created gauges, and a
+label value with every escape. "/fault/status=500/metrics" answers 500, "/fault/malformed/metrics"
+text that is not the format.
+
 "times=N" limits a fault to the first N attempts of the same prompt to the same dialect and model
 (then the reply is normal),
 so retried requests can be checked to succeed with the same answer.
@@ -332,6 +341,95 @@ class PreciseTimer:
             self.loop.call_soon_threadsafe(lambda f=future: f.done() or f.set_result(None))
 
 
+def prom_escape(value):
+    return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")
+
+
+class Metrics:
+    """What /metrics reports (see the module docstring)."""
+
+    BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0,
+               7.5, 10.0]
+
+    def __init__(self):
+        self.started = time.time()
+        self.success = collections.Counter()  # (model, finished_reason) -> requests
+        self.prompt_tokens = collections.Counter()  # model -> tokens
+        self.generation_tokens = collections.Counter()
+        self.histograms = {"time_to_first_token_seconds": {}, "e2e_request_latency_seconds": {}}
+        self.running = collections.Counter()
+
+    def observe(self, name, model, value):
+        h = self.histograms[name].setdefault(model, [[0] * len(self.BUCKETS), 0.0, 0])
+        for i, bound in enumerate(self.BUCKETS):
+            if value <= bound:
+                h[0][i] += 1
+        h[1] += value
+        h[2] += 1
+
+    def record(self, model, finished_reason, prompt_tokens, completion_tokens, ttft, e2e):
+        self.success[(model, finished_reason)] += 1
+        self.prompt_tokens[model] += prompt_tokens
+        self.generation_tokens[model] += completion_tokens
+        self.observe("time_to_first_token_seconds", model, ttft)
+        self.observe("e2e_request_latency_seconds", model, e2e)
+
+    def exposition(self):
+        out = ["# A comment line: neither HELP nor TYPE.",
+               "# HELP vllm:num_requests_running Number of requests in model execution batches.",
+               "# TYPE vllm:num_requests_running gauge"]
+        models = sorted(set(self.running) | set(self.prompt_tokens)) or ["m"]
+        for m in models:
+            out.append(f'vllm:num_requests_running{{engine="0",model_name="{prom_escape(m)}"}} '
+                       f'{float(self.running[m])}')
+        out += ["# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
+                "# TYPE vllm:num_requests_waiting gauge"]
+        for m in models:
+            out.append(f'vllm:num_requests_waiting{{engine="0",model_name="{prom_escape(m)}"}} 0.0 '
+                       f"{int(time.time() * 1000)}")
+        out += ["# HELP vllm:spec_decode_efficiency Not measured here.",
+                "# TYPE vllm:spec_decode_efficiency gauge",
+                "vllm:spec_decode_efficiency NaN",
+                "lmmbench_test_untyped_total 7",
+                "# HELP lmmbench_test_info Label values with escapes: \\\\ and \\n.",
+                "# TYPE lmmbench_test_info gauge",
+                'lmmbench_test_info{path="C:\\\\models\\\\m",quote="say \\"hi\\"",'
+                'lines="a\\nb",} 1']
+        counters = [("request_success", "Count of successfully processed requests.",
+                     [({"engine": "0", "finished_reason": r, "model_name": m}, v)
+                      for (m, r), v in sorted(self.success.items())]),
+                    ("prompt_tokens", "Number of prefill tokens processed.",
+                     [({"engine": "0", "model_name": m}, v)
+                      for m, v in sorted(self.prompt_tokens.items())]),
+                    ("generation_tokens", "Number of generation tokens processed.",
+                     [({"engine": "0", "model_name": m}, v)
+                      for m, v in sorted(self.generation_tokens.items())])]
+        for name, doc, series in counters:
+            out += [f"# HELP vllm:{name}_total {doc}", f"# TYPE vllm:{name}_total counter"]
+            out += [f"vllm:{name}_total{self.labels(labels)} {float(v)}" for labels, v in series]
+            out += [f"# HELP vllm:{name}_created {doc}", f"# TYPE vllm:{name}_created gauge"]
+            out += [f"vllm:{name}_created{self.labels(labels)} {self.started}"
+                    for labels, _ in series]
+        for name, doc in [("time_to_first_token_seconds", "Histogram of time to first token."),
+                          ("e2e_request_latency_seconds", "Histogram of end to end latency.")]:
+            out += [f"# HELP vllm:{name} {doc}", f"# TYPE vllm:{name} histogram"]
+            for m, (buckets, total, count) in sorted(self.histograms[name].items()):
+                labels = {"engine": "0", "model_name": m}
+                for bound, n in zip(self.BUCKETS, buckets):
+                    out.append(f"vllm:{name}_bucket{self.labels(dict(labels, le=str(bound)))} "
+                               f"{float(n)}")
+                out.append(f"vllm:{name}_bucket{self.labels(dict(labels, le='+Inf'))} "
+                           f"{float(count)}")
+                out.append(f"vllm:{name}_count{self.labels(labels)} {float(count)}")
+                out.append(f"vllm:{name}_sum{self.labels(labels)} {total!r}")
+                out.append(f"vllm:{name}_created{self.labels(labels)} {self.started}")
+        return ("\n".join(out) + "\n").encode()
+
+    @staticmethod
+    def labels(labels):
+        return "{" + ",".join(f'{k}="{prom_escape(v)}"' for k, v in labels.items()) + "}"
+
+
 class Server:
     def __init__(self, args):
         self.args = args
@@ -339,6 +437,7 @@ class Server:
         self.attempts = collections.Counter()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.timer = None  # PreciseTimer, made on first use inside the event loop
+        self.metrics = Metrics()
 
     def write_log(self, record):
         if self.log:
@@ -483,6 +582,9 @@ class Connection(asyncio.Protocol):
 
         base = {"id": "chatcmpl-perf", "object": "chat.completion.chunk", "created": 0,
                 "model": p.model}
+        metrics = self.server.metrics
+        metrics.running[p.model] += 1
+        first = last = received
         for i in range(n):
             due = received + ttft + i * itl
             if pause_at <= due < pause_at + pause_for:
@@ -492,11 +594,18 @@ class Connection(asyncio.Protocol):
                     self.server.timer = PreciseTimer(asyncio.get_running_loop())
                 await self.server.timer.wait_until(due)
             if self.closed:
+                metrics.running[p.model] -= 1
                 return False
             delta = {"role": "assistant", "content": "tok"} if i == 0 else {"content": " tok"}
             event = dict(base, choices=[{"index": 0, "delta": delta,
                                          "finish_reason": "length" if i == n - 1 else None}])
             chunk(f"data: {json.dumps(event)}\n\n")
+            last = time.monotonic()
+            if i == 0:
+                first = last
+        # Counted before the reply ends, so a scrape after the client's completion sees it.
+        metrics.running[p.model] -= 1
+        metrics.record(p.model, "length", p.prompt_tokens, n, first - received, last - received)
         if p.include_usage:
             usage = {"prompt_tokens": p.prompt_tokens, "completion_tokens": n,
                      "total_tokens": p.prompt_tokens + n}
@@ -515,6 +624,16 @@ class Connection(asyncio.Protocol):
         m = re.match(r"^/fault/([^/]+)(/.*)$", path)
         if m:
             url_fault, path = m.group(1), m.group(2)
+        if path == "/metrics":
+            fault = parse_fault(url_fault)
+            if fault and fault["kind"] == "status":
+                self.send(fault["status"], "text/plain", b"injected error\n")
+            elif fault and fault["kind"] == "malformed":
+                self.send(200, "text/plain; version=0.0.4", b'vllm:x{model_name="m} 1\n')
+            else:
+                self.send(200, "text/plain; version=0.0.4; charset=utf-8",
+                          self.server.metrics.exposition())
+            return True
         if path.endswith("/chat/completions"):
             dialect = "openai"
         elif ":generateContent" in path or ":streamGenerateContent" in path:
@@ -597,6 +716,9 @@ class Connection(asyncio.Protocol):
         p.usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                    "total_tokens": prompt_tokens + completion_tokens}
 
+        self.server.metrics.record(p.model, "length" if kind == "length" else "stop",
+                                   prompt_tokens, completion_tokens,
+                                   time.monotonic() - received, time.monotonic() - received)
         if p.stream:
             events = {"openai": openai_events, "gemini": gemini_events,
                       "anthropic": anthropic_events}[dialect](p, answer, finish)
