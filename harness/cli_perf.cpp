@@ -18,6 +18,7 @@
 #include "harness/host.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/perf/benchmark.hpp"
+#include "harness/perf/nvml.hpp"
 #include "harness/perf/prometheus.hpp"
 #include "harness/perf/workload.hpp"
 #include "harness/prices.hpp"
@@ -72,6 +73,8 @@ struct PerfCliOptions {
   std::string prices;  ///< API token prices (configs/prices.json).
   // Server-side figures.
   std::string prometheus;
+  bool nvml = false;
+  std::int64_t nvml_interval_ms = 100;
   // Output.
   bool json = false;
   std::string out;
@@ -294,6 +297,20 @@ int perf_command(const PerfCliOptions& cli) {
                      "this lmmbench was built without HTTP support (LMMBENCH_WITH_HTTP=OFF)");
 #endif
   }
+  std::unique_ptr<perf::GpuTelemetryObserver> telemetry;
+  if (cli.nvml) {
+    if (cli.nvml_interval_ms < 1) {
+      throw InputError(Location{"--nvml-interval-ms", 0, ""}, "must be >= 1");
+    }
+    auto source = perf::nvml_source();
+    if (!source.unavailable.empty())
+      std::cerr << "note: GPU telemetry: " << source.unavailable << '\n';
+    telemetry = std::make_unique<perf::GpuTelemetryObserver>(
+        std::move(source), std::chrono::milliseconds(cli.nvml_interval_ms));
+    options.observers.push_back(telemetry.get());
+  } else if (cli.nvml_interval_ms != PerfCliOptions{}.nvml_interval_ms) {
+    throw InputError(Location{"--nvml-interval-ms", 0, ""}, "samples GPU telemetry: add --nvml");
+  }
   if (!backend->capabilities().streaming) {
     std::cerr << fmt::format(
         "note: backend '{}' does not stream: TTFT, TPOT and ITL are not "
@@ -341,6 +358,7 @@ int perf_command(const PerfCliOptions& cli) {
   install_interrupt_handlers();
   auto outcome = perf::run_perf(options, *backend, clock, source, std::cerr, &stop_requested);
   backend.reset();  // every callback has returned; the transport thread stops
+  telemetry.reset();
   const auto finished = std::chrono::system_clock::now();
   auto& section = outcome.section;
   for (const auto& L : section.levels) {
@@ -474,6 +492,11 @@ Command add_perf_command(CLI::App& app) {
   cmd->add_option("--prometheus", o->prometheus,
                   "Scrape this Prometheus /metrics URL before and after each level (server-side "
                   "counters, histograms, gauges)");
+  cmd->add_flag("--nvml", o->nvml,
+                "Sample local GPUs through NVML during each level (power, energy, clocks, memory, "
+                "utilisation); measured power replaces --power-w/TDP in the cost");
+  cmd->add_option("--nvml-interval-ms", o->nvml_interval_ms, "--nvml: sampling interval (ms)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
   cmd->add_option("--out", o->out, "Write DIR/run.json (perf section) and DIR/requests.jsonl");
   return Command{cmd, [o] { return perf_command(*o); }};

@@ -726,6 +726,13 @@ void render_facts(const LabelledPerfSection& labelled, std::ostream& out) {
     kv(out, "server metrics", "Prometheus, " + public_url(L.server_metrics->url));
     break;
   }
+  for (const auto& L : s.levels) {
+    if (!L.gpu_telemetry) continue;
+    kv(out, "GPU telemetry",
+       L.gpu_telemetry->available ? fmt::format("NVML, every {:g} ms", L.gpu_telemetry->interval_ms)
+                                  : "NVML " + L.gpu_telemetry->note);
+    break;
+  }
   kv(out, "per-request records", s.requests_file.empty() ? "not written" : s.requests_file);
   out << "</tbody></table>";
 }
@@ -1005,6 +1012,61 @@ void render_server_metrics(const PerfSection& s, std::ostream& out) {
   }
 }
 
+/// NVML telemetry (--nvml): per level and GPU, power, energy, clocks, memory and utilisation.
+void render_gpu_telemetry(const PerfSection& s, std::ostream& out) {
+  if (std::none_of(s.levels.begin(), s.levels.end(),
+                   [](const PerfLevel& L) { return L.gpu_telemetry.has_value(); })) {
+    return;
+  }
+  out << "<h3>GPU telemetry</h3><p class=\"lead\">Sampled through NVML on the machine that ran "
+         "lmmbench, from just before each level's first request to just after its last "
+         "completion: sample means (power, clocks, utilisation), maxima (power, memory used) and "
+         "the energy counter's increase (or the power integrated over time).</p>";
+  std::vector<std::string> notes;
+  for (const auto& L : s.levels) {
+    if (L.gpu_telemetry && !L.gpu_telemetry->note.empty())
+      notes.push_back(perf_level_label(L) + ": " + L.gpu_telemetry->note);
+  }
+  if (!notes.empty()) {
+    out << "<ul>";
+    for (const auto& note : notes)
+      out << "<li>" << h(note) << "</li>";
+    out << "</ul>";
+  }
+  const auto one = [](double v) { return grouped(v, 1); };
+  const auto whole = [](double v) { return grouped(v, 0); };
+  const auto gib = [](double v) { return grouped(v / (1 << 30), 2); };
+  bool header = false;
+  for (const auto& L : s.levels) {
+    if (!L.gpu_telemetry) continue;
+    for (const auto& g : L.gpu_telemetry->gpus) {
+      if (!header) {
+        out << "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>Level</th>"
+               "<th>GPU</th><th class=\"num\">Samples</th><th class=\"num\">Power W<span "
+               "class=\"sub\">mean</span></th><th class=\"num\">Power W<span "
+               "class=\"sub\">max</span></th><th class=\"num\">Energy J</th><th "
+               "class=\"num\">SM MHz<span class=\"sub\">mean</span></th><th "
+               "class=\"num\">Memory MHz<span class=\"sub\">mean</span></th><th "
+               "class=\"num\">Memory used GiB<span class=\"sub\">max</span></th><th "
+               "class=\"num\">GPU util %<span class=\"sub\">mean</span></th><th "
+               "class=\"num\">Memory util %<span class=\"sub\">mean</span></th></tr></thead>"
+               "<tbody>";
+        header = true;
+      }
+      out << "<tr><td>" << nowrap(perf_level_label(L)) << "</td><td>"
+          << h(fmt::format("{} {}", g.index, g.name)) << "</td>"
+          << num_cell(static_cast<double>(g.samples), grouped(static_cast<double>(g.samples), 0))
+          << opt_cell(g.power_w_mean, one) << opt_cell(g.power_w_max, one)
+          << num_cell(g.energy_j, g.energy_j ? one(*g.energy_j) : "",
+                      g.energy_source == "integrated_power" ? "integrated power" : "")
+          << opt_cell(g.sm_clock_mhz_mean, whole) << opt_cell(g.memory_clock_mhz_mean, whole)
+          << opt_cell(g.memory_used_bytes_max, gib) << opt_cell(g.gpu_utilization_pct_mean, whole)
+          << opt_cell(g.memory_utilization_pct_mean, whole) << "</tr>";
+    }
+  }
+  if (header) out << "</tbody></table></div>";
+}
+
 void render_cost(const PerfSection& s, std::ostream& out) {
   if (std::any_of(s.levels.begin(), s.levels.end(),
                   [](const PerfLevel& L) { return L.token_cost.has_value(); })) {
@@ -1154,6 +1216,7 @@ void render_perf_html(const std::vector<LabelledPerfSection>& sections, std::ost
     render_distributions(s, out);
     render_cost(s, out);
     render_server_metrics(s, out);
+    render_gpu_telemetry(s, out);
     out << "</div>";
   }
   if (sections.size() > 1) render_comparison(sections, out);

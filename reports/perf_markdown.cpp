@@ -84,6 +84,39 @@ void render_server_metrics(const PerfSection& s, std::ostream& out) {
   }
 }
 
+void render_gpu_telemetry(const PerfSection& s, std::ostream& out) {
+  if (std::none_of(s.levels.begin(), s.levels.end(),
+                   [](const PerfLevel& L) { return L.gpu_telemetry.has_value(); })) {
+    return;
+  }
+  out << "\n### GPU telemetry (NVML)\n\n";
+  bool table = false;
+  for (const auto& L : s.levels) {
+    if (!L.gpu_telemetry) continue;
+    const auto& t = *L.gpu_telemetry;
+    if (!t.note.empty()) out << fmt::format("- {}: {}\n", perf_level_label(L), t.note);
+    table = table || !t.gpus.empty();
+  }
+  if (!table) return;
+  out << "\n| level | GPU | samples | power W mean | power W max | energy J | SM MHz | mem MHz | "
+         "mem used GiB max | util % |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& L : s.levels) {
+    if (!L.gpu_telemetry) continue;
+    for (const auto& g : L.gpu_telemetry->gpus) {
+      const std::optional<double> gib =
+          g.memory_used_bytes_max ? std::optional<double>(*g.memory_used_bytes_max / (1 << 30))
+                                  : std::nullopt;
+      out << fmt::format("| {} | {} {} | {} | {} | {} | {}{} | {} | {} | {} | {} |\n",
+                         perf_level_label(L), g.index, cell(g.name), g.samples,
+                         num(g.power_w_mean, "{:.1f}"), num(g.power_w_max, "{:.1f}"),
+                         num(g.energy_j, "{:.1f}"),
+                         g.energy_source == "integrated_power" ? " (integrated)" : "",
+                         num(g.sm_clock_mhz_mean, "{:.0f}"), num(g.memory_clock_mhz_mean, "{:.0f}"),
+                         num(gib, "{:.2f}"), num(g.gpu_utilization_pct_mean, "{:.0f}"));
+    }
+  }
+}
+
 }  // namespace
 
 std::string perf_level_label(const PerfLevel& L) {
@@ -183,6 +216,7 @@ void render_perf_markdown(const PerfSection& s, std::ostream& out) {
   }
   render_token_cost(s, out);
   render_server_metrics(s, out);
+  render_gpu_telemetry(s, out);
 }
 
 }  // namespace lmmbench::reports

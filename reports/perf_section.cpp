@@ -94,6 +94,34 @@ void visit(S& o, F&& f) {
 }
 
 template <class S, class F>
+requires Record<S, PerfGpuTelemetry>
+void visit(S& o, F&& f) {
+  f("index", o.index);
+  f("name", o.name);
+  f("samples", o.samples);
+  f("power_w_mean", o.power_w_mean);
+  f("power_w_max", o.power_w_max);
+  f("energy_j", o.energy_j);
+  f("energy_source", o.energy_source);
+  f("sm_clock_mhz_mean", o.sm_clock_mhz_mean);
+  f("memory_clock_mhz_mean", o.memory_clock_mhz_mean);
+  f("memory_used_bytes_max", o.memory_used_bytes_max);
+  f("memory_total_bytes", o.memory_total_bytes);
+  f("gpu_utilization_pct_mean", o.gpu_utilization_pct_mean);
+  f("memory_utilization_pct_mean", o.memory_utilization_pct_mean);
+}
+
+template <class S, class F>
+requires Record<S, PerfGpuTelemetrySet>
+void visit(S& o, F&& f) {
+  f("available", o.available);
+  f("note", o.note);
+  f("interval_ms", o.interval_ms);
+  f("window_s", o.window_s);
+  f("gpus", o.gpus);
+}
+
+template <class S, class F>
 requires Record<S, PerfWindow>
 void visit(S& o, F&& f) {
   f("start_s", o.start_s);
@@ -140,6 +168,7 @@ void visit(S& o, F&& f) {
   f("cost", o.cost);
   f("token_cost", o.token_cost);
   f("server_metrics", o.server_metrics);
+  f("gpu_telemetry", o.gpu_telemetry);
   f("objectives", o.objectives);
 }
 
@@ -227,6 +256,18 @@ void to_json(nlohmann::json& j, const PerfServerMetrics& v) {
   write(j, v);
 }
 void from_json(const nlohmann::json& j, PerfServerMetrics& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfGpuTelemetry& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfGpuTelemetry& v) {
+  read(j, v);
+}
+void to_json(nlohmann::json& j, const PerfGpuTelemetrySet& v) {
+  write(j, v);
+}
+void from_json(const nlohmann::json& j, PerfGpuTelemetrySet& v) {
   read(j, v);
 }
 void to_json(nlohmann::json& j, const PerfWindow& v) {

@@ -54,8 +54,9 @@ struct PerfCost {
   std::optional<double> usd_per_1m_good_output_tokens;
   std::optional<double> usd_per_1k_good_images;
   std::optional<double> usd_per_1k_good_requests;
-  std::optional<double> power_w;      ///< Per GPU; from --power-w or the table's TDP.
-  std::string power_source;           ///< "--power-w" or "tdp (upper bound)".
+  /// Per GPU: NVML's measured mean (--nvml), else --power-w, else the table's TDP.
+  std::optional<double> power_w;
+  std::string power_source;  ///< "nvml (measured, ...)", "--power-w" or "tdp (upper bound)".
   std::optional<double> kwh_per_day;  ///< power_w x gpu_count x 24 / 1000.
 };
 
@@ -108,6 +109,37 @@ struct PerfServerMetrics {
   std::vector<std::string> notes;               ///< Scrape or parse failures, resets.
 };
 
+/// One GPU's NVML telemetry over one load level (`lmmbench perf --nvml`, docs/perf.md "GPU
+/// telemetry"). Figures the device or driver does not report are null.
+struct PerfGpuTelemetry {
+  std::int64_t index = 0;  ///< NVML's device index (all GPUs NVML sees, not CUDA's order).
+  std::string name;        ///< NVML's product name.
+  std::size_t samples = 0;
+  std::optional<double> power_w_mean;  ///< Mean of the samples' board power.
+  std::optional<double> power_w_max;
+  /// Energy over the level: the driver's energy counter's increase (Volta and later), else the
+  /// samples' power integrated over time (trapezoids); `energy_source` says which.
+  std::optional<double> energy_j;
+  std::string energy_source;  ///< "counter", "integrated_power" or "" (no energy figure).
+  std::optional<double> sm_clock_mhz_mean;
+  std::optional<double> memory_clock_mhz_mean;
+  std::optional<double> memory_used_bytes_max;
+  std::optional<double> memory_total_bytes;
+  std::optional<double> gpu_utilization_pct_mean;     ///< Share of time a kernel ran.
+  std::optional<double> memory_utilization_pct_mean;  ///< Share of time memory was read/written.
+};
+
+/// NVML GPU telemetry of one load level, sampled from just before its first request to just after
+/// its last completion. Without NVML (no library, driver or device) `available` is false and
+/// `note` says why; the run goes on.
+struct PerfGpuTelemetrySet {
+  bool available = false;
+  std::string note;  ///< "not available: <why>" when not available; otherwise empty.
+  double interval_ms = 0;
+  double window_s = 0;  ///< First sample to last.
+  std::vector<PerfGpuTelemetry> gpus;
+};
+
 /// One measurement window of the steady-state check.
 struct PerfWindow {
   double start_s = 0;  ///< From the level's start.
@@ -155,8 +187,9 @@ struct PerfLevel {
   std::vector<std::string> invalid_reasons;  ///< Empty when valid.
   bool meets_slos = true;  ///< slo_attainment >= the required attainment (true with no SLOs).
   std::optional<PerfCost> cost;
-  std::optional<PerfTokenCost> token_cost;          ///< With --prices (API models).
-  std::optional<PerfServerMetrics> server_metrics;  ///< With --prometheus.
+  std::optional<PerfTokenCost> token_cost;           ///< With --prices (API models).
+  std::optional<PerfServerMetrics> server_metrics;   ///< With --prometheus.
+  std::optional<PerfGpuTelemetrySet> gpu_telemetry;  ///< With --nvml.
   /// The figures `lmmbench compare` gates on, self-describing (name, value, unit,
   /// higher_is_better), named after the level ("rate 4/s: ttft p99"): p50/p99 of TTFT, TPOT and
   /// E2E in seconds, request, output-token and goodput rates.
@@ -210,6 +243,10 @@ void to_json(nlohmann::json& j, const PerfServerHistogram& v);
 void from_json(const nlohmann::json& j, PerfServerHistogram& v);
 void to_json(nlohmann::json& j, const PerfServerMetrics& v);
 void from_json(const nlohmann::json& j, PerfServerMetrics& v);
+void to_json(nlohmann::json& j, const PerfGpuTelemetry& v);
+void from_json(const nlohmann::json& j, PerfGpuTelemetry& v);
+void to_json(nlohmann::json& j, const PerfGpuTelemetrySet& v);
+void from_json(const nlohmann::json& j, PerfGpuTelemetrySet& v);
 void to_json(nlohmann::json& j, const PerfWindow& v);
 void from_json(const nlohmann::json& j, PerfWindow& v);
 void to_json(nlohmann::json& j, const PerfLevel& v);

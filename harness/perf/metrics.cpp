@@ -267,7 +267,21 @@ reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs
   c.usd_per_1k_good_requests = per(level.goodput, 1e3);
   c.power_w = in.power_w;
   c.power_source = in.power_source;
-  if (in.power_w) c.kwh_per_day = *in.power_w * static_cast<double>(in.gpu_count) * 24.0 / 1000.0;
+  // Measured power (--nvml) replaces --power-w and the TDP: the mean over the GPUs NVML saw.
+  if (level.gpu_telemetry && level.gpu_telemetry->available) {
+    double sum = 0;
+    std::size_t n = 0;
+    for (const auto& g : level.gpu_telemetry->gpus) {
+      if (!g.power_w_mean) continue;
+      sum += *g.power_w_mean;
+      ++n;
+    }
+    if (n > 0) {
+      c.power_w = sum / static_cast<double>(n);
+      c.power_source = fmt::format("nvml (measured: mean over the level of {} GPU(s))", n);
+    }
+  }
+  if (c.power_w) c.kwh_per_day = *c.power_w * static_cast<double>(in.gpu_count) * 24.0 / 1000.0;
   return c;
 }
 

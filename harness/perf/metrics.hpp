@@ -57,7 +57,8 @@ struct CostInputs {
 };
 
 /// $/day, $ per 1M output tokens, per 1k images and per 1k requests at the level's measured
-/// throughput and at its goodput, and kWh/day when the power is known.
+/// throughput and at its goodput, and kWh/day when the power is known: the level's measured
+/// NVML power (mean over its GPUs) when it has one, else `inputs.power_w`.
 reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs& inputs);
 
 /// An API model's token prices (harness/prices.hpp's table entry for the backend's model id).

@@ -298,6 +298,54 @@ TEST(PerfCli, AFailedScrapeIsANoteAndTheRunGoesOn) {
   }
 }
 
+// --nvml on a machine without an NVIDIA GPU (this project's CI): the run goes on, and each level
+// records why there is no telemetry; the Markdown output says so too. Where NVML works the level
+// has one entry per GPU and the cost's power is the measured one.
+TEST(PerfCli, NvmlWithoutAGpuIsANoteAndTheRunGoesOn) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server);
+  const auto out = dir.path() / "nvml";
+  const auto r = lmmbench(perf_args(
+      model, {"--scenario", "sweep", "--concurrencies", "1,2", "--requests", "4", "--nvml",
+              "--nvml-interval-ms", "20", "--gpu", "a100-80gb", "--gpu-table",
+              (kSource / "configs" / "gpus.json").string(), "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  validate_run_record(out / "run.json");
+  const auto printed = nlohmann::json::parse(r.out);
+  ASSERT_EQ(printed.size(), 2u) << printed;
+  for (const auto& level : printed) {
+    const auto& t = level["gpu_telemetry"];
+    ASSERT_TRUE(t.is_object()) << level;
+    EXPECT_EQ(t["interval_ms"], 20.0);
+    if (t["available"] == false) {
+      EXPECT_EQ(t["note"].get<std::string>().rfind("not available: ", 0), 0u) << t;
+      EXPECT_TRUE(t["gpus"].empty());
+      EXPECT_EQ(level["cost"]["power_source"], "tdp (upper bound)");
+    } else {
+      EXPECT_FALSE(t["gpus"].empty());
+      EXPECT_EQ(level["cost"]["power_source"].get<std::string>().rfind("nvml", 0), 0u);
+    }
+    expect_level_summary(level, 4);
+  }
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  EXPECT_EQ(record["perf"]["levels"][0]["gpu_telemetry"], printed[0]["gpu_telemetry"]);
+  if (printed[0]["gpu_telemetry"]["available"] == false) {
+    EXPECT_NE(r.err.find("note: GPU telemetry: not available: "), std::string::npos) << r.err;
+  }
+
+  // Markdown: a GPU telemetry section with the note (or the table).
+  const auto md =
+      lmmbench(perf_args(model, {"--scenario", "offline", "--requests", "2", "--nvml"}));
+  ASSERT_EQ(md.exit_code, 0) << md.err << md.out;
+  EXPECT_NE(md.out.find("### GPU telemetry (NVML)"), std::string::npos) << md.out;
+
+  // The interval alone means nothing: refused, naming the flag.
+  const auto refused = lmmbench(perf_args(model, {"--requests", "2", "--nvml-interval-ms", "50"}));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--nvml-interval-ms"), std::string::npos) << refused.err;
+}
+
 // An API model priced per token: the level's measured tokens at configs/prices.json's rates.
 TEST(PerfCli, PricesGiveAnApiModelsCostFromItsTokens) {
   TempDir dir;

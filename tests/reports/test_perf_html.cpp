@@ -359,6 +359,45 @@ TEST(PerfHtml, TokenCostAndServerMetrics) {
   EXPECT_TRUE(has(md.str(), "| vllm:num_requests_running | gauge: after | — |"));
 }
 
+TEST(PerfHtml, GpuTelemetryTableAndNote) {
+  PerfSection s = sweep("m");
+  PerfGpuTelemetrySet t;
+  t.available = true;
+  t.interval_ms = 100;
+  PerfGpuTelemetry g;
+  g.index = 0;
+  g.name = "NVIDIA <H100>";
+  g.samples = 42;
+  g.power_w_mean = 312.5;
+  g.power_w_max = 401.25;
+  g.energy_j = 1234.5;
+  g.energy_source = "integrated_power";
+  g.memory_used_bytes_max = 2.0 * (1 << 30);
+  t.gpus.push_back(g);
+  s.levels[0].gpu_telemetry = t;
+  PerfGpuTelemetrySet missing;
+  missing.note = "not available: cannot load <lib>";
+  s.levels[1].gpu_telemetry = missing;
+  std::ostringstream out;
+  render_perf_html({{"r", &s, ""}}, out);
+  const auto html = out.str();
+  EXPECT_TRUE(has(html, "<h3>GPU telemetry</h3>"));
+  EXPECT_TRUE(has(html, "0 NVIDIA &lt;H100&gt;"));
+  EXPECT_TRUE(has(html, "<td class=\"num\" data-v=\"312.5\">312.5</td>"));
+  EXPECT_TRUE(has(html, "1,234.5<span class=\"sub\">integrated power</span>"));
+  EXPECT_TRUE(has(html, "not available: cannot load &lt;lib&gt;"));
+  EXPECT_TRUE(has(html, "NVML, every 100 ms"));
+
+  std::ostringstream md;
+  render_perf_markdown(s, md);
+  EXPECT_TRUE(has(md.str(), "### GPU telemetry (NVML)"));
+  EXPECT_TRUE(has(md.str(), "not available: cannot load <lib>"));
+  EXPECT_TRUE(has(md.str(),
+                  "| 0 NVIDIA <H100> | 42 | 312.5 | 401.2 | 1234.5 (integrated) | — | — | "
+                  "2.00 | — |"))
+      << md.str();
+}
+
 TEST(PerfHtml, HostileModelNameIsEscapedEverywhere) {
   TempDir dir;
   auto section = sweep(kHostileModel);
