@@ -96,19 +96,7 @@ Dataset PopeLoader::load() const {
 
 std::unique_ptr<Loader> PopeLoader::create(ObjectReader& options) {
   Options o;
-  if (const auto splits = options.find("splits")) {
-    if (options.has("path")) options.required("path").fail("give either \"splits\" or \"path\"");
-    ObjectReader reader = splits->object();
-    // nlohmann keeps object members sorted by name; POPE's three split names sort in the order
-    // LLaVA and lmms-eval report them.
-    for (const auto& [name, value] : splits->json().items()) {
-      o.splits.push_back(Split{name, reader.required(name).as_path()});
-    }
-    if (o.splits.empty()) splits->fail("expected at least one split");
-  } else {
-    const auto path = options.required("path");
-    o.splits.push_back(Split{options.required_string("split"), path.as_path()});
-  }
+  o.splits = read_split_files(options);
   // POPE names COCO val2014 images, never beside the files.
   o.images = read_image_options(options);
   options.finish();

@@ -49,10 +49,7 @@ class LlavaQuestionsLoader final : public Loader {
 /// category = the split (what the pope metric groups by), references = {label} ("yes"/"no").
 class PopeLoader final : public Loader {
  public:
-  struct Split {
-    std::string name;  ///< adversarial, popular, random, ...
-    std::filesystem::path path;
-  };
+  using Split = SplitFile;  ///< name: adversarial, popular, random, ...
   struct Options {
     std::vector<Split> splits;
     ImageOptions images;  ///< "image_root", "load_images", "verify_images".

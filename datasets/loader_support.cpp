@@ -97,6 +97,23 @@ ImageOptions read_image_options(ObjectReader& options, const std::filesystem::pa
   return o;
 }
 
+std::vector<SplitFile> read_split_files(ObjectReader& options) {
+  std::vector<SplitFile> out;
+  if (const auto splits = options.find("splits")) {
+    if (options.has("path")) options.required("path").fail("give either \"splits\" or \"path\"");
+    ObjectReader reader = splits->object();
+    // nlohmann keeps object members sorted by name (POPE's three sort in the order LLaVA and
+    // lmms-eval report them).
+    for (const auto& [name, value] : splits->json().items())
+      out.push_back(SplitFile{name, reader.required(name).as_path()});
+    if (out.empty()) splits->fail("expected at least one split");
+  } else {
+    const auto path = options.required("path");
+    out.push_back(SplitFile{options.required_string("split"), path.as_path()});
+  }
+  return out;
+}
+
 ImageOptions read_image_options(ObjectReader& options) {
   ImageOptions o = read_image_options(options, {});
   if (o.load && !options.has("image_root")) options.required("image_root");

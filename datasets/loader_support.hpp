@@ -112,6 +112,16 @@ class IdDisambiguator {
   std::unordered_map<std::string, std::size_t> counts_;
 };
 
+/// One split of a benchmark that ships one file per split (POPE, ChartQA).
+struct SplitFile {
+  std::string name;
+  std::filesystem::path path;
+};
+
+/// Reads the splits of such a benchmark: "splits" ({name: path, ...}, in name order, at least
+/// one), or "path" with "split" (its name). Giving both "splits" and "path" is an error.
+std::vector<SplitFile> read_split_files(ObjectReader& options);
+
 /// Sorts and de-duplicates dataset.files.
 void finish_files(Dataset& dataset);
 

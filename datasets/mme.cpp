@@ -153,8 +153,8 @@ void for_each_mme_result(const std::filesystem::path& directory,
                          std::vector<std::filesystem::path>* files) {
   require_directory(directory, "MME results directory");
   bool any = false;
-  for (const auto subtask : kMmeSubtasks) {
-    const auto file = directory / (std::string(subtask) + ".txt");
+  for (const auto& subtask : kMmeSubtasks) {
+    const auto file = directory / (subtask + ".txt");
     if (!std::filesystem::is_regular_file(file)) continue;
     any = true;
     if (files != nullptr) files->push_back(file);

@@ -10,27 +10,10 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/mme_subtasks.hpp"
 #include "datasets/loader.hpp"
 
 namespace lmmbench::datasets {
-
-/// MME's 14 subtasks in the official tool's order (calculation.py eval_type_dict, branch
-/// Evaluation of BradyFU/Awesome-Multimodal-Large-Language-Models): ten perception, then four
-/// cognition subtasks.
-inline constexpr std::array<std::string_view, 14> kMmeSubtasks = {"existence",
-                                                                  "count",
-                                                                  "position",
-                                                                  "color",
-                                                                  "posters",
-                                                                  "celebrity",
-                                                                  "scene",
-                                                                  "landmark",
-                                                                  "artwork",
-                                                                  "OCR",
-                                                                  "commonsense_reasoning",
-                                                                  "numerical_calculation",
-                                                                  "text_translation",
-                                                                  "code_reasoning"};
 
 /// MME's question without its closing instruction: "Is there a dog? Please answer yes or no." ->
 /// "Is there a dog?" (the suffix and the spaces before it removed; MME's files have one or two).

@@ -101,15 +101,7 @@ Dataset ChartQaLoader::load() const {
 
 std::unique_ptr<Loader> ChartQaLoader::create(ObjectReader& options) {
   Options o;
-  if (const auto splits = options.find("splits")) {
-    ObjectReader reader = splits->object();
-    for (const auto& [name, value] : splits->json().items())
-      o.splits.push_back(Split{name, reader.required(name).as_path()});
-    if (o.splits.empty()) splits->fail("expected at least one split");
-  } else {
-    const auto path = options.required("path");
-    o.splits.push_back(Split{options.required_string("split"), path.as_path()});
-  }
+  o.splits = read_split_files(options);
   o.images = read_image_options(options);
   options.finish();
   return std::make_unique<ChartQaLoader>(std::move(o));

@@ -49,10 +49,7 @@ class SeedBenchLoader final : public Loader {
 /// augmented_test breakdown); meta imgname. Images: image_root / imgname (test/png/).
 class ChartQaLoader final : public Loader {
  public:
-  struct Split {
-    std::string name;
-    std::filesystem::path path;
-  };
+  using Split = SplitFile;
   struct Options {
     std::vector<Split> splits;
     ImageOptions images;  ///< "image_root", "load_images", "verify_images".

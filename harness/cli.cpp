@@ -28,14 +28,9 @@ int run_cli(int argc, char** argv) {
                                         std::string(build_info().git_revision) + ")");
   // Every subcommand, in the order `lmmbench --help` lists them.
   const std::vector<Command> commands = {
-      add_run_command(app),
-      add_score_command(app),
-      add_report_command(app),
-      add_compare_command(app),
-      add_list_command(app),
-      add_datasets_command(app),
-      add_gpu_command(app),
-      add_perf_command(app),
+      add_run_command(app),     add_score_command(app), add_report_command(app),
+      add_compare_command(app), add_list_command(app),  add_datasets_command(app),
+      add_gpu_command(app),     add_perf_command(app),
   };
 
   try {

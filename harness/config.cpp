@@ -188,7 +188,8 @@ TaskConfig load_task_config(const ConfigNode& entry) {
   t.dataset = load_dataset(reader.required("dataset"));
   if (const auto calibration = reader.find("calibration"))
     t.calibration = load_dataset(*calibration);
-  if (const auto submission = reader.find("submission")) t.submission = load_submission(*submission);
+  if (const auto submission = reader.find("submission"))
+    t.submission = load_submission(*submission);
   if (const auto prompt = reader.find("prompt")) t.prompt = load_prompt(*prompt);
   if (const auto generation = reader.find("generation"))
     t.generation = load_generation(*generation);
@@ -198,7 +199,8 @@ TaskConfig load_task_config(const ConfigNode& entry) {
   // A split scored only by a remote server (VQAv2 test-dev, MMBench test) has no gold answers:
   // such a task writes its submission file and has no metric.
   if (t.metrics.empty() && !t.submission) {
-    metrics.fail("a task needs at least one metric (or a \"submission\" for a server-scored split)");
+    metrics.fail(
+        "a task needs at least one metric (or a \"submission\" for a server-scored split)");
   }
   reader.finish();
   t.resolved = node.json();

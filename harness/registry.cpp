@@ -9,10 +9,10 @@
 #include "datasets/mme.hpp"
 #include "datasets/scienceqa.hpp"
 #include "datasets/seed_chart_doc.hpp"
+#include "datasets/synthetic_vqa.hpp"
 #include "datasets/textvqa_gqa.hpp"
 #include "datasets/vlmevalkit_tsv.hpp"
 #include "datasets/vqa_official.hpp"
-#include "datasets/synthetic_vqa.hpp"
 #include "metrics/anls.hpp"
 #include "metrics/exact_match.hpp"
 #include "metrics/gqa.hpp"
@@ -101,14 +101,17 @@ Registry::Registry() {
        &datasets::PopeLoader::create},
       {"vqa-official", "VQAv2 / OK-VQA official questions + annotations JSON",
        &datasets::VqaOfficialLoader::create},
-      {"vizwiz", "VizWiz-VQA annotation JSON (val.json, test.json)", &datasets::VizWizLoader::create},
-      {"textvqa", "TextVQA JSON, optionally with Rosetta OCR tokens", &datasets::TextVqaLoader::create},
+      {"vizwiz", "VizWiz-VQA annotation JSON (val.json, test.json)",
+       &datasets::VizWizLoader::create},
+      {"textvqa", "TextVQA JSON, optionally with Rosetta OCR tokens",
+       &datasets::TextVqaLoader::create},
       {"gqa", "GQA questions JSON (e.g. testdev_balanced_questions.json)",
        &datasets::GqaLoader::create},
       {"mme", "MME official layout (MME_Benchmark_release_version)", &datasets::MmeLoader::create},
       {"mme-results", "MME result files (<subtask>.txt: image, question, gold, prediction)",
        &datasets::MmeResultsLoader::create},
-      {"scienceqa", "ScienceQA problems.json + pid_splits.json", &datasets::ScienceQaLoader::create},
+      {"scienceqa", "ScienceQA problems.json + pid_splits.json",
+       &datasets::ScienceQaLoader::create},
       {"llava-sqa", "LLaVA's ScienceQA question file (llava_test_CQM-A.json)",
        &datasets::LlavaSqaLoader::create},
       {"seed-bench", "SEED-Bench JSON (SEED-Bench.json)", &datasets::SeedBenchLoader::create},

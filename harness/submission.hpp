@@ -28,7 +28,8 @@ std::string xlsx_bytes(const std::vector<std::vector<XlsxCell>>& rows);
 ///    scripts/convert_vqav2_for_submission.py (haotian-liu/LLaVA@c121f04), what the VQA
 ///    Challenge on EvalAI (https://eval.ai/web/challenges/challenge-page/830) takes.
 ///  - "vizwiz-evalai": [{"image": str, "answer": str}], processed the same way — LLaVA's
-///    scripts/convert_vizwiz_for_submission.py, for https://eval.ai/web/challenges/challenge-page/2185.
+///    scripts/convert_vizwiz_for_submission.py, for
+///    https://eval.ai/web/challenges/challenge-page/2185.
 ///  - "mmbench-xlsx": an .xlsx with the columns LLaVA's scripts/convert_mmbench_for_submission.py
 ///    keeps (index, question, A..D, prediction, then answer and split when the TSV has them) and
 ///    the raw prediction text — the Excel file the MMBench server

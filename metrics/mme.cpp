@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/mme_subtasks.hpp"
 #include "core/text.hpp"
 #include "metrics/answer_processing_unicode.hpp"
 #include "metrics/statistics.hpp"
@@ -26,22 +27,9 @@ constexpr const char* kLmmsReference =
     "EvolvingLMMs-Lab/lmms-eval@75571cf lmms_eval/tasks/mme/utils.py mme_process_results + "
     "mme_aggregate_results";
 
-/// The official tool's eval_type_dict order: the 10 perception subtasks, then the 4 cognition ones.
-constexpr std::size_t kPerceptionCount = 10;
-const std::array<std::string, 14> kSubtasks = {"existence",
-                                               "count",
-                                               "position",
-                                               "color",
-                                               "posters",
-                                               "celebrity",
-                                               "scene",
-                                               "landmark",
-                                               "artwork",
-                                               "OCR",
-                                               "commonsense_reasoning",
-                                               "numerical_calculation",
-                                               "text_translation",
-                                               "code_reasoning"};
+// The official tool's eval_type_dict order (core/mme_subtasks.hpp).
+const auto& kSubtasks = kMmeSubtasks;
+constexpr std::size_t kPerceptionCount = kMmePerceptionCount;
 
 std::size_t subtask_index(const ScoringItem& item) {
   const std::string_view name = item.field("subtask");

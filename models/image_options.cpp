@@ -21,8 +21,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kFormats{
 }  // namespace
 
 void read_image_limit_options(ObjectReader& options, Capabilities& capabilities) {
-  capabilities.max_image_side = static_cast<int>(
-      options.get_int("max_image_side", capabilities.max_image_side, 0, 1 << 20));
+  capabilities.max_image_side =
+      static_cast<int>(options.get_int("max_image_side", capabilities.max_image_side, 0, 1 << 20));
   capabilities.max_image_bytes = static_cast<std::size_t>(options.get_int(
       "max_image_bytes", static_cast<std::int64_t>(capabilities.max_image_bytes), 0));
   if (const auto formats = options.find("image_formats")) {

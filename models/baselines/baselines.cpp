@@ -277,8 +277,7 @@ class Replay final : public BaselineBackend {
                             did_you_mean(format_, formats), join(formats, ", ")));
       }
     }
-    sample_key_ =
-        format_ == "llava-answers" || format_ == "mme-results" ? "question_id" : "id";
+    sample_key_ = format_ == "llava-answers" || format_ == "mme-results" ? "question_id" : "id";
     if (const auto k = options.find("sample_key")) {
       sample_key_ = k->as_string();
       if (sample_key_ != "id" && sample_key_ != "question_id" &&
@@ -297,7 +296,8 @@ class Replay final : public BaselineBackend {
     if (format_ == "mme-results") {
       std::vector<std::filesystem::path> files;
       datasets::for_each_mme_result(
-          path, [&](const datasets::MmeResultLine& line) {
+          path,
+          [&](const datasets::MmeResultLine& line) {
             add(datasets::mme_question_id(line.subtask, line.image),
                 Record{line.prediction, {}, line.question});
           },

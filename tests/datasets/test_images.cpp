@@ -20,7 +20,8 @@ using test_support::TempDir;
 using test_support::write_text;
 using ::testing::HasSubstr;
 
-const std::filesystem::path kImages = std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures/images";
+const std::filesystem::path kImages =
+    std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures/images";
 
 std::string bytes_of(const std::string& name) {
   return read_file_bytes(kImages / name);
@@ -44,9 +45,12 @@ bool near(std::array<int, 3> got, std::array<int, 3> expected, int tolerance) {
 
 TEST(ImageDecoding, EveryFormatDecodesToTheSamePixels) {
   // quadrants: red top-left, green top-right, blue bottom-left, white bottom-right, 40 x 30.
-  const std::vector<std::pair<std::string, int>> files = {
-      {"quadrants.png", 0},  {"quadrants.bmp", 0},          {"quadrants.webp", 0},
-      {"quadrants.jpg", 24}, {"quadrants_progressive.jpg", 24}, {"quadrants_lossy.webp", 24}};
+  const std::vector<std::pair<std::string, int>> files = {{"quadrants.png", 0},
+                                                          {"quadrants.bmp", 0},
+                                                          {"quadrants.webp", 0},
+                                                          {"quadrants.jpg", 24},
+                                                          {"quadrants_progressive.jpg", 24},
+                                                          {"quadrants_lossy.webp", 24}};
   for (const auto& [name, tolerance] : files) {
     const RgbImage image = decode_image(bytes_of(name), name);
     ASSERT_EQ(image.width, 40) << name;
@@ -110,8 +114,9 @@ TEST(ImageFit, ValidationCatchesACorruptFileWhoseHeaderIsFine) {
   EXPECT_EQ(probe_image(kImages / "corrupt.png").width, 40);
   // ... but building a request decodes it and refuses it.
   std::string problem;
-  EXPECT_THROW((void)fit_image(bytes_of("corrupt.png"), "image/png", ImageLimits{}, "c.png", problem),
-               InputError);
+  EXPECT_THROW(
+      (void)fit_image(bytes_of("corrupt.png"), "image/png", ImageLimits{}, "c.png", problem),
+      InputError);
 }
 
 TEST(ImageFit, ALargeImageIsScaledDownKeepingItsAspectRatio) {
@@ -134,8 +139,8 @@ TEST(ImageFit, AFormatTheBackendRefusesIsReencoded) {
   ImageLimits limits;
   limits.mime_types = {"image/jpeg", "image/png"};
   for (const char* name : {"quadrants.webp", "two_frames.gif", "quadrants.bmp"}) {
-    const auto fitted = fit_image(bytes_of(name), *sniff_image_mime_type(bytes_of(name)), limits,
-                                  name, problem);
+    const auto fitted =
+        fit_image(bytes_of(name), *sniff_image_mime_type(bytes_of(name)), limits, name, problem);
     ASSERT_TRUE(fitted.has_value()) << name << ": " << problem;
     EXPECT_EQ(fitted->mime_type, "image/jpeg") << name;  // JPEG first
     EXPECT_EQ(sniff_image_mime_type(fitted->bytes), "image/jpeg") << name;
@@ -236,7 +241,7 @@ class PathSafety : public ::testing::Test {
 TEST_F(PathSafety, PathsInsideTheRootAreAccepted) {
   EXPECT_EQ(attach("images/ok.png"), "");
   EXPECT_EQ(attach("images/../images/ok.png"), "");  // ".." that stays inside
-  EXPECT_EQ(attach("images/inside.png"), "");         // a link to a file inside the root
+  EXPECT_EQ(attach("images/inside.png"), "");        // a link to a file inside the root
 }
 
 TEST_F(PathSafety, DotDotAbsoluteAndOutwardLinksAreRefusedPerSample) {
@@ -244,9 +249,9 @@ TEST_F(PathSafety, DotDotAbsoluteAndOutwardLinksAreRefusedPerSample) {
               HasSubstr("q.jsonl:3: field /image: image path '../outside/secret.png' refused: it "
                         "leaves the dataset root"));
   EXPECT_THAT(attach("images/../../x.png"), HasSubstr("leaves the dataset root"));
-  EXPECT_THAT(attach((outside_.path() / "secret.png").string()),
-              HasSubstr("absolute image path"));
-  EXPECT_THAT(attach("images/link.png"), HasSubstr("through a symbolic link, outside the dataset root"));
+  EXPECT_THAT(attach((outside_.path() / "secret.png").string()), HasSubstr("absolute image path"));
+  EXPECT_THAT(attach("images/link.png"),
+              HasSubstr("through a symbolic link, outside the dataset root"));
   EXPECT_THAT(attach("images/escape/secret.png"), HasSubstr("through a symbolic link"));
 }
 

@@ -108,7 +108,8 @@ TEST_F(LmmbenchJsonl, ImagePathsMayNotLeaveTheImageRoot) {
                      "\n");
   const Dataset d = LmmbenchJsonlLoader({path(), {}, true}).load();
   ASSERT_EQ(d.samples.size(), 2U);
-  EXPECT_THAT(d.samples[0].error, HasSubstr("image path '../outside.png' refused: it leaves the dataset root"));
+  EXPECT_THAT(d.samples[0].error,
+              HasSubstr("image path '../outside.png' refused: it leaves the dataset root"));
   EXPECT_THAT(d.samples[1].error, HasSubstr("absolute image path '/etc/passwd' refused"));
 }
 

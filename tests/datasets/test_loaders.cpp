@@ -31,7 +31,8 @@ using test_support::write_text;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::filesystem::path kFixtures = std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures";
+const std::filesystem::path kFixtures =
+    std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures";
 const std::filesystem::path kShared = std::filesystem::path(LMMBENCH_SHARED_DIR) / "fixtures";
 
 /// Creates the loader a task config's "dataset" object (JSON text; paths relative to `base`)
@@ -44,7 +45,8 @@ Dataset load(const std::string& options_json, const std::filesystem::path& base 
 }
 
 template <typename LoaderType>
-std::string load_error(const std::string& options_json, const std::filesystem::path& base = kFixtures) {
+std::string load_error(const std::string& options_json,
+                       const std::filesystem::path& base = kFixtures) {
   try {
     (void)load<LoaderType>(options_json, base);
   } catch (const InputError& e) {
@@ -85,8 +87,8 @@ TEST(LlavaQuestions, ReadsLlavasMmeFileWithRepeatedQuestionIds) {
 TEST(LlavaQuestions, ReadsLlavasPopeAndTextVqaFiles) {
   const Dataset pope = load<LlavaQuestionsLoader>(
       R"({"path": "llava_eval/llava_pope_test.excerpt.jsonl", "load_images": false})");
-  EXPECT_EQ(count_by_category(pope),
-            (std::map<std::string, std::size_t>{{"adversarial", 3}, {"popular", 2}, {"random", 2}}));
+  EXPECT_EQ(count_by_category(pope), (std::map<std::string, std::size_t>{
+                                         {"adversarial", 3}, {"popular", 2}, {"random", 2}}));
   EXPECT_EQ(pope.samples[3].id, "10000001");  // LLaVA numbers the random split from 1e7
   const Dataset textvqa = load<LlavaQuestionsLoader>(
       R"({"path": "llava_eval/llava_textvqa_val_v051_ocr.head.jsonl", "load_images": false})");
@@ -97,11 +99,12 @@ TEST(LlavaQuestions, ReadsLlavasPopeAndTextVqaFiles) {
 
 TEST(LlavaQuestions, AMissingImageIsThatSamplesErrorNotTheDatasets) {
   TempDir images("llava-images");
-  const Dataset d = load<LlavaQuestionsLoader>(
-      R"({"path": "llava_eval/llava_mme.head.jsonl", "image_root": ")" + images.path().string() +
-      R"("})");
+  const Dataset d =
+      load<LlavaQuestionsLoader>(R"({"path": "llava_eval/llava_mme.head.jsonl", "image_root": ")" +
+                                 images.path().string() + R"("})");
   ASSERT_EQ(d.samples.size(), 6U);
-  EXPECT_THAT(d.samples[0].error, HasSubstr("llava_mme.head.jsonl:1: field /image: image file not found"));
+  EXPECT_THAT(d.samples[0].error,
+              HasSubstr("llava_mme.head.jsonl:1: field /image: image file not found"));
 }
 
 TEST(Pope, ReadsTheThreeRealSplitFiles) {
@@ -132,12 +135,14 @@ TEST(Pope, NeedsAnImageRootUnlessImagesAreLeftOut) {
               HasSubstr("field /image_root: missing required field"));
   TempDir empty("pope-images");
   const Dataset d = load<PopeLoader>(R"({"path": "pope_coco/coco_pope_random.json",
-      "split": "random", "image_root": ")" + empty.path().string() + R"("})",
+      "split": "random", "image_root": ")" +
+                                         empty.path().string() + R"("})",
                                      kShared);
   EXPECT_EQ(d.samples.size(), 3000U);  // every sample kept, each with its own error
   EXPECT_TRUE(std::all_of(d.samples.begin(), d.samples.end(),
                           [](const Sample& s) { return !s.error.empty(); }));
-  EXPECT_THAT(d.samples[0].error, HasSubstr("coco_pope_random.json:1: field /image: image file not found"));
+  EXPECT_THAT(d.samples[0].error,
+              HasSubstr("coco_pope_random.json:1: field /image: image file not found"));
 }
 
 TEST(VqaOfficial, JoinsQuestionsAndAnnotationsAndNamesCocoImages) {
@@ -283,7 +288,8 @@ class MmeLayout : public ::testing::Test {
       for (const auto& [image, text] : per_image) {
         const std::string stem = std::filesystem::path(image).stem().string();
         const bool folders = std::string(subtask) == "artwork";
-        write_text(root / subtask / (folders ? "questions_answers_YN" : "") / (stem + ".txt"), text);
+        write_text(root / subtask / (folders ? "questions_answers_YN" : "") / (stem + ".txt"),
+                   text);
         std::filesystem::copy_file(kFixtures / "images/quadrants.jpg",
                                    root / subtask / (folders ? "images" : "") / image);
       }
@@ -359,7 +365,8 @@ TEST(LlavaSqa, ReadsAllTestProblemsWithTheirOptions) {
 }
 
 TEST(SeedBench, ImageQuestionsAndOptionallyVideoMiddleFrames) {
-  const Dataset images = load<SeedBenchLoader>(R"({"path": "formats/seed_bench.json", "load_images": false})");
+  const Dataset images =
+      load<SeedBenchLoader>(R"({"path": "formats/seed_bench.json", "load_images": false})");
   ASSERT_EQ(images.samples.size(), 2U);
   EXPECT_EQ(images.samples[0].options.size(), 4U);
   EXPECT_EQ(images.samples[1].references, std::vector<std::string>{"C"});
@@ -375,14 +382,16 @@ TEST(SeedBench, ImageQuestionsAndOptionallyVideoMiddleFrames) {
 }
 
 TEST(ChartQaAndDocVqa, ReadTheirJsonFiles) {
-  const Dataset chart = load<ChartQaLoader>(R"({"splits": {"human_test": "formats/chartqa_test_human.json",
+  const Dataset chart =
+      load<ChartQaLoader>(R"({"splits": {"human_test": "formats/chartqa_test_human.json",
       "augmented_test": "formats/chartqa_test_augmented.json"}, "load_images": false})");
   ASSERT_EQ(chart.samples.size(), 3U);
   EXPECT_EQ(chart.samples[0].id, "augmented_test/0");
   EXPECT_EQ(chart.samples[1].id, "human_test/0");
   EXPECT_EQ(chart.samples[1].references, std::vector<std::string>{"27.5"});
   EXPECT_EQ(chart.samples[2].category, "human_test");
-  const Dataset doc = load<DocVqaLoader>(R"({"path": "formats/docvqa_val.json", "load_images": false})");
+  const Dataset doc =
+      load<DocVqaLoader>(R"({"path": "formats/docvqa_val.json", "load_images": false})");
   ASSERT_EQ(doc.samples.size(), 2U);
   EXPECT_EQ(doc.samples[0].id, "49153");
   EXPECT_EQ(doc.samples[1].references, (std::vector<std::string>{"itc limited", "ITC Limited"}));

@@ -141,7 +141,8 @@ TEST_F(BadInput, AMissingImageIsThatSamplesErrorWithFileLineAndField) {
   EXPECT_EQ(sample["error_kind"], "invalid_input");
   EXPECT_EQ(sample["error"], expected);
   // Resuming reuses the recorded failure: it is deterministic, not retried.
-  const auto again = lmmbench({"run", config.string(), "--out", out.string(), "--resume", "--quiet"});
+  const auto again =
+      lmmbench({"run", config.string(), "--out", out.string(), "--resume", "--quiet"});
   EXPECT_EQ(again.exit_code, 0) << again.err;
   const auto resumed = nlohmann::json::parse(read_text(out / "run.json"));
   EXPECT_EQ(resumed["cells"][0]["counts"]["resumed"], 240);

@@ -17,8 +17,8 @@ const std::filesystem::path kFixtures = kSource / "tests/fixtures";
 nlohmann::json run(const std::filesystem::path& dir, const nlohmann::json& config,
                    ProcessResult* result = nullptr) {
   write_text(dir / "run.json", config.dump(2));
-  const auto r = lmmbench({"run", (dir / "run.json").string(), "--out", (dir / "run").string(),
-                           "--quiet"});
+  const auto r =
+      lmmbench({"run", (dir / "run.json").string(), "--out", (dir / "run").string(), "--quiet"});
   if (result != nullptr) *result = r;
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(read_text(dir / "run/run.json"));
@@ -56,27 +56,37 @@ double round2(double x) {
 
 /// MME's LLaVA-1.5 task: the result files' gold answers, LLaVA's short-answer instruction.
 nlohmann::json mme_task() {
-  return {{"name", "mme"},
-          {"dataset", {{"format", "mme-results"}, {"path", (kShared / "mme_example/LaVIN").string()}}},
-          {"prompt", {{"template", "{question}\nAnswer the question using a single word or phrase."}}},
-          {"generation", {{"max_tokens", 128}}},
-          {"metrics", {"mme"}}};
+  return {
+      {"name", "mme"},
+      {"dataset", {{"format", "mme-results"}, {"path", (kShared / "mme_example/LaVIN").string()}}},
+      {"prompt", {{"template", "{question}\nAnswer the question using a single word or phrase."}}},
+      {"generation", {{"max_tokens", 128}}},
+      {"metrics", {"mme"}}};
 }
 
 TEST(PublishedScores, MmeLavinResultsScoreWhatTheOfficialLeaderboardLists) {
   // BradyFU/Awesome-Multimodal-Large-Language-Models, branch Evaluation @ dd29509, README.md:
   // LaVIN-13B's perception, cognition and subtask scores (2 decimals).
-  const std::map<std::string, double> leaderboard = {
-      {"existence", 185.00}, {"count", 88.33},          {"position", 63.33},
-      {"color", 75.00},      {"posters", 79.59},        {"celebrity", 47.35},
-      {"scene", 136.75},     {"landmark", 93.50},       {"artwork", 87.25},
-      {"OCR", 107.50},       {"commonsense_reasoning", 87.14}, {"numerical_calculation", 65.00},
-      {"text_translation", 47.50}, {"code_reasoning", 50.00}};
+  const std::map<std::string, double> leaderboard = {{"existence", 185.00},
+                                                     {"count", 88.33},
+                                                     {"position", 63.33},
+                                                     {"color", 75.00},
+                                                     {"posters", 79.59},
+                                                     {"celebrity", 47.35},
+                                                     {"scene", 136.75},
+                                                     {"landmark", 93.50},
+                                                     {"artwork", 87.25},
+                                                     {"OCR", 107.50},
+                                                     {"commonsense_reasoning", 87.14},
+                                                     {"numerical_calculation", 65.00},
+                                                     {"text_translation", 47.50},
+                                                     {"code_reasoning", 50.00}};
   TempDir dir;
-  const auto record = run(dir.path(), {{"name", "lavin"},
-                                       {"output_dir", "runs"},
-                                       {"models", {model("lavin", "mme-results", kShared / "mme_example/LaVIN")}},
-                                       {"tasks", {mme_task()}}});
+  const auto record =
+      run(dir.path(), {{"name", "lavin"},
+                       {"output_dir", "runs"},
+                       {"models", {model("lavin", "mme-results", kShared / "mme_example/LaVIN")}},
+                       {"tasks", {mme_task()}}});
   const auto& c = cell(record, "lavin");
   EXPECT_EQ(c.at("counts").at("ok"), 2374);
   EXPECT_EQ(c.at("counts").at("error"), 0);
@@ -97,12 +107,12 @@ TEST(PublishedScores, Llava15_13bMmeAnswersScoreItsPublishedPerception) {
   // LLaVA-1.5-13B's answer file from LLaVA's eval.zip, matched to MME's questions by
   // question_id and prompt; docs/MODEL_ZOO.md lists MME 1531.3 for it.
   TempDir dir;
-  const auto record =
-      run(dir.path(), {{"name", "llava"},
-                       {"output_dir", "runs"},
-                       {"models", {model("llava-v1.5-13b", "llava-answers",
-                                         kFixtures / "llava_eval/mme_llava-v1.5-13b.jsonl")}},
-                       {"tasks", {mme_task()}}});
+  const auto record = run(dir.path(), {{"name", "llava"},
+                                       {"output_dir", "runs"},
+                                       {"models",
+                                        {model("llava-v1.5-13b", "llava-answers",
+                                               kFixtures / "llava_eval/mme_llava-v1.5-13b.jsonl")}},
+                                       {"tasks", {mme_task()}}});
   const auto& c = cell(record, "llava-v1.5-13b");
   EXPECT_EQ(c.at("counts").at("ok"), 2374);  // every question found its answer
   EXPECT_EQ(std::round(c.at("scores").at(0).at("score").get<double>() * 10) / 10, 1531.3);
@@ -111,31 +121,35 @@ TEST(PublishedScores, Llava15_13bMmeAnswersScoreItsPublishedPerception) {
 TEST(PublishedScores, ScienceQaLettersMatchLlavasStoredPredictions) {
   const std::map<std::string, std::filesystem::path> files = {
       {"v0", kShared / "llava_sqa_results/test_sqa_llava_13b_v0.json"},
-      {"lcs558k", kShared / "llava_sqa_results/test_sqa_llava_lcs_558k_sqa_12e_vicuna_v1_3_13b.json"},
+      {"lcs558k",
+       kShared / "llava_sqa_results/test_sqa_llava_lcs_558k_sqa_12e_vicuna_v1_3_13b.json"},
       {"llava-v1.5-13b", kFixtures / "llava_sqa/llava-v1.5-13b_result.json"}};
   nlohmann::json models = nlohmann::json::array();
   for (const auto& [name, path] : files)
     models.push_back(model(name, "llava-sqa-results", path));
   TempDir dir;
   const auto record = run(
-      dir.path(),
-      {{"name", "sqa"},
-       {"output_dir", "runs"},
-       {"models", models},
-       {"tasks",
-        {{{"name", "sqa"},
-          {"dataset", {{"format", "llava-sqa"},
-                       {"path", (kFixtures / "llava_sqa/llava_test_CQM-A.options.json").string()},
-                       {"load_images", false}}},
-          {"prompt", {{"template", "{question}\nAnswer with the option's letter from the given "
-                                   "choices directly."}}},
-          {"generation", {{"max_tokens", 1024}}},
-          {"metrics", {"scienceqa"}}}}}});
+      dir.path(), {{"name", "sqa"},
+                   {"output_dir", "runs"},
+                   {"models", models},
+                   {"tasks",
+                    {{{"name", "sqa"},
+                      {"dataset",
+                       {{"format", "llava-sqa"},
+                        {"path", (kFixtures / "llava_sqa/llava_test_CQM-A.options.json").string()},
+                        {"load_images", false}}},
+                      {"prompt",
+                       {{"template",
+                         "{question}\nAnswer with the option's letter from the given "
+                         "choices directly."}}},
+                      {"generation", {{"max_tokens", 1024}}},
+                      {"metrics", {"scienceqa"}}}}}});
   for (const auto& [name, path] : files) {
     const auto stored = nlohmann::json::parse(read_text(path));
     // The letter read from each output against the option index LLaVA's script stored.
     std::vector<std::string> mismatches;
-    for (const auto& line : split_lines(read_text(dir.path() / "run/scores" / name / "sqa.jsonl"))) {
+    for (const auto& line :
+         split_lines(read_text(dir.path() / "run/scores" / name / "sqa.jsonl"))) {
       const auto s = nlohmann::json::parse(line);
       const std::string letter = s.at("extracted");
       const int ours = letter.empty() ? -1 : letter[0] - 'A';
@@ -148,7 +162,8 @@ TEST(PublishedScores, ScienceQaLettersMatchLlavasStoredPredictions) {
     const auto& c = cell(record, name);
     EXPECT_EQ(c.at("counts").at("ok"), 4241) << name;
     // The accuracy LLaVA's script computed, to the last digit.
-    EXPECT_NEAR(c.at("scores").at(0).at("score").get<double>(), stored.at("acc").get<double>(), 1e-9)
+    EXPECT_NEAR(c.at("scores").at(0).at("score").get<double>(), stored.at("acc").get<double>(),
+                1e-9)
         << name;
     if (name == "v0") {
       // The v0 file predates ce1aa08 (2023-10-11): eval_science_qa.py then stored a random
@@ -173,25 +188,32 @@ TEST(Submissions, VizWizFileEqualsTheOneLlavaUploaded) {
   run(dir.path(),
       {{"name", "vizwiz"},
        {"output_dir", "runs"},
-       {"models", {{{"name", "llava-v1.5-13b"},
-                    {"backend", "replay"},
-                    {"options", {{"format", "llava-answers"},
-                                 {"path", (kFixtures / "llava_eval/vizwiz_llava-v1.5-13b.head.jsonl").string()}}}}}},
+       {"models",
+        {{{"name", "llava-v1.5-13b"},
+          {"backend", "replay"},
+          {"options",
+           {{"format", "llava-answers"},
+            {"path", (kFixtures / "llava_eval/vizwiz_llava-v1.5-13b.head.jsonl").string()}}}}}},
        {"tasks",
         {{{"name", "vizwiz-test"},
-          {"dataset", {{"format", "vizwiz"},
-                       {"path", (kFixtures / "formats/vizwiz_test.head.json").string()},
-                       {"load_images", false}}},
-          {"prompt", {{"template", "{question}\nWhen the provided information is insufficient, "
-                                   "respond with 'Unanswerable'.\nAnswer the question using a "
-                                   "single word or phrase."}}},
+          {"dataset",
+           {{"format", "vizwiz"},
+            {"path", (kFixtures / "formats/vizwiz_test.head.json").string()},
+            {"load_images", false}}},
+          {"prompt",
+           {{"template",
+             "{question}\nWhen the provided information is insufficient, "
+             "respond with 'Unanswerable'.\nAnswer the question using a "
+             "single word or phrase."}}},
           {"metrics", nlohmann::json::array()},
           {"submission", {{"format", "vizwiz-evalai"}}}}}}});
   const auto record = nlohmann::json::parse(read_text(dir.path() / "run/run.json"));
   EXPECT_EQ(record.at("cells").at(0).at("submission_file"),
             "submissions/llava-v1.5-13b/vizwiz-test.json");
-  EXPECT_EQ(nlohmann::json::parse(read_text(dir.path() / "run/submissions/llava-v1.5-13b/vizwiz-test.json")),
-            nlohmann::json::parse(read_text(kFixtures / "llava_eval/vizwiz_upload_llava-v1.5-13b.head.json")));
+  EXPECT_EQ(nlohmann::json::parse(
+                read_text(dir.path() / "run/submissions/llava-v1.5-13b/vizwiz-test.json")),
+            nlohmann::json::parse(
+                read_text(kFixtures / "llava_eval/vizwiz_upload_llava-v1.5-13b.head.json")));
 }
 
 TEST(Submissions, VqaTestDevAnswersAreProcessedAsEvalAiExpects) {
@@ -202,9 +224,10 @@ TEST(Submissions, VqaTestDevAnswersAreProcessedAsEvalAiExpects) {
        {"models", {{{"name", "two"}, {"backend", "constant"}, {"options", {{"answer", "Two."}}}}}},
        {"tasks",
         {{{"name", "vqav2-testdev"},
-          {"dataset", {{"format", "vqa-official"},
-                       {"questions", (kFixtures / "formats/vqav2_testdev_questions.json").string()},
-                       {"load_images", false}}},
+          {"dataset",
+           {{"format", "vqa-official"},
+            {"questions", (kFixtures / "formats/vqav2_testdev_questions.json").string()},
+            {"load_images", false}}},
           {"metrics", nlohmann::json::array()},
           {"submission", {{"format", "vqav2-evalai"}}}}}}});
   EXPECT_EQ(nlohmann::json::parse(read_text(dir.path() / "run/submissions/two/vqav2-testdev.json")),
@@ -221,8 +244,9 @@ TEST(Submissions, MmbenchWritesAnXlsxBesideItsRuleBasedScore) {
            {"models", {{{"name", "b"}, {"backend", "constant"}, {"options", {{"answer", "B"}}}}}},
            {"tasks",
             {{{"name", "mmbench"},
-              {"dataset", {{"format", "vlmevalkit-tsv"},
-                           {"path", (kFixtures / "formats/mmbench_dev.head.tsv").string()}}},
+              {"dataset",
+               {{"format", "vlmevalkit-tsv"},
+                {"path", (kFixtures / "formats/mmbench_dev.head.tsv").string()}}},
               {"prompt", {{"template", "{if meta.hint}{meta.hint}\n{end}{question}\n{options}"}}},
               {"metrics", {"mmbench"}},
               {"submission", {{"format", "mmbench-xlsx"}}}}}}});
@@ -239,8 +263,8 @@ TEST(Datasets, VerifyRecomputesTheManifestAndFlagsAChangedFile) {
   TempDir dir;
   const auto config = write_medium_suite(dir.path(), 0, 0);
   const auto out = dir.path() / "run";
-  auto r = lmmbench({"run", config.string(), "--out", out.string(), "--models", "oracle",
-                     "--tasks", "open", "--quiet"});
+  auto r = lmmbench({"run", config.string(), "--out", out.string(), "--models", "oracle", "--tasks",
+                     "open", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto record = nlohmann::json::parse(read_text(out / "run.json"));
   const auto& dataset = record.at("cells").at(0).at("dataset");
@@ -267,24 +291,29 @@ TEST(Datasets, VerifyRecomputesTheManifestAndFlagsAChangedFile) {
   report = nlohmann::json::parse(r.out);
   EXPECT_EQ(report.at("run").at("dataset_unchanged"), false);
   EXPECT_EQ(report.at("run").at("differences"), nlohmann::json::array({"changed: images/red.png"}));
-  EXPECT_NE(r.err.find("changed: task 'open' no longer reads what run"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("changed: task 'open' no longer reads what run"), std::string::npos)
+      << r.err;
 }
 
 TEST(Datasets, AMissingDatasetSaysWhereToGetItAndNothingIsDownloaded) {
   TempDir dir;
   const auto record = [&] {
-    write_text(dir.path() / "run.json",
-               nlohmann::json{{"name", "missing"},
-                              {"output_dir", "runs"},
-                              {"models", {{{"name", "o"}, {"backend", "oracle"}}}},
-                              {"tasks",
-                               {{{"name", "gqa"},
-                                 {"dataset", {{"format", "gqa"},
-                                              {"path", "${LMMBENCH_E2E_DATA}/gqa/testdev_balanced_questions.json"},
-                                              {"load_images", false},
-                                              {"source", "https://cs.stanford.edu/people/dorarad/gqa/download.html into $LMMBENCH_E2E_DATA/gqa/"}}},
-                                 {"metrics", {"gqa"}}}}}}
-                   .dump());
+    write_text(
+        dir.path() / "run.json",
+        nlohmann::json{{"name", "missing"},
+                       {"output_dir", "runs"},
+                       {"models", {{{"name", "o"}, {"backend", "oracle"}}}},
+                       {"tasks",
+                        {{{"name", "gqa"},
+                          {"dataset",
+                           {{"format", "gqa"},
+                            {"path", "${LMMBENCH_E2E_DATA}/gqa/testdev_balanced_questions.json"},
+                            {"load_images", false},
+                            {"source",
+                             "https://cs.stanford.edu/people/dorarad/gqa/download.html into "
+                             "$LMMBENCH_E2E_DATA/gqa/"}}},
+                          {"metrics", {"gqa"}}}}}}
+            .dump());
     return dir.path() / "run.json";
   }();
   auto r = lmmbench({"run", record.string(), "--out", (dir.path() / "a").string(), "--quiet"});

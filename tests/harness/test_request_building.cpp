@@ -28,15 +28,17 @@ TEST(PromptSections, KeepTheirTextOnlyWhenThePlaceholderIsNotEmpty) {
   const std::string sqa =
       "{if meta.hint}Context: {meta.hint}\n{end}{question}\n{options}\nAnswer with the option's "
       "letter from the given choices directly.";
-  EXPECT_EQ(render_prompt(sqa, sample_with("A parachute test.")),
-            "Context: A parachute test.\nWhich could Gordon's test show?\nA. how steady it was\n"
-            "B. whether it broke\nAnswer with the option's letter from the given choices directly.");
+  EXPECT_EQ(
+      render_prompt(sqa, sample_with("A parachute test.")),
+      "Context: A parachute test.\nWhich could Gordon's test show?\nA. how steady it was\n"
+      "B. whether it broke\nAnswer with the option's letter from the given choices directly.");
   EXPECT_EQ(render_prompt(sqa, sample_with("")),
             "Which could Gordon's test show?\nA. how steady it was\nB. whether it broke\nAnswer "
             "with the option's letter from the given choices directly.");
   // Sections nest; an absent meta key is empty.
-  EXPECT_EQ(render_prompt("{if meta.hint}<{if meta.absent}x{end}{meta.hint}>{end}.", sample_with("h")),
-            "<h>.");
+  EXPECT_EQ(
+      render_prompt("{if meta.hint}<{if meta.absent}x{end}{meta.hint}>{end}.", sample_with("h")),
+      "<h>.");
   EXPECT_EQ(render_prompt("{if meta.absent}<{if meta.hint}x{end}>{end}.", sample_with("h")), ".");
 }
 

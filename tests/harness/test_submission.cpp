@@ -56,13 +56,19 @@ TEST(Xlsx, IsAZipOfTheSpreadsheetPartsWithInlineCells) {
   EXPECT_EQ(parts.size(), 5U);
   EXPECT_TRUE(parts.contains("[Content_Types].xml"));
   EXPECT_TRUE(parts.contains("_rels/.rels"));
-  EXPECT_THAT(parts.at("xl/workbook.xml"), HasSubstr("<sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/>"));
-  EXPECT_THAT(parts.at("xl/_rels/workbook.xml.rels"), HasSubstr("Target=\"worksheets/sheet1.xml\""));
+  EXPECT_THAT(parts.at("xl/workbook.xml"),
+              HasSubstr("<sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/>"));
+  EXPECT_THAT(parts.at("xl/_rels/workbook.xml.rels"),
+              HasSubstr("Target=\"worksheets/sheet1.xml\""));
   const std::string& sheet = parts.at("xl/worksheets/sheet1.xml");
-  EXPECT_THAT(sheet, HasSubstr("<c r=\"A1\" t=\"inlineStr\"><is><t xml:space=\"preserve\">index</t></is></c>"));
+  EXPECT_THAT(
+      sheet,
+      HasSubstr("<c r=\"A1\" t=\"inlineStr\"><is><t xml:space=\"preserve\">index</t></is></c>"));
   EXPECT_THAT(sheet, HasSubstr("<c r=\"A2\"><v>241</v></c>"));
   EXPECT_THAT(sheet, HasSubstr("B &amp; &lt;C&gt;"));  // escaped
-  EXPECT_THAT(sheet, HasSubstr("<row r=\"3\"><c r=\"A3\"><v>1000241</v></c></row>"));  // empty cell left out
+  EXPECT_THAT(
+      sheet,
+      HasSubstr("<row r=\"3\"><c r=\"A3\"><v>1000241</v></c></row>"));  // empty cell left out
   EXPECT_EQ(bytes, xlsx_bytes({{std::string("index"), std::string("prediction")},
                                {std::int64_t{241}, std::string("B & <C>")},
                                {std::int64_t{1000241}, std::string("")}}));  // deterministic

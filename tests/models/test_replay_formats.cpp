@@ -17,7 +17,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::filesystem::path kFixtures = std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures";
+const std::filesystem::path kFixtures =
+    std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures";
 const std::filesystem::path kShared = std::filesystem::path(LMMBENCH_SHARED_DIR) / "fixtures";
 const Clock kClock;
 
@@ -29,7 +30,8 @@ std::unique_ptr<Backend> replay(const std::string& json) {
 /// Asks `backend` for each sample (the request text being `prompt(sample)`), after preparing it
 /// with the samples; returns the answer per sample id, or "error:<kind>: <message>".
 template <typename Prompt>
-std::map<std::string, std::string> ask(Backend& backend, const std::vector<datasets::Sample>& samples,
+std::map<std::string, std::string> ask(Backend& backend,
+                                       const std::vector<datasets::Sample>& samples,
                                        Prompt prompt) {
   backend.prepare(TaskData{"t", samples, {}});
   std::mutex mutex;
@@ -52,7 +54,8 @@ std::map<std::string, std::string> ask(Backend& backend, const std::vector<datas
   return answers;
 }
 
-std::vector<datasets::Sample> load(const std::string& json, std::unique_ptr<datasets::Loader> (*create)(ObjectReader&)) {
+std::vector<datasets::Sample> load(const std::string& json,
+                                   std::unique_ptr<datasets::Loader> (*create)(ObjectReader&)) {
   auto reader = ConfigNode(JsonSource::from_text(json, "dataset.json", kFixtures)).object();
   return create(reader)->load().samples;
 }
@@ -62,7 +65,8 @@ TEST(ReplayLlavaAnswers, PairsRepeatedQuestionIdsByPrompt) {
   // file repeats it. The prompt tells them apart.
   const auto samples = load(R"({"path": "llava_eval/llava_mme.head.jsonl", "load_images": false})",
                             &datasets::LlavaQuestionsLoader::create);
-  auto backend = replay(R"({"path": "llava_eval/mme_llava-v1.5-13b.jsonl", "format": "llava-answers"})");
+  auto backend =
+      replay(R"({"path": "llava_eval/mme_llava-v1.5-13b.jsonl", "format": "llava-answers"})");
   const auto answers = ask(*backend, samples, [](const auto& s) { return s.question; });
   EXPECT_EQ(answers.at("code_reasoning/0020.png"), "Yes");    // "Is a python code shown ...?"
   EXPECT_EQ(answers.at("code_reasoning/0020.png#2"), "Yes");  // "Is a c++ code shown ...?"
@@ -77,8 +81,9 @@ TEST(ReplayLlavaAnswers, PairsRepeatedQuestionIdsByPrompt) {
 }
 
 TEST(ReplayLlavaAnswers, UniqueIdsNeedNoPromptAndModelIdFilters) {
-  const auto samples = load(R"({"path": "llava_eval/llava_pope_test.excerpt.jsonl", "load_images": false})",
-                            &datasets::LlavaQuestionsLoader::create);
+  const auto samples =
+      load(R"({"path": "llava_eval/llava_pope_test.excerpt.jsonl", "load_images": false})",
+           &datasets::LlavaQuestionsLoader::create);
   auto backend = replay(R"({"path": "llava_eval/pope_llava-v1.5-13b.excerpt.jsonl",
       "format": "llava-answers", "model": "llava-v1.5-13b"})");
   const auto answers = ask(*backend, samples, [](const auto&) { return std::string("x"); });
@@ -139,16 +144,18 @@ TEST(ReplayFormats, UnknownFormatAndKeyAreRejected) {
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("did you mean 'llava-answers'"));
   }
-  EXPECT_THROW((void)replay(R"({"path": "formats/generic.jsonl", "sample_key": "qid"})"), InputError);
+  EXPECT_THROW((void)replay(R"({"path": "formats/generic.jsonl", "sample_key": "qid"})"),
+               InputError);
   EXPECT_THROW((void)replay(R"({"path": "nowhere.jsonl"})"), InputError);
 }
 
 TEST(ImageLimitOptions, SetTheCapabilitiesTheHarnessFitsImagesTo) {
   Capabilities caps;
   caps.max_image_bytes = 100;
-  auto reader = ConfigNode(JsonSource::from_text(
-                               R"({"max_image_side": 672, "image_formats": ["png", "JPEG"]})", "m.json"))
-                    .object();
+  auto reader =
+      ConfigNode(JsonSource::from_text(
+                     R"({"max_image_side": 672, "image_formats": ["png", "JPEG"]})", "m.json"))
+          .object();
   read_image_limit_options(reader, caps);
   EXPECT_EQ(caps.max_image_side, 672);
   EXPECT_EQ(caps.max_image_bytes, 100U);  // not given: unchanged
