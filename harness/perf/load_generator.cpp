@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 
+#include <sys/prctl.h>
+
 namespace lmmbench::harness::perf {
 
 namespace {
@@ -16,11 +18,30 @@ struct Mailbox {
   std::deque<std::pair<std::size_t, models::Completion>> done;  ///< (record slot, completion)
 };
 
+/// Sets this thread's timer slack to 1 µs while it lives. Linux defers the expiry of a sleeping
+/// thread's timers by up to the slack (50 µs by default) to batch wake-ups; the generator sleeps
+/// until each request's due time, so the slack would be added to the send delay.
+class TightTimers {
+ public:
+  TightTimers() : saved_(prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)) {
+    if (saved_ > 0) prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  }
+  ~TightTimers() {
+    if (saved_ > 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(saved_), 0UL, 0UL, 0UL);
+  }
+  TightTimers(const TightTimers&) = delete;
+  TightTimers& operator=(const TightTimers&) = delete;
+
+ private:
+  int saved_;
+};
+
 }  // namespace
 
 std::vector<RequestRecord> generate_load(models::Backend& backend, const Clock& clock,
                                          std::span<const models::Request> requests,
                                          const LoadPlan& plan, bool (*stop)()) {
+  const TightTimers tight_timers;
   const std::size_t n = requests.size();
   std::vector<RequestRecord> records;
   records.reserve(n);

@@ -70,7 +70,8 @@ class Dialect {
   /// A complete, non-streamed 2xx reply. Throws MalformedReply.
   [[nodiscard]] virtual Reply parse_reply(const nlohmann::json& reply) const = 0;
   /// One server-sent event of a streamed reply, folded into `reply`. Returns whether the event is
-  /// a token event (it carries generated output; vLLM's benchmark definition). Throws
+  /// a token event: it carries generated output (text, reasoning, a refusal, tool calls), not
+  /// only a role, a finish reason or usage. Throws
   /// MalformedReply, also for an error event inside the stream.
   virtual bool on_event(const SseEvent& event, Reply& reply) const = 0;
   /// The provider's error message from an error body ({"error": {"message": ...}} by default).

@@ -176,17 +176,38 @@ class OpenAiDialect final : public Dialect {
     const auto choices = json.find("choices");
     if (choices == json.end() || !choices->is_array() || choices->empty()) return false;
     const auto& choice = (*choices)[0];
+    // A token event carries output: text, a refusal, reasoning (vLLM's "reasoning_content",
+    // others' "reasoning") or tool calls — AIPerf's rule (0.13.0, ChatEndpoint.
+    // extract_chat_response_data and ParsedResponseRecord.content_responses). vLLM and
+    // llama.cpp open the stream with a chunk that only names the role, and llama-cpp-python ends
+    // it with an empty delta that only carries the finish reason; counting those (vLLM's
+    // `bench serve` counts every chunk with choices) would put TTFT at a chunk a server may send
+    // before any token, add ~0 ms gaps to ITL and over-count tokens where usage is absent.
+    bool output = false;
     if (const auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
-      if (delta->contains("content")) reply.text += content_text((*delta)["content"]);
-      if (delta->contains("refusal") && (*delta)["refusal"].is_string()) {
-        reply.refusal += (*delta)["refusal"].get<std::string>();
+      if (delta->contains("content")) {
+        const std::string text = content_text((*delta)["content"]);
+        output = !text.empty();
+        reply.text += text;
       }
+      if (delta->contains("refusal") && (*delta)["refusal"].is_string()) {
+        const auto& refusal = (*delta)["refusal"].get_ref<const std::string&>();
+        output = output || !refusal.empty();
+        reply.refusal += refusal;
+      }
+      for (const char* key : {"reasoning_content", "reasoning"}) {
+        const auto it = delta->find(key);
+        if (it != delta->end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+          output = true;
+      }
+      const auto calls = delta->find("tool_calls");
+      if (calls != delta->end() && calls->is_array() && !calls->empty()) output = true;
     }
     if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
       reply.finish_reason = choice["finish_reason"].get<std::string>();
       reply.finish = reply.refusal.empty() ? finish_of(reply.finish_reason) : Finish::refused;
     }
-    return true;
+    return output;
   }
 
   [[nodiscard]] bool is_content_filter(long status, const nlohmann::json& body) const override {

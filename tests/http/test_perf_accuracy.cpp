@@ -1,5 +1,7 @@
-// `lmmbench perf`'s load generator against tests/servers/llm_server.py over real sockets: the
-// server writes token events at injected times, and what the harness measures must match them.
+// `lmmbench perf`'s load generator against a timed streaming server over real sockets
+// (tests/http/perf_server.hpp): the server writes token events at injected times, and what the
+// harness measures must match them. Each test also prints by how much the server itself missed
+// its deadlines, so that a miss can be put on the right side.
 // LMMBENCH_PERF_RATE_SECONDS sets the length of the arrival-rate test, LMMBENCH_PERF_P50_MS and
 // LMMBENCH_PERF_P99_MS the allowed excess of the measured latencies (and of the send delay) at
 // p50 and p99. The `slow` build (test_perf_slow) holds the targets: 30 s, 1 ms at p50 and
@@ -17,7 +19,7 @@
 #include "harness/perf/benchmark.hpp"
 #include "harness/perf/workload.hpp"
 #include "harness/registry.hpp"
-#include "llm_server.hpp"
+#include "perf_server.hpp"
 
 #ifndef LMMBENCH_PERF_RATE_SECONDS
 #define LMMBENCH_PERF_RATE_SECONDS 6
@@ -36,16 +38,18 @@
 namespace lmmbench::harness::perf {
 namespace {
 
-using testing::LlmServer;
+using testing::PerfServer;
 
 /// An openai backend whose replies stream with the given injected timing.
-std::unique_ptr<models::Backend> backend_for(const LlmServer& server, const std::string& spec,
-                                             const Clock& clock) {
-  const nlohmann::json doc = {
-      {"name", "perf-test"},
-      {"backend", "openai"},
-      {"options",
-       {{"base_url", server.url() + "/perf/" + spec + "/v1"}, {"model", "m"}, {"stream", true}}}};
+std::unique_ptr<models::Backend> backend_for(const PerfServer& server, const std::string& spec,
+                                             const Clock& clock, bool usage = true) {
+  const nlohmann::json doc = {{"name", "perf-test"},
+                              {"backend", "openai"},
+                              {"options",
+                               {{"base_url", server.url() + "/perf/" + spec + "/v1"},
+                                {"model", "m"},
+                                {"stream", true},
+                                {"stream_usage", usage}}}};
   const auto model =
       load_model_config(ConfigNode(JsonSource::from_text(doc.dump(), "perf-test.json")));
   return Registry::builtin().create_backend(model, models::BackendContext{clock, 0});
@@ -86,11 +90,58 @@ void expect_matches(const char* name, const reports::LatencyStats& s, double inj
       name, injected_ms, *s.p50, *s.p50 - injected_ms, *s.p99, *s.p99 - injected_ms);
 }
 
+double quantile_us(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+/// Prints where the excess over the injected latencies arose: how late the server wrote its token
+/// events (write time − deadline; the server's part) and, per request, the client's TTFT and E2E
+/// minus the server's own (first and last write − the moment the request had been read), which
+/// is the client's part plus the loopback trips. Requests and server streams are paired in send
+/// order, so this is for loads where requests arrive in the order they are sent.
+void print_breakdown(const char* test, const PerfServer& server, const PerfOutcome& out) {
+  using Ms = std::chrono::duration<double, std::milli>;
+  auto streams = server.streams();
+  std::vector<const nlohmann::json*> measured;
+  for (const auto& line : out.request_lines) {
+    if (line["phase"] != "warmup") measured.push_back(&line);
+  }
+  if (streams.size() < measured.size() || measured.empty()) return;
+  streams.erase(streams.begin(),
+                streams.begin() + static_cast<std::ptrdiff_t>(streams.size() - measured.size()));
+  std::stable_sort(measured.begin(), measured.end(),
+                   [](const nlohmann::json* a, const nlohmann::json* b) {
+                     return (*a)["sent_ms"].get<double>() < (*b)["sent_ms"].get<double>();
+                   });
+  std::vector<double> late, ttft_client_part, e2e_client_part;
+  for (std::size_t i = 0; i < measured.size(); ++i) {
+    const auto& s = streams[i];
+    const auto& r = *measured[i];
+    for (std::size_t k = 0; k < s.written.size(); ++k)
+      late.push_back(Ms(s.written[k] - s.due[k]).count() * 1e3);
+    if (s.written.empty() || !r["ttft_ms"].is_number()) continue;
+    ttft_client_part.push_back(
+        (r["ttft_ms"].get<double>() - Ms(s.written.front() - s.received).count()) * 1e3);
+    e2e_client_part.push_back(
+        (r["e2e_ms"].get<double>() - Ms(s.written.back() - s.received).count()) * 1e3);
+  }
+  if (late.empty() || ttft_client_part.empty()) return;
+  std::cerr << fmt::format(
+      "{}: server late by p50 {:.0f} us, p99 {:.0f} us ({} events); client + loopback: TTFT "
+      "p50 {:.0f} us, p99 {:.0f} us; E2E p50 {:.0f} us, p99 {:.0f} us\n",
+      test, quantile_us(late, 0.5), quantile_us(late, 0.99), late.size(),
+      quantile_us(ttft_client_part, 0.5), quantile_us(ttft_client_part, 0.99),
+      quantile_us(e2e_client_part, 0.5), quantile_us(e2e_client_part, 0.99));
+}
+
 TEST(LMMBENCH_PERF_SUITE, MeasuredLatenciesMatchInjectedDelays) {
-  LlmServer server;
+  PerfServer server;
   const Clock clock;
-  // 50 ms to the first token, then 15 more every 10 ms: TTFT 50, TPOT 10, E2E 200.
-  auto backend = backend_for(server, "ttft=0.05;itl=0.01;tokens=16", clock);
+  // 50 ms to the first token, then 15 more every 10 ms: TTFT 50, TPOT 10, E2E 200. Like vLLM and
+  // llama.cpp, the server also sends a role-only delta (here at once, before any token) and an
+  // empty delta with the finish reason: neither is a token.
+  auto backend = backend_for(server, "ttft=0.05;itl=0.01;tokens=16;role=1;finish=1", clock);
   std::ostringstream log;
   const auto out = run_perf(rate_options(20, 100), *backend, clock, text_requests(), log);
   ASSERT_EQ(out.section.levels.size(), 1u) << log.str();
@@ -102,6 +153,7 @@ TEST(LMMBENCH_PERF_SUITE, MeasuredLatenciesMatchInjectedDelays) {
   expect_matches("TTFT", L.ttft_ms, 50);
   expect_matches("TPOT", L.tpot_ms, 10);
   expect_matches("E2E", L.e2e_ms, 200);
+  print_breakdown("open loop", server, out);
   EXPECT_NEAR(*L.itl_ms.p50, 10, 1.0);
   // Warm-up requests are recorded in the JSONL but not measured.
   const auto warm = std::count_if(out.request_lines.begin(), out.request_lines.end(),
@@ -110,8 +162,30 @@ TEST(LMMBENCH_PERF_SUITE, MeasuredLatenciesMatchInjectedDelays) {
   EXPECT_EQ(out.request_lines.size(), 102u);
 }
 
+TEST(LMMBENCH_PERF_SUITE, WithoutUsageTheTokensAreTheOutputChunks) {
+  PerfServer server;
+  const Clock clock;
+  auto backend =
+      backend_for(server, "ttft=0.02;itl=0.005;tokens=8;role=1;finish=1", clock, /*usage=*/false);
+  auto options = rate_options(20, 20);
+  options.warmup = 0;
+  std::ostringstream log;
+  const auto out = run_perf(options, *backend, clock, text_requests(), log);
+  const auto& L = out.section.levels.front();
+  ASSERT_EQ(L.completed, 20u) << log.str();
+  EXPECT_EQ(L.token_source, "token_events");
+  EXPECT_EQ(L.output_tokens, 160);  // not 180 or 200: the role and finish chunks carry no token
+  EXPECT_EQ(L.itl_ms.count, 140u);
+  for (const auto& line : out.request_lines) {
+    EXPECT_EQ(line["token_ms"].size(), 8u);
+    EXPECT_FALSE(line["tokens_from_usage"].get<bool>());
+  }
+  EXPECT_GE(*L.ttft_ms.p50, 20.0 - 0.05);  // the role chunk came at once; the first token did not
+  EXPECT_NEAR(*L.tpot_ms.p50, 5.0, 0.5);
+}
+
 TEST(LMMBENCH_PERF_SUITE, AchievedArrivalRateMatchesTheTarget) {
-  LlmServer server;
+  PerfServer server;
   const Clock clock;
   auto backend = backend_for(server, "ttft=0.005;itl=0.002;tokens=4", clock);
   const double rate = 50;
@@ -135,7 +209,7 @@ TEST(LMMBENCH_PERF_SUITE, AchievedArrivalRateMatchesTheTarget) {
 }
 
 TEST(LMMBENCH_PERF_SUITE, AStallingServerShowsUpInLatency) {
-  LlmServer server;
+  PerfServer server;
   const Clock clock;
   // The server holds every token event due in [T, T + 0.6 s), T one second after the start.
   const double pause = 0.6;
@@ -174,7 +248,7 @@ TEST(LMMBENCH_PERF_SUITE, AStallingServerShowsUpInLatency) {
 }
 
 TEST(LMMBENCH_PERF_SUITE, ClosedLoopKeepsConcurrencyInFlight) {
-  LlmServer server;
+  PerfServer server;
   const Clock clock;
   auto backend = backend_for(server, "ttft=0.02;itl=0.005;tokens=5", clock);  // E2E 40 ms
   PerfOptions o;
@@ -192,10 +266,11 @@ TEST(LMMBENCH_PERF_SUITE, ClosedLoopKeepsConcurrencyInFlight) {
   EXPECT_NEAR(L.duration_s, 0.6, 0.05);
   EXPECT_LT(*L.send_delay_ms.p99, LMMBENCH_PERF_P99_MS);  // a freed slot is refilled at once
   expect_matches("E2E (closed loop)", L.e2e_ms, 40);
+  print_breakdown("closed loop", server, out);
 }
 
 TEST(LMMBENCH_PERF_SUITE, SweepFindsTheHighestLoadWithinTheSlo) {
-  LlmServer server;
+  PerfServer server;
   const Clock clock;
   auto backend = backend_for(server, "ttft=0.01;itl=0.002;tokens=4", clock);
   PerfOptions o;
