@@ -10,6 +10,8 @@
 // "Authentication"). A blocked prompt has promptFeedback.blockReason and no candidates; errors
 // are {"error": {"code", "message", "status", "details": [..., {"@type":
 // "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s"}]}}.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
@@ -80,6 +82,20 @@ bool fold(const nlohmann::json& json, Reply& reply) {
   return true;
 }
 
+/// Whether candidates[0] of a (well-formed, already folded) chunk has non-empty thought text.
+bool has_thought_text(const nlohmann::json& json) {
+  const auto& candidate = json["candidates"][0];
+  const auto content = candidate.find("content");
+  if (content == candidate.end() || !content->is_object()) return false;
+  const auto parts = content->find("parts");
+  if (parts == content->end() || !parts->is_array()) return false;
+  return std::any_of(parts->begin(), parts->end(), [](const nlohmann::json& part) {
+    return part.is_object() && part.contains("thought") && part["thought"].is_boolean() &&
+           part["thought"].get<bool>() && part.contains("text") && part["text"].is_string() &&
+           !part["text"].get_ref<const std::string&>().empty();
+  });
+}
+
 class GeminiDialect final : public Dialect {
  public:
   explicit GeminiDialect(ObjectReader& options) {
@@ -140,7 +156,10 @@ class GeminiDialect final : public Dialect {
       throw MalformedReply("the server reported an error inside the stream: " +
                            error_message(json));
     }
-    return fold(json, reply);
+    // A token event carries output (answer or thought text), as in the OpenAI dialect; a chunk
+    // with only a finish reason or usage metadata is not one.
+    const std::size_t before = reply.text.size();
+    return fold(json, reply) && (reply.text.size() > before || has_thought_text(json));
   }
 
   [[nodiscard]] std::optional<Nanos> retry_hint(const nlohmann::json& body) const override {
