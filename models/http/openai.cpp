@@ -111,6 +111,10 @@ class OpenAiDialect final : public Dialect {
       if (!image_detail_.empty()) url_part["detail"] = image_detail_;
       content.push_back({{"type", "image_url"}, {"image_url", std::move(url_part)}});
     }
+    // A text-only message goes as a plain string, the form every server accepts: chat templates
+    // that concatenate message["content"] (many GGUF templates served by llama.cpp) fail on a
+    // list of parts, even of one text part.
+    if (content.size() == 1 && content[0]["type"] == "text") content = content[0]["text"];
     nlohmann::json messages = nlohmann::json::array();
     if (!r.system_prompt.empty()) {
       messages.push_back({{"role", "system"}, {"content", r.system_prompt}});

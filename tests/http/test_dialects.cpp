@@ -96,6 +96,21 @@ TEST_F(Dialects, OpenAiStreamingAsksForUsageAndExtraBodyIsMerged) {
     EXPECT_EQ(h.find("Authorization"), std::string::npos) << h;
 }
 
+TEST_F(Dialects, OpenAiSendsATextOnlyMessageAsAString) {
+  // llama.cpp-served GGUF chat templates concatenate message["content"] and fail on a list.
+  auto backend =
+      make_backend(&create_openai, {{"base_url", "http://127.0.0.1:8000/v1"}, {"model", "m"}});
+  models::Request request;
+  request.content.emplace_back(models::TextPart{"Describe a cat."});
+  request.params.max_tokens = 8;
+  const auto body = nlohmann::json::parse(http(*backend).build_call(request).body);
+  EXPECT_EQ(body["messages"],
+            nlohmann::json::parse(R"([{"role": "user", "content": "Describe a cat."}])"));
+  // With an image the parts stay a list (the documented vision request, above).
+  const auto vision = nlohmann::json::parse(http(*backend).build_call(vqa_request("Q?")).body);
+  EXPECT_TRUE(vision["messages"][0]["content"].is_array());
+}
+
 TEST_F(Dialects, AzureUsesTheDeploymentUrlAndTheApiKeyHeader) {
   auto backend = make_backend(
       &create_openai, {{"base_url", "https://my-resource.openai.azure.com"},
