@@ -22,32 +22,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "tests", "servers", "llm_server.py")
+from bench_support import ROOT, pinned, start_test_server
+
 IMAGE = os.path.join(ROOT, "tests", "fixtures", "tiny_vqa", "images", "red.png")
-
-
-def pinned(cpus):
-    """preexec_fn that pins a child to `cpus` (None: no pinning)."""
-    if not cpus:
-        return None
-    return lambda: os.sched_setaffinity(0, cpus)
-
-
-def start_server(tmp, cpus):
-    port_file = os.path.join(tmp, "port")
-    proc = subprocess.Popen([sys.executable, SERVER, "--port-file", port_file, "--lifetime", "1800"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=pinned(cpus))
-    for _ in range(500):
-        if os.path.exists(port_file):
-            with open(port_file) as f:
-                return proc, int(f.read())
-        time.sleep(0.02)
-    proc.kill()
-    raise SystemExit("the test server did not start")
 
 
 def wrk_script(tmp, image):
@@ -118,7 +96,7 @@ def main():
         # machines: a client's CPU cost then limits only its own rate.
         pin = not args.no_pin and len(os.sched_getaffinity(0)) >= 2
         server_cpus, client_cpus = ({0}, {1}) if pin else (None, None)
-        server, port = start_server(tmp, server_cpus)
+        server, port = start_test_server(tmp, server_cpus, lifetime=1800)
         try:
             base = f"http://127.0.0.1:{port}/bench/v1"
             script, body_bytes = wrk_script(tmp, args.image)

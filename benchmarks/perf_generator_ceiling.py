@@ -32,25 +32,10 @@ import resource
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "tests", "servers", "llm_server.py")
+from bench_support import ROOT, start_test_server
+
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def start_server(tmp):
-    port_file = os.path.join(tmp, "port")
-    proc = subprocess.Popen([sys.executable, SERVER, "--port-file", port_file, "--lifetime", "3600",
-                             "--log", os.devnull],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(500):
-        if os.path.exists(port_file):
-            with open(port_file) as f:
-                return proc, int(f.read())
-        time.sleep(0.02)
-    proc.kill()
-    raise SystemExit("the test server did not start")
 
 
 def process_cpu_s(pid):
@@ -97,7 +82,7 @@ def main():
     cores = len(os.sched_getaffinity(0))
     results = {"closed_loop": [], "open_loop": []}
     with tempfile.TemporaryDirectory(prefix="perf-ceiling-") as tmp:
-        server, port = start_server(tmp)
+        server, port = start_test_server(tmp)
         try:
             print(f"# lmmbench perf generator ceiling — {datetime.date.today()}, {platform.node()}, "
                   f"{cores} CPUs, load average {os.getloadavg()[0]:.1f}")

@@ -42,14 +42,8 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from perf_vs_aiperf import MAKE_TOKENIZER, aiperf_python  # noqa: E402
-
-
-def pin(cpus):
-    """A preexec_fn that restricts the child to `cpus` (None: no restriction)."""
-    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+from bench_support import ROOT, pinned
+from perf_vs_aiperf import MAKE_TOKENIZER, aiperf_python
 
 
 def free_port():
@@ -70,7 +64,7 @@ def start_server(args, tmp):
     if args.server_cpus:
         cmd += ["--n_threads", str(len(args.server_cpus))]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                            preexec_fn=pin(args.server_cpus))
+                            preexec_fn=pinned(args.server_cpus))
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -98,7 +92,7 @@ def lmmbench(args, model, out_dir, extra):
     cmd = [args.lmmbench, "perf", model, "--images", "0", "--prompt-tokens",
            str(args.prompt_tokens), "--output-tokens", str(args.tokens), "--seed", "1",
            "--json", "--out", out_dir] + extra
-    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pin(args.client_cpus))
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned(args.client_cpus))
     if proc.returncode not in (0, 1):  # 1: a validity rule or an SLO failed; figures still stand
         raise SystemExit(f"lmmbench perf failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return cmd, json.loads(proc.stdout)
@@ -203,7 +197,7 @@ def aiperf_run(args, url, load, tmp, tokenizer, prompts):
            "--no-gpu-telemetry", "--no-server-metrics", "--artifact-dir", out_dir]
     cmd += (["--concurrency", str(load[1])] if load[0] == "concurrency" else
             ["--request-rate", f"{load[1]:g}", "--arrival-pattern", "constant"])
-    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pin(args.client_cpus))
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pinned(args.client_cpus))
     export = os.path.join(out_dir, "profile_export_aiperf.json")
     if proc.returncode != 0 or not os.path.exists(export):
         raise SystemExit(f"aiperf failed ({proc.returncode}):\n{proc.stdout[-3000:]}"
@@ -232,7 +226,7 @@ def compare(args, url, model, tmp):
                 if load[0] == "concurrency" else
                 ["--scenario", "rate", "--request-rate", f"{load[1]:g}", "--arrival", "constant"])
         proc = subprocess.run(cmd, capture_output=True, text=True,
-                              preexec_fn=pin(args.client_cpus))
+                              preexec_fn=pinned(args.client_cpus))
         if proc.returncode not in (0, 1):
             raise SystemExit(f"lmmbench perf failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
         b = json.loads(proc.stdout)
@@ -270,9 +264,9 @@ def main():
     # The server generates on the CPU: sharing cores with the client would make its speed depend
     # on how much CPU the client uses, and two clients would measure two different servers.
     cpus = sorted(os.sched_getaffinity(0))
-    pinned = not args.no_pin and len(cpus) >= 2
-    args.server_cpus = {cpus[0]} if pinned else None
-    args.client_cpus = set(cpus[1:]) if pinned else None
+    split = not args.no_pin and len(cpus) >= 2
+    args.server_cpus = {cpus[0]} if split else None
+    args.client_cpus = set(cpus[1:]) if split else None
     with tempfile.TemporaryDirectory(prefix="perf-llama-cpp-") as tmp:
         server, url = start_server(args, tmp)
         version = subprocess.run([args.python, "-c", "import llama_cpp; print(llama_cpp.__version__)"],

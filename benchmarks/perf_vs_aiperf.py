@@ -33,10 +33,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, "tests", "servers", "llm_server.py")
+from bench_support import ROOT, start_test_server
 
 MAKE_TOKENIZER = r"""
 import collections, os, re, sys
@@ -54,20 +52,6 @@ tok.pre_tokenizer = pre_tokenizers.Whitespace()
 tok.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
 PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]").save_pretrained(sys.argv[1])
 """
-
-
-def start_server(tmp):
-    port_file = os.path.join(tmp, "port")
-    proc = subprocess.Popen([sys.executable, SERVER, "--port-file", port_file, "--lifetime", "3600",
-                             "--log", os.devnull],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(500):
-        if os.path.exists(port_file):
-            with open(port_file) as f:
-                return proc, int(f.read())
-        time.sleep(0.02)
-    proc.kill()
-    raise SystemExit("the test server did not start")
 
 
 def aiperf_python(aiperf):
@@ -233,7 +217,7 @@ def main():
             tokenizer = os.path.join(tmp, "tokenizer")
             subprocess.run([aiperf_python(args.aiperf), "-c", MAKE_TOKENIZER, tokenizer],
                            check=True, capture_output=True)
-        server, port = start_server(tmp)
+        server, port = start_test_server(tmp)
         try:
             spec = f"ttft={args.ttft_ms / 1000:g};itl={args.itl_ms / 1000:g};tokens={args.tokens}"
             url = f"http://127.0.0.1:{port}/perf/{spec}"

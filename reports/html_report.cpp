@@ -62,20 +62,11 @@ std::string counts_text(const Cell& cell) {
   return fmt::format("{}", fmt::join(parts, " · "));
 }
 
+/// The verdict's name as a CSS class ("not comparable" → "not_comparable").
 std::string verdict_class(Verdict v) {
-  switch (v) {
-    case Verdict::pass:
-      return "pass";
-    case Verdict::improvement:
-      return "improvement";
-    case Verdict::regression:
-      return "regression";
-    case Verdict::failed:
-      return "failed";
-    case Verdict::not_comparable:
-      return "not_comparable";
-  }
-  return "pass";
+  std::string c(to_string(v));
+  std::replace(c.begin(), c.end(), ' ', '_');
+  return c;
 }
 
 std::string verdict_mark(Verdict v) {

@@ -216,36 +216,25 @@ VisionSpec read_llava_vision(std::optional<ConfigNode> node) {
   ObjectReader r(*node);
   reject_unmodelled(r);
   v.model_type = r.get_string("model_type", "clip_vision_model");
-  if (v.model_type == "clip_vision_model") {
-    // CLIPVisionConfig defaults (configuration_clip.py): 768, 3072, 12 layers, 12 heads, 3
-    // channels, 224 px, patch 32.
-    v.kind = VisionKind::clip;
-    v.class_token = true;
-    v.hidden = positive(r, "hidden_size", 768);
-    v.intermediate = positive(r, "intermediate_size", 3072);
-    v.layers = positive(r, "num_hidden_layers", 12);
-    v.heads = positive(r, "num_attention_heads", 12);
-    v.channels = positive(r, "num_channels", 3);
-    v.image_size = positive(r, "image_size", 224);
-    v.patch = positive(r, "patch_size", 32);
-  } else if (v.model_type == "siglip_vision_model") {
-    // SiglipVisionConfig defaults (configuration_siglip.py): 768, 3072, 12, 12, 3, 224 px,
-    // patch 16.
-    v.kind = VisionKind::siglip;
-    v.class_token = false;
-    v.hidden = positive(r, "hidden_size", 768);
-    v.intermediate = positive(r, "intermediate_size", 3072);
-    v.layers = positive(r, "num_hidden_layers", 12);
-    v.heads = positive(r, "num_attention_heads", 12);
-    v.channels = positive(r, "num_channels", 3);
-    v.image_size = positive(r, "image_size", 224);
-    v.patch = positive(r, "patch_size", 16);
-  } else {
+  const bool clip = v.model_type == "clip_vision_model";
+  if (!clip && v.model_type != "siglip_vision_model") {
     r.required("model_type")
         .fail(fmt::format("unsupported vision_config model_type '{}'{} (supported: {})",
                           v.model_type, did_you_mean(v.model_type, kLlavaVisionTypes),
                           join(kLlavaVisionTypes, ", ")));
   }
+  // CLIPVisionConfig and SiglipVisionConfig share their defaults (configuration_clip.py,
+  // configuration_siglip.py: 768, 3072, 12 layers, 12 heads, 3 channels, 224 px) but the patch
+  // (32 and 16); CLIP prepends a class token, SigLIP does not.
+  v.kind = clip ? VisionKind::clip : VisionKind::siglip;
+  v.class_token = clip;
+  v.hidden = positive(r, "hidden_size", 768);
+  v.intermediate = positive(r, "intermediate_size", 3072);
+  v.layers = positive(r, "num_hidden_layers", 12);
+  v.heads = positive(r, "num_attention_heads", 12);
+  v.channels = positive(r, "num_channels", 3);
+  v.image_size = positive(r, "image_size", 224);
+  v.patch = positive(r, "patch_size", clip ? 32 : 16);
   if (const auto act = r.find("hidden_act")) check_activation(*act);
   if (v.hidden % v.heads != 0) {
     r.required("num_attention_heads")

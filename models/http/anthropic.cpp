@@ -19,12 +19,6 @@ namespace lmmbench::models::http {
 
 namespace {
 
-std::optional<std::int64_t> int_field(const nlohmann::json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
-
 /// Input tokens include cache writes and reads, as they are all part of the prompt.
 void read_usage(const nlohmann::json& usage, Reply& reply) {
   if (!usage.is_object()) return;

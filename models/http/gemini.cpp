@@ -21,12 +21,6 @@ namespace lmmbench::models::http {
 
 namespace {
 
-std::optional<std::int64_t> int_field(const nlohmann::json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
-
 Finish finish_of(const std::string& reason) {
   if (reason == "MAX_TOKENS") return Finish::length;
   if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" ||

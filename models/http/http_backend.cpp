@@ -52,6 +52,12 @@ std::string string_member(const nlohmann::json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::optional<std::int64_t> int_field(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
 std::string Dialect::error_message(const nlohmann::json& body) const {
   if (body.is_object()) {
     const auto it = body.find("error");

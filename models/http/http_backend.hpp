@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -87,6 +88,9 @@ class Dialect {
 
 /// `object[key]` when it is a string, else "" (servers send null for absent fields).
 std::string string_member(const nlohmann::json& object, const char* key);
+/// `object[key]` when it is an integer, else none (usage counts that are absent, null or not
+/// integers).
+std::optional<std::int64_t> int_field(const nlohmann::json& object, const char* key);
 
 /// Reads the options every HTTP backend shares, with the dialect's defaults. Rejects literal
 /// secrets ("api_key", ...) with a message that never repeats their value, and fails when the

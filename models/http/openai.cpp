@@ -18,12 +18,6 @@ namespace lmmbench::models::http {
 
 namespace {
 
-std::optional<std::int64_t> int_field(const nlohmann::json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
-
 void read_usage(const nlohmann::json& usage, Reply& reply) {
   if (!usage.is_object()) return;
   reply.usage.prompt_tokens = int_field(usage, "prompt_tokens");

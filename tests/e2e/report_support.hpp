@@ -77,6 +77,14 @@ inline void write_answers(const std::filesystem::path& path,
 
 /// Model output that would run script if a report inserted it as HTML: each payload sets a marker
 /// the browser test looks for (a data-xss attribute or the document title).
+/// How many times `needle` occurs in `text` (overlaps counted).
+inline std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
 inline const std::vector<std::string> kXssPayloads = {
     "<script>document.documentElement.setAttribute('data-xss','script')</script>",
     "<img src=x onerror=\"document.documentElement.setAttribute('data-xss','img')\">",

@@ -59,13 +59,6 @@ std::string html_start_tag(const std::string& dom) {
   return at == std::string::npos ? "" : dom.substr(at, dom.find('>', at) - at + 1);
 }
 
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++n;
-  return n;
-}
-
 /// Loads `page`, checks it ran cleanly, and returns the DOM after its script ran.
 std::string load(const std::filesystem::path& exe, const std::filesystem::path& page) {
   const auto r = chromium(exe, page, "--dump-dom");

@@ -7,13 +7,6 @@
 namespace lmmbench::testing {
 namespace {
 
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++n;
-  return n;
-}
-
 TEST(ReportCli, TheQuickstartWritesHtmlMarkdownJunitAndCsv) {
   TempDir dir;
   const auto out = dir.path() / "quickstart";

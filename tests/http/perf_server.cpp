@@ -23,6 +23,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "core/text.hpp"
+
 namespace lmmbench::testing {
 
 namespace {
@@ -158,13 +160,6 @@ std::string error_reply(int status, std::string_view reason, std::string_view me
       reason, body.size(), body);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 class Loop {
  public:
   Loop(int listen_fd, int stop_fd, PerfServerJournal& journal)
@@ -288,7 +283,7 @@ class Loop {
       while (line_start != std::string_view::npos) {
         const std::size_t next = head.find("\r\n", line_start + 2);
         const std::string_view line = head.substr(line_start + 2, next - line_start - 2);
-        const std::string name = lower(line.substr(0, line.find(':')));
+        const std::string name = ascii_lower(line.substr(0, line.find(':')));
         std::string_view value = line.substr(std::min(line.size(), name.size() + 1));
         while (!value.empty() && value.front() == ' ')
           value.remove_prefix(1);
@@ -506,16 +501,6 @@ std::string PerfServer::url() const {
 std::vector<PerfServerJournal::Stream> PerfServer::streams() const {
   std::lock_guard lock(journal_.mutex);
   return journal_.streams;
-}
-
-std::vector<std::chrono::nanoseconds> PerfServer::lateness() const {
-  std::vector<std::chrono::nanoseconds> late;
-  std::lock_guard lock(journal_.mutex);
-  for (const auto& s : journal_.streams) {
-    for (std::size_t i = 0; i < s.written.size(); ++i)
-      late.push_back(s.written[i] - s.due[i]);
-  }
-  return late;
 }
 
 }  // namespace lmmbench::testing

@@ -17,6 +17,7 @@
 #include "core/json_source.hpp"
 #include "harness/config.hpp"
 #include "harness/perf/benchmark.hpp"
+#include "harness/perf/stats.hpp"
 #include "harness/perf/workload.hpp"
 #include "harness/registry.hpp"
 #include "perf_server.hpp"
@@ -90,11 +91,6 @@ void expect_matches(const char* name, const reports::LatencyStats& s, double inj
       name, injected_ms, *s.p50, *s.p50 - injected_ms, *s.p99, *s.p99 - injected_ms);
 }
 
-double quantile_us(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
 /// Prints where the excess over the injected latencies arose: how late the server wrote its token
 /// events (write time − deadline; the server's part) and, per request, the client's TTFT and E2E
 /// minus the server's own (first and last write − the moment the request had been read), which
@@ -127,12 +123,13 @@ void print_breakdown(const char* test, const PerfServer& server, const PerfOutco
         (r["e2e_ms"].get<double>() - Ms(s.written.back() - s.received).count()) * 1e3);
   }
   if (late.empty() || ttft_client_part.empty()) return;
+  const auto l = summarize(std::move(late));
+  const auto t = summarize(std::move(ttft_client_part));
+  const auto e = summarize(std::move(e2e_client_part));
   std::cerr << fmt::format(
       "{}: server late by p50 {:.0f} us, p99 {:.0f} us ({} events); client + loopback: TTFT "
       "p50 {:.0f} us, p99 {:.0f} us; E2E p50 {:.0f} us, p99 {:.0f} us\n",
-      test, quantile_us(late, 0.5), quantile_us(late, 0.99), late.size(),
-      quantile_us(ttft_client_part, 0.5), quantile_us(ttft_client_part, 0.99),
-      quantile_us(e2e_client_part, 0.5), quantile_us(e2e_client_part, 0.99));
+      test, *l.p50, *l.p99, l.count, *t.p50, *t.p99, *e.p50, *e.p99);
 }
 
 TEST(LMMBENCH_PERF_SUITE, MeasuredLatenciesMatchInjectedDelays) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@
 
 #include "metrics/statistics.hpp"
 #include "reports/loaded_run.hpp"
+#include "reports/renderer.hpp"
+#include "reports/report.hpp"
 #include "reports/run_record.hpp"
 
 namespace lmmbench::reports::testing {
@@ -151,6 +154,25 @@ inline std::vector<double> binary_scores(std::size_t n, std::size_t right) {
   for (std::size_t i = 0; i < right && i < n; ++i)
     s[i] = 1.0;
   return s;
+}
+
+/// How many times `needle` occurs in `text` (overlaps counted).
+inline std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+inline bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+/// The HTML report of `runs` with default options.
+inline std::string render_html(std::vector<LoadedRun> runs) {
+  std::ostringstream out;
+  make_renderer(Format::html)->render(make_report(std::move(runs), ReportOptions{}), out);
+  return out.str();
 }
 
 }  // namespace lmmbench::reports::testing

@@ -13,6 +13,9 @@ namespace lmmbench::reports {
 namespace {
 
 using testing::binary_scores;
+using testing::count;
+using testing::has;
+using testing::render_html;
 using testing::TempDir;
 using testing::write_run;
 
@@ -125,23 +128,6 @@ LoadedRun gpu_run(const std::filesystem::path& dir, bool measured, bool scored =
   run.record.gpu = section(measured);
   run.raw["gpu"] = *run.record.gpu;
   return run;
-}
-
-std::string render_html(std::vector<LoadedRun> runs) {
-  std::ostringstream out;
-  make_renderer(Format::html)->render(make_report(std::move(runs), ReportOptions{}), out);
-  return out.str();
-}
-
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
-    ++n;
-  return n;
-}
-
-bool has(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
 }
 
 TEST(GpuHtml, GpuOnlyRunShowsTheGpuSectionAndNoEmptyScoreSections) {

@@ -15,6 +15,9 @@ namespace lmmbench::reports {
 namespace {
 
 using testing::binary_scores;
+using testing::count;
+using testing::has;
+using testing::render_html;
 using testing::TempDir;
 using testing::write_run;
 
@@ -134,23 +137,6 @@ LoadedRun perf_run(const std::filesystem::path& dir, const PerfSection& section,
   run.raw["perf"] = section;
   run.raw["resolved_config"] = run.record.resolved_config;
   return run;
-}
-
-std::string render_html(std::vector<LoadedRun> runs) {
-  std::ostringstream out;
-  make_renderer(Format::html)->render(make_report(std::move(runs), ReportOptions{}), out);
-  return out.str();
-}
-
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
-    ++n;
-  return n;
-}
-
-bool has(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
 }
 
 TEST(PerfHtml, PerfOnlyRunShowsThePerfSectionAndNoEmptyScoreSections) {

@@ -14,6 +14,7 @@ namespace {
 
 using testing::binary_scores;
 using testing::CellSpec;
+using testing::count;
 using testing::TempDir;
 using testing::write_run;
 
@@ -205,13 +206,6 @@ TEST(CsvRenderer, OneRowPerModelTaskAndMetric) {
       "r,b,open,ok,exact_match,default,score,25,percent,25,{float},{float},4,0,0,0,0,a,-75,"
       "{float},{float},{float},{float},pass\r\n"
       "r,b,mc,unsupported,,,,,,,,,,,,,,,,,,,,\r\n");
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++n;
-  return n;
 }
 
 /// The contents of every <tag>...</tag> whose opening tag is exactly `open`.
