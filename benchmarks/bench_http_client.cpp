@@ -11,8 +11,8 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include "core/file_io.hpp"
 #include "core/json_source.hpp"
-#include "datasets/image_io.hpp"
 #include "models/http/http_backend.hpp"
 
 namespace {
@@ -40,7 +40,7 @@ void BM_openai_client(benchmark::State& state) {
   auto backend = models::http::create_openai(options, models::BackendContext{clock, 0});
   // LMMBENCH_BENCH_IMAGE: the PNG sent with every request (default: a tiny fixture).
   const char* image = std::getenv("LMMBENCH_BENCH_IMAGE");
-  auto png = std::make_shared<const std::string>(datasets::read_file_bytes(
+  auto png = std::make_shared<const std::string>(read_file_bytes(
       image != nullptr
           ? std::filesystem::path(image)
           : std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures/tiny_vqa/images/red.png"));

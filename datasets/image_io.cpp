@@ -10,11 +10,11 @@
 #include <stb_image.h>
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
-#include <unistd.h>
 #include <webp/decode.h>
 
 #include "core/base64.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/text.hpp"
 #include "datasets/sample.hpp"
 
@@ -28,15 +28,6 @@ std::optional<std::string> image_mime_type(const std::filesystem::path& path) {
   if (ext == ".gif") return "image/gif";
   if (ext == ".bmp") return "image/bmp";
   return std::nullopt;
-}
-
-std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(Location{path.string(), 0, ""}, "cannot open file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw InputError(Location{path.string(), 0, ""}, "read error");
-  return std::move(buffer).str();
 }
 
 std::optional<std::string> sniff_image_mime_type(std::string_view bytes) {
@@ -203,41 +194,6 @@ RgbImage resize_image(const RgbImage& image, int width, int height) {
     throw Error("image resizing failed");
   }
   return out;
-}
-
-void write_file_atomic(const std::filesystem::path& path, const std::string& bytes) {
-  AtomicFileWriter out(path);
-  out.write(bytes);
-  out.commit();
-}
-
-AtomicFileWriter::AtomicFileWriter(std::filesystem::path path)
-    : path_(std::move(path)),
-      temporary_(path_.string() + ".tmp." + std::to_string(::getpid())),
-      out_(temporary_, std::ios::binary | std::ios::trunc) {
-  if (!out_) throw_system_error("cannot create " + temporary_);
-}
-
-AtomicFileWriter::~AtomicFileWriter() {
-  if (committed_) return;
-  out_.close();
-  std::error_code ec;
-  std::filesystem::remove(temporary_, ec);
-}
-
-void AtomicFileWriter::write(std::string_view bytes) {
-  out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out_) throw_system_error("cannot write " + temporary_);
-}
-
-void AtomicFileWriter::commit() {
-  out_.flush();
-  if (!out_) throw_system_error("cannot write " + temporary_);
-  out_.close();
-  std::error_code ec;
-  std::filesystem::rename(temporary_, path_, ec);
-  if (ec) throw Error("cannot rename " + temporary_ + " to " + path_.string());
-  committed_ = true;
 }
 
 }  // namespace lmmbench::datasets

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,9 +17,6 @@ std::optional<std::string> image_mime_type(const std::filesystem::path& path);
 /// MIME type from an image's first bytes (PNG, JPEG, GIF, BMP and WebP signatures); nullopt when
 /// none matches.
 std::optional<std::string> sniff_image_mime_type(std::string_view bytes);
-
-/// Whole file as bytes. Throws InputError naming the file when it cannot be read.
-std::string read_file_bytes(const std::filesystem::path& path);
 
 struct ImageInfo {
   int width = 0;
@@ -61,28 +57,5 @@ std::string encode_png(const RgbImage& image);
 std::string encode_jpeg(const RgbImage& image, int quality);
 /// Resamples to width x height with stb_image_resize's default filters (Mitchell when shrinking).
 RgbImage resize_image(const RgbImage& image, int width, int height);
-
-/// Writes a file atomically (temporary file + rename) so a crash never leaves a half-written file.
-void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
-
-/// The same, written piece by piece (a file too large to build in memory first): the text goes to
-/// a temporary file beside `path`, which commit() renames onto `path`. Destroyed without commit(),
-/// it removes the temporary file and leaves `path` as it was. Throws Error when a write fails.
-class AtomicFileWriter {
- public:
-  explicit AtomicFileWriter(std::filesystem::path path);
-  AtomicFileWriter(const AtomicFileWriter&) = delete;
-  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
-  ~AtomicFileWriter();
-
-  void write(std::string_view bytes);
-  void commit();
-
- private:
-  std::filesystem::path path_;
-  std::string temporary_;
-  std::ofstream out_;
-  bool committed_ = false;
-};
 
 }  // namespace lmmbench::datasets

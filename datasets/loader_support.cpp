@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/file_io.hpp"
 #include "core/json_cursor.hpp"
 #include "datasets/image_io.hpp"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "datasets/image_io.hpp"
 #include "datasets/manifest.hpp"
 #include "datasets/raster_png.hpp"

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "datasets/image_io.hpp"
+#include "core/file_io.hpp"
 #include "datasets/manifest.hpp"
 #include "harness/cli_commands.hpp"
 #include "harness/config.hpp"
@@ -63,7 +63,7 @@ int verify_command(const DatasetsArguments& args) {
     const auto record_path = run_dir / "run.json";
     reports::RunRecord record;
     try {
-      from_json(nlohmann::json::parse(datasets::read_file_bytes(record_path)), record);
+      from_json(nlohmann::json::parse(read_file_bytes(record_path)), record);
     } catch (const nlohmann::json::exception& e) {
       throw InputError(Location{record_path.string(), 0, ""},
                        std::string("not a run record: ") + e.what());
@@ -84,8 +84,7 @@ int verify_command(const DatasetsArguments& args) {
     if (!recorded.manifest_file.empty()) {
       const auto manifest_path = run_dir / recorded.manifest_file;
       differences = datasets::manifest_differences(
-          datasets::parse_manifest(datasets::read_file_bytes(manifest_path),
-                                   manifest_path.string()),
+          datasets::parse_manifest(read_file_bytes(manifest_path), manifest_path.string()),
           task.manifest);
     }
     const bool data_same = recorded.manifest_sha256 == task.info.manifest_sha256;

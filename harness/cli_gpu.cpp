@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
-#include "datasets/image_io.hpp"
 #include "harness/cli_commands.hpp"
 #include "harness/gpu_benchmark.hpp"
 #include "harness/host.hpp"
@@ -203,7 +203,7 @@ int gpu_command(const GpuCliOptions& cli) {
     record.gpu = result.section;
     const std::filesystem::path dir = cli.out;
     std::filesystem::create_directories(dir);
-    datasets::write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
+    write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
     std::cerr << "Results: " << (dir / "run.json").string() << '\n';
   }
   if (!result.failures.empty()) {

@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/json_source.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
-#include "datasets/image_io.hpp"
 #include "harness/cli_commands.hpp"
 #include "harness/config.hpp"
 #include "harness/host.hpp"
@@ -378,7 +378,7 @@ int perf_command(const PerfCliOptions& cli) {
     std::string lines;
     for (const auto& line : outcome.request_lines)
       lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
-    datasets::write_file_atomic(dir / section.requests_file, lines);
+    write_file_atomic(dir / section.requests_file, lines);
     reports::RunRecord record;
     record.tool = describe_tool();
     record.host = describe_host();
@@ -396,7 +396,7 @@ int perf_command(const PerfCliOptions& cli) {
     record.finished_at = iso8601_utc(finished);
     record.wall_seconds = std::chrono::duration<double>(finished - started).count();
     record.perf = section;
-    datasets::write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
+    write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
     std::cerr << "Results: " << (dir / "run.json").string() << '\n';
   }
 

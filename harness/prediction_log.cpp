@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/sha256.hpp"
-#include "datasets/image_io.hpp"
 
 namespace lmmbench::harness {
 
@@ -128,7 +128,7 @@ bool retry_on_resume(models::ErrorKind kind) {
 PredictionLog::PredictionLog(const std::filesystem::path& path, bool fsync_each_entry)
     : path_(path), fsync_each_entry_(fsync_each_entry) {
   std::string text;
-  if (std::filesystem::exists(path)) text = datasets::read_file_bytes(path);
+  if (std::filesystem::exists(path)) text = read_file_bytes(path);
 
   // A line without its newline can only be the last write of a killed process: drop it.
   std::size_t complete = text.rfind('\n');

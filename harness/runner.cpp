@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
+#include "core/file_io.hpp"
 #include "core/text.hpp"
-#include "datasets/image_io.hpp"
 #include "harness/config.hpp"
 #include "harness/host.hpp"
 #include "harness/inference.hpp"
@@ -98,7 +98,7 @@ std::filesystem::path choose_run_dir(const RunOptions& options, const RunConfig&
 }
 
 void write_record(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
-  datasets::write_file_atomic(run_dir / kRecordFile, nlohmann::json(record).dump(2) + "\n");
+  write_file_atomic(run_dir / kRecordFile, nlohmann::json(record).dump(2) + "\n");
 }
 
 std::string relative_to(const std::filesystem::path& p, const std::filesystem::path& base) {
@@ -165,7 +165,7 @@ RunResult run_evaluation(const RunOptions& options) {
   std::size_t resume_count = 0;
   if (options.resume && std::filesystem::exists(record_path)) {
     try {
-      const auto previous = nlohmann::json::parse(datasets::read_file_bytes(record_path));
+      const auto previous = nlohmann::json::parse(read_file_bytes(record_path));
       original_start = previous.value("started_at", original_start);
       resume_count = previous.value("resume_count", std::size_t{0}) + 1;
       if (previous.value("config_sha256", "") != config.sha256) {

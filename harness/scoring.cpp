@@ -1,6 +1,6 @@
 #include "harness/scoring.hpp"
 
-#include "datasets/image_io.hpp"
+#include "core/file_io.hpp"
 
 namespace lmmbench::harness {
 
@@ -29,7 +29,7 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
     aggregators.push_back(metric->aggregator());
   std::filesystem::create_directories(scores_path.parent_path());
   // Streamed line by line: the per-sample file can be far larger than anything the cell keeps.
-  datasets::AtomicFileWriter lines(scores_path);
+  AtomicFileWriter lines(scores_path);
   std::string text;
   auto& counts = cell.counts;
   for (std::size_t i = 0; i < task.selected.size(); ++i) {

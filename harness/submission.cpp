@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "datasets/image_io.hpp"
+#include "core/file_io.hpp"
 #include "metrics/answer_processing.hpp"
 #include "reports/escape.hpp"
 
@@ -268,7 +268,7 @@ std::string write_submission(const std::string& format, const LoadedTask& task,
   const auto relative =
       std::filesystem::path("submissions") / model / (task.config->name + "." + extension);
   std::filesystem::create_directories((run_dir / relative).parent_path());
-  datasets::write_file_atomic(run_dir / relative, bytes);
+  write_file_atomic(run_dir / relative, bytes);
   return relative.generic_string();
 }
 

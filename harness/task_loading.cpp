@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
+#include "core/file_io.hpp"
 #include "core/sha256.hpp"
-#include "datasets/image_io.hpp"
 #include "datasets/loader_support.hpp"
 #include "datasets/manifest.hpp"
 #include "harness/registry.hpp"
@@ -78,7 +78,7 @@ LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection)
 void write_task_manifest(LoadedTask& task, const std::filesystem::path& run_dir) {
   const auto relative = std::filesystem::path("manifests") / (task.config->name + ".sha256");
   std::filesystem::create_directories(run_dir / relative.parent_path());
-  datasets::write_file_atomic(run_dir / relative, datasets::manifest_text(task.manifest));
+  write_file_atomic(run_dir / relative, datasets::manifest_text(task.manifest));
   task.info.manifest_file = relative.generic_string();
 }
 

@@ -1,11 +1,8 @@
 #include "reports/renderer.hpp"
 
-#include <fstream>
 #include <sstream>
 
-#include <unistd.h>
-
-#include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "reports/csv.hpp"
 #include "reports/html_report.hpp"
 #include "reports/junit.hpp"
@@ -53,7 +50,11 @@ void RendererMultiplex::render(const Report& report, std::ostream& stdout_stream
     }
     std::ostringstream text;
     renderer->render(report, text);
-    write_text_atomic(path, text.str());
+    if (path.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(path.parent_path(), ec);
+    }
+    write_file_atomic(path, text.str());
   }
 }
 
@@ -73,28 +74,6 @@ std::vector<std::string> write_run_reports(const std::filesystem::path& run_dir,
   std::ostringstream unused;
   outputs.render(report, unused);
   return names;
-}
-
-void write_text_atomic(const std::filesystem::path& path, std::string_view text) {
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-  }
-  auto temporary = path;
-  temporary += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw_system_error("cannot create " + temporary.string());
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) throw_system_error("cannot write " + temporary.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    throw Error("cannot write " + path.string() + ": " + ec.message());
-  }
 }
 
 }  // namespace lmmbench::reports

@@ -55,7 +55,4 @@ class RendererMultiplex {
 std::vector<std::string> write_run_reports(const std::filesystem::path& run_dir,
                                            const RunRecord& record);
 
-/// Writes `text` to `path` through a temporary file and a rename. Throws Error naming the file.
-void write_text_atomic(const std::filesystem::path& path, std::string_view text);
-
 }  // namespace lmmbench::reports

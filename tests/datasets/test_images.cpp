@@ -7,6 +7,7 @@
 
 #include "core/base64.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "dataset_test_support.hpp"
 #include "datasets/image_fit.hpp"
 #include "datasets/image_io.hpp"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "dataset_test_support.hpp"
 #include "datasets/image_io.hpp"
 #include "datasets/lmmbench_jsonl.hpp"

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/json_source.hpp"
 #include "core/text.hpp"
 #include "dataset_test_support.hpp"

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "core/file_io.hpp"
 #include "datasets/image_io.hpp"
 #include "harness/config.hpp"
 #include "harness/prompt.hpp"
@@ -72,7 +73,7 @@ datasets::Sample image_sample(const std::string& file) {
   s.question = "What is shown?";
   datasets::ImageRef image;
   image.path = kImages / file;
-  image.mime_type = *datasets::sniff_image_mime_type(datasets::read_file_bytes(image.path));
+  image.mime_type = *datasets::sniff_image_mime_type(read_file_bytes(image.path));
   s.images = {image};
   return s;
 }
@@ -98,7 +99,7 @@ TEST(RequestImages, AreReencodedToFitTheBackend) {
             prompt_sha256(request));
   // Without limits the file's own bytes are sent.
   const auto plain = build_request(task(), image_sample("quadrants.webp"));
-  EXPECT_EQ(*image_of(plain).bytes, datasets::read_file_bytes(kImages / "quadrants.webp"));
+  EXPECT_EQ(*image_of(plain).bytes, read_file_bytes(kImages / "quadrants.webp"));
   EXPECT_EQ(image_of(plain).mime_type, "image/webp");
 }
 

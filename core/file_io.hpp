@@ -1,0 +1,38 @@
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+namespace lmmbench {
+
+/// Whole file as bytes. Throws InputError naming the file when it cannot be read.
+std::string read_file_bytes(const std::filesystem::path& path);
+
+/// Writes a file atomically (temporary file beside it + rename) so a crash never leaves a
+/// half-written file and a reader never sees one. The parent directory must exist. Throws Error
+/// naming the file when it cannot be written.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+/// The same, written piece by piece (a file too large to build in memory first): the text goes to
+/// a temporary file beside `path`, which commit() renames onto `path`. Destroyed without commit(),
+/// it removes the temporary file and leaves `path` as it was. Throws Error when a write fails.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(std::filesystem::path path);
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  ~AtomicFileWriter();
+
+  void write(std::string_view bytes);
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::string temporary_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+}  // namespace lmmbench
