@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
-#include "models/cuda/cuda_executor.hpp"
+#include "models/gpu/executor.hpp"
 #include "models/gpu/plan.hpp"
 
 namespace {
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     const Args args = parse_args(argc, argv);
     benchmark::Initialize(&argc, argv);
     gpu::MeasureOptions options;
-    gpu::ExecutorProbe probe = gpu::cuda::open_cuda_executor(0, options);
+    gpu::ExecutorProbe probe = gpu::open_executor(0, options, LMMBENCH_CUDA_MODULE_FILE);
     if (!probe.executor) {
       std::cout << "bench_gpu_gemm: skipped, no GPU to measure on: " << probe.unavailable << '\n';
       return 0;

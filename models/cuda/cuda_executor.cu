@@ -1,18 +1,23 @@
 // The CUDA workload executor: runs the GEMMs and attention of a plan stage with cuBLASLt on
 // random operands, checks every result against a host reference, and times it with CUDA events.
+// The module's only interface is the C API of models/gpu/cuda_module_api.h, defined at the end of
+// this file; the C++ types used inside it never cross the dlopen boundary.
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
+#include <type_traits>
 
 #include <fmt/format.h>
 
-#include "models/cuda/cuda_executor.hpp"
 #include "models/cuda/cuda_support.cuh"
 #include "models/cuda/kernels.cuh"
 #include "models/cuda/lt_matmul.cuh"
 #include "models/cuda/reference.cuh"
+#include "models/gpu/cuda_module_api.h"
+#include "models/gpu/executor.hpp"
 
 namespace lmmbench::gpu {
 
@@ -80,7 +85,7 @@ struct AttentionOperands {
   SoftmaxShape softmax;
 };
 
-class CudaExecutor final : public Executor {
+class CudaExecutor {
  public:
   CudaExecutor(int index, const MeasureOptions& options) : options_(options) {
     info_.index = index;
@@ -117,7 +122,7 @@ class CudaExecutor final : public Executor {
     spin_cycles_ = static_cast<long long>(kSpinSeconds * info_.sm_clock_mhz * 1e6);
   }
 
-  ~CudaExecutor() override {
+  ~CudaExecutor() {
     timer_.reset();
     if (lt_ != nullptr) cublasLtDestroy(lt_);
     if (stream_ != nullptr) cudaStreamDestroy(stream_);
@@ -126,10 +131,9 @@ class CudaExecutor final : public Executor {
   CudaExecutor(const CudaExecutor&) = delete;
   CudaExecutor& operator=(const CudaExecutor&) = delete;
 
-  [[nodiscard]] const DeviceInfo& device() const override { return info_; }
-  [[nodiscard]] const MeasureOptions& options() const override { return options_; }
+  [[nodiscard]] const DeviceInfo& device() const { return info_; }
 
-  StageMeasurement measure(const Stage& stage, DType dtype) override {
+  StageMeasurement measure(const Stage& stage, DType dtype) {
     StageMeasurement m;
     m.stage = stage.name;
     for (const auto& g : stage.gemms) {
@@ -143,7 +147,7 @@ class CudaExecutor final : public Executor {
     return m;
   }
 
-  std::function<double()> prepare_gemm(const Gemm& gemm, DType dtype) override {
+  std::function<double()> prepare_gemm(const Gemm& gemm, DType dtype) {
     std::shared_ptr<GemmOperands> ops = prepare(gemm, dtype);
     pick_fastest(*ops->matmul, ops->w.get(), ops->x.get(), ops->y.get());
     verify_gemm("benchmark", *ops, dtype);
@@ -468,36 +472,212 @@ class CudaExecutor final : public Executor {
   unsigned flush_value_ = 0;
 };
 
-}  // namespace
-
-ExecutorProbe open_cuda_executor(int device_index, const MeasureOptions& options) {
+/// Why no executor can be opened on `device_index`, or nullopt when one can.
+std::optional<std::string> unavailable(int device_index) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
     cudaGetLastError();  // clear the status of this failed call
-    return {nullptr, fmt::format("no usable CUDA device: cudaGetDeviceCount: {}: {}",
-                                 cudaGetErrorName(status), cudaGetErrorString(status))};
+    return fmt::format("no usable CUDA device: cudaGetDeviceCount: {}: {}",
+                       cudaGetErrorName(status), cudaGetErrorString(status));
   }
-  if (count == 0) return {nullptr, "no CUDA device found (cudaGetDeviceCount returned 0)"};
+  if (count == 0) return "no CUDA device found (cudaGetDeviceCount returned 0)";
   if (device_index < 0 || device_index >= count) {
-    return {nullptr, fmt::format("CUDA device {} was asked for but {} device(s) exist",
-                                 device_index, count)};
+    return fmt::format("CUDA device {} was asked for but {} device(s) exist", device_index, count);
   }
-  return {std::make_unique<CudaExecutor>(device_index, options), ""};
+  return std::nullopt;
 }
 
+void copy_text(std::string_view text, char* out, std::size_t size) {
+  if (out == nullptr || size == 0) return;
+  const std::size_t n = std::min(text.size(), size - 1);
+  std::memcpy(out, text.data(), n);
+  out[n] = '\0';
+}
+
+/// Runs `body`, turning every exception into a status and its text: none leaves the module.
+template <typename Body>
+lmmbench_cuda_status guarded(char* error, std::size_t error_size, Body&& body) {
+  try {
+    body();
+    return LMMBENCH_CUDA_OK;
+  } catch (const VerificationError& e) {
+    copy_text(e.what(), error, error_size);
+    return LMMBENCH_CUDA_VERIFICATION_FAILED;
+  } catch (const std::exception& e) {
+    copy_text(e.what(), error, error_size);
+    return LMMBENCH_CUDA_ERROR;
+  } catch (...) {
+    copy_text("unknown exception in the CUDA module", error, error_size);
+    return LMMBENCH_CUDA_ERROR;
+  }
+}
+
+DType dtype_of(lmmbench_cuda_dtype dtype) {
+  return dtype == LMMBENCH_CUDA_BF16 ? DType::bf16 : DType::f16;
+}
+
+bool valid(lmmbench_cuda_dtype dtype) {
+  return dtype == LMMBENCH_CUDA_F16 || dtype == LMMBENCH_CUDA_BF16;
+}
+
+Gemm gemm_of(const lmmbench_cuda_gemm_shape& g) {
+  return Gemm{g.name != nullptr ? g.name : "", g.m, g.n, g.k, g.batch, g.count};
+}
+
+}  // namespace
 }  // namespace cuda
 }  // namespace lmmbench::gpu
 
-/// The module's entry point for lmmbench::gpu::open_executor (see models/gpu/executor.hpp). No
-/// exception crosses it: a failure becomes the probe's reason.
-extern "C" __attribute__((visibility("default"))) void lmmbench_open_cuda_executor(
-    int device_index, const lmmbench::gpu::MeasureOptions* options,
-    lmmbench::gpu::ExecutorProbe* probe) {
-  try {
-    *probe = lmmbench::gpu::cuda::open_cuda_executor(device_index, *options);
-  } catch (const std::exception& e) {
-    probe->executor.reset();
-    probe->unavailable = std::string("CUDA device could not be opened: ") + e.what();
-  }
+// Short names for the C functions below, which live outside any namespace.
+namespace gpu = lmmbench::gpu;
+namespace impl = lmmbench::gpu::cuda;
+
+struct lmmbench_cuda_executor {
+  std::unique_ptr<impl::CudaExecutor> object;
+};
+
+struct lmmbench_cuda_gemm {
+  std::function<double()> run;
+};
+
+#define LMMBENCH_CUDA_EXPORT extern "C" __attribute__((visibility("default")))
+
+LMMBENCH_CUDA_EXPORT uint32_t lmmbench_cuda_api_version(void) {
+  return LMMBENCH_CUDA_API_VERSION;
 }
+
+LMMBENCH_CUDA_EXPORT lmmbench_cuda_status
+lmmbench_cuda_open(int32_t device_index, const lmmbench_cuda_measure_options* options,
+                   lmmbench_cuda_executor** executor, char* error, size_t error_size) {
+  if (options == nullptr || executor == nullptr) {
+    impl::copy_text("lmmbench_cuda_open: null argument", error, error_size);
+    return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  }
+  *executor = nullptr;
+  if (const auto why = impl::unavailable(device_index)) {
+    impl::copy_text(*why, error, error_size);
+    return LMMBENCH_CUDA_UNAVAILABLE;
+  }
+  gpu::MeasureOptions o;
+  o.warmup_runs = options->warmup_runs;
+  o.min_runs = options->min_runs;
+  o.max_runs = options->max_runs;
+  o.max_relative_spread = options->max_relative_spread;
+  o.max_seconds_per_op = options->max_seconds_per_op;
+  o.flush_l2 = options->flush_l2 != 0;
+  o.algorithms = options->algorithms;
+  o.workspace_bytes = static_cast<std::size_t>(options->workspace_bytes);
+  o.verify_rows = options->verify_rows;
+  return impl::guarded(error, error_size, [&] {
+    auto handle = std::make_unique<lmmbench_cuda_executor>();
+    handle->object = std::make_unique<impl::CudaExecutor>(device_index, o);
+    *executor = handle.release();
+  });
+}
+
+LMMBENCH_CUDA_EXPORT void lmmbench_cuda_close(lmmbench_cuda_executor* executor) {
+  delete executor;
+}
+
+LMMBENCH_CUDA_EXPORT lmmbench_cuda_status
+lmmbench_cuda_device(const lmmbench_cuda_executor* executor, lmmbench_cuda_device_info* info) {
+  if (executor == nullptr || info == nullptr) return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  const gpu::DeviceInfo& d = executor->object->device();
+  *info = lmmbench_cuda_device_info{};
+  info->index = d.index;
+  impl::copy_text(d.name, info->name, sizeof info->name);
+  info->compute_capability_major = d.compute_capability_major;
+  info->compute_capability_minor = d.compute_capability_minor;
+  info->sm_count = d.sm_count;
+  info->memory_bytes = d.memory_bytes;
+  info->l2_bytes = d.l2_bytes;
+  info->sm_clock_mhz = d.sm_clock_mhz;
+  info->memory_clock_mhz = d.memory_clock_mhz;
+  info->memory_bus_bits = d.memory_bus_bits;
+  impl::copy_text(d.driver_version, info->driver_version, sizeof info->driver_version);
+  impl::copy_text(d.cuda_runtime_version, info->cuda_runtime_version,
+                  sizeof info->cuda_runtime_version);
+  impl::copy_text(d.cublaslt_version, info->cublaslt_version, sizeof info->cublaslt_version);
+  return LMMBENCH_CUDA_OK;
+}
+
+LMMBENCH_CUDA_EXPORT lmmbench_cuda_status lmmbench_cuda_measure(
+    lmmbench_cuda_executor* executor, const lmmbench_cuda_stage* stage, lmmbench_cuda_dtype dtype,
+    lmmbench_cuda_op_measurement* ops, size_t op_capacity, char* error, size_t error_size) {
+  if (executor == nullptr || stage == nullptr || !impl::valid(dtype) ||
+      (stage->gemm_count > 0 && stage->gemms == nullptr) ||
+      (stage->attention_count > 0 && stage->attention == nullptr) ||
+      (ops == nullptr && op_capacity > 0) ||
+      op_capacity < stage->gemm_count + stage->attention_count) {
+    impl::copy_text("lmmbench_cuda_measure: invalid argument", error, error_size);
+    return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  }
+  return impl::guarded(error, error_size, [&] {
+    gpu::Stage s;
+    s.name = stage->name != nullptr ? stage->name : "";
+    for (std::size_t i = 0; i < stage->gemm_count; ++i)
+      s.gemms.push_back(impl::gemm_of(stage->gemms[i]));
+    for (std::size_t i = 0; i < stage->attention_count; ++i) {
+      const lmmbench_cuda_attention_shape& a = stage->attention[i];
+      gpu::Attention x;
+      x.name = a.name != nullptr ? a.name : "";
+      x.sequences = a.sequences;
+      x.heads = a.heads;
+      x.kv_heads = a.kv_heads;
+      x.head_dim = a.head_dim;
+      x.q_len = a.q_len;
+      x.kv_len = a.kv_len;
+      x.causal = a.causal != 0;
+      if (a.window > 0) x.window = a.window;
+      x.count = a.count;
+      s.attention.push_back(std::move(x));
+    }
+    const gpu::StageMeasurement m = executor->object->measure(s, impl::dtype_of(dtype));
+    for (std::size_t i = 0; i < m.ops.size(); ++i) {
+      const gpu::OpMeasurement& op = m.ops[i];
+      ops[i] = lmmbench_cuda_op_measurement{op.seconds,           op.relative_spread,  op.runs,
+                                            op.converged ? 1 : 0, op.algorithms_tried, op.max_error,
+                                            op.tolerance};
+    }
+  });
+}
+
+LMMBENCH_CUDA_EXPORT lmmbench_cuda_status lmmbench_cuda_prepare_gemm(
+    lmmbench_cuda_executor* executor, const lmmbench_cuda_gemm_shape* shape,
+    lmmbench_cuda_dtype dtype, lmmbench_cuda_gemm** gemm, char* error, size_t error_size) {
+  if (executor == nullptr || shape == nullptr || gemm == nullptr || !impl::valid(dtype)) {
+    impl::copy_text("lmmbench_cuda_prepare_gemm: invalid argument", error, error_size);
+    return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  }
+  *gemm = nullptr;
+  return impl::guarded(error, error_size, [&] {
+    auto handle = std::make_unique<lmmbench_cuda_gemm>();
+    handle->run = executor->object->prepare_gemm(impl::gemm_of(*shape), impl::dtype_of(dtype));
+    *gemm = handle.release();
+  });
+}
+
+LMMBENCH_CUDA_EXPORT lmmbench_cuda_status lmmbench_cuda_run_gemm(lmmbench_cuda_gemm* gemm,
+                                                                 double* seconds, char* error,
+                                                                 size_t error_size) {
+  if (gemm == nullptr || seconds == nullptr) {
+    impl::copy_text("lmmbench_cuda_run_gemm: invalid argument", error, error_size);
+    return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  }
+  return impl::guarded(error, error_size, [&] { *seconds = gemm->run(); });
+}
+
+LMMBENCH_CUDA_EXPORT void lmmbench_cuda_release_gemm(lmmbench_cuda_gemm* gemm) {
+  delete gemm;
+}
+
+// The definitions above have exactly the types the loader calls them through.
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_api_version), lmmbench_cuda_api_version_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_open), lmmbench_cuda_open_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_close), lmmbench_cuda_close_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_device), lmmbench_cuda_device_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_measure), lmmbench_cuda_measure_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_prepare_gemm), lmmbench_cuda_prepare_gemm_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_run_gemm), lmmbench_cuda_run_gemm_fn>);
+static_assert(std::is_same_v<decltype(&lmmbench_cuda_release_gemm), lmmbench_cuda_release_gemm_fn>);

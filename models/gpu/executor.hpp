@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,10 +15,12 @@
 namespace lmmbench::gpu {
 
 // The interface between the harness and the CUDA workload executor. This header is plain C++ and
-// C++17 (the CUDA module includes it). The executor lives in a shared module, liblmmbench_cuda.so
-// (models/cuda, built when LMMBENCH_ENABLE_CUDA), that open_executor() loads with dlopen only
-// when a measurement is asked for: the lmmbench binary itself links no CUDA library, starts
-// without cuBLASLt's initialisation cost and runs where no CUDA is installed.
+// C++17 (the CUDA module includes it for these types, internally). The executor lives in a shared
+// module, liblmmbench_cuda.so (models/cuda, built when LMMBENCH_ENABLE_CUDA), that
+// open_executor() loads with dlopen only when a measurement is asked for: the lmmbench binary
+// itself links no CUDA library, starts without cuBLASLt's initialisation cost and runs where no
+// CUDA is installed. Only the versioned C API of models/gpu/cuda_module_api.h crosses the dlopen
+// boundary; Executor wraps it on this side, so exceptions and C++ types stay in lmmbench.
 
 /// Facts about the device a measurement ran on, for the run record.
 struct DeviceInfo {
@@ -82,7 +85,7 @@ class VerificationError : public Error {
 };
 
 /// Runs plan stages on one CUDA device. Owns its CUDA context state (handles, stream, buffers);
-/// use from one thread.
+/// use from one thread. open_executor returns the one implementation, which calls the module.
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -104,18 +107,25 @@ struct ExecutorProbe {
   std::string unavailable;  ///< Empty when executor is set.
 };
 
-/// File name of the CUDA module, looked for next to the running executable.
+/// File name of the CUDA module.
 inline constexpr const char* kCudaModuleFile = "liblmmbench_cuda.so";
-/// Environment variable naming the module's path instead (for other layouts).
+/// Environment variable naming the module's path (first in the search, for other layouts).
 inline constexpr const char* kCudaModuleVariable = "LMMBENCH_CUDA_MODULE";
-/// The module's entry point: extern "C" void lmmbench_open_cuda_executor(int device_index,
-/// const MeasureOptions* options, ExecutorProbe* probe). It fills the probe and does not throw.
-inline constexpr const char* kCudaModuleEntry = "lmmbench_open_cuda_executor";
-using CudaModuleEntry = void (*)(int, const MeasureOptions*, ExecutorProbe*);
 
-/// Opens CUDA device `device_index` through the CUDA module. A build without CUDA (no module), a
-/// missing CUDA library or driver, or no device is not an error: the probe says why instead.
-/// The module stays loaded for the rest of the process. Not thread-safe.
+/// Where open_executor looks for the module, in order: $LMMBENCH_CUDA_MODULE, next to the
+/// running executable (the build tree), the installed library directory
+/// (core/resource_paths.hpp). The first that exists is used.
+std::vector<std::filesystem::path> cuda_module_candidates();
+
+/// Opens CUDA device `device_index` through the CUDA module found by cuda_module_candidates().
+/// A build without CUDA (no module), a missing CUDA library or driver, or no device is not an
+/// error: the probe says why instead. So is a module that is not a lmmbench CUDA module of this
+/// API version (a stale build): it is refused, never called, and the reason names both versions
+/// or the missing entry point. The module stays loaded for the rest of the process. Not
+/// thread-safe.
 ExecutorProbe open_executor(int device_index, const MeasureOptions& options);
+/// The same with the module at `module` (tests, benchmarks).
+ExecutorProbe open_executor(int device_index, const MeasureOptions& options,
+                            const std::filesystem::path& module);
 
 }  // namespace lmmbench::gpu

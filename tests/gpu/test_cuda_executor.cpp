@@ -1,9 +1,10 @@
-// The CUDA executor on a real device (label gpu): every GEMM and attention call of every stage is
+// The CUDA executor on a real device (label gpu), reached the way lmmbench reaches it: the built
+// liblmmbench_cuda.so loaded through its C API. Every GEMM and attention call of every stage is
 // checked against the host reference and timed. Skips without a device.
 #include <gtest/gtest.h>
 
 #include "gpu_test_support.hpp"
-#include "models/cuda/cuda_executor.hpp"
+#include "models/gpu/executor.hpp"
 #include "models/gpu/plan.hpp"
 
 namespace lmmbench::gpu {
@@ -24,6 +25,10 @@ ModelSpec tiny() {
     "vision_feature_layer": -1})");
 }
 
+ExecutorProbe open(int device, const MeasureOptions& options) {
+  return open_executor(device, options, LMMBENCH_CUDA_MODULE_FILE);
+}
+
 MeasureOptions quick() {
   MeasureOptions o;
   o.min_runs = 3;
@@ -34,7 +39,7 @@ MeasureOptions quick() {
 }
 
 TEST(CudaExecutor, NoDeviceIsAMessageNotACrash) {
-  const ExecutorProbe probe = cuda::open_cuda_executor(1 << 20, quick());
+  const ExecutorProbe probe = open(1 << 20, quick());
   EXPECT_EQ(probe.executor, nullptr);
   EXPECT_FALSE(probe.unavailable.empty());
 }
@@ -42,7 +47,7 @@ TEST(CudaExecutor, NoDeviceIsAMessageNotACrash) {
 class OnDevice : public ::testing::Test {
  protected:
   void SetUp() override {
-    probe_ = cuda::open_cuda_executor(0, quick());
+    probe_ = open(0, quick());
     if (!probe_.executor) GTEST_SKIP() << probe_.unavailable;
   }
   ExecutorProbe probe_;
