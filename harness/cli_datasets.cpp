@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/resource_paths.hpp"
 #include "datasets/manifest.hpp"
 #include "harness/cli_commands.hpp"
 #include "harness/config.hpp"
@@ -22,18 +23,13 @@ namespace {
 struct DatasetsArguments {
   std::string task;
   std::string run_dir;
-  std::string config_dir = "configs";
+  std::string config_dir;  ///< Empty: the config search path alone.
   bool files = false;
 };
 
-/// TASK is a task config file, or the name of one in <config-dir>/tasks/.
+/// TASK is a task config file, or the name of one in tasks/ of the config search path.
 std::filesystem::path task_config_path(const DatasetsArguments& args) {
-  const std::filesystem::path given = args.task;
-  if (std::filesystem::is_regular_file(given)) return given;
-  const auto named = std::filesystem::path(args.config_dir) / "tasks" / (args.task + ".json");
-  if (std::filesystem::is_regular_file(named)) return named;
-  throw InputError(
-      fmt::format("no task config '{}' (neither a file nor {})", args.task, named.string()));
+  return resolve_config_file(args.task, "tasks", args.config_dir);
 }
 
 int verify_command(const DatasetsArguments& args) {

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/resource_paths.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
 #include "harness/cli_commands.hpp"
@@ -34,7 +35,7 @@ struct GpuCliOptions {
   std::string price;  ///< Empty: the table's first quote.
   std::string dtype = "fp16";
   double memory_fraction = 0.9;
-  std::string config_dir = "configs";
+  std::string config_dir;  ///< Empty: the config search path alone.
   std::string gpu_table;
   bool no_measure = false;
   bool cold = false;
@@ -149,9 +150,11 @@ nlohmann::json resolved(const GpuBenchmarkOptions& o) {
 }
 
 int list_gpu_inputs(const GpuCliOptions& cli) {
-  const std::filesystem::path dir = cli.config_dir;
-  const auto table = gpu::GpuTable::load(
-      cli.gpu_table.empty() ? dir / "gpus.json" : std::filesystem::path(cli.gpu_table));
+  const std::filesystem::path dir =
+      config_dir_holding("models/gpu", cli.config_dir).value_or(cli.config_dir);
+  const auto table =
+      gpu::GpuTable::load(cli.gpu_table.empty() ? find_config("gpus.json", cli.config_dir)
+                                                : std::filesystem::path(cli.gpu_table));
   std::cout << "Model specs in " << (dir / "models" / "gpu").string() << ":\n";
   for (const auto& name : gpu::shipped_model_specs(dir)) {
     const auto spec = gpu::load_model_spec(name, dir);
@@ -243,9 +246,10 @@ Command add_gpu_command(CLI::App& app) {
   cmd->add_option("--memory-fraction", o->memory_fraction,
                   "Share of GPU memory for weights + KV cache when sizing the batch")
       ->capture_default_str();
-  cmd->add_option("--config-dir", o->config_dir, "Directory holding models/gpu/ and gpus.json")
-      ->capture_default_str();
-  cmd->add_option("--gpu-table", o->gpu_table, "GPU table (default: <config-dir>/gpus.json)");
+  cmd->add_option("--config-dir", o->config_dir,
+                  "Directory holding models/gpu/ and gpus.json, searched first (then "
+                  "$LMMBENCH_HOME/configs, the installed configs, the source tree's)");
+  cmd->add_option("--gpu-table", o->gpu_table, "GPU table (default: gpus.json of the config dirs)");
   cmd->add_flag("--no-measure", o->no_measure, "Roofline only, even with a GPU present");
   cmd->add_flag("--cold", o->cold, "Flush the L2 cache before every timed run");
   cmd->add_option("--max-spread", o->max_spread,

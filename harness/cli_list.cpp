@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/resource_paths.hpp"
 #include "core/text.hpp"
 #include "harness/cli_commands.hpp"
 #include "harness/config.hpp"
@@ -18,10 +19,6 @@ namespace {
 
 /// Reads every *.json under `dir` that parses as a config of the given kind.
 void list_configs(const std::filesystem::path& dir, bool tasks) {
-  if (!std::filesystem::is_directory(dir)) {
-    throw InputError(Location{dir.string(), 0, ""},
-                     "config directory not found (use --config-dir)");
-  }
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
@@ -46,10 +43,10 @@ void list_configs(const std::filesystem::path& dir, bool tasks) {
   }
 }
 
-/// The GPU table (`config_dir`/gpus.json) that `lmmbench gpu` reads: datasheet figures and the
-/// default price of every kind.
+/// The GPU table (gpus.json in the config search path) that `lmmbench gpu` reads: datasheet
+/// figures and the default price of every kind.
 void list_gpus(const std::filesystem::path& config_dir) {
-  const auto table = gpu::GpuTable::load(config_dir / "gpus.json");
+  const auto table = gpu::GpuTable::load(find_config("gpus.json", config_dir));
   const auto peak = [](const std::optional<double>& tflops) {
     return tflops ? fmt::format("{:g}", *tflops) : std::string("-");
   };
@@ -74,9 +71,9 @@ void list_gpus(const std::filesystem::path& config_dir) {
 int list_command(const std::string& what, const std::filesystem::path& config_dir) {
   const auto& registry = Registry::builtin();
   if (what == "tasks") {
-    list_configs(config_dir / "tasks", true);
+    list_configs(find_config("tasks", config_dir), true);
   } else if (what == "models") {
-    list_configs(config_dir / "models", false);
+    list_configs(find_config("models", config_dir), false);
     std::cout << "\nbackends:\n";
     for (const auto& b : registry.backends())
       std::cout << fmt::format("  {:<22} {}\n", b.name, b.description);
@@ -96,7 +93,7 @@ int list_command(const std::string& what, const std::filesystem::path& config_di
 
 struct ListArguments {
   std::string what;
-  std::string config_dir = "configs";
+  std::string config_dir;  ///< Empty: the config search path alone (core/resource_paths.hpp).
 };
 
 }  // namespace
@@ -108,7 +105,8 @@ Command add_list_command(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"tasks", "models", "metrics", "formats", "gpus"}));
   cmd->add_option("--config-dir", args->config_dir,
-                  "Directory holding tasks/, models/ and gpus.json");
+                  "Directory holding tasks/, models/ and gpus.json, searched first (then "
+                  "$LMMBENCH_HOME/configs, the installed configs, the source tree's)");
   return Command{cmd, [args] { return list_command(args->what, args->config_dir); }};
 }
 

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/json_source.hpp"
+#include "core/resource_paths.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
 #include "harness/cli_commands.hpp"
@@ -69,8 +70,8 @@ struct PerfCliOptions {
   std::int64_t gpu_count = 1;
   std::optional<double> price;
   std::optional<double> power_w;
-  std::string gpu_table = "configs/gpus.json";
-  std::string prices;  ///< API token prices (configs/prices.json).
+  std::string gpu_table;  ///< Empty: gpus.json of the config search path.
+  std::string prices;     ///< API token prices (configs/prices.json).
   // Server-side figures.
   std::string prometheus;
   bool nvml = false;
@@ -429,7 +430,8 @@ Command add_perf_command(CLI::App& app) {
   auto o = std::make_shared<PerfCliOptions>();
   auto* cmd = app.add_subcommand(
       "perf", "Serving latency, throughput, goodput and cost of a model (docs/perf.md)");
-  cmd->add_option("model", o->model, "Model config (JSON), as in configs/models/")->required();
+  cmd->add_option("model", o->model, "Model config (JSON), or the name of one in configs/models/")
+      ->required();
   cmd->add_option("--scenario", o->scenario, "offline, rate, concurrency or sweep")
       ->capture_default_str();
   cmd->add_option("--requests", o->requests, "Measured requests per level")->capture_default_str();
@@ -486,7 +488,8 @@ Command add_perf_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--price", o->price, "Cost: US dollars per GPU-hour (overrides the table)");
   cmd->add_option("--power-w", o->power_w, "Cost: measured power per GPU in watts");
-  cmd->add_option("--gpu-table", o->gpu_table, "The GPU table")->capture_default_str();
+  cmd->add_option("--gpu-table", o->gpu_table,
+                  "The GPU table (default: gpus.json of the config dirs)");
   cmd->add_option("--prices", o->prices,
                   "Cost: API token prices (configs/prices.json) for the backend's model id");
   cmd->add_option("--prometheus", o->prometheus,
@@ -499,7 +502,20 @@ Command add_perf_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
   cmd->add_option("--out", o->out, "Write DIR/run.json (perf section) and DIR/requests.jsonl");
-  return Command{cmd, [o] { return perf_command(*o); }};
+  return Command{cmd, [o] {
+                   // Files may be named as shipped configs: "llava-1.5-7b-vllm", "prices.json" (the
+                   // config search path, core/resource_paths.hpp).
+                   PerfCliOptions cli = *o;
+                   cli.model = resolve_config_file(cli.model, "models").string();
+                   if (!cli.prices.empty())
+                     cli.prices = resolve_config_file(cli.prices, ".").string();
+                   if (!cli.gpu.empty()) {
+                     cli.gpu_table = cli.gpu_table.empty()
+                                         ? find_config("gpus.json").string()
+                                         : resolve_config_file(cli.gpu_table, ".").string();
+                   }
+                   return perf_command(cli);
+                 }};
 }
 
 }  // namespace lmmbench::harness

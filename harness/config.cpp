@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/resource_paths.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
 
@@ -12,11 +13,20 @@ namespace lmmbench::harness {
 
 namespace {
 
-/// A config entry that is either a path to a JSON file (relative to the naming file) or an
-/// inline object.
-ConfigNode resolve_entry(const ConfigNode& entry) {
+/// A config entry that is either a path to a JSON file (relative to the naming file), the name of
+/// a shipped config (<subdir>/NAME.json in the config search path, core/resource_paths.hpp; a
+/// file of that name beside the naming file wins), or an inline object.
+ConfigNode resolve_entry(const ConfigNode& entry, const std::string& subdir) {
   if (entry.is_string()) {
-    const auto path = entry.as_path();
+    auto path = entry.as_path();
+    const std::string text = entry.as_string();
+    if (text.find_first_of("/$") == std::string::npos && !std::filesystem::exists(path)) {
+      try {
+        path = resolve_config_file(text, subdir);
+      } catch (const InputError& e) {
+        entry.fail(e.detail());
+      }
+    }
     if (!std::filesystem::is_regular_file(path))
       entry.fail("config file not found: " + path.string());
     return ConfigNode(JsonSource::from_file(path));
@@ -159,7 +169,7 @@ void validate_template(const std::string& text, const ConfigNode& where) {
 }
 
 ModelConfig load_model_config(const ConfigNode& entry) {
-  const ConfigNode node = resolve_entry(entry);
+  const ConfigNode node = resolve_entry(entry, "models");
   ObjectReader reader(node);
   ModelConfig m;
   m.where = reader.required("name").location();
@@ -175,7 +185,7 @@ ModelConfig load_model_config(const ConfigNode& entry) {
 }
 
 TaskConfig load_task_config(const ConfigNode& entry) {
-  const ConfigNode node = resolve_entry(entry);
+  const ConfigNode node = resolve_entry(entry, "tasks");
   ObjectReader reader(node);
   TaskConfig t;
   t.where = reader.required("name").location();

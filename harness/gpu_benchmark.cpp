@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/resource_paths.hpp"
 #include "core/text.hpp"
 #include "models/gpu/gpu_table.hpp"
 #include "models/gpu/model_spec.hpp"
@@ -14,6 +15,16 @@
 namespace lmmbench::harness {
 
 namespace {
+
+/// The config directory whose models/gpu/ holds the shipped spec `model` (the first in the search
+/// path), else the first with any specs, for the message listing them.
+std::filesystem::path spec_dir(const std::string& model, const std::filesystem::path& config_dir) {
+  if (const auto dir =
+          config_dir_holding(std::filesystem::path("models/gpu") / (model + ".json"), config_dir)) {
+    return *dir;
+  }
+  return config_dir_holding("models/gpu", config_dir).value_or(config_dir);
+}
 
 using reports::GpuBatchResult;
 using reports::GpuModelResult;
@@ -157,11 +168,11 @@ GpuBenchmarkResult run_gpu_benchmark(const GpuBenchmarkOptions& options, std::os
     throw InputError(Location{"--price", 0, ""}, "the price must be > 0 dollars per GPU-hour");
   }
   const auto table_path =
-      options.gpu_table.empty() ? options.config_dir / "gpus.json" : options.gpu_table;
+      options.gpu_table.empty() ? find_config("gpus.json", options.config_dir) : options.gpu_table;
   const gpu::GpuTable table = gpu::GpuTable::load(table_path);
   std::vector<gpu::ModelSpec> specs;
   for (const auto& m : options.models)
-    specs.push_back(gpu::load_model_spec(m, options.config_dir));
+    specs.push_back(gpu::load_model_spec(m, spec_dir(m, options.config_dir)));
 
   // The device: opened to measure, and to identify the GPU for --gpu auto.
   const bool automatic = ascii_lower(options.gpu) == "auto";

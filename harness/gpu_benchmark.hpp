@@ -22,11 +22,13 @@ struct GpuBenchmarkOptions {
   std::vector<std::int64_t> batches = {1};
   gpu::RequestShape request;
   gpu::DType dtype = gpu::DType::f16;
-  std::optional<double> usd_per_gpu_hour;        ///< Overrides the table's first price.
-  double memory_fraction = 0.9;                  ///< Of device memory for weights + KV cache.
-  std::filesystem::path config_dir = "configs";  ///< Holds models/gpu/ and gpus.json.
-  std::filesystem::path gpu_table;               ///< Empty: <config_dir>/gpus.json.
-  bool measure = true;                           ///< Run the executor when a device is present.
+  std::optional<double> usd_per_gpu_hour;  ///< Overrides the table's first price.
+  double memory_fraction = 0.9;            ///< Of device memory for weights + KV cache.
+  /// Searched first for models/gpu/ and gpus.json (core/resource_paths.hpp); empty: the search
+  /// path alone.
+  std::filesystem::path config_dir;
+  std::filesystem::path gpu_table;  ///< Empty: gpus.json of the config search path.
+  bool measure = true;              ///< Run the executor when a device is present.
   int device = 0;
   gpu::MeasureOptions timing;
 };
