@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/key_recorder.hpp"
 #include "core/text.hpp"
 
 namespace lmmbench {
@@ -313,6 +314,24 @@ ObjectReader ConfigNode::object() const {
   return ObjectReader(*this);
 }
 
+namespace {
+thread_local KeyRecorder* active_recorder = nullptr;
+}  // namespace
+
+KeyRecorder::KeyRecorder() {
+  if (active_recorder != nullptr) throw Error("a KeyRecorder is already active on this thread");
+  active_recorder = this;
+}
+
+KeyRecorder::~KeyRecorder() {
+  active_recorder = nullptr;
+}
+
+void KeyRecorder::record(const ConfigNode& object, std::string_view key) {
+  if (active_recorder == nullptr) return;
+  active_recorder->keys_.emplace(object.source().name(), append_pointer(object.pointer(), key));
+}
+
 ObjectReader::ObjectReader(ConfigNode node) : node_(std::move(node)) {
   if (!node_.json().is_object()) {
     node_.fail(fmt::format("expected an object, got {}", type_name(node_.json())));
@@ -326,6 +345,7 @@ bool ObjectReader::has(std::string_view key) const {
 
 std::optional<ConfigNode> ObjectReader::find(std::string_view key) {
   known_.emplace(key);
+  KeyRecorder::record(node_, key);
   const auto it = node_.json().find(key);
   if (it == node_.json().end() || it->is_null()) return std::nullopt;
   return ConfigNode(node_.shared_source(), append_pointer(node_.pointer(), key), &*it);
@@ -369,8 +389,10 @@ std::vector<std::string> ObjectReader::get_string_list(std::string_view key,
 }
 
 void ObjectReader::allow(std::initializer_list<std::string_view> keys) {
-  for (const auto key : keys)
+  for (const auto key : keys) {
     known_.emplace(key);
+    KeyRecorder::record(node_, key);
+  }
 }
 
 void ObjectReader::finish() const {

@@ -47,11 +47,15 @@ const Entry& find_entry(std::span<const Entry> entries, const std::string& name,
                                       did_you_mean(name, names), join(names, ", ")));
 }
 
-/// An ObjectReader over `node`, or over an empty object when the config has no options.
-ObjectReader options_reader(const std::optional<ConfigNode>& node, const Location& where) {
+/// An ObjectReader over `node`, or over an empty object when the config has no options; that one
+/// stands where "options" would, inside the object at `owner` (a JSON pointer), so a missing
+/// required option is named as the user would write it.
+ObjectReader options_reader(const std::optional<ConfigNode>& node, const Location& where,
+                            const std::string& owner) {
   if (node) return node->object();
-  return ObjectReader(
-      ConfigNode(JsonSource::from_value(nlohmann::json::object(), where.file, where.line)));
+  auto empty = JsonSource::from_value(nlohmann::json::object(), where.file, where.line);
+  const nlohmann::json* root = &empty->root();
+  return ObjectReader(ConfigNode(std::move(empty), append_pointer(owner, "options"), root));
 }
 
 }  // namespace
@@ -163,7 +167,10 @@ Registry::Registry() {
 std::unique_ptr<models::Backend> Registry::create_backend(
     const ModelConfig& model, const models::BackendContext& context) const {
   const auto& entry = find_entry<BackendEntry>(backends_, model.backend, "backend", model.where);
-  ObjectReader options = options_reader(model.options, model.where);
+  // model.where is its "name" member; the options belong to the object holding it.
+  const std::string& name = model.where.field;
+  ObjectReader options =
+      options_reader(model.options, model.where, name.substr(0, name.rfind('/')));
   return entry.create(options, context);
 }
 
@@ -178,7 +185,7 @@ std::unique_ptr<datasets::Loader> Registry::create_loader(const DatasetConfig& d
 
 std::unique_ptr<metrics::Metric> Registry::create_metric(const MetricConfig& metric) const {
   const auto& entry = find_entry<MetricEntry>(metrics_, metric.name, "metric", metric.where);
-  ObjectReader options = options_reader(metric.options, metric.where);
+  ObjectReader options = options_reader(metric.options, metric.where, metric.where.field);
   try {
     return entry.create(metric.variant, options);
   } catch (const InputError& e) {
