@@ -121,8 +121,8 @@ std::vector<std::filesystem::path> cuda_module_candidates();
 /// A build without CUDA (no module), a missing CUDA library or driver, or no device is not an
 /// error: the probe says why instead. So is a module that is not a lmmbench CUDA module of this
 /// API version (a stale build): it is refused, never called, and the reason names both versions
-/// or the missing entry point. The module stays loaded for the rest of the process. Not
-/// thread-safe.
+/// or the missing entry point, and closed again. A module in use stays loaded for the rest of the
+/// process. Not thread-safe.
 ExecutorProbe open_executor(int device_index, const MeasureOptions& options);
 /// The same with the module at `module` (tests, benchmarks).
 ExecutorProbe open_executor(int device_index, const MeasureOptions& options,

@@ -191,28 +191,35 @@ ExecutorProbe open_executor(int device_index, const MeasureOptions& options,
   if (!std::filesystem::is_regular_file(path, ec)) {
     return {nullptr, fmt::format("the CUDA executor {} was not found", path.string())};
   }
-  // Never closed: the executor's code must stay mapped while any executor lives.
+  // Kept open once in use: the executor's code must stay mapped while any executor lives.
   void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (module == nullptr) {
     return {nullptr,
             fmt::format("the CUDA executor {} could not be loaded: {}", path.string(), dlerror())};
   }
+  // A refused module is closed again: nothing of it was called but its version.
+  const auto refuse = [module](std::string reason) {
+    dlclose(module);
+    return ExecutorProbe{nullptr, std::move(reason)};
+  };
   std::string missing;
   const auto version =
       symbol<lmmbench_cuda_api_version_fn>(module, LMMBENCH_CUDA_API_VERSION_SYMBOL, missing);
   if (version == nullptr) {
-    return {nullptr, fmt::format("{} is not a lmmbench CUDA module of API version {}: it has no "
-                                 "entry point {} (a module older than the versioned API?); "
-                                 "rebuild it with this lmmbench",
-                                 path.string(), LMMBENCH_CUDA_API_VERSION, missing)};
+    return refuse(
+        fmt::format("{} is not an lmmbench CUDA module of API version {}: it has no "
+                    "entry point {} (a module older than the versioned API?); "
+                    "rebuild it with this lmmbench",
+                    path.string(), LMMBENCH_CUDA_API_VERSION, missing));
   }
   // Checked before any other entry point is looked at: a module of another version may name the
   // same functions with other signatures.
   if (const std::uint32_t found = version(); found != LMMBENCH_CUDA_API_VERSION) {
-    return {nullptr, fmt::format("{} has CUDA module API version {} but this lmmbench needs "
-                                 "version {}; rebuild the module with this lmmbench (a stale "
-                                 "liblmmbench_cuda.so?)",
-                                 path.string(), found, LMMBENCH_CUDA_API_VERSION)};
+    return refuse(
+        fmt::format("{} has CUDA module API version {} but this lmmbench needs "
+                    "version {}; rebuild the module with this lmmbench (a stale "
+                    "liblmmbench_cuda.so?)",
+                    path.string(), found, LMMBENCH_CUDA_API_VERSION));
   }
   ModuleApi api;
   api.open = symbol<lmmbench_cuda_open_fn>(module, LMMBENCH_CUDA_OPEN_SYMBOL, missing);
@@ -225,9 +232,10 @@ ExecutorProbe open_executor(int device_index, const MeasureOptions& options,
   api.release_gemm =
       symbol<lmmbench_cuda_release_gemm_fn>(module, LMMBENCH_CUDA_RELEASE_GEMM_SYMBOL, missing);
   if (!missing.empty()) {
-    return {nullptr, fmt::format("{} (CUDA module API version {}) has no entry point {}; rebuild "
-                                 "the module with this lmmbench",
-                                 path.string(), LMMBENCH_CUDA_API_VERSION, missing)};
+    return refuse(
+        fmt::format("{} (CUDA module API version {}) has no entry point {}; rebuild "
+                    "the module with this lmmbench",
+                    path.string(), LMMBENCH_CUDA_API_VERSION, missing));
   }
 
   const lmmbench_cuda_measure_options c_options{

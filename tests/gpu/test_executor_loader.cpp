@@ -3,6 +3,7 @@
 // without CUDA or a GPU.
 #include <cstdlib>
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include "models/gpu/cuda_module_api.h"
@@ -28,11 +29,13 @@ TEST(ExecutorLoader, RefusesAModuleOfAnotherApiVersionNamingBoth) {
                      std::to_string(LMMBENCH_CUDA_API_VERSION)),
             std::string::npos)
       << why;
+  // Refused and closed again: it is no longer mapped.
+  EXPECT_EQ(dlopen(FAKE_MODULE_OTHER_VERSION, RTLD_NOW | RTLD_NOLOAD), nullptr);
 }
 
 TEST(ExecutorLoader, RefusesAModuleWithoutTheVersionEntryPoint) {
   const std::string why = reason(FAKE_MODULE_NO_VERSION);
-  EXPECT_NE(why.find("is not a lmmbench CUDA module of API version " +
+  EXPECT_NE(why.find("is not an lmmbench CUDA module of API version " +
                      std::to_string(LMMBENCH_CUDA_API_VERSION) +
                      ": it has no entry point lmmbench_cuda_api_version"),
             std::string::npos)
