@@ -16,8 +16,10 @@
 #include "metrics/anls.hpp"
 #include "metrics/exact_match.hpp"
 #include "metrics/gqa.hpp"
+#include "metrics/llava_bench.hpp"
 #include "metrics/mmbench.hpp"
 #include "metrics/mme.hpp"
+#include "metrics/mmvet.hpp"
 #include "metrics/multiple_choice.hpp"
 #include "metrics/pope.hpp"
 #include "metrics/relaxed_accuracy.hpp"
@@ -153,6 +155,12 @@ Registry::Registry() {
        &metrics::SeedBench::create},
       {"mmbench", "MMBench CircularEval accuracy, rule-based extraction (no judge)",
        metrics::MmBench::variants(), &metrics::MmBench::create},
+      // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
+      // yet).
+      {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",
+       metrics::LlavaBench::variants(), &metrics::LlavaBench::create},
+      {"mmvet", "MM-Vet judge grades per capability and integration, averaged over runs",
+       metrics::MmVet::variants(), &metrics::MmVet::create},
       {"exact_match", "trimmed, case-insensitive equality with any gold answer",
        metrics::ExactMatch::variants(), &metrics::ExactMatch::create},
       {"multiple_choice", "option-letter accuracy with a strict, documented extraction",
