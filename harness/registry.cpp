@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "datasets/generic_jsonl.hpp"
+#include "datasets/judged_benchmarks.hpp"
 #include "datasets/llava_questions.hpp"
 #include "datasets/lmmbench_jsonl.hpp"
 #include "datasets/mme.hpp"
@@ -122,6 +123,10 @@ Registry::Registry() {
       {"docvqa", "DocVQA JSON (val_v1.0.json, test_v1.0.json)", &datasets::DocVqaLoader::create},
       {"vlmevalkit-tsv", "VLMEvalKit TSV (MMBench, SEED, ...: index, question, hint, A-E, image)",
        &datasets::VlmEvalKitTsvLoader::create},
+      {"llava-bench", "LLaVA-Bench (In-the-Wild): questions.jsonl, context.jsonl, answers_gpt4.jsonl",
+       &datasets::LlavaBenchLoader::create},
+      {"mmvet", "MM-Vet mm-vet.json (question, answer, capability per id)",
+       &datasets::MmVetLoader::create},
       {"generic-jsonl", "any JSONL, mapped onto samples by a \"fields\" object in the task config",
        &datasets::GenericJsonlLoader::create},
   };

@@ -273,10 +273,17 @@ MmVet::Grades MmVet::read_grades(const ScoringItem& item) {
   Grades g;
   const std::size_t runs = std::max(scores.size(), replies.size());
   for (std::size_t r = 0; r < runs; ++r) {
-    const auto parsed = replies.empty() ? std::nullopt : parse_grade(replies[r]);
+    bool readable = false;
+    double parsed = 0.0;  // the reference's value after its re-asks when unreadable
+    if (!replies.empty()) {
+      if (const auto grade = parse_grade(replies[r])) {
+        readable = true;
+        parsed = *grade;
+      }
+    }
     if (scores.empty()) {
-      g.grades.push_back(parsed.value_or(0.0));  // the reference's value after its re-asks
-      g.unparsed.push_back(!parsed);
+      g.grades.push_back(parsed);
+      g.unparsed.push_back(!readable);
       continue;
     }
     const double score = scores[r];
@@ -286,7 +293,7 @@ MmVet::Grades MmVet::read_grades(const ScoringItem& item) {
     }
     g.grades.push_back(score);
     // The grade file records the fallback 0.0 with the last reply, which does not give it.
-    g.unparsed.push_back(!replies.empty() && !(parsed && same_grade(*parsed, score)));
+    g.unparsed.push_back(!replies.empty() && !(readable && same_grade(parsed, score)));
   }
   return g;
 }
