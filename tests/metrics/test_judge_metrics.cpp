@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/jsonl.hpp"
+#include "core/sha256.hpp"
 #include "core/text.hpp"
 #include "metrics/llava_bench.hpp"
 #include "metrics/mmvet.hpp"
@@ -351,6 +352,14 @@ TEST(MmVet, EveryJudgeReplyIsReadAsTheOfficialLoopReadIt) {
   EXPECT_GT(unreadable, 20u);
   EXPECT_TRUE(std::isnan(*MmVet::parse_grade("nan")));  // float('nan') passes both comparisons
   EXPECT_FALSE(MmVet::parse_grade("inf"));
+}
+
+TEST(MmVet, TheStoredGraderPromptIsTheOfficialOne) {
+  // run_mmvet.py checks the file against the reference's `prompt` and records its hash.
+  const auto expected = read_json(kFixtures + "mmvet.expected.json");
+  EXPECT_EQ(
+      sha256_file(std::string(LMMBENCH_SOURCE_DIR) + "/configs/judges/mmvet_grader_prompt.txt"),
+      expected.at("aggregate").at("prompt_sha256").get<std::string>());
 }
 
 ScoringItem mmvet_item(std::string id, std::string capability, std::vector<double> scores,

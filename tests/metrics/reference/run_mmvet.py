@@ -29,6 +29,7 @@ hand-computed cases). PYTHONHASHSEED fixes the order of the reference's integrat
 import argparse
 import builtins
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -87,6 +88,13 @@ def main():
         sys.exit("give --mmvet or MMVET_REPO (a checkout of yuweihao/MM-Vet at acde843)")
     stub_modules()
     ev = common.load_module(os.path.join(args_cli.mmvet, "mm-vet_evaluator.py"), "mmvet_evaluator")
+
+    # configs/judges/mmvet_grader_prompt.txt must be the official prompt, byte for byte.
+    stored = os.path.join(common.HERE, "..", "..", "..", "configs", "judges", "mmvet_grader_prompt.txt")
+    with open(stored, encoding="utf-8", newline="") as f:
+        if f.read() != ev.prompt:
+            sys.exit(f"{stored} differs from the official prompt")
+    prompt_sha256 = hashlib.sha256(ev.prompt.encode("utf-8")).hexdigest()
 
     with open(os.path.join(common.FIXTURES, "mmvet.judge.json"), encoding="utf-8") as f:
         cases = json.load(f)
@@ -179,7 +187,8 @@ def main():
     common.write_expected(
         "mmvet.expected.json", reference=REFERENCE, input_name="mmvet.input.jsonl",
         per_sample=per_sample,
-        aggregate={"unrounded": unrounded, "printed": printed, "parses": parses,
+        aggregate={"unrounded": unrounded, "printed": printed, "prompt_sha256": prompt_sha256,
+                   "parses": parses,
                    "requests": judge.requests, "evaluator_log": log.getvalue()},
         notes=("unrounded: the values export_result passes to round() (percent); printed: its "
                "data frames (1 decimal); capability_integration names are the reference's, a "
