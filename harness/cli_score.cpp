@@ -1,6 +1,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "core/error.hpp"
 #include "harness/cli_commands.hpp"
@@ -16,10 +17,17 @@ struct ScoreOptions {
   std::string variant;
   std::string input;
   std::string per_sample;
+  std::string questions;
 };
 
 int score_command(const ScoreOptions& options) {
-  const auto metric = Registry::builtin().create_metric(options.metric, options.variant);
+  std::optional<ConfigNode> metric_options;
+  if (!options.questions.empty()) {
+    metric_options = ConfigNode(
+        JsonSource::from_value(nlohmann::json{{"questions", options.questions}}, "--questions", 0));
+  }
+  const auto metric = Registry::builtin().create_metric(
+      MetricConfig{options.metric, options.variant, metric_options, Location{}});
   const auto& required = metric->info().required_fields;
   auto aggregator = metric->aggregator();
   std::ofstream per_sample;
@@ -59,6 +67,9 @@ Command add_score_command(CLI::App& app) {
   cmd->add_option("--input", options->input, "Input JSONL ('-' for stdin)")->required();
   cmd->add_option("--per-sample", options->per_sample,
                   "Write {id, score, extracted} per line here");
+  cmd->add_option("--questions", options->questions,
+                  "Question file joined on the id, for judge-scored metrics: LLaVA-Bench "
+                  "questions.jsonl (llava_bench: category), mm-vet.json (mmvet: capability)");
   return Command{cmd, [options] { return score_command(*options); }};
 }
 

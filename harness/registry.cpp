@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "datasets/generic_jsonl.hpp"
+#include "datasets/judged_benchmarks.hpp"
 #include "datasets/llava_questions.hpp"
 #include "datasets/lmmbench_jsonl.hpp"
 #include "datasets/mme.hpp"
@@ -16,8 +17,10 @@
 #include "metrics/anls.hpp"
 #include "metrics/exact_match.hpp"
 #include "metrics/gqa.hpp"
+#include "metrics/llava_bench.hpp"
 #include "metrics/mmbench.hpp"
 #include "metrics/mme.hpp"
+#include "metrics/mmvet.hpp"
 #include "metrics/multiple_choice.hpp"
 #include "metrics/pope.hpp"
 #include "metrics/relaxed_accuracy.hpp"
@@ -124,6 +127,11 @@ Registry::Registry() {
       {"docvqa", "DocVQA JSON (val_v1.0.json, test_v1.0.json)", &datasets::DocVqaLoader::create},
       {"vlmevalkit-tsv", "VLMEvalKit TSV (MMBench, SEED, ...: index, question, hint, A-E, image)",
        &datasets::VlmEvalKitTsvLoader::create},
+      {"llava-bench",
+       "LLaVA-Bench (In-the-Wild): questions.jsonl, context.jsonl, answers_gpt4.jsonl",
+       &datasets::LlavaBenchLoader::create},
+      {"mmvet", "MM-Vet mm-vet.json (question, answer, capability per id)",
+       &datasets::MmVetLoader::create},
       {"generic-jsonl", "any JSONL, mapped onto samples by a \"fields\" object in the task config",
        &datasets::GenericJsonlLoader::create},
   };
@@ -157,6 +165,12 @@ Registry::Registry() {
        &metrics::SeedBench::create},
       {"mmbench", "MMBench CircularEval accuracy, rule-based extraction (no judge)",
        metrics::MmBench::variants(), &metrics::MmBench::create},
+      // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
+      // yet).
+      {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",
+       metrics::LlavaBench::variants(), &metrics::LlavaBench::create},
+      {"mmvet", "MM-Vet judge grades per capability and integration, averaged over runs",
+       metrics::MmVet::variants(), &metrics::MmVet::create},
       {"exact_match", "trimmed, case-insensitive equality with any gold answer",
        metrics::ExactMatch::variants(), &metrics::ExactMatch::create},
       {"multiple_choice", "option-letter accuracy with a strict, documented extraction",

@@ -144,8 +144,17 @@ RunResult run_evaluation(const RunOptions& options) {
   std::vector<std::vector<std::unique_ptr<metrics::Metric>>> task_metrics;
   for (const auto* task : tasks) {
     auto& list = task_metrics.emplace_back();
-    for (const auto& m : task->metrics)
+    for (const auto& m : task->metrics) {
       list.push_back(registry.create_metric(m));
+      // No judge stage yet: refuse before any inference rather than record a score that is not one.
+      if (list.back()->info().needs_judge) {
+        throw InputError(m.where,
+                         fmt::format("metric '{}' needs a judge model (not yet supported by "
+                                     "`lmmbench run`); score judge outputs with `lmmbench score "
+                                     "--metric {}`",
+                                     m.name, m.name));
+      }
+    }
     (void)registry.create_loader(task->dataset);
     if (task->calibration) (void)registry.create_loader(*task->calibration);
   }

@@ -32,6 +32,14 @@ struct ScoringItem {
   /// Metric-specific extras, e.g. question_type, answer_type (vqa), subtask and image (mme),
   /// group (mmbench), image = "true"/"false" (scienceqa).
   std::map<std::string, std::string, std::less<>> fields;
+  /// What a judge model said about this item, for judge-scored metrics (llava_bench, mmvet); empty
+  /// for all others. `judge_scores` are grades already read from the judge's reply (a LLaVA
+  /// review's [answer1, answer2]; MM-Vet's grade of each judge run); `judge_replies` are the
+  /// judge's raw replies (one per run), which the metric reads with its reference's rule where no
+  /// score is given, and uses to tell a recorded fallback grade from a real one. The layout is the
+  /// metric's (see its class comment).
+  std::vector<double> judge_scores;
+  std::vector<std::string> judge_replies;
 
   /// fields[key] or "" when absent.
   [[nodiscard]] std::string_view field(std::string_view key) const {
@@ -108,6 +116,9 @@ struct MetricInfo {
   std::string description;
   /// Input fields an item must carry, beyond id and prediction ("answers", "options", "label"...).
   std::vector<std::string> required_fields;
+  /// The metric scores a judge model's verdicts (ScoringItem::judge_scores / judge_replies), not
+  /// the prediction itself: `lmmbench run` cannot score it until it has a judge stage.
+  bool needs_judge = false;
 };
 
 /// A scorer. score() is const and thread-safe; aggregation state lives in an Aggregator.

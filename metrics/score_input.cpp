@@ -25,12 +25,43 @@ bool needs(std::span<const std::string> required, std::string_view field) {
   return std::find(required.begin(), required.end(), field) != required.end();
 }
 
+/// The judge output of a record for a judge-scored metric (required field "judge"): a LLaVA
+/// review line or an MM-Vet grade line (docs/metrics.md).
+void read_judge_fields(ObjectReader& in, ScoringItem& item) {
+  if (const auto question_id = in.find("question_id"))
+    item.fields["question_id"] = id_text(*question_id);
+  // LLaVA's summarize_gpt_review.py reads "tuple" where a review has one, else "score".
+  auto scores = in.find("tuple");
+  if (!scores) scores = in.find("score");
+  if (scores) {
+    for (const auto& score : scores->elements())
+      item.judge_scores.push_back(score.as_number());
+  }
+  if (const auto content = in.find("content")) {
+    if (content->is_string()) {
+      item.judge_replies.push_back(content->as_string());
+    } else {
+      item.judge_replies = content->as_string_list();
+    }
+  }
+  if (const auto capability = in.find("capability")) {
+    std::string joined;
+    for (const auto& name : capability->as_string_list())
+      joined += (joined.empty() ? "" : ",") + name;
+    item.fields["capability"] = joined;
+  }
+  if (!scores && item.judge_replies.empty()) in.required("score");  // neither: name the usual one
+}
+
 }  // namespace
 
 ScoringItem parse_scoring_item(const ConfigNode& record, std::span<const std::string> required) {
   ObjectReader in(record);
   ScoringItem item;
-  item.id = id_text(in.required("id"));
+  const bool judged = needs(required, "judge");
+  auto id = in.find("id");
+  if (!id && judged) id = in.find("question_id");  // LLaVA review files key on question_id
+  item.id = id_text(id ? *id : in.required("id"));
   if (const auto prediction = in.find("prediction")) item.prediction = prediction->as_string();
   item.category = in.get_string("category", "");
 
@@ -76,6 +107,7 @@ ScoringItem parse_scoring_item(const ConfigNode& record, std::span<const std::st
       in.required(name);
     }
   }
+  if (judged) read_judge_fields(in, item);
   return item;
 }
 
@@ -202,6 +234,8 @@ bool read_string_or_integer(JsonCursor& in, std::string& out) {
 
 bool try_parse_scoring_line(std::string_view line, std::span<const std::string> required_fields,
                             ScoringItem& item) {
+  // Judge outputs (small files: tens to hundreds of lines) take the located parser alone.
+  if (needs(required_fields, "judge")) return false;
   thread_local Scratch scratch;
   JsonCursor in(line);
   if (!in.consume('{')) return false;

@@ -24,6 +24,12 @@ namespace lmmbench::metrics {
 ///  - "subtask", "group", "question_type", "answer_type": strings (an integer group is accepted
 ///    and kept as its decimal form), kept in `fields`.
 ///
+///  - for a judge-scored metric (`required_fields` holds "judge"): "tuple" or else "score" (a list
+///    of numbers) into judge_scores, "content" (a string or a list of strings) into judge_replies,
+///    at least one of the two; "question_id" (string or integer) into fields["question_id"] and,
+///    when "id" is absent, the id; "capability" (a list of strings) into fields["capability"],
+///    joined with ",". Other metrics ignore these keys.
+///
 /// `required_fields` (from MetricInfo) names what this metric needs; "answers", "answer" and
 /// "label" each demand their own key. Unknown keys are ignored (score files often carry extra
 /// columns). A JSON null counts as absent. Any violation throws InputError naming the file, line
