@@ -168,9 +168,7 @@ class GeminiDialect final : public Dialect {
       const std::string delay = detail["retryDelay"].get<std::string>();  // e.g. "30s", "1.5s"
       char* end = nullptr;
       const double seconds = std::strtod(delay.c_str(), &end);
-      if (end != delay.c_str() && std::string_view(end) == "s" && seconds >= 0) {
-        return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
-      }
+      if (end != delay.c_str() && std::string_view(end) == "s") return server_wait(seconds);
     }
     return std::nullopt;
   }

@@ -109,6 +109,7 @@ class HttpBackend final : public Backend {
   [[nodiscard]] std::string fingerprint() const override;
   [[nodiscard]] std::string pricing_model() const override { return endpoint_.model; }
   void submit(Request request, CompletionCallback done) override;
+  void cancel() override;
 
   /// The body and headers submit() would send (for tests and --dry-run style inspection).
   [[nodiscard]] HttpCall build_call(const Request& request) const;
@@ -124,7 +125,15 @@ class HttpBackend final : public Backend {
   std::unique_ptr<Transport> transport_;
 };
 
-/// Seconds from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
+/// A wait a server asked for, in seconds: none when it is not a number >= 0 (NaN included); at
+/// most kLongestServerWait, so that no value ("9999999999", "1e300", "inf") overflows the
+/// nanosecond clock. The harness refuses any wait over retry.max_retry_after_s.
+std::optional<Nanos> server_wait(double seconds);
+/// About 31 years: longer than any max_retry_after_s, far from Nanos' limit (292 years).
+inline constexpr std::chrono::seconds kLongestServerWait{1'000'000'000};
+
+/// Seconds from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3), bounded by
+/// server_wait().
 std::optional<Nanos> parse_retry_after(const std::string& value);
 
 /// Factories registered in harness/registry.cpp.

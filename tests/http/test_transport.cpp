@@ -169,6 +169,88 @@ TEST_F(Faults, WrongContentTypeHugeBodyAndRefusedConnection) {
                        {"connect_timeout_s", 2}});
   const auto refused = ask(*nowhere, vqa_request("hello"));
   EXPECT_EQ(refused.error, ErrorKind::connection) << refused.error_message;
+  EXPECT_TRUE(refused.fatal) << refused.error_message;
+}
+
+TEST_F(Faults, FailuresThatCannotHealWithinTheRunAreFatal) {
+  auto b = openai(false);
+  for (const int status : {401, 403, 404}) {
+    const auto c = ask(*b, vqa_request("[[fault:status=" + std::to_string(status) + "]]"));
+    EXPECT_EQ(c.http_status, status);
+    EXPECT_TRUE(c.fatal) << status;
+  }
+  for (const int status : {400, 429, 500, 503}) {
+    const auto c = ask(*b, vqa_request("[[fault:status=" + std::to_string(status) + "]]"));
+    EXPECT_EQ(c.http_status, status);
+    EXPECT_FALSE(c.fatal) << status;
+  }
+  for (const char* fault : {"reset", "stall", "malformed"}) {
+    auto hasty = openai(false, {{"idle_timeout_s", 0.3}});
+    const auto c = ask(*hasty, vqa_request(std::string("[[fault:") + fault + "]]"));
+    EXPECT_FALSE(c.ok()) << fault;
+    EXPECT_FALSE(c.fatal) << fault << ": " << c.error_message;
+  }
+  // TLS spoken to a plain-HTTP port: the handshake fails.
+  auto tls = make_backend(
+      &create_openai, {{"base_url", "https://127.0.0.1:" + std::to_string(server_.port()) + "/v1"},
+                       {"model", "m"}});
+  const auto handshake = ask(*tls, vqa_request("hello"));
+  EXPECT_EQ(handshake.error, ErrorKind::connection) << handshake.error_message;
+  EXPECT_TRUE(handshake.fatal) << handshake.error_message;
+  // A name that cannot resolve (".invalid" is reserved for that, RFC 6761 §6.4).
+  auto dns = make_backend(
+      &create_openai,
+      {{"base_url", "http://lmmbench-test.invalid/v1"}, {"model", "m"}, {"connect_timeout_s", 5}});
+  const auto unresolved = ask(*dns, vqa_request("hello"));
+  EXPECT_EQ(unresolved.error, ErrorKind::connection) << unresolved.error_message;
+  EXPECT_TRUE(unresolved.fatal) << unresolved.error_message;
+}
+
+TEST_F(Faults, TheIdleTimeoutBoundsTheWaitForHeadersAndGapsInAWholeBody) {
+  auto b = openai(false, {{"idle_timeout_s", 0.3}, {"timeout_s", 30}});
+  // A server that never starts its reply.
+  auto start = std::chrono::steady_clock::now();
+  const auto silent = ask(*b, vqa_request("[[fault:slow;delay=20]]"));
+  EXPECT_EQ(silent.error, ErrorKind::timeout) << silent.error_message;
+  EXPECT_NE(silent.error_message.find("no response"), std::string::npos) << silent.error_message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // A whole (non-streamed) body that stops half way.
+  start = std::chrono::steady_clock::now();
+  const auto stalled = ask(*b, vqa_request("[[fault:stall]]"));
+  EXPECT_EQ(stalled.error, ErrorKind::timeout) << stalled.error_message;
+  EXPECT_NE(stalled.error_message.find("the reply sent nothing"), std::string::npos)
+      << stalled.error_message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // A reply that starts within the idle timeout is an answer.
+  auto patient = openai(true, {{"idle_timeout_s", 0.3}});
+  const auto ok = ask(*patient, vqa_request("[[fault:slow;delay=0.1]] [[answer:fine]]"));
+  EXPECT_EQ(ok.text, "fine") << ok.error_message;
+}
+
+TEST_F(Faults, AnOpenAiStreamEndsAtItsFinishReasonAndABareDoneIsNoAnswer) {
+  auto b = openai(true);
+  // llama.cpp's server ends an interrupted generation with [DONE] alone: not an empty answer.
+  const auto empty = ask(*b, vqa_request("[[fault:empty_done]] [[answer:never]]"));
+  EXPECT_EQ(empty.error, ErrorKind::malformed_reply) << empty.error_message;
+  EXPECT_NE(empty.error_message.find("[DONE]"), std::string::npos) << empty.error_message;
+  // A stream that ends after its finish reason and usage, without [DONE], has answered.
+  const auto undone = ask(*b, vqa_request("[[fault:no_done]] [[answer:complete]]"));
+  EXPECT_EQ(undone.error, ErrorKind::none) << undone.error_message;
+  EXPECT_EQ(undone.text, "complete");
+  EXPECT_TRUE(undone.usage.completion_tokens.has_value());
+  // Cut before the finish reason it is still malformed.
+  const auto cut = ask(*b, vqa_request("[[fault:truncate]] [[answer:a b c d e f g h i j k l]]"));
+  EXPECT_EQ(cut.error, ErrorKind::malformed_reply) << cut.error_message;
+}
+
+TEST_F(Faults, HugeRetryAfterValuesAreBoundedNotWrapped) {
+  auto b = openai(false);
+  for (const char* value : {"9999999999", "1e300", "inf"}) {
+    const auto c =
+        ask(*b, vqa_request(std::string("[[fault:status=503;retry_after=") + value + "]]"));
+    ASSERT_TRUE(c.retry_after.has_value()) << value;
+    EXPECT_EQ(*c.retry_after, models::http::kLongestServerWait) << value;
+  }
 }
 
 TEST_F(Faults, GeminiRetryInfoAndAzureContentFilterAndServerErrors) {
@@ -251,6 +333,52 @@ TEST(Transport, RequestsPerMinuteIsATokenBucket) {
   EXPECT_EQ(done, 10);
   EXPECT_GE(seconds, 0.9);
   EXPECT_LT(seconds, 5.0);
+}
+
+TEST(Transport, CancelEndsWhatIsInFlightAndLaterRequestsAreServed) {
+  LlmServer server;
+  for (const bool stream : {false, true}) {
+    auto b = make_backend(&create_openai, options_for(kDialects[0], server, stream));
+    std::mutex mutex;
+    std::condition_variable cv;
+    int cancelled = 0;
+    for (int i = 0; i < 3; ++i) {
+      b->submit(vqa_request("[[fault:slow;delay=30]]"), [&](models::Completion c) {
+        std::lock_guard lock(mutex);
+        if (c.error == ErrorKind::cancelled) ++cancelled;
+        cv.notify_all();
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto start = std::chrono::steady_clock::now();
+    b->cancel();
+    {
+      std::unique_lock lock(mutex);
+      EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return cancelled == 3; }));
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+    EXPECT_EQ(ask(*b, vqa_request("[[answer:after]]")).text, "after");
+  }
+}
+
+TEST(Transport, ARequestIsNeverSentTwiceBehindTheHarnessesBack) {
+  // The server resets every reused connection before replying. libcurl would send the request
+  // again on a new connection by itself (the server sees two, the caller one attempt); the
+  // transport refuses that re-send, so each attempt reaches the server exactly once.
+  LlmServer server;
+  auto b = make_backend(&create_openai,
+                        {{"base_url", server.url() + "/fault/reset_reused/v1"}, {"model", "m"}});
+  const auto first = ask(*b, vqa_request("[[answer:one]]"));  // a new connection
+  EXPECT_EQ(first.text, "one") << first.error_message;
+  const auto second = ask(*b, vqa_request("[[answer:two]]"));  // the reused one, reset
+  EXPECT_EQ(second.error, ErrorKind::connection) << second.text;
+  EXPECT_NE(second.error_message.find("reused connection"), std::string::npos)
+      << second.error_message;
+  EXPECT_FALSE(second.fatal);
+  EXPECT_EQ(server.requests().size(), 2u);
+  const auto third = ask(*b, vqa_request("[[answer:three]]"));  // a new connection again
+  EXPECT_EQ(third.text, "three") << third.error_message;
+  EXPECT_EQ(server.requests().size(), 3u);
 }
 
 TEST(Transport, DestroyingTheBackendCancelsWhatIsInFlight) {
