@@ -5,8 +5,13 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "http_test_support.hpp"
 #include "llm_server.hpp"
@@ -119,6 +124,46 @@ INSTANTIATE_TEST_SUITE_P(AllDialects, Dialect,
                                   (std::get<1>(param_info.param) ? "_stream" : "_whole");
                          });
 
+/// A loopback listener that answers every connection with a plain-HTTP line at once and closes
+/// it: what a TLS client meets when it speaks to a plain-HTTP port (wrong version number).
+class PlainTextListener {
+ public:
+  PlainTextListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("cannot listen on a loopback port");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        const int client = ::accept(fd_, nullptr, nullptr);
+        if (client < 0) return;  // shutdown() below
+        const std::string_view reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        [[maybe_unused]] const auto n = ::write(client, reply.data(), reply.size());
+        ::close(client);
+      }
+    });
+  }
+  ~PlainTextListener() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  PlainTextListener(const PlainTextListener&) = delete;
+  PlainTextListener& operator=(const PlainTextListener&) = delete;
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
 class Faults : public ::testing::Test {
  protected:
   std::unique_ptr<models::Backend> openai(bool stream, nlohmann::json extra = {}) {
@@ -190,10 +235,11 @@ TEST_F(Faults, FailuresThatCannotHealWithinTheRunAreFatal) {
     EXPECT_FALSE(c.ok()) << fault;
     EXPECT_FALSE(c.fatal) << fault << ": " << c.error_message;
   }
-  // TLS spoken to a plain-HTTP port: the handshake fails.
+  // TLS to a server that answers in plain HTTP: the handshake fails.
+  PlainTextListener plain;
   auto tls = make_backend(
-      &create_openai, {{"base_url", "https://127.0.0.1:" + std::to_string(server_.port()) + "/v1"},
-                       {"model", "m"}});
+      &create_openai,
+      {{"base_url", "https://127.0.0.1:" + std::to_string(plain.port()) + "/v1"}, {"model", "m"}});
   const auto handshake = ask(*tls, vqa_request("hello"));
   EXPECT_EQ(handshake.error, ErrorKind::connection) << handshake.error_message;
   EXPECT_TRUE(handshake.fatal) << handshake.error_message;
