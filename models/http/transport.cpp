@@ -276,7 +276,8 @@ void Transport::cancel_everything(const char* running_message, const char* queue
     curl_slist_free_all(t->headers);
     idle_handles_.push_back(t->easy);
     t->result.error = TransportError::cancelled;
-    t->result.error_message = running_message;
+    // Still connecting: the request did not leave (it is still one attempt of the harness's).
+    t->result.error_message = t->sends == 0 ? queued_message : running_message;
     t->call.on_done(std::move(t->result));
   }
   for (auto& call : queued) {
