@@ -173,6 +173,21 @@ class GeminiDialect final : public Dialect {
     return std::nullopt;
   }
 
+  [[nodiscard]] bool rejects_credentials(long status, const nlohmann::json& body) const override {
+    // A bad key is 400 INVALID_ARGUMENT with an ErrorInfo detail {"reason": "API_KEY_INVALID",
+    // "domain": "googleapis.com"} ("API key not valid. Please pass a valid API key.", as the
+    // API answers; reported e.g. in google-gemini/gemini-cli issue 25198).
+    if (status != 400 || !body.is_object() || !body.contains("error") ||
+        !body["error"].is_object()) {
+      return false;
+    }
+    const auto details = body["error"].value("details", nlohmann::json::array());
+    return details.is_array() &&
+           std::any_of(details.begin(), details.end(), [](const nlohmann::json& detail) {
+             return string_member(detail, "reason") == "API_KEY_INVALID";
+           });
+  }
+
   [[nodiscard]] nlohmann::json fingerprint_options() const override {
     return {{"thinking_budget",
              thinking_budget_ ? nlohmann::json(*thinking_budget_) : nlohmann::json()}};

@@ -93,6 +93,10 @@ bool Dialect::is_content_filter(long, const nlohmann::json&) const {
   return false;
 }
 
+bool Dialect::rejects_credentials(long, const nlohmann::json&) const {
+  return false;
+}
+
 std::optional<Nanos> server_wait(double seconds) {
   if (!(seconds >= 0)) return std::nullopt;
   if (seconds >= static_cast<double>(kLongestServerWait.count())) return kLongestServerWait;
@@ -344,7 +348,8 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
     c.http_status = static_cast<int>(r.status);
     // A rejected key, a forbidden project, an unknown model or path: every later request gets the
     // same answer.
-    c.fatal = r.status == 401 || r.status == 403 || r.status == 404;
+    c.fatal = r.status == 401 || r.status == 403 || r.status == 404 ||
+              (!body.is_discarded() && dialect_->rejects_credentials(r.status, body));
     if (r.retry_after_ms) {
       char* end = nullptr;
       const double ms = std::strtod(r.retry_after_ms->c_str(), &end);

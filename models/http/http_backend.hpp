@@ -82,6 +82,9 @@ class Dialect {
   /// Whether an error status is the provider's content filter (Azure OpenAI answers 400 with
   /// code "content_filter"); such a request is refused, not failed.
   [[nodiscard]] virtual bool is_content_filter(long status, const nlohmann::json& body) const;
+  /// Whether an error reply rejects the credentials under a status other than 401 (Gemini
+  /// answers a bad key with 400); such a failure is fatal like a 401 (Completion::fatal).
+  [[nodiscard]] virtual bool rejects_credentials(long status, const nlohmann::json& body) const;
   /// The dialect's own options that change answers, for the fingerprint.
   [[nodiscard]] virtual nlohmann::json fingerprint_options() const = 0;
 };

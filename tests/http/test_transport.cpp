@@ -229,6 +229,14 @@ TEST_F(Faults, FailuresThatCannotHealWithinTheRunAreFatal) {
     EXPECT_EQ(c.http_status, status);
     EXPECT_FALSE(c.fatal) << status;
   }
+  // Gemini rejects a bad key with 400 and the reason API_KEY_INVALID; any other 400 is not fatal.
+  auto gemini = make_backend(&create_gemini, options_for(kDialects[1], server_, false));
+  const auto bad_key = ask(*gemini, vqa_request("[[fault:status=400;reason=API_KEY_INVALID]]"));
+  EXPECT_EQ(bad_key.http_status, 400);
+  EXPECT_TRUE(bad_key.fatal) << bad_key.error_message;
+  const auto bad_request = ask(*gemini, vqa_request("[[fault:status=400]]"));
+  EXPECT_EQ(bad_request.http_status, 400);
+  EXPECT_FALSE(bad_request.fatal);
   for (const char* fault : {"reset", "stall", "malformed"}) {
     auto hasty = openai(false, {{"idle_timeout_s", 0.3}});
     const auto c = ask(*hasty, vqa_request(std::string("[[fault:") + fault + "]]"));

@@ -13,7 +13,8 @@ Answers: "[[answer:TEXT]]" in the prompt, else the most frequent gold answer of 
 Faults are chosen per request by a directive in the prompt text, "[[fault:SPEC]]", or for every
 request of a base URL by a path prefix "/fault/SPEC/...". SPEC is "kind" or "kind;key=value;...":
   status=429|500|503|400|401|404   an error reply in the dialect's format; retry_after=S adds a
-                                   Retry-After header, retry_info=S a Gemini RetryInfo detail
+                                   Retry-After header, retry_info=S a Gemini RetryInfo detail,
+                                   reason=R a Gemini ErrorInfo detail (API_KEY_INVALID)
   reset          headers and part of the body, then a TCP reset
   reset_reused   on a connection that already served a request: a TCP reset before any reply
                  byte (the request is logged first); a connection's first request is answered
@@ -230,6 +231,10 @@ def error_body(dialect, status, message, fault):
         if fault and "retry_info" in fault:
             err["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
                                "retryDelay": fault["retry_info"] + "s"}]
+        if fault and "reason" in fault:
+            err.setdefault("details", []).append(
+                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": fault["reason"],
+                 "domain": "googleapis.com"})
         return {"error": err}
     if dialect == "anthropic":
         types = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
