@@ -52,7 +52,7 @@ int run_command(RunArguments& args) {
     return kExitInterrupted;
   }
   if (result.input_error) return kExitInputError;
-  return result.cell_failed ? kExitCheckFailed : kExitOk;
+  return result.cell_failed || result.backend_stopped ? kExitCheckFailed : kExitOk;
 }
 
 }  // namespace

@@ -151,6 +151,24 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
   };
   std::priority_queue<Retry, std::vector<Retry>, std::greater<>> retries;
 
+  // The backend was stopped by a fatal failure, in this cell or an earlier one of the model.
+  auto stopped = [&] { return run.stopped_by != nullptr && run.stopped_by->has_value(); };
+  // What a sample gets in place of an answer once the backend is stopped: the fatal failure's
+  // kind and status (never an answer), with `attempts` requests actually sent.
+  auto stopped_failure = [&](int attempts) {
+    const models::Completion& cause = **run.stopped_by;
+    auto c = models::Completion::failure(
+        cause.error,
+        fmt::format("{}: {} was stopped by a fatal failure: {}",
+                    attempts == 0 ? "not sent" : "cancelled", run.model.name, cause.error_message));
+    c.http_status = cause.http_status;
+    c.attempts = attempts;
+    c.timings.submitted = c.timings.finished = run.clock.now();
+    return c;
+  };
+  bool cancel_sent = false;  // backend.cancel() was called (interrupt or fatal failure)
+  bool cut_short = false;    // the stop request left samples unanswered
+
   while (true) {
     while (in_flight < run.concurrency && next < samples.size() && !stop_requested()) {
       const std::size_t i = next++;
@@ -166,6 +184,10 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
         auto c = std::move(*pending[i]->input_failure);
         c.timings.submitted = c.timings.finished = run.clock.now();
         record(i, std::move(c));
+        continue;
+      }
+      if (stopped()) {
+        record(i, stopped_failure(0));
         continue;
       }
       auto prepared = prepare_request(*run.task.config, samples[i], caps);
@@ -189,22 +211,27 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
       submit(i, std::move(request));
     }
     if (in_flight == 0) break;
+    if (stop_requested() && !cancel_sent && in_flight > retries.size()) {
+      // Requests on the wire end now, logged as cancelled (retried on --resume).
+      run.backend.cancel();
+      cancel_sent = cut_short = true;
+    }
     std::deque<std::pair<std::size_t, models::Completion>> finished;
     {
       std::unique_lock lock(mailbox->mutex);
-      if (retries.empty()) {
-        mailbox->ready.wait(lock, [&] { return !mailbox->finished.empty(); });
-      } else {
-        // Wake for the next due retry, and at least every 100 ms to notice a stop request.
-        const auto wait =
-            std::min<Nanos>(retries.top().due - run.clock.now(), std::chrono::milliseconds(100));
-        mailbox->ready.wait_for(lock, wait, [&] { return !mailbox->finished.empty(); });
-      }
+      // Wake for the next due retry, and at least every 50 ms to notice a stop request (a signal
+      // handler cannot notify a condition variable).
+      Nanos wait = std::chrono::milliseconds(50);
+      if (!retries.empty()) wait = std::min<Nanos>(retries.top().due - run.clock.now(), wait);
+      mailbox->ready.wait_for(lock, wait, [&] { return !mailbox->finished.empty(); });
       finished.swap(mailbox->finished);
     }
     for (auto& [i, completion] : finished) {
       completion.attempts = pending[i]->attempts;
-      if (!completion.ok() && run.retry != nullptr) {
+      if (stopped() && completion.error == models::ErrorKind::cancelled && !stop_requested()) {
+        completion = stopped_failure(pending[i]->attempts);
+      }
+      if (!completion.ok() && run.retry != nullptr && !stopped()) {
         std::string why_not;
         const auto delay = run.retry->next_delay(completion, pending[i]->attempts, why_not);
         if (delay && !stop_requested()) {
@@ -214,13 +241,26 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
         if (!why_not.empty()) completion.error_message += "; " + why_not;
       }
       --in_flight;
+      if (completion.fatal && run.stopped_by != nullptr && !stopped()) {
+        *run.stopped_by = completion;
+        std::cerr << fmt::format(
+            "error: {} stopped: {}; its remaining samples are logged as failed ({}) without "
+            "being sent\n",
+            run.model.name, completion.error_message, models::to_string(completion.error));
+        if (!cancel_sent) {
+          run.backend.cancel();
+          cancel_sent = true;
+        }
+      }
       record(i, std::move(completion));
     }
-    while (!retries.empty() && (stop_requested() || retries.top().due <= run.clock.now())) {
+    while (!retries.empty() &&
+           (stop_requested() || stopped() || retries.top().due <= run.clock.now())) {
       // priority_queue::top is const; the element is popped right after, so moving is safe.
       Retry retry = std::move(const_cast<Retry&>(retries.top()));
       retries.pop();
-      if (stop_requested()) {  // logged as it failed: retried on --resume
+      if (stop_requested() || stopped()) {  // logged as it failed: retried on --resume
+        cut_short = cut_short || stop_requested();
         --in_flight;
         record(retry.index, std::move(retry.last));
         continue;
@@ -236,7 +276,7 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
     }
     run.progress.update(done, errors);
   }
-  interrupted = next < samples.size() && stop_requested();
+  interrupted = stop_requested() && (cut_short || next < samples.size());
   run.progress.finish(done, errors);
   if (input_failures > 0) {
     std::cerr << fmt::format(

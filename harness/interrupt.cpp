@@ -3,13 +3,17 @@
 #include <atomic>
 #include <csignal>
 
+#include <unistd.h>
+
 namespace lmmbench::harness {
 
 namespace {
 std::atomic<bool> g_stop{false};
 
-extern "C" void on_signal(int signal_number) {
-  if (g_stop.exchange(true)) std::signal(signal_number, SIG_DFL);
+extern "C" void on_signal(int) {
+  // _exit is async-signal-safe; the prediction log is written one whole line per write(2) and
+  // run.json by rename, so neither is left half-written.
+  if (g_stop.exchange(true)) ::_exit(130);
 }
 }  // namespace
 

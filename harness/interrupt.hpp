@@ -2,9 +2,9 @@
 
 namespace lmmbench::harness {
 
-/// Cooperative stop on SIGINT/SIGTERM: the first signal asks the runner to stop submitting, let
-/// in-flight requests finish and write what it has (resume later with --resume); a second signal
-/// restores the default action, so a third one kills. Install once, from main's thread.
+/// Stop on SIGINT/SIGTERM: the first signal asks the runner to stop submitting, cancel the
+/// requests in flight (Backend::cancel) and write what it has (resume later with --resume); a
+/// second signal exits at once with status 130. Install once, from main's thread.
 void install_interrupt_handlers();
 /// True once a stop was requested (async-signal-safe to set, cheap to poll).
 bool stop_requested();

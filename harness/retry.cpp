@@ -59,7 +59,7 @@ std::optional<Nanos> RetryPolicy::next_delay(const models::Completion& failed, i
   double seconds = 0;
   if (failed.retry_after) {
     seconds = to_seconds(*failed.retry_after);
-    if (seconds > config_.max_retry_after_s) {
+    if (!(seconds <= config_.max_retry_after_s)) {
       why_not = fmt::format(
           "not retried: the server asked to wait {:.0f} s, more than retry.max_retry_after_s "
           "({:.0f} s)",

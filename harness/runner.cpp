@@ -164,6 +164,8 @@ RunResult run_evaluation(const RunOptions& options) {
   std::vector<RetryPolicy> retry_policies;
   for (std::size_t m = 0; m < models.size(); ++m)
     retry_policies.emplace_back(models[m]->retry, config.seed + m);
+  // Per model: the fatal failure that stopped its backend, for all of its later cells.
+  std::vector<std::optional<models::Completion>> stopped_by(models.size());
 
   RunResult result;
   result.run_dir = choose_run_dir(options, config);
@@ -269,7 +271,9 @@ RunResult run_evaluation(const RunOptions& options) {
             cell_run.cache = cache.get();
             cell_run.read_cache = !options.refresh_cache;
             cell_run.retry = &retry_policies[m];
+            cell_run.stopped_by = &stopped_by[m];
             const auto keys = infer_cell(cell_run, cell.counts, interrupted);
+            result.backend_stopped = result.backend_stopped || stopped_by[m].has_value();
             if (interrupted) {
               result.interrupted = true;
               cell.outcome = reports::CellOutcome::skipped;

@@ -34,6 +34,9 @@ struct RunResult {
   bool interrupted = false;
   bool input_error = false;  ///< A cell failed because of bad input (dataset, image, ...).
   bool cell_failed = false;  ///< A cell failed for any reason.
+  /// A model's backend was stopped by a fatal failure (a dead endpoint, a rejected key; see
+  /// infer_cell): what was asked of it was not measured.
+  bool backend_stopped = false;
 };
 
 /// Plans models x tasks, runs every cell with bounded concurrency, logs every answer to the

@@ -71,6 +71,11 @@ class Backend {
   /// Starts answering `request`; `done` receives the completion. Never throws for a single
   /// request's failure: that is a Completion with an error kind.
   virtual void submit(Request request, CompletionCallback done) = 0;
+  /// Ends, soon, every request submitted so far that has not completed: each still gets its one
+  /// completion, with ErrorKind::cancelled unless it completed first. Thread-safe; later submits
+  /// are served as usual. The harness calls it when the run is interrupted or the backend is
+  /// stopped by a fatal failure. Backends whose requests end by themselves need not override it.
+  virtual void cancel() {}
 };
 
 /// What a backend factory receives besides its options.

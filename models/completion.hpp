@@ -61,6 +61,11 @@ struct Completion {
   std::optional<Nanos> retry_after;
   /// Served by the harness's response cache instead of the backend (never set by a backend).
   bool cached = false;
+  /// The failure says that no request to this backend can succeed for the rest of the run: the
+  /// endpoint cannot be reached as configured (unresolvable host, refused connection, TLS
+  /// failure) or refuses the credentials or the model (HTTP 401, 403, 404). When a request's last
+  /// attempt fails so, the harness stops the backend (inference.hpp). Not logged.
+  bool fatal = false;
 
   [[nodiscard]] bool ok() const { return error == ErrorKind::none; }
 

@@ -168,11 +168,24 @@ class GeminiDialect final : public Dialect {
       const std::string delay = detail["retryDelay"].get<std::string>();  // e.g. "30s", "1.5s"
       char* end = nullptr;
       const double seconds = std::strtod(delay.c_str(), &end);
-      if (end != delay.c_str() && std::string_view(end) == "s" && seconds >= 0) {
-        return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
-      }
+      if (end != delay.c_str() && std::string_view(end) == "s") return server_wait(seconds);
     }
     return std::nullopt;
+  }
+
+  [[nodiscard]] bool rejects_credentials(long status, const nlohmann::json& body) const override {
+    // A bad key is 400 INVALID_ARGUMENT with an ErrorInfo detail {"reason": "API_KEY_INVALID",
+    // "domain": "googleapis.com"} ("API key not valid. Please pass a valid API key.", as the
+    // API answers; reported e.g. in google-gemini/gemini-cli issue 25198).
+    if (status != 400 || !body.is_object() || !body.contains("error") ||
+        !body["error"].is_object()) {
+      return false;
+    }
+    const auto details = body["error"].value("details", nlohmann::json::array());
+    return details.is_array() &&
+           std::any_of(details.begin(), details.end(), [](const nlohmann::json& detail) {
+             return string_member(detail, "reason") == "API_KEY_INVALID";
+           });
   }
 
   [[nodiscard]] nlohmann::json fingerprint_options() const override {

@@ -38,6 +38,17 @@ std::string excerpt(std::string_view body) {
   return out;
 }
 
+/// Whether an api_key_env value may be repeated in a message: it has the shape of a conventional
+/// variable name (upper case, digits, '_'; an '_' or at most 12 characters), not of a key
+/// ("sk_live_...", "hf_...", "AKIA..." of 20 characters), which a user may have pasted there.
+bool looks_like_variable_name(std::string_view name) {
+  const bool shape =
+      !name.empty() && name.size() <= 64 && std::isupper(static_cast<unsigned char>(name[0])) &&
+      std::all_of(name.begin(), name.end(),
+                  [](unsigned char c) { return std::isupper(c) || std::isdigit(c) || c == '_'; });
+  return shape && (name.find('_') != std::string_view::npos || name.size() <= 12);
+}
+
 bool is_json_type(const std::string& content_type) {
   return content_type.starts_with("application/json") ||
          (content_type.starts_with("application/") &&
@@ -82,20 +93,27 @@ bool Dialect::is_content_filter(long, const nlohmann::json&) const {
   return false;
 }
 
+bool Dialect::rejects_credentials(long, const nlohmann::json&) const {
+  return false;
+}
+
+std::optional<Nanos> server_wait(double seconds) {
+  if (!(seconds >= 0)) return std::nullopt;
+  if (seconds >= static_cast<double>(kLongestServerWait.count())) return kLongestServerWait;
+  return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
+}
+
 std::optional<Nanos> parse_retry_after(const std::string& value) {
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return std::chrono::seconds(std::strtoll(value.c_str(), nullptr, 10));
-  }
+  // Delta-seconds, also with a fraction ("1.5", some servers), in any size: strtod saturates
+  // where strtoll would overflow. "inf" and "1e300" are not HTTP, but are bounded all the same.
   char* end = nullptr;
-  const double seconds = std::strtod(value.c_str(), &end);  // some servers send "1.5"
-  if (end != value.c_str() && *end == '\0' && seconds >= 0) {
-    return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(seconds));
-  }
+  const double seconds = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() && *end == '\0') return server_wait(seconds);
   const time_t when = curl_getdate(value.c_str(), nullptr);  // an HTTP-date
   if (when < 0) return std::nullopt;
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  return std::chrono::seconds(std::max<std::int64_t>(0, static_cast<std::int64_t>(when - now)));
+  return server_wait(static_cast<double>(std::max<std::int64_t>(0, when - now)));
 }
 
 Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string default_base_url,
@@ -117,10 +135,19 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
   if (!e.base_url.starts_with("http://") && !e.base_url.starts_with("https://")) {
     options.required("base_url").fail("base_url must start with http:// or https://");
   }
+  // Every URL a dialect builds starts with base_url, and base_url is saved with the run (run.json,
+  // the fingerprint in predictions.jsonl, the reports): a credential in it would be written
+  // everywhere. Keys go in headers (Gemini's too: x-goog-api-key), so a URL needs none.
   const auto authority_end = e.base_url.find('/', e.base_url.find("//") + 2);
   if (e.base_url.substr(0, authority_end).find('@') != std::string::npos) {
     options.required("base_url")
         .fail("base_url must not contain credentials (user:password@); use api_key_env");
+  }
+  if (e.base_url.find_first_of("?#") != std::string::npos) {
+    options.required("base_url")
+        .fail(
+            "base_url must not have a query or fragment (a key in ?key=... would be saved with the "
+            "run); put the key in the environment variable named by api_key_env");
   }
   e.model = options.get_string("model", "");
   if (const auto env = options.find("api_key_env")) {
@@ -137,9 +164,19 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
     }
     const char* value = std::getenv(e.api_key_env.c_str());
     if (value == nullptr || *value == '\0') {
-      env->fail(fmt::format("the environment variable {} (api_key_env) is not set", e.api_key_env));
+      env->fail(
+          looks_like_variable_name(e.api_key_env)
+              ? fmt::format("the environment variable {} (api_key_env) is not set", e.api_key_env)
+              : std::string("the environment variable named by api_key_env is not set (its "
+                            "value is not repeated here: it does not look like a variable "
+                            "name and may be a key)"));
     }
     e.api_key = value;
+    // Short dummy keys ("EMPTY", vLLM's convention) may well be words of a URL.
+    if (e.api_key.size() >= 8 && redact(e.base_url, e.api_key) != e.base_url) {
+      options.required("base_url")
+          .fail("base_url contains the API key (or part of it); it is saved with the run");
+    }
   }
   e.stream = options.get_bool("stream", false);
   const std::string truncation = options.get_string("truncation", "answer");
@@ -224,6 +261,10 @@ HttpCall HttpBackend::build_call(const Request& request) const {
   return call;
 }
 
+void HttpBackend::cancel() {
+  transport_->cancel_all();
+}
+
 void HttpBackend::submit(Request request, CompletionCallback done) {
   const auto& caps = endpoint_.capabilities;
   for (const auto& part : request.content) {
@@ -283,6 +324,7 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
     case TransportError::connection: {
       auto c = Completion::failure(ErrorKind::connection, "connection: " + r.error_message);
       c.http_status = static_cast<int>(r.status);
+      c.fatal = r.unreachable;
       return c;
     }
     case TransportError::too_large:
@@ -304,13 +346,15 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
     }
     auto c = Completion::failure(ErrorKind::http, fmt::format("HTTP {}: {}", r.status, message));
     c.http_status = static_cast<int>(r.status);
+    // A rejected key, a forbidden project, an unknown model or path: every later request gets the
+    // same answer.
+    c.fatal = r.status == 401 || r.status == 403 || r.status == 404 ||
+              (!body.is_discarded() && dialect_->rejects_credentials(r.status, body));
     if (r.retry_after_ms) {
       char* end = nullptr;
       const double ms = std::strtod(r.retry_after_ms->c_str(), &end);
-      if (end != r.retry_after_ms->c_str() && ms >= 0) {
-        c.retry_after =
-            std::chrono::duration_cast<Nanos>(std::chrono::duration<double, std::milli>(ms));
-      }
+      if (end != r.retry_after_ms->c_str() && *end == '\0')
+        c.retry_after = server_wait(ms / 1000.0);
     }
     if (!c.retry_after && r.retry_after) c.retry_after = parse_retry_after(*r.retry_after);
     if (!c.retry_after && !body.is_discarded()) c.retry_after = dialect_->retry_hint(body);

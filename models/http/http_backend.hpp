@@ -82,6 +82,9 @@ class Dialect {
   /// Whether an error status is the provider's content filter (Azure OpenAI answers 400 with
   /// code "content_filter"); such a request is refused, not failed.
   [[nodiscard]] virtual bool is_content_filter(long status, const nlohmann::json& body) const;
+  /// Whether an error reply rejects the credentials under a status other than 401 (Gemini
+  /// answers a bad key with 400); such a failure is fatal like a 401 (Completion::fatal).
+  [[nodiscard]] virtual bool rejects_credentials(long status, const nlohmann::json& body) const;
   /// The dialect's own options that change answers, for the fingerprint.
   [[nodiscard]] virtual nlohmann::json fingerprint_options() const = 0;
 };
@@ -109,6 +112,7 @@ class HttpBackend final : public Backend {
   [[nodiscard]] std::string fingerprint() const override;
   [[nodiscard]] std::string pricing_model() const override { return endpoint_.model; }
   void submit(Request request, CompletionCallback done) override;
+  void cancel() override;
 
   /// The body and headers submit() would send (for tests and --dry-run style inspection).
   [[nodiscard]] HttpCall build_call(const Request& request) const;
@@ -124,7 +128,15 @@ class HttpBackend final : public Backend {
   std::unique_ptr<Transport> transport_;
 };
 
-/// Seconds from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
+/// A wait a server asked for, in seconds: none when it is not a number >= 0 (NaN included); at
+/// most kLongestServerWait, so that no value ("9999999999", "1e300", "inf") overflows the
+/// nanosecond clock. The harness refuses any wait over retry.max_retry_after_s.
+std::optional<Nanos> server_wait(double seconds);
+/// About 31 years: longer than any max_retry_after_s, far from Nanos' limit (292 years).
+inline constexpr std::chrono::seconds kLongestServerWait{1'000'000'000};
+
+/// Seconds from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3), bounded by
+/// server_wait().
 std::optional<Nanos> parse_retry_after(const std::string& value);
 
 /// Factories registered in harness/registry.cpp.

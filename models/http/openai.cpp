@@ -159,6 +159,13 @@ class OpenAiDialect final : public Dialect {
 
   bool on_event(const SseEvent& event, Reply& reply) const override {
     if (event.data == "[DONE]") {
+      // llama.cpp's server ends a request that a newer one interrupted with a bare [DONE]: no
+      // content, no finish reason. That is no answer, not an empty one.
+      if (reply.finish_reason.empty() && reply.text.empty() && reply.refusal.empty()) {
+        throw MalformedReply(
+            "the stream ended with [DONE] before any content or finish_reason (an interrupted "
+            "generation)");
+      }
       reply.stream_complete = true;
       return false;
     }
@@ -204,6 +211,10 @@ class OpenAiDialect final : public Dialect {
     if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
       reply.finish_reason = choice["finish_reason"].get<std::string>();
       reply.finish = reply.refusal.empty() ? finish_of(reply.finish_reason) : Finish::refused;
+      // The answer is complete at its finish reason; what may follow (the usage chunk, [DONE])
+      // is read when it comes, and a server that closes the stream here (some do not send
+      // [DONE]) has still answered.
+      reply.stream_complete = !reply.finish_reason.empty();
     }
     return output;
   }

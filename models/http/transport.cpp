@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <stdexcept>
+#include <utility>
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -47,6 +48,29 @@ std::string trimmed(std::string_view v) {
          (v.back() == '\r' || v.back() == '\n' || v.back() == ' ' || v.back() == '\t'))
     v.remove_suffix(1);
   return std::string(v);
+}
+
+/// Failures that repeating cannot mend within a run: the name does not resolve, nothing accepts
+/// connections at the address, or TLS cannot be established (curl's error codes,
+/// libcurl-errors(3)).
+bool is_unreachable(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return true;
+    default:
+      return false;
+  }
 }
 
 TransportError classify(CURLcode code) {
@@ -106,8 +130,25 @@ struct Transport::Transfer {
   bool started_response = false;
   bool idle_timeout = false;
   std::string idle_message;
+  int sends = 0;  ///< Times curl was about to send the request (CURLOPT_PREREQFUNCTION).
+  bool resend_refused = false;
+  curl_off_t uploaded = 0;  ///< Request bytes sent, as last seen by check_idle().
   SteadyClock::time_point last_activity;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
+
+  /// Called before the request goes out on a connection. libcurl sends a request again, on a new
+  /// connection, when a reused one closed before the first reply byte; that second request would
+  /// reach the server (and a paid API's bill) without being an attempt the harness counted,
+  /// retried within retry.max_attempts or drew from the rate limits. It is refused here; the
+  /// transfer ends as a connection error, which the harness may retry as a counted attempt.
+  static int on_prerequest(void* self, char*, char*, int, int) {
+    auto* t = static_cast<Transfer*>(self);
+    if (++t->sends > 1) {
+      t->resend_refused = true;
+      return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+  }
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* self) {
     auto* t = static_cast<Transfer*>(self);
@@ -213,29 +254,46 @@ Transport::~Transport() {
   wake();
   thread_.join();
   // The loop has stopped: complete what is left on this thread.
-  for (auto& t : running_) {
-    curl_multi_remove_handle(as_multi(multi_), t->easy);
-    t->result.error = TransportError::cancelled;
-    t->result.error_message = "the transport shut down before the reply";
-    t->call.on_done(std::move(t->result));
-    curl_slist_free_all(t->headers);
-    curl_easy_cleanup(t->easy);
-  }
-  running_.clear();
-  for (auto* q : {&incoming_, &queued_}) {
-    for (auto& call : *q) {
-      HttpResult r;
-      r.error = TransportError::cancelled;
-      r.error_message = "the transport shut down before the request was sent";
-      call.on_done(std::move(r));
-    }
-    q->clear();
-  }
+  for (auto& call : incoming_)
+    queued_.push_back(std::move(call));
+  incoming_.clear();
+  cancel_everything("the transport shut down before the reply",
+                    "the transport shut down before the request was sent");
   for (void* easy : idle_handles_)
     curl_easy_cleanup(static_cast<CURL*>(easy));
   curl_multi_cleanup(as_multi(multi_));
   ::close(wake_fd_);
   ::close(epoll_fd_);
+}
+
+void Transport::cancel_everything(const char* running_message, const char* queued_message) {
+  auto running = std::move(running_);
+  running_.clear();
+  auto queued = std::move(queued_);
+  queued_.clear();
+  for (auto& t : running) {
+    curl_multi_remove_handle(as_multi(multi_), t->easy);
+    curl_slist_free_all(t->headers);
+    idle_handles_.push_back(t->easy);
+    t->result.error = TransportError::cancelled;
+    // Still connecting: the request did not leave (it is still one attempt of the harness's).
+    t->result.error_message = t->sends == 0 ? queued_message : running_message;
+    t->call.on_done(std::move(t->result));
+  }
+  for (auto& call : queued) {
+    HttpResult r;
+    r.error = TransportError::cancelled;
+    r.error_message = queued_message;
+    call.on_done(std::move(r));
+  }
+}
+
+void Transport::cancel_all() {
+  {
+    std::lock_guard lock(mutex_);
+    cancel_requested_ = true;
+  }
+  wake();
 }
 
 void Transport::wake() {
@@ -331,6 +389,8 @@ void Transport::start(HttpCall call) {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer.data());
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Transfer::on_prerequest);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options_.connect_timeout.count()));
@@ -354,7 +414,6 @@ void Transport::start(HttpCall call) {
     curl_easy_cleanup(e);
     return;
   }
-  if (t->call.stream) ++streaming_;
   running_.push_back(std::move(t));
 }
 
@@ -373,8 +432,14 @@ void Transport::finish(Transfer* t, int code_int) {
   } else if (t->aborted) {
     r.error = TransportError::aborted;
     r.error_message = "stopped by the stream consumer";
+  } else if (t->resend_refused) {
+    r.error = TransportError::connection;
+    r.error_message =
+        "the server closed a reused connection before replying (the request was not sent again "
+        "by the transport: a retry is a counted attempt)";
   } else {
     r.error = classify(code);
+    r.unreachable = is_unreachable(code);
     if (r.error != TransportError::none) {
       const std::string detail = t->error_buffer[0] != '\0' ? t->error_buffer.data() : "";
       r.error_message = detail.empty() ? curl_easy_strerror(code)
@@ -385,7 +450,6 @@ void Transport::finish(Transfer* t, int code_int) {
     r.streamed = t->call.stream && r.status >= 200 && r.status < 300 &&
                  r.content_type.starts_with("text/event-stream");
   }
-  if (t->call.stream) --streaming_;
   auto on_done = std::move(t->call.on_done);
   HttpResult result = std::move(t->result);
   curl_slist_free_all(t->headers);
@@ -400,22 +464,36 @@ void Transport::finish(Transfer* t, int code_int) {
 }
 
 void Transport::check_idle() {
-  if (streaming_ == 0) return;
+  if (running_.empty()) return;
   const auto now = SteadyClock::now();
   if (now < next_idle_check_) return;
   next_idle_check_ = now + std::chrono::milliseconds(10);
   std::vector<Transfer*> stalled;
   for (const auto& t : running_) {
-    if (t->call.stream && t->started_response && now - t->last_activity > options_.idle_timeout) {
-      stalled.push_back(t.get());
+    if (!t->started_response) {  // a large body still going out is not silence
+      curl_off_t uploaded = 0;
+      curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+      if (uploaded != t->uploaded) {
+        t->uploaded = uploaded;
+        t->last_activity = now;
+      }
     }
+    if (now - t->last_activity > options_.idle_timeout) stalled.push_back(t.get());
   }
   for (Transfer* t : stalled) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - t->last_activity);
+    const double limit_s = std::chrono::duration<double>(options_.idle_timeout).count();
     t->idle_timeout = true;
-    t->idle_message =
-        fmt::format("idle timeout: the stream sent nothing for {} ms (idle_timeout_s = {})",
-                    ms.count(), std::chrono::duration<double>(options_.idle_timeout).count());
+    if (!t->started_response) {
+      t->idle_message = fmt::format(
+          "idle timeout: no response for {} ms after the request (idle_timeout_s = {}; a "
+          "non-streamed reply starts only when the whole answer is generated)",
+          ms.count(), limit_s);
+    } else {
+      t->idle_message =
+          fmt::format("idle timeout: the {} sent nothing for {} ms (idle_timeout_s = {})",
+                      t->result.streamed ? "stream" : "reply", ms.count(), limit_s);
+    }
     finish(t, CURLE_OPERATION_TIMEDOUT);
   }
 }
@@ -425,6 +503,7 @@ void Transport::run() {
   std::array<epoll_event, 128> events{};
   int running = 0;
   while (true) {
+    bool cancel = false;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
@@ -432,6 +511,10 @@ void Transport::run() {
         queued_.push_back(std::move(incoming_.front()));
         incoming_.pop_front();
       }
+      cancel = std::exchange(cancel_requested_, false);
+    }
+    if (cancel) {
+      cancel_everything("cancelled before the reply", "cancelled before the request was sent");
     }
     std::chrono::milliseconds rate_wait = start_ready();
     if (curl_timer_ && SteadyClock::now() >= curl_deadline_) {
@@ -451,10 +534,10 @@ void Transport::run() {
                  std::chrono::ceil<std::chrono::milliseconds>(curl_deadline_ - now).count()));
     }
     if (rate_wait.count() > 0) timeout_ms = std::min<long>(timeout_ms, rate_wait.count());
-    if (streaming_ > 0) timeout_ms = std::min<long>(timeout_ms, 50);  // idle-timeout checks
+    if (!running_.empty()) timeout_ms = std::min<long>(timeout_ms, 50);  // idle-timeout checks
     {
       std::lock_guard lock(mutex_);
-      if (!incoming_.empty() || stopping_) continue;
+      if (!incoming_.empty() || stopping_ || cancel_requested_) continue;
       sleeping_ = true;
     }
     const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),

@@ -27,8 +27,9 @@ struct TransportOptions {
   double tokens_per_minute = 0;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{600'000};
-  /// Streaming responses only: the longest silence between two received chunks once the response
-  /// has started (a stalled stream). Before the first byte only total_timeout applies.
+  /// The longest silence of a request: from its start (connect and upload included, but any byte
+  /// sent counts as activity) to the response headers, and between two received chunks of the
+  /// body, streamed or not. A server that never answers is cut here, not at total_timeout.
   std::chrono::milliseconds idle_timeout{60'000};
   /// A reply body larger than this aborts the transfer (a misbehaving server cannot exhaust
   /// memory).
@@ -42,7 +43,7 @@ struct TransportOptions {
 enum class TransportError {
   none,        ///< A complete response (of any status) was received.
   timeout,     ///< Connect, total or idle timeout.
-  connection,  ///< DNS, connect, TLS, reset, or the body ended early.
+  connection,  ///< DNS, connect, TLS, reset, or the body ended early (see HttpResult::unreachable).
   too_large,   ///< The body exceeded max_response_bytes.
   aborted,     ///< The stream consumer asked to stop (it knows why).
   cancelled,   ///< The transport shut down first.
@@ -51,7 +52,10 @@ enum class TransportError {
 /// The outcome of one HTTP exchange.
 struct HttpResult {
   TransportError error = TransportError::none;
-  std::string error_message;                  ///< curl's description when error != none.
+  std::string error_message;  ///< curl's description when error != none.
+  /// A connection error that says the endpoint cannot be reached as configured: the host name
+  /// does not resolve, the connection was refused, or TLS failed (handshake, certificate).
+  bool unreachable = false;
   long status = 0;                            ///< HTTP status; 0 when none was received.
   std::string content_type;                   ///< Lower-cased, parameters kept.
   std::optional<std::string> retry_after;     ///< Raw Retry-After header.
@@ -88,9 +92,14 @@ struct HttpCall {
 /// every cell that shares this backend — draws from the same buckets, and only the transport sees
 /// the moment a request really leaves. The harness still bounds what is in flight.
 ///
-/// Threading: submit() is thread-safe. All callbacks run on the transport's thread. The destructor
-/// completes every queued or running call with TransportError::cancelled (on the destroying
-/// thread, after the loop has stopped) and joins the thread.
+/// Every request leaves the process at most once per submit(): libcurl's silent re-send of a
+/// request whose reused connection closed before the first reply byte is refused (the transfer
+/// ends as a connection error), so the harness counts, retries and rate-limits every attempt that
+/// reached the wire.
+///
+/// Threading: submit() and cancel_all() are thread-safe. All callbacks run on the transport's
+/// thread. The destructor completes every queued or running call with TransportError::cancelled
+/// (on the destroying thread, after the loop has stopped) and joins the thread.
 class Transport {
  public:
   explicit Transport(TransportOptions options);
@@ -99,6 +108,11 @@ class Transport {
   Transport& operator=(const Transport&) = delete;
 
   void submit(HttpCall call);
+  /// Ends every call submitted before this one and not yet completed: the loop removes them from
+  /// the multi handle (closing their connections) and completes each with
+  /// TransportError::cancelled, on the transport thread, within one turn of the loop. Calls
+  /// submitted later are served as usual.
+  void cancel_all();
   /// Corrects the tokens-per-minute bucket once the real usage is known (real minus estimate).
   /// Transport thread only (from a callback).
   void adjust_tokens(double delta);
@@ -126,6 +140,8 @@ class Transport {
   void start(HttpCall call);
   void finish(Transfer* transfer, int curl_code);
   void check_idle();
+  /// Completes every running and queued call with TransportError::cancelled.
+  void cancel_everything(const char* running_message, const char* queued_message);
 
   TransportOptions options_;
   void* multi_ = nullptr;  ///< CURLM*, opaque here so that users need no curl headers.
@@ -134,6 +150,7 @@ class Transport {
   std::mutex mutex_;
   std::deque<HttpCall> incoming_;  ///< Guarded by mutex_.
   bool stopping_ = false;          ///< Guarded by mutex_.
+  bool cancel_requested_ = false;  ///< cancel_all() was called. Guarded by mutex_.
   /// The loop is (about to be) blocked in epoll_wait: submit() must wake it. Guarded by
   /// mutex_; saves a wake-up write per request while the loop is busy anyway.
   bool sleeping_ = false;
@@ -141,7 +158,6 @@ class Transport {
   std::deque<HttpCall> queued_;
   std::vector<std::unique_ptr<Transfer>> running_;
   std::vector<void*> idle_handles_;  ///< CURL* kept for reuse.
-  std::size_t streaming_ = 0;        ///< Running transfers that asked for a stream.
   Bucket requests_;
   Bucket tokens_;
   std::chrono::steady_clock::time_point next_idle_check_;

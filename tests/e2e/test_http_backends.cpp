@@ -1,12 +1,19 @@
 // End-to-end: `lmmbench run` with the openai, gemini and anthropic backends against the local test
 // server (tests/servers/llm_server.py) — correct answers, injected faults with exact accounting,
 // the response cache, and API keys that never reach a file or a message.
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "e2e_support.hpp"
 #include "llm_server.hpp"
@@ -191,8 +198,6 @@ TEST(HttpBackends, FaultsAreSurvivedWithExactAccounting) {
       {"status=503;times=2", "ok", 3},
       {"status=503", "http", 3},
       {"status=400", "http", 1},
-      {"status=401", "http", 1},
-      {"status=404", "http", 1},
       {"refusal", "refused", 1},
       {"length", "ok", 1},
       {"", "ok", 1},
@@ -357,12 +362,14 @@ TEST(HttpBackends, ApiKeysNeverReachAFileOrAMessage) {
                                    {model("gpt", "openai", options("/v1", "m", false)),
                                     model("gemini", "gemini", options("/v1beta", "g", true)),
                                     model("claude", "anthropic", options("/v1", "c", true))},
-                                   {task("t", "d.jsonl")});
+                                   {task("t", "d.jsonl")}, 1);
+  // One sample at a time, so the rejected one comes last: the 401 stops each backend (exit 1)
+  // after the others were answered.
   const auto out = dir.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 1) << r.err;
   const auto again = lmmbench({"run", config.string(), "--out", (dir.path() / "again").string()});
-  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_EQ(again.exit_code, 1) << again.err;
   for (const std::string m : {"gpt", "gemini", "claude"}) {
     const auto cell = cell_of(out, m, "t");
     EXPECT_EQ(cell["counts"]["ok"], 5u) << m;
@@ -400,6 +407,244 @@ TEST(HttpBackends, ApiKeysNeverReachAFileOrAMessage) {
   EXPECT_EQ(refused.err.find(key), std::string::npos) << refused.err;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "leaky/runs"));
   ::unsetenv("LMMBENCH_E2E_API_KEY");
+}
+
+/// A 127.0.0.1 port that is bound but never listens, for the lifetime of the object: every
+/// connection to it is refused, and no other test can take the port meanwhile.
+class DeadPort {
+ public:
+  DeadPort() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("cannot bind a loopback port");
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~DeadPort() { ::close(fd_); }
+  DeadPort(const DeadPort&) = delete;
+  DeadPort& operator=(const DeadPort&) = delete;
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+/// `n` questions that carry their answers for the test server.
+void write_answerable(const std::filesystem::path& path, int n) {
+  std::vector<std::string> questions;
+  std::vector<std::string> answers;
+  for (int i = 0; i < n; ++i) {
+    answers.push_back("a" + std::to_string(i));
+    questions.push_back("Q" + std::to_string(i) + " [[answer:a" + std::to_string(i) + "]]");
+  }
+  write_dataset(path, questions, answers);
+}
+
+TEST(HttpBackends, ADeadEndpointEndsTheRunWithinSecondsAndFailsIt) {
+  TempDir dir;
+  DeadPort dead;
+  write_answerable(dir.path() / "d.jsonl", 40);
+  // Default timeouts and retries: what a user who mistyped the port gets.
+  const auto config = write_config(
+      dir.path(), {model("gpt", "openai", {{"base_url", dead.url() + "/v1"}, {"model", "m"}})},
+      {task("first", "d.jsonl"), task("second", "d.jsonl")});
+  const auto out = dir.path() / "run";
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RecordProperty("dead_endpoint_run_seconds", std::to_string(seconds));
+  std::cout << "run against a dead endpoint: " << seconds << " s\n";
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_LT(seconds, 10.0);
+  // The failure is printed once, with curl's words for it.
+  EXPECT_EQ(occurrences(r.err, "error: gpt stopped"), 1u) << r.err;
+  EXPECT_NE(r.err.find("Couldn't connect to server"), std::string::npos) << r.err;
+  // Every sample of both cells is logged as failed with the refusal's kind; none as answered.
+  const auto entries = log_entries(out);
+  ASSERT_EQ(entries.size(), 80u);
+  std::size_t never_sent = 0;
+  for (const auto& e : entries) {
+    EXPECT_EQ(e["outcome"], "error") << e.dump();
+    EXPECT_EQ(e["error_kind"], "connection") << e.dump();
+    EXPECT_TRUE(e["prediction"].is_null());
+    if (e["attempts"] == 0) ++never_sent;
+  }
+  EXPECT_GE(never_sent, 40u + 40u - 8u);  // at most `concurrency` were ever tried
+  EXPECT_EQ(cell_of(out, "gpt", "second")["counts"]["error"], 40u);
+}
+
+TEST(HttpBackends, AWrongKeyStopsTheBackendAndTheOthersCarryOn) {
+  TempDir dir;
+  const std::string key = "sk-wrong-e2e-1f0e3dad99908345f7439f8ffabdffc4";
+  ::setenv("LMMBENCH_E2E_WRONG_KEY", key.c_str(), 1);
+  LlmServer server({{}, "the-right-key", 600});
+  write_answerable(dir.path() / "d.jsonl", 30);
+  const auto config = write_config(dir.path(),
+                                   {model("gpt", "openai",
+                                          {{"base_url", server.url() + "/v1"},
+                                           {"model", "m"},
+                                           {"api_key_env", "LMMBENCH_E2E_WRONG_KEY"}}),
+                                    {{"name", "oracle"}, {"backend", "oracle"}}},
+                                   {task("t", "d.jsonl")}, 4);
+  const auto out = dir.path() / "run";
+  const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
+  ::unsetenv("LMMBENCH_E2E_WRONG_KEY");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  // Only what was in flight when the first 401 came back reached the server.
+  EXPECT_LE(server.requests().size(), 4u);
+  // The server's message, once, without the key.
+  EXPECT_EQ(occurrences(r.err, "Incorrect API key provided"), 1u) << r.err;
+  EXPECT_EQ(r.err.find(key.substr(0, 14)), std::string::npos) << r.err;
+  std::size_t sent = 0;
+  for (const auto& e : log_entries(out)) {
+    if (e["model"] != "gpt") continue;
+    EXPECT_EQ(e["error_kind"], "http") << e.dump();
+    EXPECT_NE(e["error_message"].get<std::string>().find("HTTP 401"), std::string::npos)
+        << e.dump();
+    sent += e["attempts"].get<std::size_t>();
+  }
+  // Each request the server saw is a logged attempt; a request cancelled before it reached the
+  // server is an attempt too.
+  EXPECT_LE(server.requests().size(), sent);
+  EXPECT_LE(sent, 4u);
+  EXPECT_EQ(cell_of(out, "gpt", "t")["counts"]["error"], 30u);
+  // The other model of the run was not stopped.
+  EXPECT_EQ(cell_of(out, "oracle", "t")["counts"]["ok"], 30u);
+}
+
+TEST(HttpBackends, EveryRequestThatReachesTheServerIsALoggedAttempt) {
+  // The server resets every reused connection before replying, where libcurl would quietly send
+  // the request again. Whatever the retry settings, the server's count is the logged attempts.
+  TempDir dir;
+  LlmServer server;
+  write_answerable(dir.path() / "d.jsonl", 20);
+  const std::string url = server.url() + "/fault/reset_reused/v1";
+  auto flaky = [&](const std::string& id, nlohmann::json retry) {
+    return model(id, "openai", {{"base_url", url}, {"model", id}}, std::move(retry));
+  };
+  const auto config = write_config(
+      dir.path(),
+      {flaky("retried", {{"max_attempts", 4}, {"base_delay_s", 0.01}, {"max_delay_s", 0.05}}),
+       flaky("once", {{"max_attempts", 1}}),
+       flaky("budget", {{"max_attempts", 10}, {"base_delay_s", 0.01}, {"run_budget", 2}})},
+      {task("t", "d.jsonl")}, 2);
+  const auto out = dir.path() / "run";
+  const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
+  ASSERT_TRUE(std::filesystem::exists(out / "run.json")) << r.err;
+  EXPECT_NE(r.exit_code, 2) << r.err;
+  std::map<std::string, std::size_t> served;
+  for (const auto& request : server.requests())
+    ++served[request["body"]["model"].get<std::string>()];
+  std::map<std::string, std::size_t> attempts;
+  std::map<std::string, std::size_t> retries;
+  std::map<std::string, std::size_t> failed;
+  for (const auto& e : log_entries(out)) {
+    const auto m = e["model"].get<std::string>();
+    attempts[m] += e["attempts"].get<std::size_t>();
+    retries[m] += e["attempts"].get<std::size_t>() - 1;
+    if (e["outcome"] != "ok") {
+      ++failed[m];
+      EXPECT_EQ(e["error_kind"], "connection") << e.dump();
+      // A retry may meet another reused connection; only the last allowed attempt fails a sample.
+      if (m == "retried") EXPECT_EQ(e["attempts"], 4) << e.dump();
+    }
+  }
+  for (const std::string m : {"retried", "once", "budget"}) {
+    RecordProperty("server_requests_" + m, std::to_string(served[m]));
+    RecordProperty("logged_attempts_" + m, std::to_string(attempts[m]));
+    std::cout << m << ": server saw " << served[m] << " requests, the log has " << attempts[m]
+              << " attempts\n";
+    EXPECT_EQ(served[m], attempts[m]) << m;
+    EXPECT_EQ(cell_of(out, m, "t")["counts"]["retries"], retries[m]) << m;
+  }
+  EXPECT_GT(retries["retried"], 0u);  // resets happened and were retried
+  EXPECT_LT(failed["retried"], 20u);
+  EXPECT_EQ(served["once"], 20u);  // max_attempts: 1 holds on the wire
+  EXPECT_GT(failed["once"], 0u);
+  EXPECT_EQ(retries["budget"], 2u);  // so does the run's retry budget
+}
+
+TEST(HttpBackends, ABareDoneStreamIsNeverAnAnswer) {
+  // Every stream ends with [DONE] alone (llama.cpp's server after an interrupted generation):
+  // each sample is a malformed reply, retried, then failed; none is scored as an empty answer.
+  TempDir dir;
+  LlmServer server;
+  write_answerable(dir.path() / "d.jsonl", 6);
+  const auto config = write_config(
+      dir.path(),
+      {model(
+          "gpt", "openai",
+          {{"base_url", server.url() + "/fault/empty_done/v1"}, {"model", "m"}, {"stream", true}},
+          {{"max_attempts", 2}, {"base_delay_s", 0.01}})},
+      {task("t", "d.jsonl")});
+  const auto out = dir.path() / "run";
+  const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
+  ASSERT_TRUE(std::filesystem::exists(out / "run.json")) << r.err;
+  const auto entries = log_entries(out);
+  ASSERT_EQ(entries.size(), 6u);
+  for (const auto& e : entries) {
+    EXPECT_EQ(e["error_kind"], "malformed_reply") << e.dump();
+    EXPECT_TRUE(e["prediction"].is_null()) << e.dump();
+    EXPECT_EQ(e["attempts"], 2) << e.dump();
+  }
+  const auto cell = cell_of(out, "gpt", "t");
+  EXPECT_EQ(cell["counts"]["ok"], 0u);
+  EXPECT_EQ(cell["counts"]["errors_by_kind"]["malformed_reply"], 6u);
+  EXPECT_EQ(server.requests().size(), 12u);
+}
+
+TEST(HttpBackends, SigintCancelsStalledRequestsAndExitsWithin1s) {
+  TempDir dir;
+  LlmServer server;
+  write_answerable(dir.path() / "d.jsonl", 20);
+  // The server reads every request and never answers; only timeout_s would end them.
+  const auto config = write_config(dir.path(),
+                                   {model("gpt", "openai",
+                                          {{"base_url", server.url() + "/fault/slow;delay=60/v1"},
+                                           {"model", "m"},
+                                           {"timeout_s", 20},
+                                           {"idle_timeout_s", 20}})},
+                                   {task("t", "d.jsonl")}, 4);
+  const auto out = dir.path() / "run";
+  TempDir logs;
+  const pid_t pid = spawn_process(
+      {kBinary.string(), "run", config.string(), "--out", out.string(), "--quiet"}, logs.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (server.requests().size() < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(server.requests().size(), 4u);
+  const auto start = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  const int code = wait_process(pid);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RecordProperty("sigint_to_exit_seconds", std::to_string(seconds));
+  std::cout << "SIGINT to exit with 4 stalled requests: " << seconds << " s\n";
+  EXPECT_EQ(code, 130) << read_text(logs.path() / "stderr.txt");
+  EXPECT_LT(seconds, 1.0);
+  // The log and run.json are written: the cancelled requests are logged as such (tried again on
+  // --resume) and the run says it was interrupted.
+  const auto entries = log_entries(out);
+  ASSERT_EQ(entries.size(), 4u);
+  for (const auto& e : entries)
+    EXPECT_EQ(e["error_kind"], "cancelled") << e.dump();
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  EXPECT_EQ(record["status"], "interrupted");
+  validate_run_record(out / "run.json");
+  EXPECT_NE(read_text(logs.path() / "stderr.txt").find("--resume"), std::string::npos);
 }
 
 }  // namespace

@@ -226,6 +226,48 @@ TEST_F(Dialects, SecretsInConfigsAreRejectedWithoutRepeatingThem) {
   EXPECT_THROW(make_backend(&create_anthropic,
                             {{"model", "m"}, {"base_url", "https://user:pw@example.com/v1"}}),
                InputError);
+}
+
+TEST_F(Dialects, CredentialsInABaseUrlAreRefusedAndKeysAreNeverEchoed) {
+  // Gemini's query-parameter style, any query or fragment, and the key itself anywhere in the URL.
+  const std::string secret = "AIzaSyD-canary-0123456789abcdef";
+  for (const std::string url :
+       {"https://generativelanguage.googleapis.com/v1beta?key=" + secret,
+        "https://example.com/v1?api-version=1&token=" + secret, "https://example.com/v1#" + secret,
+        "https://" + secret + "@example.com/v1"}) {
+    try {
+      make_backend(&create_gemini, {{"model", "m"}, {"base_url", url}});
+      FAIL() << url << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("base_url"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+    }
+  }
+  ::setenv("LMMBENCH_TEST_URL_KEY", secret.c_str(), 1);
+  try {
+    make_backend(&create_openai, {{"model", "m"},
+                                  {"api_key_env", "LMMBENCH_TEST_URL_KEY"},
+                                  {"base_url", "https://example.com/" + secret + "/v1"}});
+    FAIL() << "a base_url holding the key was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("contains the API key"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+  }
+  ::unsetenv("LMMBENCH_TEST_URL_KEY");
+  // A key pasted into api_key_env, of characters a variable name may have, is not repeated.
+  for (const std::string pasted :
+       {"sk_live_4eC39HqLyjWDarjtT1zdp7dc", "hf_aBcDeFgHiJkLmNoPqRsTuV", "AKIAIOSFODNN7EXAMPLE"}) {
+    ::unsetenv(pasted.c_str());
+    try {
+      make_backend(&create_openai, {{"model", "m"}, {"api_key_env", pasted}});
+      FAIL() << "an unset api_key_env was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("api_key_env is not set"), std::string::npos)
+          << e.what();
+      EXPECT_EQ(std::string(e.what()).find(pasted), std::string::npos) << e.what();
+    }
+  }
+
   EXPECT_THROW(make_backend(&create_anthropic, {{"model", "m"}, {"max_tokenz", 3}}), InputError);
   EXPECT_THROW(make_backend(&create_gemini, nlohmann::json::object()), InputError);  // no model
 }

@@ -1,4 +1,6 @@
-// The harness side of remote models: retry policy, response cache, price table.
+// The harness side of remote models: retry policy, interrupts, response cache, price table.
+#include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 
@@ -7,9 +9,11 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "harness/interrupt.hpp"
 #include "harness/prices.hpp"
 #include "harness/response_cache.hpp"
 #include "harness/retry.hpp"
+#include "models/http/http_backend.hpp"
 
 namespace lmmbench::harness {
 namespace {
@@ -60,6 +64,42 @@ TEST(Retry, RetryAfterIsHonouredAndPermanentErrorsFailFast) {
                           ErrorKind::cancelled, ErrorKind::internal}) {
     EXPECT_FALSE(is_retryable(Completion::failure(kind, "")));
   }
+}
+
+TEST(Retry, HugeRetryAfterValuesAreRefusedNotWaitedForOneMillisecond) {
+  using models::http::kLongestServerWait;
+  using models::http::parse_retry_after;
+  // Beyond int64 nanoseconds these wrapped to tiny or negative waits.
+  for (const char* value : {"9999999999", "99999999999999999999999", "1e300", "inf", "Infinity"})
+    EXPECT_EQ(parse_retry_after(value), kLongestServerWait) << value;
+  EXPECT_EQ(parse_retry_after("2"), std::chrono::seconds(2));
+  EXPECT_EQ(parse_retry_after("1.5"), std::chrono::milliseconds(1500));
+  for (const char* value : {"nan", "-1", "", "soon"})
+    EXPECT_FALSE(parse_retry_after(value).has_value()) << value;
+  EXPECT_FALSE(models::http::server_wait(std::nan("")).has_value());
+
+  RetryPolicy policy(RetryConfig{}, 1);
+  std::string why;
+  auto limited = http_failure(503);
+  limited.retry_after = parse_retry_after("9999999999");
+  EXPECT_FALSE(policy.next_delay(limited, 1, why).has_value());
+  EXPECT_NE(why.find("max_retry_after_s"), std::string::npos) << why;
+  limited.retry_after = parse_retry_after("120");  // the limit itself is waited for
+  EXPECT_EQ(policy.next_delay(limited, 1, why), std::chrono::seconds(120));
+}
+
+TEST(Interrupt, ASecondSignalExitsAtOnce) {
+  // The first signal asks for a cooperative stop; the second, while that is under way, ends the
+  // process with 130 without waiting for anything.
+  EXPECT_EXIT(
+      {
+        install_interrupt_handlers();
+        std::raise(SIGINT);
+        if (!stop_requested()) std::_Exit(3);
+        std::raise(SIGINT);
+        std::_Exit(4);  // reached only if the second signal did not end the process
+      },
+      ::testing::ExitedWithCode(130), "");
 }
 
 TEST(Retry, ThePerRunBudgetIsShared) {

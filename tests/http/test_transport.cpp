@@ -5,8 +5,13 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "http_test_support.hpp"
 #include "llm_server.hpp"
@@ -119,6 +124,46 @@ INSTANTIATE_TEST_SUITE_P(AllDialects, Dialect,
                                   (std::get<1>(param_info.param) ? "_stream" : "_whole");
                          });
 
+/// A loopback listener that answers every connection with a plain-HTTP line at once and closes
+/// it: what a TLS client meets when it speaks to a plain-HTTP port (wrong version number).
+class PlainTextListener {
+ public:
+  PlainTextListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("cannot listen on a loopback port");
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        const int client = ::accept(fd_, nullptr, nullptr);
+        if (client < 0) return;  // shutdown() below
+        const std::string_view reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        [[maybe_unused]] const auto n = ::write(client, reply.data(), reply.size());
+        ::close(client);
+      }
+    });
+  }
+  ~PlainTextListener() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  PlainTextListener(const PlainTextListener&) = delete;
+  PlainTextListener& operator=(const PlainTextListener&) = delete;
+  [[nodiscard]] int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
 class Faults : public ::testing::Test {
  protected:
   std::unique_ptr<models::Backend> openai(bool stream, nlohmann::json extra = {}) {
@@ -169,6 +214,97 @@ TEST_F(Faults, WrongContentTypeHugeBodyAndRefusedConnection) {
                        {"connect_timeout_s", 2}});
   const auto refused = ask(*nowhere, vqa_request("hello"));
   EXPECT_EQ(refused.error, ErrorKind::connection) << refused.error_message;
+  EXPECT_TRUE(refused.fatal) << refused.error_message;
+}
+
+TEST_F(Faults, FailuresThatCannotHealWithinTheRunAreFatal) {
+  auto b = openai(false);
+  for (const int status : {401, 403, 404}) {
+    const auto c = ask(*b, vqa_request("[[fault:status=" + std::to_string(status) + "]]"));
+    EXPECT_EQ(c.http_status, status);
+    EXPECT_TRUE(c.fatal) << status;
+  }
+  for (const int status : {400, 429, 500, 503}) {
+    const auto c = ask(*b, vqa_request("[[fault:status=" + std::to_string(status) + "]]"));
+    EXPECT_EQ(c.http_status, status);
+    EXPECT_FALSE(c.fatal) << status;
+  }
+  // Gemini rejects a bad key with 400 and the reason API_KEY_INVALID; any other 400 is not fatal.
+  auto gemini = make_backend(&create_gemini, options_for(kDialects[1], server_, false));
+  const auto bad_key = ask(*gemini, vqa_request("[[fault:status=400;reason=API_KEY_INVALID]]"));
+  EXPECT_EQ(bad_key.http_status, 400);
+  EXPECT_TRUE(bad_key.fatal) << bad_key.error_message;
+  const auto bad_request = ask(*gemini, vqa_request("[[fault:status=400]]"));
+  EXPECT_EQ(bad_request.http_status, 400);
+  EXPECT_FALSE(bad_request.fatal);
+  for (const char* fault : {"reset", "stall", "malformed"}) {
+    auto hasty = openai(false, {{"idle_timeout_s", 0.3}});
+    const auto c = ask(*hasty, vqa_request(std::string("[[fault:") + fault + "]]"));
+    EXPECT_FALSE(c.ok()) << fault;
+    EXPECT_FALSE(c.fatal) << fault << ": " << c.error_message;
+  }
+  // TLS to a server that answers in plain HTTP: the handshake fails.
+  PlainTextListener plain;
+  auto tls = make_backend(
+      &create_openai,
+      {{"base_url", "https://127.0.0.1:" + std::to_string(plain.port()) + "/v1"}, {"model", "m"}});
+  const auto handshake = ask(*tls, vqa_request("hello"));
+  EXPECT_EQ(handshake.error, ErrorKind::connection) << handshake.error_message;
+  EXPECT_TRUE(handshake.fatal) << handshake.error_message;
+  // A name that cannot resolve (".invalid" is reserved for that, RFC 6761 §6.4).
+  auto dns = make_backend(
+      &create_openai,
+      {{"base_url", "http://lmmbench-test.invalid/v1"}, {"model", "m"}, {"connect_timeout_s", 5}});
+  const auto unresolved = ask(*dns, vqa_request("hello"));
+  EXPECT_EQ(unresolved.error, ErrorKind::connection) << unresolved.error_message;
+  EXPECT_TRUE(unresolved.fatal) << unresolved.error_message;
+}
+
+TEST_F(Faults, TheIdleTimeoutBoundsTheWaitForHeadersAndGapsInAWholeBody) {
+  auto b = openai(false, {{"idle_timeout_s", 0.3}, {"timeout_s", 30}});
+  // A server that never starts its reply.
+  auto start = std::chrono::steady_clock::now();
+  const auto silent = ask(*b, vqa_request("[[fault:slow;delay=20]]"));
+  EXPECT_EQ(silent.error, ErrorKind::timeout) << silent.error_message;
+  EXPECT_NE(silent.error_message.find("no response"), std::string::npos) << silent.error_message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // A whole (non-streamed) body that stops half way.
+  start = std::chrono::steady_clock::now();
+  const auto stalled = ask(*b, vqa_request("[[fault:stall]]"));
+  EXPECT_EQ(stalled.error, ErrorKind::timeout) << stalled.error_message;
+  EXPECT_NE(stalled.error_message.find("the reply sent nothing"), std::string::npos)
+      << stalled.error_message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // A reply that starts within the idle timeout is an answer.
+  auto patient = openai(true, {{"idle_timeout_s", 0.3}});
+  const auto ok = ask(*patient, vqa_request("[[fault:slow;delay=0.1]] [[answer:fine]]"));
+  EXPECT_EQ(ok.text, "fine") << ok.error_message;
+}
+
+TEST_F(Faults, AnOpenAiStreamEndsAtItsFinishReasonAndABareDoneIsNoAnswer) {
+  auto b = openai(true);
+  // llama.cpp's server ends an interrupted generation with [DONE] alone: not an empty answer.
+  const auto empty = ask(*b, vqa_request("[[fault:empty_done]] [[answer:never]]"));
+  EXPECT_EQ(empty.error, ErrorKind::malformed_reply) << empty.error_message;
+  EXPECT_NE(empty.error_message.find("[DONE]"), std::string::npos) << empty.error_message;
+  // A stream that ends after its finish reason and usage, without [DONE], has answered.
+  const auto undone = ask(*b, vqa_request("[[fault:no_done]] [[answer:complete]]"));
+  EXPECT_EQ(undone.error, ErrorKind::none) << undone.error_message;
+  EXPECT_EQ(undone.text, "complete");
+  EXPECT_TRUE(undone.usage.completion_tokens.has_value());
+  // Cut before the finish reason it is still malformed.
+  const auto cut = ask(*b, vqa_request("[[fault:truncate]] [[answer:a b c d e f g h i j k l]]"));
+  EXPECT_EQ(cut.error, ErrorKind::malformed_reply) << cut.error_message;
+}
+
+TEST_F(Faults, HugeRetryAfterValuesAreBoundedNotWrapped) {
+  auto b = openai(false);
+  for (const char* value : {"9999999999", "1e300", "inf"}) {
+    const auto c =
+        ask(*b, vqa_request(std::string("[[fault:status=503;retry_after=") + value + "]]"));
+    ASSERT_TRUE(c.retry_after.has_value()) << value;
+    EXPECT_EQ(*c.retry_after, models::http::kLongestServerWait) << value;
+  }
 }
 
 TEST_F(Faults, GeminiRetryInfoAndAzureContentFilterAndServerErrors) {
@@ -251,6 +387,52 @@ TEST(Transport, RequestsPerMinuteIsATokenBucket) {
   EXPECT_EQ(done, 10);
   EXPECT_GE(seconds, 0.9);
   EXPECT_LT(seconds, 5.0);
+}
+
+TEST(Transport, CancelEndsWhatIsInFlightAndLaterRequestsAreServed) {
+  LlmServer server;
+  for (const bool stream : {false, true}) {
+    auto b = make_backend(&create_openai, options_for(kDialects[0], server, stream));
+    std::mutex mutex;
+    std::condition_variable cv;
+    int cancelled = 0;
+    for (int i = 0; i < 3; ++i) {
+      b->submit(vqa_request("[[fault:slow;delay=30]]"), [&](models::Completion c) {
+        std::lock_guard lock(mutex);
+        if (c.error == ErrorKind::cancelled) ++cancelled;
+        cv.notify_all();
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto start = std::chrono::steady_clock::now();
+    b->cancel();
+    {
+      std::unique_lock lock(mutex);
+      EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return cancelled == 3; }));
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+    EXPECT_EQ(ask(*b, vqa_request("[[answer:after]]")).text, "after");
+  }
+}
+
+TEST(Transport, ARequestIsNeverSentTwiceBehindTheHarnessesBack) {
+  // The server resets every reused connection before replying. libcurl would send the request
+  // again on a new connection by itself (the server sees two, the caller one attempt); the
+  // transport refuses that re-send, so each attempt reaches the server exactly once.
+  LlmServer server;
+  auto b = make_backend(&create_openai,
+                        {{"base_url", server.url() + "/fault/reset_reused/v1"}, {"model", "m"}});
+  const auto first = ask(*b, vqa_request("[[answer:one]]"));  // a new connection
+  EXPECT_EQ(first.text, "one") << first.error_message;
+  const auto second = ask(*b, vqa_request("[[answer:two]]"));  // the reused one, reset
+  EXPECT_EQ(second.error, ErrorKind::connection) << second.text;
+  EXPECT_NE(second.error_message.find("reused connection"), std::string::npos)
+      << second.error_message;
+  EXPECT_FALSE(second.fatal);
+  EXPECT_EQ(server.requests().size(), 2u);
+  const auto third = ask(*b, vqa_request("[[answer:three]]"));  // a new connection again
+  EXPECT_EQ(third.text, "three") << third.error_message;
+  EXPECT_EQ(server.requests().size(), 3u);
 }
 
 TEST(Transport, DestroyingTheBackendCancelsWhatIsInFlight) {

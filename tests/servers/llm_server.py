@@ -13,12 +13,18 @@ Answers: "[[answer:TEXT]]" in the prompt, else the most frequent gold answer of 
 Faults are chosen per request by a directive in the prompt text, "[[fault:SPEC]]", or for every
 request of a base URL by a path prefix "/fault/SPEC/...". SPEC is "kind" or "kind;key=value;...":
   status=429|500|503|400|401|404   an error reply in the dialect's format; retry_after=S adds a
-                                   Retry-After header, retry_info=S a Gemini RetryInfo detail
+                                   Retry-After header, retry_info=S a Gemini RetryInfo detail,
+                                   reason=R a Gemini ErrorInfo detail (API_KEY_INVALID)
   reset          headers and part of the body, then a TCP reset
+  reset_reused   on a connection that already served a request: a TCP reset before any reply
+                 byte (the request is logged first); a connection's first request is answered
   slow           wait delay=S seconds before the first byte, then answer
   stall          streaming: two events, then silence (non-streaming: half a body, then silence)
   truncate       streaming: some events, then the end of the body without the end marker;
                  non-streaming: a Content-Length longer than the body, then close
+  empty_done     OpenAI streaming: a role-only chunk, then [DONE] (no content, no finish_reason:
+                 llama.cpp's server ends an interrupted generation so)
+  no_done        OpenAI streaming: every event (finish_reason and usage included) but [DONE]
   malformed      invalid JSON (streaming: an event whose data is not JSON)
   wrong_type     200 with Content-Type text/html
   huge           200 application/json body of size=BYTES (default 8 MiB)
@@ -225,6 +231,10 @@ def error_body(dialect, status, message, fault):
         if fault and "retry_info" in fault:
             err["details"] = [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
                                "retryDelay": fault["retry_info"] + "s"}]
+        if fault and "reason" in fault:
+            err.setdefault("details", []).append(
+                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": fault["reason"],
+                 "domain": "googleapis.com"})
         return {"error": err}
     if dialect == "anthropic":
         types = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
@@ -452,6 +462,7 @@ class Connection(asyncio.Protocol):
         self.transport = None
         self.busy = False
         self.closed = False
+        self.served = 0  # requests answered on this connection
 
     def connection_made(self, transport):
         self.transport = transport
@@ -512,6 +523,7 @@ class Connection(asyncio.Protocol):
             self.send(500, "application/json", json.dumps({"error": {"message": repr(e)}}).encode())
             keep = True
         self.busy = False
+        self.served += 1
         if keep and not self.closed:
             self.process()
         elif not self.closed:
@@ -552,6 +564,12 @@ class Connection(asyncio.Protocol):
             await asyncio.sleep(0.01)
             self.reset()
             return False
+        if kind == "empty_done":
+            chunk(frames[0] + f"data: [DONE]{nl}{nl}")
+            self.transport.write(b"0\r\n\r\n")
+            return True
+        if kind == "no_done":
+            frames = frames[:-1]
         # One event split across two writes, several events in one write, the rest one by one.
         first = frames[0]
         chunk(first[:len(first) // 2])
@@ -674,6 +692,11 @@ class Connection(asyncio.Protocol):
         if expected is not None and key != expected:
             fault = {"kind": "status", "status": 401}
         kind = fault["kind"] if fault else None
+        if kind == "reset_reused":
+            if self.served > 0:
+                self.reset()
+                return False
+            kind = None
         if kind == "status":
             status = fault["status"]
             message = (f"Incorrect API key provided: {key}" if status == 401
