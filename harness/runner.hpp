@@ -34,6 +34,8 @@ struct RunResult {
   bool interrupted = false;
   bool input_error = false;  ///< A cell failed because of bad input (dataset, image, ...).
   bool cell_failed = false;  ///< A cell failed for any reason.
+  /// Cells whose failed samples exceeded their error budget (outcome too_many_errors).
+  std::size_t cells_over_budget = 0;
 };
 
 /// Plans models x tasks, runs every cell with bounded concurrency, logs every answer to the
