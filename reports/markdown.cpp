@@ -34,11 +34,14 @@ std::string cell_text(const Cell& cell) {
   return text;
 }
 
-std::vector<const RunRecord*> records_of(const Report& report) {
+/// " · 297 of 300 samples answered" (with the cells over budget), or "" for runs without cells
+/// (`perf`, `gpu`).
+std::string answered_part(const Report& report) {
   std::vector<const RunRecord*> records;
   for (const auto& run : report.runs)
     records.push_back(&run.record);
-  return records;
+  const auto count = count_answered(records);
+  return count.total == 0 ? "" : " · " + answered_text(count);
 }
 
 std::string header_text(const std::string& task, const Cell* sample) {
@@ -131,24 +134,7 @@ void render_grid(const Report& report, std::ostream& out) {
   }
 }
 
-void render_gate(const Report& report, std::ostream& out) {
-  const auto summary = summarize(report);
-  out << "## lmmbench compare: ";
-  if (summary.regressions > 0) {
-    out << "✗ " << summary.regressions
-        << (summary.regressions == 1 ? " regression" : " regressions");
-    if (summary.not_comparable > 0)
-      out << ", ⚠️ " << summary.not_comparable << " not comparable";
-  } else if (summary.not_comparable > 0) {
-    out << "⚠️ " << summary.not_comparable << " not comparable";
-  } else {
-    out << "✓ no regression";
-  }
-  out << "\n\n"
-      << provenance_line(report) << " · " << answered_text(count_answered(records_of(report)))
-      << " · " << summary.compared
-      << (summary.compared == 1 ? " comparison\n\n" : " comparisons\n\n");
-  render_warnings(report, out);
+void render_score_comparisons(const Report& report, std::ostream& out) {
   out << "| | model | task | baseline | new | Δ [95 % CI] | "
       << (report.options.gate.holm ? "p (Holm)" : "p") << " | shared samples (coverage) |\n"
       << "|---|---|---|---:|---:|---:|---:|---:|\n";
@@ -168,27 +154,57 @@ void render_gate(const Report& report, std::ostream& out) {
     out << format_number(c.candidate_score, c.unit) << " | " << delta << " | "
         << format_p_value(c.p_adjusted) << " | " << coverage_text(c) << " |\n";
   }
-  if (!report.objectives.empty()) {
-    out << "\n| | scope | objective | baseline | new | worse by | tolerance | noise |\n"
-           "|---|---|---|---:|---:|---:|---:|---:|\n";
-    for (const auto& o : report.objectives) {
-      out << "| " << mark(o.verdict) << " | " << markdown_cell(o.scope) << " | "
-          << markdown_cell(o.name) << " | " << format_with_unit(o.baseline, o.unit) << " | "
-          << format_with_unit(o.candidate, o.unit) << " | "
-          << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a")
-          << " | " << fmt::format("{:.0f} %", 100 * o.tolerance) << " | "
-          << (std::isfinite(o.noise) ? fmt::format("{:.1f} %", 100 * o.noise) : "—") << " |\n";
-    }
+}
+
+void render_objectives(const Report& report, std::ostream& out) {
+  out << "| | scope | objective | baseline | new | worse by | tolerance | noise |\n"
+         "|---|---|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& o : report.objectives) {
+    out << "| " << mark(o.verdict) << " | " << markdown_cell(o.scope) << " | "
+        << markdown_cell(o.name) << " | " << format_with_unit(o.baseline, o.unit) << " | "
+        << format_with_unit(o.candidate, o.unit) << " | "
+        << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a")
+        << " | " << fmt::format("{:.0f} %", 100 * o.tolerance) << " | "
+        << (std::isfinite(o.noise) ? fmt::format("{:.1f} %", 100 * o.noise) : "—") << " |\n";
   }
-  out << "\nBaseline and new: scores on the samples both runs have (mean headlines; others as "
-         "recorded). ✗ regression: "
-      << describe_rule(report.options.gate)
-      << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, "
-         "prompt, parameters or metric changed, or coverage below "
-      << fmt::format("{:g} %", 100 * report.options.gate.min_coverage) << ")";
+}
+
+void render_gate(const Report& report, std::ostream& out) {
+  const auto summary = summarize(report);
+  out << "## lmmbench compare: ";
+  if (summary.regressions > 0) {
+    out << "✗ " << summary.regressions
+        << (summary.regressions == 1 ? " regression" : " regressions");
+    if (summary.not_comparable > 0)
+      out << ", ⚠️ " << summary.not_comparable << " not comparable";
+  } else if (summary.not_comparable > 0) {
+    out << "⚠️ " << summary.not_comparable << " not comparable";
+  } else {
+    out << "✓ no regression";
+  }
+  out << "\n\n"
+      << provenance_line(report) << answered_part(report) << " · " << summary.compared
+      << (summary.compared == 1 ? " comparison\n\n" : " comparisons\n\n");
+  render_warnings(report, out);
+  // Two `perf` runs have objectives and no scores.
+  if (!report.comparisons.empty()) render_score_comparisons(report, out);
   if (!report.objectives.empty()) {
-    out << " · performance objectives fail when worse than their tolerance and their noise "
-           "(the two runs' 95 % intervals combined; — none recorded)";
+    if (!report.comparisons.empty()) out << '\n';
+    render_objectives(report, out);
+  }
+  out << '\n';
+  if (!report.comparisons.empty()) {
+    out << "Baseline and new: scores on the samples both runs have (mean headlines; others as "
+           "recorded). ✗ regression: "
+        << describe_rule(report.options.gate)
+        << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, prompt, "
+           "parameters or metric changed, or coverage below "
+        << fmt::format("{:g} %", 100 * report.options.gate.min_coverage) << ")";
+  }
+  if (!report.objectives.empty()) {
+    out << (report.comparisons.empty() ? "" : " · ")
+        << "performance objectives: ✗ worse than their tolerance and their noise (the two "
+           "runs' 95 % intervals combined; — none recorded), ▲ better by as much, ✓ neither";
   }
   out << ".\n";
 }
@@ -243,8 +259,7 @@ void MarkdownRenderer::do_render(const Report& report, std::ostream& out) const 
   }
   out << "## lmmbench: " << markdown_cell(report.title()) << "\n\n"
       << report.entries.size() << " models × " << report.tasks.size() << " tasks · "
-      << answered_text(count_answered(records_of(report))) << " · " << provenance_line(report)
-      << "\n\n";
+      << provenance_line(report) << answered_part(report) << "\n\n";
   render_warnings(report, out);
   render_grid(report, out);
   out << "\nScore ± standard error over the answered samples, with errored, timed-out, empty and "

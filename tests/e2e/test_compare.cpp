@@ -8,22 +8,6 @@
 namespace lmmbench::testing {
 namespace {
 
-/// A copy of a quickstart task config in `dir` with `change` applied; its relative paths are made
-/// absolute so the copy reads the same data.
-std::filesystem::path task_copy(const std::filesystem::path& task, const std::filesystem::path& dir,
-                                const std::function<void(nlohmann::json&)>& change) {
-  auto config = nlohmann::json::parse(read_text(task), nullptr, true, /*ignore_comments=*/true);
-  const auto base = task.parent_path();
-  for (auto* member :
-       {&config["prepare"]["path"], &config["dataset"]["path"], &config["calibration"]["path"]}) {
-    *member = (base / member->get<std::string>()).lexically_normal().string();
-  }
-  change(config);
-  const auto path = dir / task.filename();
-  write_text(path, config.dump(2));
-  return path;
-}
-
 TEST(Compare, FlagsASeededRealRegression) {
   TempDir dir;
   // The oracle's answers, replayed under the name "candidate", are the baseline; the new run
