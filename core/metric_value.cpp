@@ -48,9 +48,8 @@ void from_json(const nlohmann::json& j, MetricValue& v) {
   v.unit = *unit;
   v.higher_is_better = j.value("higher_is_better", true);
   v.ci95.reset();
-  if (const auto it = j.find("ci95");
-      it != j.end() && it->is_array() && it->size() == 2 && (*it)[0].is_number() &&
-      (*it)[1].is_number()) {
+  if (const auto it = j.find("ci95"); it != j.end() && it->is_array() && it->size() == 2 &&
+                                      (*it)[0].is_number() && (*it)[1].is_number()) {
     v.ci95 = std::array<double, 2>{(*it)[0].get<double>(), (*it)[1].get<double>()};
   }
 }

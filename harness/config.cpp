@@ -105,9 +105,10 @@ PromptConfig load_prompt(const ConfigNode& node) {
 double load_error_rate(const ConfigNode& node) {
   const double rate = node.as_number();
   if (!(rate >= 0.0 && rate <= 1.0)) {
-    node.fail(fmt::format("max_error_rate must be a share of the samples between 0 and 1 (0.05 = "
-                          "5 %), not {}",
-                          node.json().dump()));
+    node.fail(
+        fmt::format("max_error_rate must be a share of the samples between 0 and 1 (0.05 = "
+                    "5 %), not {}",
+                    node.json().dump()));
   }
   return rate;
 }

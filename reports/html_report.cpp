@@ -49,11 +49,6 @@ const Cell* first_scored(const Report& report, const std::string& task) {
   return nullptr;
 }
 
-std::size_t timeouts(const Cell& cell) {
-  const auto it = cell.counts.errors_by_kind.find("timeout");
-  return it == cell.counts.errors_by_kind.end() ? 0 : it->second;
-}
-
 std::string counts_text(const Cell& cell) {
   return fmt::format("{}", fmt::join(count_notes(cell.counts), " · "));
 }
@@ -260,7 +255,8 @@ void render_gate(const Report& report, std::ostream& out) {
         << "</td><td class=\"num\" data-v=\""
         << (std::isfinite(c.p_adjusted) ? fmt::format("{}", c.p_adjusted) : "") << "\">"
         << h(format_p_value(c.p_adjusted)) << "</td><td class=\"num\" data-v=\"" << c.coverage
-        << "\">" << h(coverage_text(c)) << "</td><td class=\"mono\">" << h(c.method) << "</td></tr>";
+        << "\">" << h(coverage_text(c)) << "</td><td class=\"mono\">" << h(c.method)
+        << "</td></tr>";
   }
   out << "</tbody></table></div>";
   if (!report.objectives.empty()) {
@@ -389,7 +385,8 @@ void render_charts(const Report& report, std::ostream& out) {
       if (!cell->has_score()) {
         b.value = std::nan("");
         b.interval = {std::nan(""), std::nan("")};
-        b.value_text = cell->scored() ? std::string(kNoAnswers) : std::string(to_string(cell->outcome));
+        b.value_text =
+            cell->scored() ? std::string(kNoAnswers) : std::string(to_string(cell->outcome));
       } else {
         b.value = s->score;
         b.interval = s->ci95;
@@ -429,8 +426,7 @@ void render_categories(const Report& report, std::ostream& out) {
     std::set<std::string> keys;
     for (std::size_t e = 0; e < report.entries.size(); ++e) {
       const Cell* cell = report.cell(e, task);
-      if (cell == nullptr || !cell->has_score())
-        continue;
+      if (cell == nullptr || !cell->has_score()) continue;
       entries.push_back(e);
       for (const auto& [key, _] : cell->headline()->breakdown)
         keys.insert(key);

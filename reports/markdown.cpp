@@ -163,8 +163,8 @@ void render_objectives(const Report& report, std::ostream& out) {
     out << "| " << mark(o.verdict) << " | " << markdown_cell(o.scope) << " | "
         << markdown_cell(o.name) << " | " << format_with_unit(o.baseline, o.unit) << " | "
         << format_with_unit(o.candidate, o.unit) << " | "
-        << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a")
-        << " | " << fmt::format("{:.0f} %", 100 * o.tolerance) << " | "
+        << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a") << " | "
+        << fmt::format("{:.0f} %", 100 * o.tolerance) << " | "
         << (std::isfinite(o.noise) ? fmt::format("{:.1f} %", 100 * o.noise) : "—") << " |\n";
   }
 }
@@ -197,7 +197,8 @@ void render_gate(const Report& report, std::ostream& out) {
     out << "Baseline and new: scores on the samples both runs have (mean headlines; others as "
            "recorded). ✗ regression: "
         << describe_rule(report.options.gate)
-        << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, prompt, "
+        << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, "
+           "prompt, "
            "parameters or metric changed, or coverage below "
         << fmt::format("{:g} %", 100 * report.options.gate.min_coverage) << ")";
   }

@@ -24,7 +24,7 @@ const std::vector<std::string> kRecordCoreKeys = {
     "predictions_file", "cells"};
 const std::vector<std::string> kCellCoreKeys = {
     "model",  "task",  "outcome", "message",      "backend_fingerprint", "dataset",
-    "counts", "usage", "scores",  "wall_seconds", "scores_file", "max_error_rate"};
+    "counts", "usage", "scores",  "wall_seconds", "scores_file",         "max_error_rate"};
 
 bool in(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();

@@ -178,7 +178,8 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
     for (const auto& why : level.invalid_reasons)
       log << "    " << why << '\n';
     // An INVALID level's reasons already say what failed.
-    if (level.failed > 0 && level.valid) log << "    failed: " << describe_failures(records) << '\n';
+    if (level.failed > 0 && level.valid)
+      log << "    failed: " << describe_failures(records) << '\n';
     s.levels.push_back(std::move(level));
   }
   if (o.scenario == "sweep") {

@@ -65,8 +65,8 @@ struct PerfOutcome {
 
 /// Validates `options` (InputError naming the option), builds every level's requests and
 /// schedule, then runs warm-up and each level in turn against `backend` (none when every warm-up
-/// request failed; see PerfOutcome::warmup_failed). Progress lines go to `log`. `stop` (may be null) ends the run early: the level in progress is kept with the
-/// requests it sent.
+/// request failed; see PerfOutcome::warmup_failed). Progress lines go to `log`. `stop` (may be
+/// null) ends the run early: the level in progress is kept with the requests it sent.
 PerfOutcome run_perf(const PerfOptions& options, models::Backend& backend, const Clock& clock,
                      const RequestSource& source, std::ostream& log, bool (*stop)() = nullptr);
 

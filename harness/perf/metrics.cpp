@@ -285,16 +285,16 @@ void add_objectives(reports::PerfLevel& L, const std::string& label,
     return ms;
   };
   const std::tuple<const char*, const reports::LatencyStats*, const std::vector<double>*>
-      latencies[] = {{"ttft", &L.ttft_ms, &ttft}, {"tpot", &L.tpot_ms, &tpot},
-                     {"e2e", &L.e2e_ms, &e2e}};
+      latencies[] = {
+          {"ttft", &L.ttft_ms, &ttft}, {"tpot", &L.tpot_ms, &tpot}, {"e2e", &L.e2e_ms, &e2e}};
   for (const auto& [name, st, values] : latencies) {
     if (st->p50) {
-      L.objectives.push_back({fmt::format("{}: {} p50", label, name), *st->p50 / 1e3,
-                              Unit::seconds, false, seconds(quantile_interval(*values, 50))});
+      L.objectives.push_back({fmt::format("{}: {} p50", label, name), *st->p50 / 1e3, Unit::seconds,
+                              false, seconds(quantile_interval(*values, 50))});
     }
     if (st->p99) {
-      L.objectives.push_back({fmt::format("{}: {} p99", label, name), *st->p99 / 1e3,
-                              Unit::seconds, false, seconds(quantile_interval(*values, 99))});
+      L.objectives.push_back({fmt::format("{}: {} p99", label, name), *st->p99 / 1e3, Unit::seconds,
+                              false, seconds(quantile_interval(*values, 99))});
     }
   }
   // Throughput noise: the relative standard error of the windows' mean request rate, applied to

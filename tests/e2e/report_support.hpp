@@ -80,8 +80,9 @@ inline void write_answers(const std::filesystem::path& path,
 /// the browser test looks for (a data-xss attribute or the document title).
 /// A copy of a quickstart task config in `dir` with `change` applied; its relative paths are made
 /// absolute so the copy reads the same data.
-inline std::filesystem::path task_copy(const std::filesystem::path& task, const std::filesystem::path& dir,
-                                const std::function<void(nlohmann::json&)>& change) {
+inline std::filesystem::path task_copy(const std::filesystem::path& task,
+                                       const std::filesystem::path& dir,
+                                       const std::function<void(nlohmann::json&)>& change) {
   auto config = nlohmann::json::parse(read_text(task), nullptr, true, /*ignore_comments=*/true);
   const auto base = task.parent_path();
   for (auto* member :

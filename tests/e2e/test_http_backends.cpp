@@ -220,7 +220,8 @@ TEST(HttpBackends, FaultsAreSurvivedWithExactAccounting) {
       {task("faults", "faults.jsonl")});
   const auto out = dir.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The permanent failures are over the default error budget of 0: both cells fail the run.
+  ASSERT_EQ(r.exit_code, 1) << r.err;
 
   const auto entries = log_entries(out);
   ASSERT_EQ(entries.size(), 2 * cases.size());  // exactly one recorded outcome per sample
@@ -259,6 +260,7 @@ TEST(HttpBackends, FaultsAreSurvivedWithExactAccounting) {
       EXPECT_EQ(requests_per_text[dialect + ":" + questions[i]], c.attempts) << m << " " << c.fault;
     }
     const auto cell = cell_of(out, m, "faults");
+    EXPECT_EQ(cell["outcome"], "too_many_errors");
     EXPECT_EQ(cell["counts"]["total"], cases.size());
     EXPECT_EQ(cell["counts"]["ok"], ok);
     EXPECT_EQ(cell["counts"]["error"], cases.size() - ok);
@@ -360,9 +362,9 @@ TEST(HttpBackends, ApiKeysNeverReachAFileOrAMessage) {
                                    {task("t", "d.jsonl")});
   const auto out = dir.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string()});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 1) << r.err;  // the rejected sample is over the error budget
   const auto again = lmmbench({"run", config.string(), "--out", (dir.path() / "again").string()});
-  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_EQ(again.exit_code, 1) << again.err;
   for (const std::string m : {"gpt", "gemini", "claude"}) {
     const auto cell = cell_of(out, m, "t");
     EXPECT_EQ(cell["counts"]["ok"], 5u) << m;

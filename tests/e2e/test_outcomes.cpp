@@ -13,8 +13,8 @@ namespace {
 class Outcomes : public ::testing::Test {
  protected:
   void SetUp() override {
-    run_config(write_run_config(dir_.path(), "oracle", {{{"name", "oracle"}, {"backend", "oracle"}}},
-                                2026, {kOpenTask}),
+    run_config(write_run_config(dir_.path(), "oracle",
+                                {{{"name", "oracle"}, {"backend", "oracle"}}}, 2026, {kOpenTask}),
                dir_.path() / "oracle");
     answers_ = logged_answers(dir_.path() / "oracle", "oracle");
     ASSERT_EQ(answers_.size(), 300u);
@@ -28,8 +28,7 @@ class Outcomes : public ::testing::Test {
     write_answers(dir_.path() / "answers.jsonl", answers);
     auto config = write_run_config(
         dir_.path(), "replay",
-        nlohmann::json::array({replay_model("model", dir_.path() / "answers.jsonl")}), 2026,
-        tasks);
+        nlohmann::json::array({replay_model("model", dir_.path() / "answers.jsonl")}), 2026, tasks);
     auto j = nlohmann::json::parse(read_text(config));
     j.merge_patch(run_fields);
     write_text(config, j.dump(2));

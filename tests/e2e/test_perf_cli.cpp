@@ -468,10 +468,10 @@ TEST(PerfCli, CompareGatesTwoPerfRunsOnTtftAndThroughput) {
   TempDir dir;
   LlmServer server;
   // The same server, once with a 20 ms and once with a 120 ms first token.
-  const auto fast = write_model_at(dir.path() / "fast.json", server,
-                                   "/perf/ttft=0.02;itl=0.002;tokens=8/v1");
-  const auto slow = write_model_at(dir.path() / "slow.json", server,
-                                   "/perf/ttft=0.12;itl=0.002;tokens=8/v1");
+  const auto fast =
+      write_model_at(dir.path() / "fast.json", server, "/perf/ttft=0.02;itl=0.002;tokens=8/v1");
+  const auto slow =
+      write_model_at(dir.path() / "slow.json", server, "/perf/ttft=0.12;itl=0.002;tokens=8/v1");
   const auto base = dir.path() / "base";
   const auto worse = dir.path() / "worse";
   for (const auto& [model, out] : {std::pair{fast, base}, std::pair{slow, worse}}) {
@@ -480,19 +480,19 @@ TEST(PerfCli, CompareGatesTwoPerfRunsOnTtftAndThroughput) {
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   }
   // A regression: TTFT p99 and throughput far beyond their tolerance and noise.
-  auto r = lmmbench({"compare", base.string(), worse.string(), "--junit",
-                     (dir.path() / "gate.xml").string()});
+  auto r = lmmbench(
+      {"compare", base.string(), worse.string(), "--junit", (dir.path() / "gate.xml").string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("## lmmbench compare: ✗"), std::string::npos) << r.out;
   const auto row = [&](const std::string& what) {
     const auto at = r.out.find("concurrency 2: " + what + " |");
-    return at == std::string::npos ? std::string()
-                                   : r.out.substr(r.out.rfind('\n', at) + 1, std::string("| ✗").size());
+    return at == std::string::npos
+               ? std::string()
+               : r.out.substr(r.out.rfind('\n', at) + 1, std::string("| ✗").size());
   };
   EXPECT_EQ(row("ttft p99"), "| ✗") << r.out;
   EXPECT_EQ(row("request throughput"), "| ✗") << r.out;
-  EXPECT_NE(read_text(dir.path() / "gate.xml").find("performance regression: "),
-            std::string::npos);
+  EXPECT_NE(read_text(dir.path() / "gate.xml").find("performance regression: "), std::string::npos);
   // The noise of each figure is recorded and shown.
   const auto record = nlohmann::json::parse(read_text(base / "run.json"));
   for (const auto& o : record["perf"]["levels"][0]["objectives"]) {

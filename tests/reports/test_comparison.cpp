@@ -295,8 +295,7 @@ TEST(Objectives, AChangeWithinTheNoiseIsNotARegression) {
   o = compare_objectives(value(1.25, 1.23, 1.27), value(1.0, 0.98, 1.02), "run", GateOptions{});
   EXPECT_EQ(o[0].verdict, Verdict::improvement);
   // Beyond the noise but within the tolerance: a pass.
-  o = compare_objectives(value(1.0, 0.999, 1.001), value(1.05, 1.049, 1.051), "run",
-                         GateOptions{});
+  o = compare_objectives(value(1.0, 0.999, 1.001), value(1.05, 1.049, 1.051), "run", GateOptions{});
   EXPECT_EQ(o[0].verdict, Verdict::pass);
   // Without intervals the tolerance alone decides, and the noise is unknown.
   const nlohmann::json plain = {{"perf", {{"name", "x"}, {"value", 1.0}, {"unit", "seconds"}}}};
