@@ -90,6 +90,7 @@ TEST(ApplyGate, ARegressionNeedsBothSizeAndSignificance) {
   big_significant.delta = -5.0;
   big_significant.baseline_score = 80.0;
   big_significant.p_value = 0.001;
+  big_significant.coverage = 1.0;
   ScoreComparison big_noisy = big_significant;
   big_noisy.p_value = 0.2;
   ScoreComparison tiny_significant = big_significant;
@@ -116,6 +117,7 @@ TEST(ApplyGate, HolmAdjustmentCanTurnAMarginalDropIntoAPass) {
   ScoreComparison marginal;
   marginal.delta = -3.0;
   marginal.p_value = 0.03;
+  marginal.coverage = 1.0;
   ScoreComparison other = marginal;
   other.p_value = 0.5;
   std::vector<ScoreComparison> cs = {marginal, other, other};
@@ -136,6 +138,7 @@ TEST(ApplyGate, KeepsNotComparableAndFailedVerdictsOutOfTheAdjustment) {
   ScoreComparison drop;
   drop.delta = -10;
   drop.p_value = 0.04;
+  drop.coverage = 1.0;
   std::vector<ScoreComparison> cs = {nc, drop};
   apply_gate(cs, GateOptions{});
   EXPECT_EQ(cs[0].verdict, Verdict::not_comparable);

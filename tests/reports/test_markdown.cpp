@@ -34,7 +34,7 @@ TEST(Markdown, ModelsAreRowsTasksAreColumns) {
   std::ostringstream out;
   render_markdown_table(r, out);
   EXPECT_EQ(out.str(),
-            "28 of 30 samples answered\n\n"
+            "38 of 40 samples answered\n\n"
             "| model | open (exact_match, percent) | mc (exact_match, percent) |\n"
             "|---|---:|---:|\n"
             "| oracle | 100.00 ± 1.25 | 100.00 ± 1.25 |\n"
