@@ -257,13 +257,25 @@ std::optional<std::array<double, 2>> quantile_interval(std::span<const double> s
   const std::size_t n = sorted.size();
   if (n < 2) return std::nullopt;
   const double q = p / 100.0;
-  const double center = static_cast<double>(n) * q;
-  const double half = 1.96 * std::sqrt(center * (1.0 - q));
-  const auto rank = [&](double r) {  // 1-based rank, clamped, to a 0-based index
-    return static_cast<std::size_t>(std::clamp(r, 1.0, static_cast<double>(n))) - 1;
-  };
-  return std::array<double, 2>{sorted[rank(std::floor(center - half))],
-                               sorted[rank(std::ceil(center + half))]};
+  // B, the number of values below the quantile, is Binomial(n, q); [x(r), x(s)] covers the
+  // quantile with probability P(r <= B <= s - 1). r: the largest rank with P(B <= r - 1) <= 2.5 %,
+  // s: the smallest with P(B <= s - 1) >= 97.5 %; ranks past the sample are clamped to it.
+  std::size_t r = 0;
+  std::optional<std::size_t> s;
+  double cdf = 0.0;
+  const double log_q = std::log(q);
+  const double log_not_q = std::log1p(-q);
+  const double log_n_factorial = std::lgamma(static_cast<double>(n) + 1.0);
+  for (std::size_t i = 0; i <= n && !s; ++i) {
+    const auto k = static_cast<double>(i);
+    cdf += std::exp(log_n_factorial - std::lgamma(k + 1.0) -
+                    std::lgamma(static_cast<double>(n) - k + 1.0) + k * log_q +
+                    (static_cast<double>(n) - k) * log_not_q);  // now P(B <= i)
+    if (cdf <= 0.025) r = i + 1;
+    if (cdf >= 0.975) s = i + 1;
+  }
+  const auto at = [&](std::size_t rank) { return sorted[std::clamp<std::size_t>(rank, 1, n) - 1]; };
+  return std::array<double, 2>{at(r), at(s.value_or(n))};
 }
 
 void add_objectives(reports::PerfLevel& L, const std::string& label,

@@ -56,10 +56,11 @@ void add_objectives(reports::PerfLevel& level, const std::string& label,
                     std::span<const RequestRecord> records = {});
 
 /// Distribution-free 95 % interval of the p-th percentile (0 < p < 100) of `sorted` (ascending):
-/// the order statistics of 1-based ranks floor(nq - 1.96 sqrt(nq(1-q))) and
-/// ceil(nq + 1.96 sqrt(nq(1-q))), q = p/100, clamped to [1, n] (the normal approximation to the
-/// binomial count of values below the quantile; W. J. Conover, Practical Nonparametric
-/// Statistics, 3rd ed., 1999, section 3.2). nullopt for fewer than two values.
+/// the order statistics x(r), x(s) whose ranks the binomial distribution of the number of values
+/// below the percentile gives, 2.5 % in each tail (W. J. Conover, Practical Nonparametric
+/// Statistics, 3rd ed., 1999, section 3.2, exact form). Where a bound lies beyond the sample (a
+/// p99 of fewer than about 370 values has no 97.5 % upper bound inside it) the sample's extreme
+/// is used, which understates that side. nullopt for fewer than two values.
 std::optional<std::array<double, 2>> quantile_interval(std::span<const double> sorted, double p);
 
 /// Prices and power the cost is computed from.

@@ -3,6 +3,7 @@
 // dashboards read (one object per level, a list for sweep), the run record and requests.jsonl of
 // `--out`, and exit code 2 with the flag named for bad input. Short runs (about 5 s in all); the
 // accuracy of the figures is tests/http/test_perf_accuracy.cpp's job.
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -455,8 +456,9 @@ TEST(PerfCli, ALevelsFailuresAreNamedWithTheirKindAndFirstMessage) {
   LlmServer server;
   const auto model = write_model_at(dir.path() / "broken.json", server, "/fault/status=500/v1");
   // No warm-up: the level itself fails, INVALID, and says how.
-  auto args = perf_args(model, {"--scenario", "concurrency", "--concurrency", "2", "--requests",
-                                "4", "--warmup", "0"});
+  auto args =
+      perf_args(model, {"--scenario", "concurrency", "--concurrency", "2", "--requests", "4"});
+  *(std::find(args.begin(), args.end(), "--warmup") + 1) = "0";
   const auto r = lmmbench(args);
   EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
   EXPECT_NE(r.err.find("4 of 4 requests failed (at most 0% allowed): 4 http; first: HTTP 500"),
@@ -496,10 +498,14 @@ TEST(PerfCli, CompareGatesTwoPerfRunsOnTtftAndThroughput) {
   // The noise of each figure is recorded and shown.
   const auto record = nlohmann::json::parse(read_text(base / "run.json"));
   for (const auto& o : record["perf"]["levels"][0]["objectives"]) {
-    if (o["name"] == "concurrency 2: ttft p99") EXPECT_EQ(o["ci95"].size(), 2u) << o.dump();
+    if (o["name"] == "concurrency 2: ttft p99") {
+      EXPECT_EQ(o["ci95"].size(), 2u) << o.dump();
+    }
   }
-  // An improvement passes; so does a run compared with itself.
-  r = lmmbench({"compare", worse.string(), base.string()});
+  // An improvement passes; so does a run compared with itself. (TPOT is the same 2 ms in both
+  // runs; its p99 over 30 requests moves by more than 10 % between runs on a busy machine, which
+  // is what the tolerance is for.)
+  r = lmmbench({"compare", worse.string(), base.string(), "--latency-tolerance", "0.5"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("✓ no regression"), std::string::npos) << r.out;
   r = lmmbench({"compare", base.string(), base.string()});

@@ -326,9 +326,11 @@ TEST(PerfObjectives, QuantileIntervalIsTheDistributionFreeOrderStatisticInterval
   std::vector<double> sorted(100);
   for (std::size_t i = 0; i < sorted.size(); ++i)
     sorted[i] = static_cast<double>(i + 1);  // x(r) = r
-  // Median of 100: nq = 50, 1.96 √(100 · 0.5 · 0.5) = 9.8: ranks 40 and 60.
-  EXPECT_EQ(quantile_interval(sorted, 50), (std::array<double, 2>{40, 60}));
-  // p99: nq = 99, 1.96 √(0.99) = 1.95: ranks 97 and 101, clamped to the sample's 100.
+  // Median of 100: Binomial(100, 0.5) has P(B <= 39) = 0.018 <= 2.5 % < P(B <= 40) and
+  // P(B <= 59) < 97.5 % <= P(B <= 60) = 0.982: ranks 40 and 61 (Conover's table A3 agrees).
+  EXPECT_EQ(quantile_interval(sorted, 50), (std::array<double, 2>{40, 61}));
+  // p99: P(B <= 96) = 0.018, P(B <= 97) = 0.079: rank 97; P(B <= 99) = 1 - 0.99^100 = 0.63:
+  // no upper bound inside the sample, so its largest value.
   EXPECT_EQ(quantile_interval(sorted, 99), (std::array<double, 2>{97, 100}));
   EXPECT_FALSE(quantile_interval(std::vector<double>{1.0}, 50).has_value());
 }
