@@ -76,45 +76,47 @@ void expect_golden(const std::string& actual, const std::string& golden) {
 
 TEST(MarkdownRenderer, ReportShowsScoresCountsAndDeltasAgainstTheBaseline) {
   TempDir dir;
-  EXPECT_EQ(render(Format::markdown, plain_report(dir.path())),
-            "## lmmbench: fixture\n"
-            "\n"
-            "2 models × 2 tasks · `r` complete · lmmbench 0.1.0 `01234567` Release · 10 of 10 "
-            "samples answered\n"
-            "\n"
-            "| model | open (exact_match, percent) | mc (exact_match, percent) |\n"
-            "|---|---:|---:|\n"
-            "| a *(baseline)* | 100.00 ± 0.00 | 50.00 ± 50.00 |\n"
-            "| b | 25.00 ± 25.00 · −75.00 ✓ | unsupported |\n"
-            "\n"
-            "Score ± standard error over the answered samples, with errored, timed-out, empty and "
-            "unparsed samples counted; a cell over its error budget (max_error_rate) is marked ✗. "
-            "Δ: difference from **a**; ✗ a drop of more than 1 point that is significant at α = 0.05 "
-            "(paired test on the samples both runs answered, Holm-adjusted over all comparisons); "
-            "▲ a significant gain of that size; ✓ neither.\n");
+  EXPECT_EQ(
+      render(Format::markdown, plain_report(dir.path())),
+      "## lmmbench: fixture\n"
+      "\n"
+      "2 models × 2 tasks · `r` complete · lmmbench 0.1.0 `01234567` Release · 10 of 10 "
+      "samples answered\n"
+      "\n"
+      "| model | open (exact_match, percent) | mc (exact_match, percent) |\n"
+      "|---|---:|---:|\n"
+      "| a *(baseline)* | 100.00 ± 0.00 | 50.00 ± 50.00 |\n"
+      "| b | 25.00 ± 25.00 · −75.00 ✓ | unsupported |\n"
+      "\n"
+      "Score ± standard error over the answered samples, with errored, timed-out, empty and "
+      "unparsed samples counted; a cell over its error budget (max_error_rate) is marked ✗. "
+      "Δ: difference from **a**; ✗ a drop of more than 1 point that is significant at α = 0.05 "
+      "(paired test on the samples both runs answered, Holm-adjusted over all comparisons); "
+      "▲ a significant gain of that size; ✓ neither.\n");
 }
 
 TEST(MarkdownRenderer, GateLeadsWithTheVerdictAndOneRowPerComparison) {
   TempDir dir;
-  EXPECT_EQ(render(Format::markdown, gate_report(dir.path())),
-            "## lmmbench compare: ✗ 1 regression\n"
-            "\n"
-            "`base` complete · lmmbench 0.1.0 `01234567` Release → `new` complete · lmmbench "
-            "0.1.0 `01234567` Release · 60 of 60 samples answered · 2 comparisons\n"
-            "\n"
-            "| | model | task | baseline | new | Δ [95 % CI] | p (Holm) | shared samples "
-            "(coverage) |\n"
-            "|---|---|---|---:|---:|---:|---:|---:|\n"
-            "| ✗ | m | open (exact_match/default) | 80.00 | 40.00 | −40.00 [−62.03, −17.97] | "
-            "0.016 | 20 of 20 (100 %) |\n"
-            "| ✓ | m | mc (exact_match/default) | 50.00 | 50.00 | ±0.00 [0.00, 0.00] | 1.000 | 10 "
-            "of 10 (100 %) |\n"
-            "\n"
-            "Baseline and new: scores on the samples both runs have (mean headlines; others as "
-            "recorded). ✗ regression: a drop of more than 1 point that is significant at α = 0.05 "
-            "(paired test on the samples both runs answered, Holm-adjusted over all comparisons) · "
-            "▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, prompt, "
-            "parameters or metric changed, or coverage below 95 %).\n");
+  EXPECT_EQ(
+      render(Format::markdown, gate_report(dir.path())),
+      "## lmmbench compare: ✗ 1 regression\n"
+      "\n"
+      "`base` complete · lmmbench 0.1.0 `01234567` Release → `new` complete · lmmbench "
+      "0.1.0 `01234567` Release · 60 of 60 samples answered · 2 comparisons\n"
+      "\n"
+      "| | model | task | baseline | new | Δ [95 % CI] | p (Holm) | shared samples "
+      "(coverage) |\n"
+      "|---|---|---|---:|---:|---:|---:|---:|\n"
+      "| ✗ | m | open (exact_match/default) | 80.00 | 40.00 | −40.00 [−62.03, −17.97] | "
+      "0.016 | 20 of 20 (100 %) |\n"
+      "| ✓ | m | mc (exact_match/default) | 50.00 | 50.00 | ±0.00 [0.00, 0.00] | 1.000 | 10 "
+      "of 10 (100 %) |\n"
+      "\n"
+      "Baseline and new: scores on the samples both runs have (mean headlines; others as "
+      "recorded). ✗ regression: a drop of more than 1 point that is significant at α = 0.05 "
+      "(paired test on the samples both runs answered, Holm-adjusted over all comparisons) · "
+      "▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, prompt, "
+      "parameters or metric changed, or coverage below 95 %).\n");
 }
 
 TEST(MarkdownRenderer, WarnsAboutDebugBuildsAndIncompleteRuns) {
