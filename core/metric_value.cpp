@@ -37,6 +37,7 @@ void to_json(nlohmann::json& j, const MetricValue& v) {
                      {"value", v.value},
                      {"unit", to_string(v.unit)},
                      {"higher_is_better", v.higher_is_better}};
+  if (v.ci95) j["ci95"] = {(*v.ci95)[0], (*v.ci95)[1]};
 }
 
 void from_json(const nlohmann::json& j, MetricValue& v) {
@@ -46,6 +47,11 @@ void from_json(const nlohmann::json& j, MetricValue& v) {
   if (!unit) throw nlohmann::json::other_error::create(501, "unknown unit", &j);
   v.unit = *unit;
   v.higher_is_better = j.value("higher_is_better", true);
+  v.ci95.reset();
+  if (const auto it = j.find("ci95"); it != j.end() && it->is_array() && it->size() == 2 &&
+                                      (*it)[0].is_number() && (*it)[1].is_number()) {
+    v.ci95 = std::array<double, 2>{(*it)[0].get<double>(), (*it)[1].get<double>()};
+  }
 }
 
 }  // namespace lmmbench

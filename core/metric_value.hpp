@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct MetricValue {
   double value = 0.0;
   Unit unit = Unit::ratio;
   bool higher_is_better = true;
+  /// 95 % interval of `value`, where its producer can estimate the noise of one measurement
+  /// (`lmmbench compare` then gates only on changes beyond it).
+  std::optional<std::array<double, 2>> ci95{};
 
   friend bool operator==(const MetricValue&, const MetricValue&) = default;
 };

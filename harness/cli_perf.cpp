@@ -360,6 +360,12 @@ int perf_command(const PerfCliOptions& cli) {
   auto outcome = perf::run_perf(options, *backend, clock, source, std::cerr, &stop_requested);
   backend.reset();  // every callback has returned; the transport thread stops
   telemetry.reset();
+  if (outcome.warmup_failed) {
+    std::cerr << "error: every warm-up request failed, so nothing was measured (no level run, "
+                 "nothing written): "
+              << *outcome.warmup_failed << '\n';
+    return kExitCheckFailed;
+  }
   const auto finished = std::chrono::system_clock::now();
   auto& section = outcome.section;
   for (const auto& L : section.levels) {

@@ -29,6 +29,11 @@ void add_gate_options(CLI::App& command, reports::GateOptions& gate, std::string
                      "Throughput objectives may be this fraction worse (default 0.10)");
   command.add_option("--cost-tolerance", gate.cost_tolerance,
                      "Cost objectives may be this fraction worse (default 0.10)");
+  command.add_option("--min-coverage", gate.min_coverage,
+                     "Scores are not comparable when the runs share fewer than this fraction of "
+                     "the larger cell's samples (default 0.95)");
+  command.add_flag("--allow-partial", gate.allow_partial,
+                   "Compare scores below --min-coverage anyway (the coverage is shown)");
 }
 
 void finish_gate_options(reports::GateOptions& gate, const std::string& correction) {
@@ -42,6 +47,10 @@ void finish_gate_options(reports::GateOptions& gate, const std::string& correcti
                                     {"--throughput-tolerance", gate.throughput_tolerance},
                                     {"--cost-tolerance", gate.cost_tolerance}}) {
     if (!(value >= 0.0)) throw InputError(fmt::format("{} must be 0 or more, got {}", flag, value));
+  }
+  if (!(gate.min_coverage >= 0.0 && gate.min_coverage <= 1.0)) {
+    throw InputError(
+        fmt::format("--min-coverage must be between 0 and 1, got {}", gate.min_coverage));
   }
   if (correction == "holm") {
     gate.holm = true;

@@ -52,7 +52,15 @@ int run_command(RunArguments& args) {
     return kExitInterrupted;
   }
   if (result.input_error) return kExitInputError;
-  return result.cell_failed || result.backend_stopped ? kExitCheckFailed : kExitOk;
+  if (result.cells_over_budget > 0) {
+    std::cerr << fmt::format(
+        "error: {} cell{} over the error budget (max_error_rate): failed samples are not a "
+        "measurement\n",
+        result.cells_over_budget, result.cells_over_budget == 1 ? " is" : "s are");
+  }
+  return result.cell_failed || result.backend_stopped || result.cells_over_budget > 0
+             ? kExitCheckFailed
+             : kExitOk;
 }
 
 }  // namespace

@@ -111,6 +111,18 @@ PromptConfig load_prompt(const ConfigNode& node) {
   return p;
 }
 
+/// A share of samples in [0, 1].
+double load_error_rate(const ConfigNode& node) {
+  const double rate = node.as_number();
+  if (!(rate >= 0.0 && rate <= 1.0)) {
+    node.fail(
+        fmt::format("max_error_rate must be a share of the samples between 0 and 1 (0.05 = "
+                    "5 %), not {}",
+                    node.json().dump()));
+  }
+  return rate;
+}
+
 MetricConfig load_metric(const ConfigNode& node) {
   if (node.is_string()) return MetricConfig{node.as_string(), "", std::nullopt, node.location()};
   ObjectReader reader(node);
@@ -206,6 +218,7 @@ TaskConfig load_task_config(const ConfigNode& entry) {
   const ConfigNode metrics = reader.required("metrics");
   for (const auto& m : metrics.elements())
     t.metrics.push_back(load_metric(m));
+  if (const auto rate = reader.find("max_error_rate")) t.max_error_rate = load_error_rate(*rate);
   // A split scored only by a remote server (VQAv2 test-dev, MMBench test) has no gold answers:
   // such a task writes its submission file and has no metric.
   if (t.metrics.empty() && !t.submission) {
@@ -217,6 +230,10 @@ TaskConfig load_task_config(const ConfigNode& entry) {
   return t;
 }
 
+double error_budget(const RunConfig& run, const TaskConfig& task) {
+  return task.max_error_rate.value_or(run.max_error_rate);
+}
+
 RunConfig load_run_config(const std::filesystem::path& path) {
   const auto source = JsonSource::from_file(path);
   ObjectReader reader{ConfigNode(source)};
@@ -226,6 +243,7 @@ RunConfig load_run_config(const std::filesystem::path& path) {
   run.output_dir = reader.required("output_dir").as_path();
   run.concurrency = static_cast<std::size_t>(reader.get_int("concurrency", 1, 1, 4096));
   run.seed = static_cast<std::uint64_t>(reader.get_int("seed", 0, 0));
+  if (const auto rate = reader.find("max_error_rate")) run.max_error_rate = load_error_rate(*rate);
   if (const auto prices = reader.find("prices")) run.prices = prices->as_path();
 
   std::set<std::string, std::less<>> names;

@@ -74,6 +74,8 @@ struct TaskConfig {
   PromptConfig prompt;
   models::GenerationParams generation;
   std::vector<MetricConfig> metrics;
+  /// "max_error_rate": this task's error budget, overriding the run config's (docs/ci.md).
+  std::optional<double> max_error_rate;
   nlohmann::json resolved;
   Location where;
 };
@@ -87,6 +89,10 @@ struct RunConfig {
   std::filesystem::path output_dir;  ///< Parent of the timestamped run directories.
   std::size_t concurrency = 1;       ///< Requests in flight per cell.
   std::uint64_t seed = 0;
+  /// "max_error_rate": the error budget of every cell, the share of its samples (0..1) that may
+  /// fail (an error, not a wrong answer) before the cell is too_many_errors and `run` exits 1.
+  /// 0: any failed sample fails the cell. A task's own "max_error_rate" overrides it.
+  double max_error_rate = 0.0;
   /// "prices": the API price table (configs/prices.json) for the run record's cost; none = no cost.
   std::optional<std::filesystem::path> prices;
   nlohmann::json resolved;  ///< Models and tasks inlined: what the record stores.
@@ -101,6 +107,9 @@ RunConfig load_run_config(const std::filesystem::path& path);
 
 ModelConfig load_model_config(const ConfigNode& node);
 TaskConfig load_task_config(const ConfigNode& node);
+
+/// The error budget of a task in a run: the task's "max_error_rate", else the run's.
+double error_budget(const RunConfig& run, const TaskConfig& task);
 
 /// Checks a prompt template's placeholders; throws InputError at `where` for an unknown one.
 void validate_template(const std::string& text, const ConfigNode& where);

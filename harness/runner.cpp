@@ -284,6 +284,8 @@ RunResult run_evaluation(const RunOptions& options) {
                   result.run_dir / "scores" / model.name / (task_config.name + ".jsonl");
               score_cell(task, keys, log, scores_path, cell);
               cell.scores_file = relative_to(scores_path, result.run_dir);
+              if (apply_error_budget(cell, error_budget(config, task_config)))
+                ++result.cells_over_budget;
               if (task_config.submission) {
                 cell.submission_file = write_submission(task_config.submission->format, task, keys,
                                                         log, model.name, result.run_dir);
@@ -308,7 +310,8 @@ RunResult run_evaluation(const RunOptions& options) {
           }
         }
       }
-      if (cell.outcome == reports::CellOutcome::failed) {
+      if (cell.outcome == reports::CellOutcome::failed ||
+          cell.outcome == reports::CellOutcome::too_many_errors) {
         std::cerr << fmt::format("error: {} × {}: {}\n", model.name, task_config.name,
                                  cell.message);
       } else if (cell.outcome == reports::CellOutcome::unsupported) {

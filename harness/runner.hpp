@@ -37,6 +37,8 @@ struct RunResult {
   /// A model's backend was stopped by a fatal failure (a dead endpoint, a rejected key; see
   /// infer_cell): what was asked of it was not measured.
   bool backend_stopped = false;
+  /// Cells whose failed samples exceeded their error budget (outcome too_many_errors).
+  std::size_t cells_over_budget = 0;
 };
 
 /// Plans models x tasks, runs every cell with bounded concurrency, logs every answer to the

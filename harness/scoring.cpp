@@ -1,8 +1,31 @@
 #include "harness/scoring.hpp"
 
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
 #include "core/file_io.hpp"
+#include "core/text.hpp"
 
 namespace lmmbench::harness {
+
+namespace {
+
+/// What is left of an aggregate over no answers: which metric it was and how many samples it saw,
+/// never a number (a score of 0 would read as "measured and all wrong").
+metrics::MetricResult without_score(metrics::MetricResult r) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  r.score = kNaN;
+  r.standard_error = kNaN;
+  r.ci95 = {kNaN, kNaN};
+  r.interval_method.clear();
+  r.metrics.clear();
+  r.breakdown.clear();
+  return r;
+}
+
+}  // namespace
 
 metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry* entry) {
   metrics::ScoringItem item;
@@ -44,6 +67,7 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
     }
     if (entry != nullptr && entry->completion.ok()) {
       ++counts.ok;
+      if (trim(entry->completion.text).empty()) ++counts.empty;
     } else {
       ++counts.error;
       const auto kind = entry == nullptr ? models::ErrorKind::cancelled : entry->completion.error;
@@ -102,9 +126,29 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
     text += '\n';
     lines.write(text);
   }
-  for (auto& aggregator : aggregators)
-    cell.scores.push_back(aggregator->finish());
+  for (auto& aggregator : aggregators) {
+    auto result = aggregator->finish();
+    cell.scores.push_back(counts.ok > 0 ? std::move(result) : without_score(std::move(result)));
+  }
   lines.commit();
+}
+
+bool apply_error_budget(reports::Cell& cell, double max_error_rate) {
+  cell.max_error_rate = max_error_rate;
+  const auto& counts = cell.counts;
+  if (static_cast<double>(counts.error) <= max_error_rate * static_cast<double>(counts.total)) {
+    return false;
+  }
+  std::vector<std::string> kinds;
+  for (const auto& [kind, n] : counts.errors_by_kind)
+    kinds.push_back(fmt::format("{} {}", n, kind));
+  cell.outcome = reports::CellOutcome::too_many_errors;
+  cell.message = fmt::format(
+      "{} of {} samples failed ({:.1f} %: {}), over the error budget of {:g} % (max_error_rate)",
+      counts.error, counts.total,
+      100.0 * static_cast<double>(counts.error) / static_cast<double>(counts.total),
+      join(kinds, ", "), 100.0 * max_error_rate);
+  return true;
 }
 
 }  // namespace lmmbench::harness

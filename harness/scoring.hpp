@@ -18,9 +18,16 @@ namespace lmmbench::harness {
 metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry* entry);
 
 /// Scores a cell from the prediction log alone (never from a live model), fills the cell's scores
-/// and counts, and writes one line per sample to `scores_path` (atomically).
+/// and counts, and writes one line per sample to `scores_path` (atomically). A cell with no
+/// answered sample gets no score: each headline's score, standard error and interval are NaN
+/// (null in run.json) and its further aggregates and breakdowns are dropped.
 void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                 const PredictionLog& log, const std::filesystem::path& scores_path,
                 reports::Cell& cell);
+
+/// Holds a scored cell to its error budget: records `max_error_rate` in it and, when more than
+/// that share of its samples failed, makes it too_many_errors with a message that says how many
+/// failed, of which kinds, and the budget. Returns whether the cell is over budget.
+bool apply_error_budget(reports::Cell& cell, double max_error_rate);
 
 }  // namespace lmmbench::harness

@@ -57,6 +57,10 @@ void collect_objectives(const nlohmann::json& j, const std::string& path,
       v.unit = *parsed;
       const bool lower_default = v.unit == Unit::seconds || v.unit == Unit::usd;
       v.higher_is_better = j.value("higher_is_better", !lower_default);
+      if (const auto ci = j.find("ci95"); ci != j.end() && ci->is_array() && ci->size() == 2 &&
+                                          (*ci)[0].is_number() && (*ci)[1].is_number()) {
+        v.ci95 = std::array<double, 2>{(*ci)[0].get<double>(), (*ci)[1].get<double>()};
+      }
       const std::string last = path.substr(path.rfind('/') + 1);
       out.emplace_back(last == v.name ? path : path + "/" + v.name, v);
       return;
@@ -118,10 +122,18 @@ std::string describe_rule(const GateOptions& gate) {
       gate.alpha, gate.holm ? ", Holm-adjusted over all comparisons" : "");
 }
 
+std::string coverage_text(const ScoreComparison& c) {
+  return fmt::format("{} of {} ({:.0f} %)", c.n_shared, std::max(c.n_baseline, c.n_candidate),
+                     100 * c.coverage);
+}
+
 std::optional<std::string> not_comparable_reason(const RunRecord& baseline_run,
                                                  const Cell& baseline,
                                                  const RunRecord& candidate_run,
                                                  const Cell& candidate) {
+  if (baseline.outcome == CellOutcome::too_many_errors) {
+    return "the baseline cell is over its error budget: " + baseline.message;
+  }
   if (baseline.outcome != CellOutcome::ok) {
     return fmt::format("the baseline cell did not run ({})", to_string(baseline.outcome));
   }
@@ -144,10 +156,14 @@ std::optional<std::string> not_comparable_reason(const RunRecord& baseline_run,
   if (member(base_config, "metrics") != member(cand_config, "metrics")) {
     return std::string("the task's metrics changed");
   }
-  if (candidate.outcome == CellOutcome::failed) return std::nullopt;  // a failure, not a change
+  // A failure, not a change: judged as failed.
+  if (candidate.outcome == CellOutcome::failed || candidate.outcome == CellOutcome::too_many_errors)
+    return std::nullopt;
   const auto* a = baseline.headline();
   const auto* b = candidate.headline();
   if (a == nullptr || b == nullptr) return std::string("a cell has no score");
+  if (!baseline.has_score()) return std::string("the baseline cell has no answers");
+  if (!candidate.has_score()) return std::string("the new cell has no answers");
   if (a->metric != b->metric || a->variant != b->variant || a->unit != b->unit) {
     return fmt::format("the headline metric changed ({} → {})", headline_name(*a),
                        headline_name(*b));
@@ -184,6 +200,8 @@ ScoreComparison compare_scores(const Cell& baseline,
     cand.emplace(s.id, s.score);
   const auto pairs = metrics::pair_by_id(base, cand);
   c.n_shared = pairs.size();
+  const std::size_t larger = std::max(c.n_baseline, c.n_candidate);
+  c.coverage = larger == 0 ? 0.0 : static_cast<double>(c.n_shared) / static_cast<double>(larger);
   if (pairs.empty()) {
     c.verdict = Verdict::not_comparable;
     c.reason = "no sample ids in common";
@@ -199,6 +217,16 @@ ScoreComparison compare_scores(const Cell& baseline,
     const double scale = unit_scale(c.unit);
     c.delta = paired.difference * scale;
     c.ci95 = {paired.ci95[0] * scale, paired.ci95[1] * scale};
+    double sum_a = 0.0;
+    double sum_b = 0.0;
+    for (const auto& [x, y] : pairs) {
+      sum_a += x;
+      sum_b += y;
+    }
+    const auto n = static_cast<double>(pairs.size());
+    c.baseline_score = sum_a / n * scale;
+    c.candidate_score = sum_b / n * scale;
+    c.on_shared_samples = true;
   } else {
     c.delta = b->score - a->score;
     c.ci95 = {kNaN, kNaN};
@@ -233,6 +261,21 @@ void apply_gate(std::vector<ScoreComparison>& comparisons, const GateOptions& op
     if (v == Verdict::not_comparable || v == Verdict::failed) continue;
     p.push_back(comparisons[i].p_value);
     index.push_back(i);
+  }
+  for (std::size_t k = 0; k < index.size();) {
+    auto& c = comparisons[index[k]];
+    if (c.coverage < options.min_coverage && !options.allow_partial) {
+      c.verdict = Verdict::not_comparable;
+      c.reason = fmt::format(
+          "the runs share {} of {} samples ({:.1f} % coverage, below --min-coverage {:g} %); "
+          "pass --allow-partial to compare them anyway",
+          c.n_shared, std::max(c.n_baseline, c.n_candidate), 100 * c.coverage,
+          100 * options.min_coverage);
+      p.erase(p.begin() + static_cast<std::ptrdiff_t>(k));
+      index.erase(index.begin() + static_cast<std::ptrdiff_t>(k));
+    } else {
+      ++k;
+    }
   }
   const auto adjusted = options.holm ? holm_adjust(p) : p;
   for (std::size_t k = 0; k < index.size(); ++k) {
@@ -284,9 +327,17 @@ std::vector<ObjectiveComparison> compare_objectives(const nlohmann::json& baseli
       o.worse_by = worse ? std::numeric_limits<double>::infinity()
                          : -std::numeric_limits<double>::infinity();
     }
-    if (o.worse_by > o.tolerance) {
+    const auto half_width = [](const MetricValue& m) {
+      return m.ci95 ? ((*m.ci95)[1] - (*m.ci95)[0]) / 2 : kNaN;
+    };
+    const double a = half_width(it->second);
+    const double b = half_width(value);
+    o.noise = o.baseline != 0.0 ? std::sqrt(a * a + b * b) / std::fabs(o.baseline) : kNaN;
+    // Beyond the tolerance, and beyond the noise where it is known.
+    const double bar = std::isfinite(o.noise) ? std::max(o.tolerance, o.noise) : o.tolerance;
+    if (o.worse_by > bar) {
       o.verdict = Verdict::regression;
-    } else if (o.worse_by < -o.tolerance) {
+    } else if (o.worse_by < -bar) {
       o.verdict = Verdict::improvement;
     }
     out.push_back(std::move(o));

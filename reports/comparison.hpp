@@ -30,6 +30,12 @@ struct GateOptions {
   double throughput_tolerance = 0.10;  ///< Units items/s and bytes/s.
   double cost_tolerance = 0.10;        ///< Unit USD.
   double other_tolerance = 0.10;       ///< Any other unit except counts (not objectives).
+  /// A score comparison whose shared samples are fewer than this share of the larger cell's
+  /// samples is not comparable: a run on 5 % of the baseline's samples says little about the
+  /// other 95 %.
+  double min_coverage = 0.95;
+  /// Compare below min_coverage anyway (the coverage is still shown).
+  bool allow_partial = false;
 };
 
 /// The outcome of one comparison.
@@ -56,8 +62,13 @@ struct ScoreComparison {
   std::string reason;  ///< Why not comparable or failed; empty otherwise.
   std::string metric;  ///< "metric/variant" of the headline.
   Unit unit = Unit::percent;
-  double baseline_score = 0.0;  ///< Headlines as recorded.
+  /// Both sides on the same samples: for a mean headline the mean over the shared samples (in the
+  /// unit); for any other headline, which cannot be recomputed from per-sample scores, the
+  /// headlines as recorded (`on_shared_samples` is then false). Without a comparison (not
+  /// comparable, failed) the recorded headlines.
+  double baseline_score = 0.0;
   double candidate_score = 0.0;
+  bool on_shared_samples = false;
   /// candidate − baseline in the headline's unit. For a mean headline (interval method "normal")
   /// this is the paired mean difference on the shared samples, scaled to the unit (×100 for
   /// percent); for other headlines (F1, MME totals) the difference of the recorded headlines.
@@ -71,6 +82,8 @@ struct ScoreComparison {
   std::size_t n_shared = 0;
   std::size_t n_baseline = 0;
   std::size_t n_candidate = 0;
+  /// n_shared / max(n_baseline, n_candidate): how much of the larger cell the comparison covers.
+  double coverage = 0.0;
   std::size_t baseline_only = 0;   ///< Right in the baseline only (0/1 scores).
   std::size_t candidate_only = 0;  ///< Right in the candidate only (0/1 scores).
   bool significant = false;        ///< p_adjusted < alpha.
@@ -86,8 +99,15 @@ struct ObjectiveComparison {
   double candidate = 0.0;
   double worse_by = 0.0;  ///< Relative change in the bad direction (0.15 = 15 % worse).
   double tolerance = 0.0;
+  /// The run-to-run noise of the change, relative to the baseline value: the half-widths of the
+  /// two values' 95 % intervals combined as independent errors, sqrt(a² + b²) / |baseline|.
+  /// NaN when either value carries no interval (the tolerance alone then decides).
+  double noise = 0.0;
   Verdict verdict = Verdict::pass;
 };
+
+/// The shared samples and the coverage, for every renderer: "380 of 400 (95 %)".
+std::string coverage_text(const ScoreComparison& c);
 
 /// Why two cells of the same task cannot be compared, or nullopt when they can: the baseline cell
 /// did not run, the candidate cell was unsupported or skipped, the dataset manifest changed, the
@@ -105,8 +125,9 @@ ScoreComparison compare_scores(const Cell& baseline,
                                const std::vector<SampleRecord>& candidate_samples);
 
 /// Adjusts p-values (Holm over all comparable comparisons, when enabled) and decides each verdict:
-/// regression when the drop exceeds every enabled threshold and p_adjusted < alpha; improvement
-/// for the mirror image; pass otherwise. not_comparable and failed verdicts are kept.
+/// not comparable when the coverage is below min_coverage (unless allow_partial); regression when
+/// the drop exceeds every enabled threshold and p_adjusted < alpha; improvement for the mirror
+/// image; pass otherwise. not_comparable and failed verdicts are kept.
 void apply_gate(std::vector<ScoreComparison>& comparisons, const GateOptions& options);
 
 /// Holm-Bonferroni adjusted p-values, in the input order (NaN stays NaN and is not counted).
@@ -118,7 +139,9 @@ std::vector<double> holm_adjust(const std::vector<double>& p_values);
 std::vector<std::pair<std::string, MetricValue>> objectives_in(const nlohmann::json& section,
                                                                const std::string& path);
 
-/// Compares the objectives present in both sections with the tolerance of their unit.
+/// Compares the objectives present in both sections: a regression when worse by more than the
+/// tolerance of their unit and by more than the noise (where both carry an interval);
+/// an improvement for the mirror image.
 std::vector<ObjectiveComparison> compare_objectives(const nlohmann::json& baseline,
                                                     const nlohmann::json& candidate,
                                                     const std::string& scope,

@@ -18,7 +18,8 @@ constexpr const char* kColumns[] = {"run",       "model",          "task",
                                     "n",         "n_missing",      "n_unparsed",
                                     "errors",    "timeouts",       "baseline",
                                     "delta",     "delta_ci95_low", "delta_ci95_high",
-                                    "p_value",   "p_adjusted",     "verdict"};
+                                    "p_value",   "p_adjusted",     "verdict",
+                                    "answered",  "empty"};
 constexpr std::size_t kColumnCount = std::size(kColumns);
 
 std::string number(double v) {
@@ -71,7 +72,7 @@ void CsvRenderer::do_render(const Report& report, std::ostream& out) const {
           .text("model", entry.model)
           .text("task", task)
           .text("outcome", to_string(cell->outcome));
-      if (cell->outcome != CellOutcome::ok || cell->scores.empty()) {
+      if (!cell->scored() || cell->scores.empty()) {
         base.write(out);
         continue;
       }
@@ -79,18 +80,22 @@ void CsvRenderer::do_render(const Report& report, std::ostream& out) const {
       for (std::size_t m = 0; m < cell->scores.size(); ++m) {
         const auto& s = cell->scores[m];
         Row row = base;
+        // Over no answered sample there is no score: the value is left empty, never 0.
+        const auto if_scored = [&](double v) { return cell->has_score() ? v : std::nan(""); };
         row.text("metric", s.metric)
             .text("variant", s.variant)
             .text("statistic", "score")
-            .num("value", s.score)
+            .num("value", if_scored(s.score))
             .text("unit", to_string(s.unit))
-            .num("stderr", s.standard_error)
-            .num("ci95_low", s.ci95[0])
-            .num("ci95_high", s.ci95[1])
+            .num("stderr", if_scored(s.standard_error))
+            .num("ci95_low", if_scored(s.ci95[0]))
+            .num("ci95_high", if_scored(s.ci95[1]))
             .count("n", s.n)
             .count("n_missing", s.n_missing)
             .count("n_unparsed", s.n_unparsed)
             .count("errors", cell->counts.error)
+            .count("answered", cell->answered())
+            .count("empty", cell->counts.empty)
             .count("timeouts",
                    timeouts == cell->counts.errors_by_kind.end() ? 0 : timeouts->second);
         if (const auto* c = report.comparison(e, task); c != nullptr && m == 0) {

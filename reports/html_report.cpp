@@ -9,6 +9,7 @@
 
 #include "core/base64.hpp"
 #include "core/sha256.hpp"
+#include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
 #include "reports/gpu_html.hpp"
@@ -48,18 +49,8 @@ const Cell* first_scored(const Report& report, const std::string& task) {
   return nullptr;
 }
 
-std::size_t timeouts(const Cell& cell) {
-  const auto it = cell.counts.errors_by_kind.find("timeout");
-  return it == cell.counts.errors_by_kind.end() ? 0 : it->second;
-}
-
 std::string counts_text(const Cell& cell) {
-  std::vector<std::string> parts;
-  const std::size_t t = timeouts(cell);
-  if (cell.counts.error > t) parts.push_back(fmt::format("{} err", cell.counts.error - t));
-  if (t > 0) parts.push_back(fmt::format("{} timeout", t));
-  if (cell.counts.unparsed > 0) parts.push_back(fmt::format("{} unparsed", cell.counts.unparsed));
-  return fmt::format("{}", fmt::join(parts, " · "));
+  return fmt::format("{}", fmt::join(count_notes(cell.counts), " · "));
 }
 
 /// The verdict's name as a CSS class ("not comparable" → "not_comparable").
@@ -137,12 +128,11 @@ std::vector<LabelledGpuSection> gpu_sections(const Report& report) {
 void render_header(const Report& report, std::ostream& out, bool has_perf) {
   const bool scored = has_cells(report);
   const auto gpus = gpu_sections(report);
-  std::size_t samples = 0;
   std::set<std::string> statuses;
+  std::vector<const RunRecord*> records;
   for (const auto& run : report.runs) {
     statuses.insert(run.record.status);
-    for (const auto& cell : run.record.cells)
-      samples += cell.counts.total;
+    records.push_back(&run.record);
   }
   std::string when;
   if (report.runs.size() == 1) {
@@ -152,8 +142,8 @@ void render_header(const Report& report, std::ostream& out, bool has_perf) {
   } else {
     when = fmt::format("{} runs", report.runs.size());
   }
-  std::string what = fmt::format("{} models × {} tasks · {} samples answered",
-                                 report.entries.size(), report.tasks.size(), samples);
+  std::string what = fmt::format("{} models × {} tasks · {}", report.entries.size(),
+                                 report.tasks.size(), answered_text(count_answered(records)));
   if (!scored) {
     what = gpus.size() == 1          ? "GPU workload: " + gpu_summary(*gpus.front().section)
            : report.runs.size() == 1 ? "no scored tasks in this run"
@@ -237,12 +227,16 @@ void render_gate(const Report& report, std::ostream& out) {
       << (s.compared == 1 ? " comparison" : " comparisons") << " of <b>" << h(report.runs[1].label)
       << "</b> against the baseline <b>" << h(report.runs[0].label) << "</b>.</div>";
   out << "<p class=\"lead\">A regression is " << h(describe_rule(report.options.gate))
-      << ". A changed dataset, prompt, generation parameter or metric makes a pair not "
-         "comparable.</p>";
+      << ". Baseline and new are scored on the samples both runs have (mean headlines; others "
+         "as recorded). A changed dataset, prompt, generation parameter or metric, or a coverage "
+         "below "
+      << h(fmt::format("{:g} %", 100 * report.options.gate.min_coverage))
+      << (report.options.gate.allow_partial ? " (allowed here)" : "")
+      << " of the samples, makes a pair not comparable.</p>";
   out << "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>Verdict</th><th>Model</th>"
          "<th>Task</th><th class=\"num\">Baseline</th><th class=\"num\">New</th><th "
          "class=\"num\">Δ [95 % CI]</th><th class=\"num\">p (adj.)</th><th class=\"num\">Shared "
-         "n</th><th>Test</th></tr></thead><tbody>";
+         "samples (coverage)</th><th>Test</th></tr></thead><tbody>";
   for (const auto& c : report.comparisons) {
     out << "<tr><td><span class=\"chip " << verdict_class(c.verdict) << "\">"
         << h(verdict_mark(c.verdict)) << "</span></td><td>"
@@ -260,15 +254,16 @@ void render_gate(const Report& report, std::ostream& out) {
         << c.delta << "\">" << h(format_delta(c.delta, c.unit) + ci)
         << "</td><td class=\"num\" data-v=\""
         << (std::isfinite(c.p_adjusted) ? fmt::format("{}", c.p_adjusted) : "") << "\">"
-        << h(format_p_value(c.p_adjusted)) << "</td><td class=\"num\">" << c.n_shared
-        << "</td><td class=\"mono\">" << h(c.method) << "</td></tr>";
+        << h(format_p_value(c.p_adjusted)) << "</td><td class=\"num\" data-v=\"" << c.coverage
+        << "\">" << h(coverage_text(c)) << "</td><td class=\"mono\">" << h(c.method)
+        << "</td></tr>";
   }
   out << "</tbody></table></div>";
   if (!report.objectives.empty()) {
     out << "<h3>Performance objectives</h3><div class=\"scroll\"><table class=\"sortable\"><thead>"
            "<tr><th>Verdict</th><th>Scope</th><th>Objective</th><th class=\"num\">Baseline</th><th "
            "class=\"num\">New</th><th class=\"num\">Worse by</th><th "
-           "class=\"num\">Tolerance</th></tr></thead><tbody>";
+           "class=\"num\">Tolerance</th><th class=\"num\">Noise</th></tr></thead><tbody>";
     for (const auto& o : report.objectives) {
       out << "<tr><td><span class=\"chip " << verdict_class(o.verdict) << "\">"
           << h(verdict_mark(o.verdict)) << "</span></td><td>" << h(o.scope) << "</td><td>"
@@ -277,6 +272,8 @@ void render_gate(const Report& report, std::ostream& out) {
           << "</td><td class=\"num\">"
           << h(std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a")
           << "</td><td class=\"num\">" << h(fmt::format("{:.0f} %", 100 * o.tolerance))
+          << "</td><td class=\"num\">"
+          << h(std::isfinite(o.noise) ? fmt::format("{:.1f} %", 100 * o.noise) : "—")
           << "</td></tr>";
     }
     out << "</tbody></table></div>";
@@ -316,7 +313,7 @@ void render_results(const Report& report, std::ostream& out) {
         continue;
       }
       const auto* s = cell->headline();
-      if (cell->outcome != CellOutcome::ok || s == nullptr) {
+      if (!cell->scored() || s == nullptr) {
         out << "<td class=\"num\" data-v=\"\"><span class=\"outcome\" title=\"" << h(cell->message)
             << "\">" << h(to_string(cell->outcome)) << "</span>";
         if (!cell->message.empty()) {
@@ -325,12 +322,23 @@ void render_results(const Report& report, std::ostream& out) {
         out << "</td>";
         continue;
       }
-      out << "<td class=\"num\" data-v=\""
-          << (std::isfinite(s->score) ? fmt::format("{}", s->score) : "")
-          << "\"><div class=\"score\">" << h(format_number(s->score, s->unit))
-          << "</div><div class=\"ci\">"
-          << h(std::isfinite(s->ci95[0]) ? format_interval(s->ci95, s->unit) : "no interval")
-          << " <span title=\"samples\">n = " << s->n << "</span></div>";
+      if (cell->has_score()) {
+        out << "<td class=\"num\" data-v=\""
+            << (std::isfinite(s->score) ? fmt::format("{}", s->score) : "")
+            << "\"><div class=\"score\">" << h(format_number(s->score, s->unit))
+            << "</div><div class=\"ci\">"
+            << h(std::isfinite(s->ci95[0]) ? format_interval(s->ci95, s->unit) : "no interval")
+            << " <span title=\"samples\">n = " << s->n << ", " << cell->answered()
+            << " answered</span></div>";
+      } else {
+        out << "<td class=\"num\" data-v=\"\"><div class=\"score none\">" << h(kNoAnswers)
+            << "</div><div class=\"ci\"><span title=\"samples\">n = " << s->n
+            << ", 0 answered</span></div>";
+      }
+      if (cell->outcome == CellOutcome::too_many_errors) {
+        out << "<div class=\"delta failed\" title=\"" << h(cell->message)
+            << "\">✗ over error budget</div>";
+      }
       if (const auto* c = report.comparison(e, task)) {
         out << "<div class=\"delta " << verdict_class(c->verdict) << "\">";
         if (c->verdict == Verdict::not_comparable || c->verdict == Verdict::failed) {
@@ -374,10 +382,11 @@ void render_charts(const Report& report, std::ostream& out) {
       Bar b;
       b.label = report.entries[e].label;
       const auto* s = cell->headline();
-      if (cell->outcome != CellOutcome::ok || s == nullptr) {
+      if (!cell->has_score()) {
         b.value = std::nan("");
         b.interval = {std::nan(""), std::nan("")};
-        b.value_text = std::string(to_string(cell->outcome));
+        b.value_text =
+            cell->scored() ? std::string(kNoAnswers) : std::string(to_string(cell->outcome));
       } else {
         b.value = s->score;
         b.interval = s->ci95;
@@ -417,8 +426,7 @@ void render_categories(const Report& report, std::ostream& out) {
     std::set<std::string> keys;
     for (std::size_t e = 0; e < report.entries.size(); ++e) {
       const Cell* cell = report.cell(e, task);
-      if (cell == nullptr || cell->outcome != CellOutcome::ok || cell->headline() == nullptr)
-        continue;
+      if (cell == nullptr || !cell->has_score()) continue;
       entries.push_back(e);
       for (const auto& [key, _] : cell->headline()->breakdown)
         keys.insert(key);

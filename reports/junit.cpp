@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
 
@@ -27,11 +28,13 @@ struct Case {
 std::string score_line(const Cell& cell) {
   const auto* h = cell.headline();
   if (h == nullptr) return std::string(to_string(cell.outcome));
-  return fmt::format("{} {} {} (95 % interval {}), n = {}, errors {}, unparsed {}",
-                     h->metric + (h->variant.empty() ? "" : "/" + h->variant),
-                     format_number(h->score, h->unit), unit_label(h->unit),
-                     format_interval(h->ci95, h->unit), h->n, cell.counts.error,
-                     cell.counts.unparsed);
+  const std::string score =
+      cell.has_score() ? fmt::format("{} {} (95 % interval {})", format_number(h->score, h->unit),
+                                     unit_label(h->unit), format_interval(h->ci95, h->unit))
+                       : std::string(kNoAnswers);
+  return fmt::format("{} {}, n = {}, answered {}, errors {}, empty {}, unparsed {}",
+                     h->metric + (h->variant.empty() ? "" : "/" + h->variant), score, h->n,
+                     cell.answered(), cell.counts.error, cell.counts.empty, cell.counts.unparsed);
 }
 
 std::string comparison_line(const ScoreComparison& c) {
@@ -39,8 +42,8 @@ std::string comparison_line(const ScoreComparison& c) {
       "baseline {} → new {} {}: Δ {}", format_number(c.baseline_score, c.unit),
       format_number(c.candidate_score, c.unit), unit_label(c.unit), format_delta(c.delta, c.unit));
   if (std::isfinite(c.ci95[0])) text += " " + format_interval(c.ci95, c.unit);
-  text += fmt::format(", p = {} (adjusted {}; {}), {} shared samples", format_p_value(c.p_value),
-                      format_p_value(c.p_adjusted), c.method, c.n_shared);
+  text += fmt::format(", p = {} (adjusted {}; {}), shared samples {}", format_p_value(c.p_value),
+                      format_p_value(c.p_adjusted), c.method, coverage_text(c));
   return text;
 }
 
@@ -49,11 +52,15 @@ Case cell_case(const Report& report, std::size_t entry, const std::string& task,
   k.classname = "lmmbench." + task;
   k.name = report.entries[entry].label;
   k.seconds = cell.wall_seconds;
-  if (cell.outcome == CellOutcome::ok) k.details = score_line(cell);
+  if (cell.scored()) k.details = score_line(cell);
   if (cell.outcome == CellOutcome::failed) {
     k.status = Case::Status::failure;
     k.type = "failed";
     k.message = "the cell failed: " + cell.message;
+  } else if (cell.outcome == CellOutcome::too_many_errors) {
+    k.status = Case::Status::failure;
+    k.type = "too_many_errors";
+    k.message = "over the error budget: " + cell.message;
   } else if (cell.outcome != CellOutcome::ok) {
     k.status = Case::Status::skipped;
     k.message =
@@ -101,9 +108,10 @@ Case objective_case(const ObjectiveComparison& o) {
   k.classname = "lmmbench.perf";
   k.name = o.scope + " " + o.name;
   k.details =
-      fmt::format("baseline {} → new {} ({:+.1f} % worse; tolerance {:.0f} %)",
+      fmt::format("baseline {} → new {} ({:+.1f} % worse; tolerance {:.0f} %, noise {})",
                   format_with_unit(o.baseline, o.unit), format_with_unit(o.candidate, o.unit),
-                  100 * o.worse_by, 100 * o.tolerance);
+                  100 * o.worse_by, 100 * o.tolerance,
+                  std::isfinite(o.noise) ? fmt::format("{:.1f} %", 100 * o.noise) : "unknown");
   if (o.verdict == Verdict::regression) {
     k.status = Case::Status::failure;
     k.type = "regression";

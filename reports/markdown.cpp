@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
 
@@ -14,28 +15,33 @@ namespace lmmbench::reports {
 namespace {
 
 std::string counts_note(const Cell& cell) {
-  std::vector<std::string> notes;
-  const auto timeouts = cell.counts.errors_by_kind.find("timeout");
-  const std::size_t n_timeouts =
-      timeouts == cell.counts.errors_by_kind.end() ? 0 : timeouts->second;
-  if (cell.counts.error > n_timeouts) {
-    notes.push_back(fmt::format("{} err", cell.counts.error - n_timeouts));
-  }
-  if (n_timeouts > 0) notes.push_back(fmt::format("{} timeout", n_timeouts));
-  if (cell.counts.unparsed > 0) notes.push_back(fmt::format("{} unparsed", cell.counts.unparsed));
+  const auto notes = count_notes(cell.counts);
   return notes.empty() ? "" : " (" + fmt::format("{}", fmt::join(notes, ", ")) + ")";
 }
 
 std::string cell_text(const Cell& cell) {
   const auto* score = cell.headline();
-  if (cell.outcome != CellOutcome::ok || score == nullptr) {
-    return std::string(to_string(cell.outcome));
+  if (!cell.scored() || score == nullptr) return std::string(to_string(cell.outcome));
+  std::string text(kNoAnswers);
+  if (cell.has_score()) {
+    text = format_number(score->score, score->unit);
+    if (std::isfinite(score->standard_error)) {
+      text += " ± " + format_number(score->standard_error, score->unit);
+    }
   }
-  std::string text = format_number(score->score, score->unit);
-  if (std::isfinite(score->standard_error)) {
-    text += " ± " + format_number(score->standard_error, score->unit);
-  }
-  return text + counts_note(cell);
+  text += counts_note(cell);
+  if (cell.outcome == CellOutcome::too_many_errors) text += " ✗ over error budget";
+  return text;
+}
+
+/// " · 297 of 300 samples answered" (with the cells over budget), or "" for runs without cells
+/// (`perf`, `gpu`).
+std::string answered_part(const Report& report) {
+  std::vector<const RunRecord*> records;
+  for (const auto& run : report.runs)
+    records.push_back(&run.record);
+  const auto count = count_answered(records);
+  return count.total == 0 ? "" : " · " + answered_text(count);
 }
 
 std::string header_text(const std::string& task, const Cell* sample) {
@@ -128,25 +134,9 @@ void render_grid(const Report& report, std::ostream& out) {
   }
 }
 
-void render_gate(const Report& report, std::ostream& out) {
-  const auto summary = summarize(report);
-  out << "## lmmbench compare: ";
-  if (summary.regressions > 0) {
-    out << "✗ " << summary.regressions
-        << (summary.regressions == 1 ? " regression" : " regressions");
-    if (summary.not_comparable > 0)
-      out << ", ⚠️ " << summary.not_comparable << " not comparable";
-  } else if (summary.not_comparable > 0) {
-    out << "⚠️ " << summary.not_comparable << " not comparable";
-  } else {
-    out << "✓ no regression";
-  }
-  out << "\n\n"
-      << provenance_line(report) << " · " << summary.compared
-      << (summary.compared == 1 ? " comparison\n\n" : " comparisons\n\n");
-  render_warnings(report, out);
+void render_score_comparisons(const Report& report, std::ostream& out) {
   out << "| | model | task | baseline | new | Δ [95 % CI] | "
-      << (report.options.gate.holm ? "p (Holm)" : "p") << " | shared n |\n"
+      << (report.options.gate.holm ? "p (Holm)" : "p") << " | shared samples (coverage) |\n"
       << "|---|---|---|---:|---:|---:|---:|---:|\n";
   for (const auto& c : report.comparisons) {
     const auto& model = report.entries[c.candidate_entry].model;
@@ -162,25 +152,60 @@ void render_gate(const Report& report, std::ostream& out) {
     std::string delta = format_delta(c.delta, c.unit);
     if (std::isfinite(c.ci95[0])) delta += " " + format_interval(c.ci95, c.unit);
     out << format_number(c.candidate_score, c.unit) << " | " << delta << " | "
-        << format_p_value(c.p_adjusted) << " | " << c.n_shared << " |\n";
+        << format_p_value(c.p_adjusted) << " | " << coverage_text(c) << " |\n";
+  }
+}
+
+void render_objectives(const Report& report, std::ostream& out) {
+  out << "| | scope | objective | baseline | new | worse by | tolerance | noise |\n"
+         "|---|---|---|---:|---:|---:|---:|---:|\n";
+  for (const auto& o : report.objectives) {
+    out << "| " << mark(o.verdict) << " | " << markdown_cell(o.scope) << " | "
+        << markdown_cell(o.name) << " | " << format_with_unit(o.baseline, o.unit) << " | "
+        << format_with_unit(o.candidate, o.unit) << " | "
+        << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a") << " | "
+        << fmt::format("{:.0f} %", 100 * o.tolerance) << " | "
+        << (std::isfinite(o.noise) ? fmt::format("{:.1f} %", 100 * o.noise) : "—") << " |\n";
+  }
+}
+
+void render_gate(const Report& report, std::ostream& out) {
+  const auto summary = summarize(report);
+  out << "## lmmbench compare: ";
+  if (summary.regressions > 0) {
+    out << "✗ " << summary.regressions
+        << (summary.regressions == 1 ? " regression" : " regressions");
+    if (summary.not_comparable > 0)
+      out << ", ⚠️ " << summary.not_comparable << " not comparable";
+  } else if (summary.not_comparable > 0) {
+    out << "⚠️ " << summary.not_comparable << " not comparable";
+  } else {
+    out << "✓ no regression";
+  }
+  out << "\n\n"
+      << provenance_line(report) << answered_part(report) << " · " << summary.compared
+      << (summary.compared == 1 ? " comparison\n\n" : " comparisons\n\n");
+  render_warnings(report, out);
+  // Two `perf` runs have objectives and no scores.
+  if (!report.comparisons.empty()) render_score_comparisons(report, out);
+  if (!report.objectives.empty()) {
+    if (!report.comparisons.empty()) out << '\n';
+    render_objectives(report, out);
+  }
+  out << '\n';
+  if (!report.comparisons.empty()) {
+    out << "Baseline and new: scores on the samples both runs have (mean headlines; others as "
+           "recorded). ✗ regression: "
+        << describe_rule(report.options.gate)
+        << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, "
+           "prompt, "
+           "parameters or metric changed, or coverage below "
+        << fmt::format("{:g} %", 100 * report.options.gate.min_coverage) << ")";
   }
   if (!report.objectives.empty()) {
-    out << "\n| | scope | objective | baseline | new | worse by | tolerance |\n"
-           "|---|---|---|---:|---:|---:|---:|\n";
-    for (const auto& o : report.objectives) {
-      out << "| " << mark(o.verdict) << " | " << markdown_cell(o.scope) << " | "
-          << markdown_cell(o.name) << " | " << format_with_unit(o.baseline, o.unit) << " | "
-          << format_with_unit(o.candidate, o.unit) << " | "
-          << (std::isfinite(o.worse_by) ? fmt::format("{:+.1f} %", 100 * o.worse_by) : "n/a")
-          << " | " << fmt::format("{:.0f} %", 100 * o.tolerance) << " |\n";
-    }
-  }
-  out << "\n✗ regression: " << describe_rule(report.options.gate)
-      << " · ▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, "
-         "prompt, "
-         "parameters or metric changed)";
-  if (!report.objectives.empty()) {
-    out << " · performance objectives fail when worse than their tolerance";
+    out << (report.comparisons.empty() ? "" : " · ")
+        << "performance objectives: ✗ worse than their tolerance and their noise (the two "
+           "runs' 95 % intervals combined; — none recorded), ▲ better by as much, ✓ neither";
   }
   out << ".\n";
 }
@@ -188,6 +213,7 @@ void render_gate(const Report& report, std::ostream& out) {
 }  // namespace
 
 void render_markdown_table(const RunRecord& record, std::ostream& out) {
+  out << answered_text(count_answered({&record})) << "\n\n";
   std::vector<std::string> models;
   std::vector<std::string> tasks;
   for (const auto& cell : record.cells) {
@@ -234,10 +260,11 @@ void MarkdownRenderer::do_render(const Report& report, std::ostream& out) const 
   }
   out << "## lmmbench: " << markdown_cell(report.title()) << "\n\n"
       << report.entries.size() << " models × " << report.tasks.size() << " tasks · "
-      << provenance_line(report) << "\n\n";
+      << provenance_line(report) << answered_part(report) << "\n\n";
   render_warnings(report, out);
   render_grid(report, out);
-  out << "\nScore ± standard error, with errored, timed-out and unparsed samples counted.";
+  out << "\nScore ± standard error over the answered samples, with errored, timed-out, empty and "
+         "unparsed samples counted; a cell over its error budget (max_error_rate) is marked ✗.";
   if (report.baseline && !report.comparisons.empty()) {
     out << " Δ: difference from **" << markdown_cell(report.entries[*report.baseline].label)
         << "**; ✗ " << describe_rule(report.options.gate)

@@ -1,6 +1,7 @@
 #include "reports/report.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -23,7 +24,7 @@ const std::vector<std::string> kRecordCoreKeys = {
     "predictions_file", "cells"};
 const std::vector<std::string> kCellCoreKeys = {
     "model",  "task",  "outcome", "message",      "backend_fingerprint", "dataset",
-    "counts", "usage", "scores",  "wall_seconds", "scores_file"};
+    "counts", "usage", "scores",  "wall_seconds", "scores_file",         "max_error_rate"};
 
 bool in(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -59,7 +60,7 @@ void load_samples(Report& report) {
     const auto& run = report.runs[report.entries[e].run];
     for (const auto& task : report.tasks) {
       const Cell* cell = report.cell(e, task);
-      if (cell == nullptr || cell->outcome != CellOutcome::ok) continue;
+      if (cell == nullptr || !cell->scored()) continue;
       const auto file = sample_file(run, *cell);
       if (!file) {
         report.sample_errors[{e, task}] = "the record names no per-sample scores file";
@@ -86,9 +87,10 @@ ScoreComparison compare_entries(const Report& report, std::size_t base, std::siz
                  not_comparable_reason(report.record(base), *a, report.record(cand), *b)) {
     c.verdict = Verdict::not_comparable;
     c.reason = *reason;
-  } else if (b->outcome == CellOutcome::failed) {
+  } else if (b->outcome == CellOutcome::failed || b->outcome == CellOutcome::too_many_errors) {
     c.verdict = Verdict::failed;
     c.reason = b->message.empty() ? "the cell failed" : b->message;
+    if (b->outcome == CellOutcome::too_many_errors) c.reason = "over the error budget: " + c.reason;
   } else {
     const auto sa = report.samples.find({base, task});
     const auto sb = report.samples.find({cand, task});
@@ -102,15 +104,18 @@ ScoreComparison compare_entries(const Report& report, std::size_t base, std::siz
       c = compare_scores(*a, sa->second, *b, sb->second);
     }
   }
-  if (a != nullptr && a->headline() != nullptr) {
-    c.unit = a->headline()->unit;
-    c.baseline_score = a->headline()->score;
-    if (c.metric.empty()) {
+  // Without a comparison of the per-sample scores, the headlines as recorded.
+  if (c.metric.empty()) {
+    const double no_score = std::numeric_limits<double>::quiet_NaN();
+    if (a != nullptr && a->headline() != nullptr) {
       const auto& h = *a->headline();
+      c.unit = h.unit;
+      c.baseline_score = a->has_score() ? h.score : no_score;
       c.metric = h.variant.empty() ? h.metric : h.metric + "/" + h.variant;
     }
+    if (b != nullptr && b->headline() != nullptr)
+      c.candidate_score = b->has_score() ? b->headline()->score : no_score;
   }
-  if (b != nullptr && b->headline() != nullptr) c.candidate_score = b->headline()->score;
   c.task = task;
   c.baseline_entry = base;
   c.candidate_entry = cand;
@@ -308,10 +313,11 @@ Report make_gate_report(LoadedRun baseline, LoadedRun candidate, const GatePairi
                                     record_sections(report.runs[1]), "run", report.options.gate)) {
     report.objectives.push_back(std::move(o));
   }
-  if (report.comparisons.empty()) {
+  // Two `perf` runs have no cells: their objectives are the comparison.
+  if (report.comparisons.empty() && report.objectives.empty()) {
     throw InputError(
-        "nothing to compare: the two runs share no model × task (name the models with "
-        "--baseline-model and --new-model)");
+        "nothing to compare: the two runs share no model × task and no performance objective "
+        "(name the models with --baseline-model and --new-model)");
   }
   apply_gate(report.comparisons, report.options.gate);
   return report;

@@ -9,13 +9,14 @@ namespace lmmbench::reports {
 NLOHMANN_JSON_SERIALIZE_ENUM(CellOutcome, {{CellOutcome::ok, "ok"},
                                            {CellOutcome::failed, "failed"},
                                            {CellOutcome::unsupported, "unsupported"},
-                                           {CellOutcome::skipped, "skipped"}})
+                                           {CellOutcome::skipped, "skipped"},
+                                           {CellOutcome::too_many_errors, "too_many_errors"}})
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ToolInfo, name, version, git_revision, git_dirty,
                                                 build_type, sanitizers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostInfo, hostname, os, cpu, cpu_count)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SampleCounts, total, ok, error, unparsed, resumed,
-                                                cached, retries, errors_by_kind)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SampleCounts, total, ok, error, empty, unparsed,
+                                                resumed, cached, retries, errors_by_kind)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetInfo, name, format, manifest_sha256,
                                                 manifest_file, root, task_config_sha256, n_files,
                                                 n_samples, n_selected)
@@ -30,6 +31,8 @@ std::string_view to_string(CellOutcome outcome) {
       return "unsupported";
     case CellOutcome::skipped:
       return "skipped";
+    case CellOutcome::too_many_errors:
+      return "too_many_errors";
   }
   return "failed";
 }
@@ -84,6 +87,7 @@ void to_json(nlohmann::json& j, const Cell& c) {
                      {"task", c.task},
                      {"outcome", c.outcome},
                      {"message", c.message},
+                     {"max_error_rate", c.max_error_rate},
                      {"backend_fingerprint", c.backend_fingerprint},
                      {"dataset", c.dataset},
                      {"counts", c.counts},
@@ -97,8 +101,18 @@ void to_json(nlohmann::json& j, const Cell& c) {
 void from_json(const nlohmann::json& j, Cell& c) {
   c.model = j.at("model").get<std::string>();
   c.task = j.at("task").get<std::string>();
-  c.outcome = j.at("outcome").get<CellOutcome>();
+  // Strict: nlohmann maps an unknown enum name to the first value (ok), which would pass a cell
+  // this reader does not understand.
+  const auto& outcome = j.at("outcome");
+  c.outcome = outcome.get<CellOutcome>();
+  if (!outcome.is_string() || outcome.get<std::string>() != to_string(c.outcome)) {
+    throw InputError(Location{"", 0, "/outcome"},
+                     fmt::format("unknown cell outcome {} (known: ok, failed, unsupported, "
+                                 "skipped, too_many_errors)",
+                                 outcome.dump()));
+  }
   c.message = j.value("message", "");
+  c.max_error_rate = j.value("max_error_rate", 0.0);
   c.backend_fingerprint = j.value("backend_fingerprint", "");
   c.dataset = j.value("dataset", DatasetInfo{});
   c.counts = j.value("counts", SampleCounts{});

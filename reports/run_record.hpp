@@ -39,20 +39,26 @@ struct HostInfo {
 
 /// What became of one model x task cell. A failure in one cell never stops the others.
 enum class CellOutcome {
-  ok,           ///< Ran and was scored (individual samples may still have failed).
+  ok,           ///< Ran and was scored; failed samples, if any, were within the error budget.
   failed,       ///< An error stopped the cell (e.g. the dataset could not be read).
   unsupported,  ///< The backend cannot serve this task (a result, not a crash).
   skipped,      ///< Not run (e.g. filtered out by the shard).
+  /// Ran and was scored, but more samples failed than its error budget (`max_error_rate`)
+  /// allows: the score covers only what was answered, and `lmmbench run` exits 1.
+  too_many_errors,
 };
 
 std::string_view to_string(CellOutcome outcome);
 
-/// Per-sample accounting of a cell: total = ok + error; missing and unparsed are as the metric
-/// counted them (an errored sample is also missing for the metric).
+/// Per-sample accounting of a cell: total = ok + error. `ok` counts the samples answered (a reply
+/// arrived, empty or not); `empty` and `unparsed` are parts of it: `empty` the answers whose text
+/// is empty or only whitespace, `unparsed` as the headline metric counted them (an empty answer
+/// may be both). An errored sample is also missing for the metric.
 struct SampleCounts {
   std::size_t total = 0;
   std::size_t ok = 0;
   std::size_t error = 0;
+  std::size_t empty = 0;
   std::size_t unparsed = 0;
   std::size_t resumed = 0;  ///< Taken from the prediction log of an earlier, interrupted run.
   std::size_t cached = 0;   ///< Served by the response cache of an earlier run (no request sent).
@@ -89,7 +95,10 @@ struct Cell {
   std::string model;
   std::string task;
   CellOutcome outcome = CellOutcome::ok;
-  std::string message;  ///< Why the cell failed or is unsupported; empty when ok.
+  std::string message;  ///< Why the cell failed, is unsupported or over budget; empty when ok.
+  /// The error budget the cell was held to: the largest share of failed samples (0..1) that
+  /// still leaves it ok. Records made before budgets existed read as 0.
+  double max_error_rate = 0.0;
   std::string backend_fingerprint;
   DatasetInfo dataset;
   SampleCounts counts;
@@ -101,6 +110,17 @@ struct Cell {
 
   [[nodiscard]] const metrics::MetricResult* headline() const {
     return scores.empty() ? nullptr : &scores.front();
+  }
+  /// Ran to the end and was scored: ok or too_many_errors.
+  [[nodiscard]] bool scored() const {
+    return outcome == CellOutcome::ok || outcome == CellOutcome::too_many_errors;
+  }
+  /// Samples that got an answer (empty answers included).
+  [[nodiscard]] std::size_t answered() const { return counts.ok; }
+  /// Scored with a headline over at least one answer. A cell that was scored over no answers has
+  /// no score (null in run.json): renderers show "no answers", never 0.
+  [[nodiscard]] bool has_score() const {
+    return scored() && headline() != nullptr && answered() > 0;
   }
 };
 

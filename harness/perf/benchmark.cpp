@@ -1,6 +1,7 @@
 #include "harness/perf/benchmark.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -140,6 +141,16 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
     const auto records = generate_load(backend, clock, warmup, plan, stop);
     for (const auto& r : records)
       out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), 0, true));
+    const auto failures = describe_failures(records);
+    const bool all_failed =
+        !records.empty() && std::none_of(records.begin(), records.end(),
+                                         [](const auto& r) { return r.completion.ok(); });
+    if (all_failed && !(stop && stop())) {
+      out.warmup_failed = failures;
+      log << fmt::format("warm-up: all {} request(s) failed: {}\n", records.size(), failures);
+      return out;
+    }
+    if (!failures.empty()) log << "warm-up: some requests failed: " << failures << '\n';
   }
   for (std::size_t i = 0; i < levels.size(); ++i) {
     if (stop && stop()) {
@@ -158,7 +169,7 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
       observer->after_level(i, level);
     if (o.cost) level.cost = compute_cost(level, *o.cost);
     if (o.token_prices) level.token_cost = compute_token_cost(level, *o.token_prices);
-    add_objectives(level, describe(run.spec));
+    add_objectives(level, describe(run.spec), records);
     for (const auto& r : records)
       out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), i, false));
     log << fmt::format("  {:.2f} s, {} ok, {} failed, {:.3g} req/s, {:.4g} output tok/s: {}\n",
@@ -166,6 +177,9 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
                        level.output_throughput, level.valid ? "VALID" : "INVALID");
     for (const auto& why : level.invalid_reasons)
       log << "    " << why << '\n';
+    // An INVALID level's reasons already say what failed.
+    if (level.failed > 0 && level.valid)
+      log << "    failed: " << describe_failures(records) << '\n';
     s.levels.push_back(std::move(level));
   }
   if (o.scenario == "sweep") {

@@ -57,12 +57,16 @@ struct PerfOutcome {
   reports::PerfSection section;  ///< workload, model and requests_file are left to the caller.
   std::vector<nlohmann::json> request_lines;  ///< The per-request JSONL, every phase.
   bool interrupted = false;
+  /// Every warm-up request failed (a dead endpoint, a wrong key): no level was run, since a
+  /// measurement against a server that answers nothing measures nothing. What failed and the
+  /// first message, as describe_failures says it.
+  std::optional<std::string> warmup_failed;
 };
 
 /// Validates `options` (InputError naming the option), builds every level's requests and
-/// schedule, then runs warm-up and each level in turn against `backend`. Progress lines go to
-/// `log`. `stop` (may be null) ends the run early: the level in progress is kept with the
-/// requests it sent.
+/// schedule, then runs warm-up and each level in turn against `backend` (none when every warm-up
+/// request failed; see PerfOutcome::warmup_failed). Progress lines go to `log`. `stop` (may be
+/// null) ends the run early: the level in progress is kept with the requests it sent.
 PerfOutcome run_perf(const PerfOptions& options, models::Backend& backend, const Clock& clock,
                      const RequestSource& source, std::ostream& log, bool (*stop)() = nullptr);
 

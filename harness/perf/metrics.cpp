@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -48,6 +50,29 @@ RequestMetrics request_metrics(const RequestRecord& r, const reports::PerfSlos& 
                  (!slos.tpot_ms || !m.tpot_ms || *m.tpot_ms <= *slos.tpot_ms) &&
                  (!slos.e2e_ms || *m.e2e_ms <= *slos.e2e_ms);
   return m;
+}
+
+std::string describe_failures(std::span<const RequestRecord> records) {
+  std::map<std::string, std::size_t> by_kind;
+  const models::Completion* first = nullptr;
+  for (const auto& r : records) {
+    if (r.completion.ok()) continue;
+    ++by_kind[std::string(models::to_string(r.completion.error))];
+    if (first == nullptr) first = &r.completion;
+  }
+  if (first == nullptr) return "";
+  std::vector<std::string> kinds;
+  for (const auto& [kind, n] : by_kind)
+    kinds.push_back(fmt::format("{} {}", n, kind));
+  std::string message = first->error_message.empty() ? "(no message)" : first->error_message;
+  constexpr std::size_t kMaxMessage = 300;
+  if (message.size() > kMaxMessage) {
+    std::size_t cut = kMaxMessage;
+    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 sequence
+    message = message.substr(0, cut) + "…";
+  }
+  return fmt::format("{}; first: {}", fmt::join(kinds, ", "), message);
 }
 
 reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestRecord> records,
@@ -128,8 +153,9 @@ reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestR
   }
   if (L.requests > 0 && static_cast<double>(L.failed) >
                             validity.max_failed_fraction * static_cast<double>(L.requests)) {
-    why.push_back(fmt::format("{} of {} requests failed (at most {:g}% allowed)", L.failed,
-                              L.requests, 100 * validity.max_failed_fraction));
+    why.push_back(fmt::format("{} of {} requests failed (at most {:g}% allowed): {}", L.failed,
+                              L.requests, 100 * validity.max_failed_fraction,
+                              describe_failures(records)));
   }
   if (L.completed == 0) why.push_back("no request completed");
 
@@ -227,24 +253,87 @@ reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestR
   return L;
 }
 
-void add_objectives(reports::PerfLevel& L, const std::string& label) {
-  L.objectives.clear();
-  const std::pair<const char*, const reports::LatencyStats*> latencies[] = {
-      {"ttft", &L.ttft_ms}, {"tpot", &L.tpot_ms}, {"e2e", &L.e2e_ms}};
-  for (const auto& [name, st] : latencies) {
-    if (st->p50)
-      L.objectives.push_back(
-          {fmt::format("{}: {} p50", label, name), *st->p50 / 1e3, Unit::seconds, false});
-    if (st->p99)
-      L.objectives.push_back(
-          {fmt::format("{}: {} p99", label, name), *st->p99 / 1e3, Unit::seconds, false});
+std::optional<std::array<double, 2>> quantile_interval(std::span<const double> sorted, double p) {
+  const std::size_t n = sorted.size();
+  if (n < 2) return std::nullopt;
+  const double q = p / 100.0;
+  // B, the number of values below the quantile, is Binomial(n, q); [x(r), x(s)] covers the
+  // quantile with probability P(r <= B <= s - 1). r: the largest rank with P(B <= r - 1) <= 2.5 %,
+  // s: the smallest with P(B <= s - 1) >= 97.5 %; ranks past the sample are clamped to it.
+  std::size_t r = 0;
+  std::optional<std::size_t> s;
+  double cdf = 0.0;
+  const double log_q = std::log(q);
+  const double log_not_q = std::log1p(-q);
+  const double log_n_factorial = std::lgamma(static_cast<double>(n) + 1.0);
+  for (std::size_t i = 0; i <= n && !s; ++i) {
+    const auto k = static_cast<double>(i);
+    cdf += std::exp(log_n_factorial - std::lgamma(k + 1.0) -
+                    std::lgamma(static_cast<double>(n) - k + 1.0) + k * log_q +
+                    (static_cast<double>(n) - k) * log_not_q);  // now P(B <= i)
+    if (cdf <= 0.025) r = i + 1;
+    if (cdf >= 0.975) s = i + 1;
   }
-  L.objectives.push_back({fmt::format("{}: request throughput", label), L.request_throughput,
-                          Unit::items_per_second, true});
-  L.objectives.push_back({fmt::format("{}: output token throughput", label), L.output_throughput,
-                          Unit::items_per_second, true});
-  L.objectives.push_back(
-      {fmt::format("{}: goodput", label), L.goodput, Unit::items_per_second, true});
+  const auto at = [&](std::size_t rank) { return sorted[std::clamp<std::size_t>(rank, 1, n) - 1]; };
+  return std::array<double, 2>{at(r), at(s.value_or(n))};
+}
+
+void add_objectives(reports::PerfLevel& L, const std::string& label,
+                    std::span<const RequestRecord> records) {
+  L.objectives.clear();
+  // The same latencies compute_level summarised, sorted, for the percentiles' intervals.
+  std::vector<double> ttft, tpot, e2e;
+  for (const auto& r : records) {
+    const auto m = request_metrics(r, reports::PerfSlos{});
+    if (!m.ok) continue;
+    if (m.ttft_ms) ttft.push_back(*m.ttft_ms);
+    if (m.tpot_ms) tpot.push_back(*m.tpot_ms);
+    if (m.e2e_ms) e2e.push_back(*m.e2e_ms);
+  }
+  for (auto* v : {&ttft, &tpot, &e2e})
+    std::sort(v->begin(), v->end());
+  const auto seconds = [](std::optional<std::array<double, 2>> ms) {
+    if (ms) *ms = {(*ms)[0] / 1e3, (*ms)[1] / 1e3};
+    return ms;
+  };
+  const std::tuple<const char*, const reports::LatencyStats*, const std::vector<double>*>
+      latencies[] = {
+          {"ttft", &L.ttft_ms, &ttft}, {"tpot", &L.tpot_ms, &tpot}, {"e2e", &L.e2e_ms, &e2e}};
+  for (const auto& [name, st, values] : latencies) {
+    if (st->p50) {
+      L.objectives.push_back({fmt::format("{}: {} p50", label, name), *st->p50 / 1e3, Unit::seconds,
+                              false, seconds(quantile_interval(*values, 50))});
+    }
+    if (st->p99) {
+      L.objectives.push_back({fmt::format("{}: {} p99", label, name), *st->p99 / 1e3, Unit::seconds,
+                              false, seconds(quantile_interval(*values, 99))});
+    }
+  }
+  // Throughput noise: the relative standard error of the windows' mean request rate, applied to
+  // every rate of the level (its tokens and good requests arrive with its requests).
+  std::optional<double> relative_half_width;
+  if (L.windows.size() >= 2) {
+    double sum = 0;
+    for (const auto& w : L.windows)
+      sum += w.request_throughput;
+    const auto k = static_cast<double>(L.windows.size());
+    const double mean = sum / k;
+    double squares = 0;
+    for (const auto& w : L.windows)
+      squares += (w.request_throughput - mean) * (w.request_throughput - mean);
+    if (mean > 0) relative_half_width = 1.96 * std::sqrt(squares / (k - 1)) / std::sqrt(k) / mean;
+  }
+  const auto rate = [&](const std::string& what, double value) {
+    MetricValue v{fmt::format("{}: {}", label, what), value, Unit::items_per_second, true};
+    if (relative_half_width) {
+      v.ci95 = std::array<double, 2>{value * (1 - *relative_half_width),
+                                     value * (1 + *relative_half_width)};
+    }
+    L.objectives.push_back(std::move(v));
+  };
+  rate("request throughput", L.request_throughput);
+  rate("output token throughput", L.output_throughput);
+  rate("goodput", L.goodput);
 }
 
 reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs& in) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -30,6 +31,10 @@ struct RequestMetrics {
 
 RequestMetrics request_metrics(const RequestRecord& record, const reports::PerfSlos& slos);
 
+/// The failures among `records`, for people: "10 connection, 2 timeout; first: <the first
+/// failure's message>" (the message cut to 300 bytes); "" when none failed.
+std::string describe_failures(std::span<const RequestRecord> records);
+
 /// Which level the records belong to.
 struct LevelSpec {
   std::string scenario;  ///< "offline", "rate" or "concurrency".
@@ -43,8 +48,20 @@ reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestR
                                  const reports::PerfSlos& slos,
                                  const reports::PerfValidity& validity);
 
-/// Fills level.objectives from its figures; `label` names the level ("rate 4/s").
-void add_objectives(reports::PerfLevel& level, const std::string& label);
+/// Fills level.objectives from its figures; `label` names the level ("rate 4/s"). Each gets a
+/// 95 % interval (its noise, which `lmmbench compare` gates beyond) where one can be estimated:
+/// a latency percentile from the level's `records` (distribution-free, quantile_interval), a
+/// throughput from the spread of the steady-state windows' request rates (two or more windows).
+void add_objectives(reports::PerfLevel& level, const std::string& label,
+                    std::span<const RequestRecord> records = {});
+
+/// Distribution-free 95 % interval of the p-th percentile (0 < p < 100) of `sorted` (ascending):
+/// the order statistics x(r), x(s) whose ranks the binomial distribution of the number of values
+/// below the percentile gives, 2.5 % in each tail (W. J. Conover, Practical Nonparametric
+/// Statistics, 3rd ed., 1999, section 3.2, exact form). Where a bound lies beyond the sample (a
+/// p99 of fewer than about 370 values has no 97.5 % upper bound inside it) the sample's extreme
+/// is used, which understates that side. nullopt for fewer than two values.
+std::optional<std::array<double, 2>> quantile_interval(std::span<const double> sorted, double p);
 
 /// Prices and power the cost is computed from.
 struct CostInputs {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -77,6 +78,23 @@ inline void write_answers(const std::filesystem::path& path,
 
 /// Model output that would run script if a report inserted it as HTML: each payload sets a marker
 /// the browser test looks for (a data-xss attribute or the document title).
+/// A copy of a quickstart task config in `dir` with `change` applied; its relative paths are made
+/// absolute so the copy reads the same data.
+inline std::filesystem::path task_copy(const std::filesystem::path& task,
+                                       const std::filesystem::path& dir,
+                                       const std::function<void(nlohmann::json&)>& change) {
+  auto config = nlohmann::json::parse(read_text(task), nullptr, true, /*ignore_comments=*/true);
+  const auto base = task.parent_path();
+  for (auto* member :
+       {&config["prepare"]["path"], &config["dataset"]["path"], &config["calibration"]["path"]}) {
+    *member = (base / member->get<std::string>()).lexically_normal().string();
+  }
+  change(config);
+  const auto path = dir / task.filename();
+  write_text(path, config.dump(2));
+  return path;
+}
+
 /// How many times `needle` occurs in `text` (overlaps counted).
 inline std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;

@@ -1,6 +1,8 @@
 // The CI gate end to end: `lmmbench compare` flags a seeded real regression (exit 1), passes a
 // re-run of the same models with another seed (exit 0), and refuses to compare runs whose data or
 // prompt changed (exit 2).
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "report_support.hpp"
@@ -8,20 +10,11 @@
 namespace lmmbench::testing {
 namespace {
 
-/// A copy of a quickstart task config in `dir` with `change` applied; its relative paths are made
-/// absolute so the copy reads the same data.
-std::filesystem::path task_copy(const std::filesystem::path& task, const std::filesystem::path& dir,
-                                const std::function<void(nlohmann::json&)>& change) {
-  auto config = nlohmann::json::parse(read_text(task), nullptr, true, /*ignore_comments=*/true);
-  const auto base = task.parent_path();
-  for (auto* member :
-       {&config["prepare"]["path"], &config["dataset"]["path"], &config["calibration"]["path"]}) {
-    *member = (base / member->get<std::string>()).lexically_normal().string();
-  }
-  change(config);
-  const auto path = dir / task.filename();
-  write_text(path, config.dump(2));
-  return path;
+/// A cell summary's headline as the Markdown tables print a percent score.
+std::string fmt_score(const nlohmann::json& summary) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", summary.at("score").get<double>());
+  return text;
 }
 
 TEST(Compare, FlagsASeededRealRegression) {
@@ -104,6 +97,39 @@ TEST(Compare, PassesAReRunWithAnotherSeedOfTheSameModels) {
       << r.out;
   // Cells that are unsupported in both runs are not comparisons: 7 model × task pairs remain.
   EXPECT_NE(r.out.find("· 7 comparisons"), std::string::npos) << r.out;
+}
+
+TEST(Compare, ARunOnAFractionOfTheBaselinesSamplesIsNotComparableUnlessAllowed) {
+  TempDir dir;
+  const auto model = nlohmann::json::array({(kModels / "constant-yes.json").string()});
+  const auto full = dir.path() / "full";
+  const auto partial = dir.path() / "partial";
+  run_config(write_run_config(dir.path(), "full", model, 2026, {kOpenTask}), full);
+  run_config(write_run_config(dir.path(), "partial", model, 2026, {kOpenTask}), partial,
+             {"--limit", "15"});
+  auto r = lmmbench({"compare", full.string(), partial.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("not comparable: the runs share 15 of 300 samples (5.0 % coverage, below "
+                       "--min-coverage 95 %); pass --allow-partial to compare them anyway"),
+            std::string::npos)
+      << r.out;
+  // Allowed: both sides are scored on the 15 shared samples, and the coverage is stated.
+  r = lmmbench({"compare", full.string(), partial.string(), "--allow-partial"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto on_shared = fmt_score(cell_summaries(partial).at("constant-yes/synthetic-open"));
+  const auto whole = fmt_score(cell_summaries(full).at("constant-yes/synthetic-open"));
+  EXPECT_NE(on_shared, whole);  // the whole-run baseline would mislead
+  EXPECT_NE(r.out.find("| ✓ | constant-yes | synthetic-open (vqa/official) | " + on_shared + " | " +
+                       on_shared + " | ±0.00"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("| 15 of 300 (5 %) |"), std::string::npos) << r.out;
+  // A lower bar does the same.
+  r = lmmbench({"compare", full.string(), partial.string(), "--min-coverage", "0.05"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = lmmbench({"compare", full.string(), partial.string(), "--min-coverage", "1.5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--min-coverage must be between 0 and 1"), std::string::npos) << r.err;
 }
 
 TEST(Compare, RefusesToCompareAcrossAChangedDatasetOrPrompt) {

@@ -225,7 +225,8 @@ TEST(HttpBackends, FaultsAreSurvivedWithExactAccounting) {
       {task("faults", "faults.jsonl")});
   const auto out = dir.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The permanent failures are over the default error budget of 0: both cells fail the run.
+  ASSERT_EQ(r.exit_code, 1) << r.err;
 
   const auto entries = log_entries(out);
   ASSERT_EQ(entries.size(), 2 * cases.size());  // exactly one recorded outcome per sample
@@ -264,6 +265,7 @@ TEST(HttpBackends, FaultsAreSurvivedWithExactAccounting) {
       EXPECT_EQ(requests_per_text[dialect + ":" + questions[i]], c.attempts) << m << " " << c.fault;
     }
     const auto cell = cell_of(out, m, "faults");
+    EXPECT_EQ(cell["outcome"], "too_many_errors");
     EXPECT_EQ(cell["counts"]["total"], cases.size());
     EXPECT_EQ(cell["counts"]["ok"], ok);
     EXPECT_EQ(cell["counts"]["error"], cases.size() - ok);
@@ -367,7 +369,7 @@ TEST(HttpBackends, ApiKeysNeverReachAFileOrAMessage) {
   // after the others were answered.
   const auto out = dir.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string()});
-  ASSERT_EQ(r.exit_code, 1) << r.err;
+  ASSERT_EQ(r.exit_code, 1) << r.err;  // the rejected sample is over the error budget
   const auto again = lmmbench({"run", config.string(), "--out", (dir.path() / "again").string()});
   ASSERT_EQ(again.exit_code, 1) << again.err;
   for (const std::string m : {"gpt", "gemini", "claude"}) {
@@ -593,6 +595,7 @@ TEST(HttpBackends, ABareDoneStreamIsNeverAnAnswer) {
   const auto out = dir.path() / "run";
   const auto r = lmmbench({"run", config.string(), "--out", out.string(), "--quiet"});
   ASSERT_TRUE(std::filesystem::exists(out / "run.json")) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // no answers: over the default error budget of 0
   const auto entries = log_entries(out);
   ASSERT_EQ(entries.size(), 6u);
   for (const auto& e : entries) {

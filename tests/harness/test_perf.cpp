@@ -2,6 +2,7 @@
 // validity and cost.
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <numeric>
 
 #include <gtest/gtest.h>
@@ -319,6 +320,59 @@ TEST(PerfSection, RoundTripsThroughJson) {
     EXPECT_TRUE(summary.contains(key)) << key;
   EXPECT_FALSE(summary["ttft_ms"].contains("histogram"));
   EXPECT_EQ(summary["objectives"][1]["name"], "rate 4/s: ttft p99");
+}
+
+TEST(PerfObjectives, QuantileIntervalIsTheDistributionFreeOrderStatisticInterval) {
+  std::vector<double> sorted(100);
+  for (std::size_t i = 0; i < sorted.size(); ++i)
+    sorted[i] = static_cast<double>(i + 1);  // x(r) = r
+  // Median of 100: Binomial(100, 0.5) has P(B <= 39) = 0.018 <= 2.5 % < P(B <= 40) and
+  // P(B <= 59) < 97.5 % <= P(B <= 60) = 0.982: ranks 40 and 61 (Conover's table A3 agrees).
+  EXPECT_EQ(quantile_interval(sorted, 50), (std::array<double, 2>{40, 61}));
+  // p99: P(B <= 96) = 0.018, P(B <= 97) = 0.079: rank 97; P(B <= 99) = 1 - 0.99^100 = 0.63:
+  // no upper bound inside the sample, so its largest value.
+  EXPECT_EQ(quantile_interval(sorted, 99), (std::array<double, 2>{97, 100}));
+  EXPECT_FALSE(quantile_interval(std::vector<double>{1.0}, 50).has_value());
+}
+
+TEST(PerfObjectives, CarryTheirNoiseWhereItCanBeEstimated) {
+  std::vector<RequestRecord> records;
+  for (int i = 0; i < 100; ++i)
+    records.push_back(streamed(10.0 * i, 10.0 * i, 40 + i % 10, 5, 9));
+  reports::PerfValidity validity;
+  validity.min_requests = 1;
+  auto L = compute_level({"rate", 100.0, std::nullopt}, records, {}, validity);
+  ASSERT_GE(L.windows.size(), 2u);
+  add_objectives(L, "rate 100/s", records);
+  std::map<std::string, MetricValue> by_name;
+  for (const auto& o : L.objectives)
+    by_name[o.name] = o;
+  const auto& ttft = by_name.at("rate 100/s: ttft p99");
+  ASSERT_TRUE(ttft.ci95.has_value());
+  EXPECT_LE((*ttft.ci95)[0], ttft.value);
+  EXPECT_GE((*ttft.ci95)[1], ttft.value);
+  EXPECT_NEAR((*ttft.ci95)[1], 0.049, 1e-6);  // the largest TTFT, 49 ms, in seconds
+  const auto& rate = by_name.at("rate 100/s: request throughput");
+  ASSERT_TRUE(rate.ci95.has_value());
+  EXPECT_LT((*rate.ci95)[0], rate.value);
+  EXPECT_GT((*rate.ci95)[1], rate.value);
+  // It is written with the objective, so `compare` finds it.
+  EXPECT_EQ(nlohmann::json(ttft)["ci95"].size(), 2u);
+  // Without the records the percentiles carry none.
+  add_objectives(L, "rate 100/s");
+  EXPECT_FALSE(L.objectives.front().ci95.has_value());
+}
+
+TEST(PerfFailures, SayTheKindsAndTheFirstMessage) {
+  std::vector<RequestRecord> records(4);
+  EXPECT_EQ(describe_failures(records), "");
+  records[1].completion = models::Completion::failure(models::ErrorKind::http, "HTTP 500: boom");
+  records[2].completion = models::Completion::failure(models::ErrorKind::connection, "refused");
+  records[3].completion = models::Completion::failure(models::ErrorKind::http, "HTTP 503");
+  EXPECT_EQ(describe_failures(records), "1 connection, 2 http; first: HTTP 500: boom");
+  records[1].completion.error_message = std::string(400, 'x');
+  EXPECT_EQ(describe_failures(records).size(),
+            std::string("1 connection, 2 http; first: ").size() + 300 + std::string("…").size());
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ TEST(ApplyGate, ARegressionNeedsBothSizeAndSignificance) {
   big_significant.delta = -5.0;
   big_significant.baseline_score = 80.0;
   big_significant.p_value = 0.001;
+  big_significant.coverage = 1.0;
   ScoreComparison big_noisy = big_significant;
   big_noisy.p_value = 0.2;
   ScoreComparison tiny_significant = big_significant;
@@ -116,6 +117,7 @@ TEST(ApplyGate, HolmAdjustmentCanTurnAMarginalDropIntoAPass) {
   ScoreComparison marginal;
   marginal.delta = -3.0;
   marginal.p_value = 0.03;
+  marginal.coverage = 1.0;
   ScoreComparison other = marginal;
   other.p_value = 0.5;
   std::vector<ScoreComparison> cs = {marginal, other, other};
@@ -136,6 +138,7 @@ TEST(ApplyGate, KeepsNotComparableAndFailedVerdictsOutOfTheAdjustment) {
   ScoreComparison drop;
   drop.delta = -10;
   drop.p_value = 0.04;
+  drop.coverage = 1.0;
   std::vector<ScoreComparison> cs = {nc, drop};
   apply_gate(cs, GateOptions{});
   EXPECT_EQ(cs[0].verdict, Verdict::not_comparable);
@@ -217,6 +220,92 @@ TEST(Objectives, FailOnlyBeyondTheirUnitsTolerance) {
   GateOptions strict;
   strict.latency_tolerance = 0.01;
   EXPECT_EQ(compare_objectives(base, cand, "m × t", strict)[3].verdict, Verdict::regression);
+}
+
+TEST(CompareScores, ShowsBothSidesOnTheSharedSamplesWithTheirCoverage) {
+  // The baseline answered s0..s4 of ten right (50 %); the new run has only s0 and s1, both right.
+  const auto base = binary_scores(10, 5);
+  const auto cand = binary_scores(2, 2);
+  const auto c = compare_scores(cell_with(base), records(base), cell_with(cand), records(cand));
+  EXPECT_TRUE(c.on_shared_samples);
+  EXPECT_DOUBLE_EQ(c.baseline_score, 100.0);  // on s0 and s1, not the recorded 50 %
+  EXPECT_DOUBLE_EQ(c.candidate_score, 100.0);
+  EXPECT_DOUBLE_EQ(c.coverage, 0.2);
+  EXPECT_EQ(coverage_text(c), "2 of 10 (20 %)");
+}
+
+TEST(ApplyGate, CoverageBelowTheMinimumIsNotComparableUnlessAllowed) {
+  const auto base = binary_scores(100, 90);
+  const auto cand = binary_scores(5, 0);  // 5 % of the samples, all wrong
+  const auto partial =
+      compare_scores(cell_with(base), records(base), cell_with(cand), records(cand));
+  std::vector<ScoreComparison> gated = {partial};
+  apply_gate(gated, GateOptions{});
+  EXPECT_EQ(gated[0].verdict, Verdict::not_comparable);
+  EXPECT_NE(gated[0].reason.find("share 5 of 100 samples (5.0 % coverage, below --min-coverage "
+                                 "95 %); pass --allow-partial"),
+            std::string::npos)
+      << gated[0].reason;
+  GateOptions allow;
+  allow.allow_partial = true;
+  gated = {partial};
+  apply_gate(gated, allow);
+  EXPECT_NE(gated[0].verdict, Verdict::not_comparable);
+  EXPECT_DOUBLE_EQ(gated[0].coverage, 0.05);
+  GateOptions lower;
+  lower.min_coverage = 0.05;
+  gated = {partial};
+  apply_gate(gated, lower);
+  EXPECT_NE(gated[0].verdict, Verdict::not_comparable);
+  // Full coverage is never refused.
+  gated = {compare_scores(cell_with(base), records(base), cell_with(base), records(base))};
+  apply_gate(gated, GateOptions{});
+  EXPECT_EQ(gated[0].verdict, Verdict::pass);
+}
+
+TEST(NotComparable, ACellOverItsErrorBudgetIsNeverAPassingBaselineOrCandidate) {
+  RunRecord run;
+  auto ok = cell_with(binary_scores(10, 9));
+  ok.counts.total = ok.counts.ok = 10;
+  auto over = ok;
+  over.outcome = CellOutcome::too_many_errors;
+  over.message = "3 of 10 samples failed";
+  const auto reason = not_comparable_reason(run, over, run, ok);
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_NE(reason->find("over its error budget"), std::string::npos) << *reason;
+  // As the new cell it is no change of data: it is judged (as failed, by the report).
+  EXPECT_FALSE(not_comparable_reason(run, ok, run, over).has_value());
+}
+
+TEST(Objectives, AChangeWithinTheNoiseIsNotARegression) {
+  auto value = [](double v, double lo, double hi) {
+    return nlohmann::json{{"perf",
+                           {{"name", "ttft p99"},
+                            {"value", v},
+                            {"unit", "seconds"},
+                            {"higher_is_better", false},
+                            {"ci95", {lo, hi}}}}};
+  };
+  // 25 % slower, but each p99 is known only to ±0.2 s: noise √(0.2² + 0.25²) = 32 % > 25 %.
+  auto o = compare_objectives(value(1.0, 0.8, 1.2), value(1.25, 1.0, 1.5), "run", GateOptions{});
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_NEAR(o[0].worse_by, 0.25, 1e-12);
+  EXPECT_NEAR(o[0].noise, std::sqrt(0.2 * 0.2 + 0.25 * 0.25), 1e-12);
+  EXPECT_EQ(o[0].verdict, Verdict::pass);
+  // The same change measured precisely is a regression; the mirror image an improvement.
+  o = compare_objectives(value(1.0, 0.98, 1.02), value(1.25, 1.23, 1.27), "run", GateOptions{});
+  EXPECT_EQ(o[0].verdict, Verdict::regression);
+  o = compare_objectives(value(1.25, 1.23, 1.27), value(1.0, 0.98, 1.02), "run", GateOptions{});
+  EXPECT_EQ(o[0].verdict, Verdict::improvement);
+  // Beyond the noise but within the tolerance: a pass.
+  o = compare_objectives(value(1.0, 0.999, 1.001), value(1.05, 1.049, 1.051), "run", GateOptions{});
+  EXPECT_EQ(o[0].verdict, Verdict::pass);
+  // Without intervals the tolerance alone decides, and the noise is unknown.
+  const nlohmann::json plain = {{"perf", {{"name", "x"}, {"value", 1.0}, {"unit", "seconds"}}}};
+  const nlohmann::json slower = {{"perf", {{"name", "x"}, {"value", 1.25}, {"unit", "seconds"}}}};
+  o = compare_objectives(plain, slower, "run", GateOptions{});
+  EXPECT_TRUE(std::isnan(o[0].noise));
+  EXPECT_EQ(o[0].verdict, Verdict::regression);
 }
 
 }  // namespace

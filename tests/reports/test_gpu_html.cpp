@@ -234,7 +234,7 @@ TEST(GpuHtml, RunWithScoresAndAGpuSectionRendersBoth) {
         "<th>Manifest sha256</th>"}) {
     EXPECT_TRUE(has(html, present)) << present;
   }
-  EXPECT_TRUE(has(html, "1 models × 1 tasks · 4 samples answered"));
+  EXPECT_TRUE(has(html, "1 models × 1 tasks · 4 of 4 samples answered"));
   // The GPU section is not rendered a second time by the generic fallback.
   EXPECT_FALSE(has(html, "id=\"performance\""));
   EXPECT_FALSE(has(html, "gpu.models"));

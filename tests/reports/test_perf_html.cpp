@@ -408,7 +408,7 @@ TEST(PerfHtml, RunWithScoresAndAPerfSectionRendersBoth) {
                               "<section id=\"perf\">", "<a href=\"#perf\">Performance</a>"}) {
     EXPECT_TRUE(has(html, present)) << present;
   }
-  EXPECT_TRUE(has(html, "1 models × 1 tasks · 4 samples answered"));
+  EXPECT_TRUE(has(html, "1 models × 1 tasks · 4 of 4 samples answered"));
   EXPECT_FALSE(has(html, "id=\"performance\""));
   EXPECT_LT(html.find("<section id=\"charts\">"), html.find("<section id=\"perf\">"));
   EXPECT_LT(html.find("<section id=\"perf\">"), html.find("<section id=\"samples\">"));

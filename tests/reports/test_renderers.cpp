@@ -76,41 +76,47 @@ void expect_golden(const std::string& actual, const std::string& golden) {
 
 TEST(MarkdownRenderer, ReportShowsScoresCountsAndDeltasAgainstTheBaseline) {
   TempDir dir;
-  EXPECT_EQ(render(Format::markdown, plain_report(dir.path())),
-            "## lmmbench: fixture\n"
-            "\n"
-            "2 models × 2 tasks · `r` complete · lmmbench 0.1.0 `01234567` Release\n"
-            "\n"
-            "| model | open (exact_match, percent) | mc (exact_match, percent) |\n"
-            "|---|---:|---:|\n"
-            "| a *(baseline)* | 100.00 ± 0.00 | 50.00 ± 50.00 |\n"
-            "| b | 25.00 ± 25.00 · −75.00 ✓ | unsupported |\n"
-            "\n"
-            "Score ± standard error, with errored, timed-out and unparsed samples counted. Δ: "
-            "difference from **a**; ✗ a drop of more than 1 point that is significant at α = 0.05 "
-            "(paired test on the samples both runs answered, Holm-adjusted over all comparisons); "
-            "▲ a significant gain of that size; ✓ neither.\n");
+  EXPECT_EQ(
+      render(Format::markdown, plain_report(dir.path())),
+      "## lmmbench: fixture\n"
+      "\n"
+      "2 models × 2 tasks · `r` complete · lmmbench 0.1.0 `01234567` Release · 10 of 10 "
+      "samples answered\n"
+      "\n"
+      "| model | open (exact_match, percent) | mc (exact_match, percent) |\n"
+      "|---|---:|---:|\n"
+      "| a *(baseline)* | 100.00 ± 0.00 | 50.00 ± 50.00 |\n"
+      "| b | 25.00 ± 25.00 · −75.00 ✓ | unsupported |\n"
+      "\n"
+      "Score ± standard error over the answered samples, with errored, timed-out, empty and "
+      "unparsed samples counted; a cell over its error budget (max_error_rate) is marked ✗. "
+      "Δ: difference from **a**; ✗ a drop of more than 1 point that is significant at α = 0.05 "
+      "(paired test on the samples both runs answered, Holm-adjusted over all comparisons); "
+      "▲ a significant gain of that size; ✓ neither.\n");
 }
 
 TEST(MarkdownRenderer, GateLeadsWithTheVerdictAndOneRowPerComparison) {
   TempDir dir;
-  EXPECT_EQ(render(Format::markdown, gate_report(dir.path())),
-            "## lmmbench compare: ✗ 1 regression\n"
-            "\n"
-            "`base` complete · lmmbench 0.1.0 `01234567` Release → `new` complete · lmmbench "
-            "0.1.0 `01234567` Release · 2 comparisons\n"
-            "\n"
-            "| | model | task | baseline | new | Δ [95 % CI] | p (Holm) | shared n |\n"
-            "|---|---|---|---:|---:|---:|---:|---:|\n"
-            "| ✗ | m | open (exact_match/default) | 80.00 | 40.00 | −40.00 [−62.03, −17.97] | "
-            "0.016 | 20 |\n"
-            "| ✓ | m | mc (exact_match/default) | 50.00 | 50.00 | ±0.00 [0.00, 0.00] | 1.000 | 10 "
-            "|\n"
-            "\n"
-            "✗ regression: a drop of more than 1 point that is significant at α = 0.05 (paired "
-            "test on the samples both runs answered, Holm-adjusted over all comparisons) · ▲ "
-            "significant gain of that size · ✓ neither · ⚠️ not comparable (data, prompt, "
-            "parameters or metric changed).\n");
+  EXPECT_EQ(
+      render(Format::markdown, gate_report(dir.path())),
+      "## lmmbench compare: ✗ 1 regression\n"
+      "\n"
+      "`base` complete · lmmbench 0.1.0 `01234567` Release → `new` complete · lmmbench "
+      "0.1.0 `01234567` Release · 60 of 60 samples answered · 2 comparisons\n"
+      "\n"
+      "| | model | task | baseline | new | Δ [95 % CI] | p (Holm) | shared samples "
+      "(coverage) |\n"
+      "|---|---|---|---:|---:|---:|---:|---:|\n"
+      "| ✗ | m | open (exact_match/default) | 80.00 | 40.00 | −40.00 [−62.03, −17.97] | "
+      "0.016 | 20 of 20 (100 %) |\n"
+      "| ✓ | m | mc (exact_match/default) | 50.00 | 50.00 | ±0.00 [0.00, 0.00] | 1.000 | 10 "
+      "of 10 (100 %) |\n"
+      "\n"
+      "Baseline and new: scores on the samples both runs have (mean headlines; others as "
+      "recorded). ✗ regression: a drop of more than 1 point that is significant at α = 0.05 "
+      "(paired test on the samples both runs answered, Holm-adjusted over all comparisons) · "
+      "▲ significant gain of that size · ✓ neither · ⚠️ not comparable (data, prompt, "
+      "parameters or metric changed, or coverage below 95 %).\n");
 }
 
 TEST(MarkdownRenderer, WarnsAboutDebugBuildsAndIncompleteRuns) {
@@ -132,14 +138,14 @@ TEST(JunitRenderer, ReportHasOneCasePerCellAndSkipsCellsThatDidNotRun) {
 <testsuites name="lmmbench" tests="4" failures="0" errors="0" skipped="1">
   <testsuite name="lmmbench fixture (r)" tests="4" failures="0" errors="0" skipped="1" time="1.000">
     <testcase classname="lmmbench.open" name="a" time="0.250">
-      <system-out>exact_match/default 100.00 % (95 % interval [100.00, 100.00]), n = 4, errors 0, unparsed 0</system-out>
+      <system-out>exact_match/default 100.00 % (95 % interval [100.00, 100.00]), n = 4, answered 4, errors 0, empty 0, unparsed 0</system-out>
     </testcase>
     <testcase classname="lmmbench.mc" name="a" time="0.250">
-      <system-out>exact_match/default 50.00 % (95 % interval [−48.00, 148.00]), n = 2, errors 0, unparsed 0</system-out>
+      <system-out>exact_match/default 50.00 % (95 % interval [−48.00, 148.00]), n = 2, answered 2, errors 0, empty 0, unparsed 0</system-out>
     </testcase>
     <testcase classname="lmmbench.open" name="b" time="0.250">
-      <system-out>exact_match/default 25.00 % (95 % interval [−24.00, 74.00]), n = 4, errors 0, unparsed 0
-vs a: baseline 100.00 → new 25.00 %: Δ −75.00 [−124.00, −26.00], p = 0.250 (adjusted 0.250; mcnemar-exact), 4 shared samples</system-out>
+      <system-out>exact_match/default 25.00 % (95 % interval [−24.00, 74.00]), n = 4, answered 4, errors 0, empty 0, unparsed 0
+vs a: baseline 100.00 → new 25.00 %: Δ −75.00 [−124.00, −26.00], p = 0.250 (adjusted 0.250; mcnemar-exact), shared samples 4 of 4 (100 %)</system-out>
     </testcase>
     <testcase classname="lmmbench.mc" name="b" time="0.250">
       <skipped message="unsupported: the backend cannot serve this task"/>
@@ -156,10 +162,10 @@ TEST(JunitRenderer, GateFailsTheRegressedCase) {
 <testsuites name="lmmbench" tests="2" failures="1" errors="0" skipped="0">
   <testsuite name="lmmbench compare base → new" tests="2" failures="1" errors="0" skipped="0" time="0.500">
     <testcase classname="lmmbench.open" name="m" time="0.250">
-      <failure type="regression" message="regression: −40.00 % (p = 0.016)">baseline 80.00 → new 40.00 %: Δ −40.00 [−62.03, −17.97], p = 0.008 (adjusted 0.016; mcnemar-exact), 20 shared samples</failure>
+      <failure type="regression" message="regression: −40.00 % (p = 0.016)">baseline 80.00 → new 40.00 %: Δ −40.00 [−62.03, −17.97], p = 0.008 (adjusted 0.016; mcnemar-exact), shared samples 20 of 20 (100 %)</failure>
     </testcase>
     <testcase classname="lmmbench.mc" name="m" time="0.250">
-      <system-out>pass: baseline 50.00 → new 50.00 %: Δ ±0.00 [0.00, 0.00], p = 1.000 (adjusted 1.000; mcnemar-exact), 10 shared samples</system-out>
+      <system-out>pass: baseline 50.00 → new 50.00 %: Δ ±0.00 [0.00, 0.00], p = 1.000 (adjusted 1.000; mcnemar-exact), shared samples 10 of 10 (100 %)</system-out>
     </testcase>
   </testsuite>
 </testsuites>
@@ -183,7 +189,7 @@ TEST(JunitRenderer, NotComparableIsAnErrorAndPerfObjectivesAreCases) {
       << xml;
   EXPECT_NE(
       xml.find(R"xml(<testcase classname="lmmbench.perf" name="run perf/ttft_p99" time="0.000">
-      <failure type="regression" message="performance regression: baseline 1 s → new 2 s (+100.0 % worse; tolerance 10 %)">)xml"),
+      <failure type="regression" message="performance regression: baseline 1 s → new 2 s (+100.0 % worse; tolerance 10 %, noise unknown)">)xml"),
       std::string::npos)
       << xml;
   EXPECT_NE(xml.find(R"xml(tests="2" failures="1" errors="1")xml"), std::string::npos) << xml;
@@ -199,13 +205,13 @@ TEST(CsvRenderer, OneRowPerModelTaskAndMetric) {
       render(Format::csv, report),
       "run,model,task,outcome,metric,variant,statistic,value,unit,stderr,ci95_low,ci95_high,n,"
       "n_missing,n_unparsed,errors,timeouts,baseline,delta,delta_ci95_low,delta_ci95_high,"
-      "p_value,p_adjusted,verdict\r\n"
-      "r,a,open,ok,exact_match,default,score,100,percent,0,100,100,4,0,0,0,0,,,,,,,\r\n"
-      "r,a,open,ok,exact_match,default,random.f1,87.5,percent,,,,,,,,,,,,,,,\r\n"
-      "r,a,mc,ok,exact_match,default,score,50,percent,50,{float},{float},2,0,0,0,0,,,,,,,\r\n"
+      "p_value,p_adjusted,verdict,answered,empty\r\n"
+      "r,a,open,ok,exact_match,default,score,100,percent,0,100,100,4,0,0,0,0,,,,,,,,4,0\r\n"
+      "r,a,open,ok,exact_match,default,random.f1,87.5,percent,,,,,,,,,,,,,,,,,\r\n"
+      "r,a,mc,ok,exact_match,default,score,50,percent,50,{float},{float},2,0,0,0,0,,,,,,,,2,0\r\n"
       "r,b,open,ok,exact_match,default,score,25,percent,25,{float},{float},4,0,0,0,0,a,-75,"
-      "{float},{float},{float},{float},pass\r\n"
-      "r,b,mc,unsupported,,,,,,,,,,,,,,,,,,,,\r\n");
+      "{float},{float},{float},{float},pass,4,0\r\n"
+      "r,b,mc,unsupported,,,,,,,,,,,,,,,,,,,,,,\r\n");
 }
 
 /// The contents of every <tag>...</tag> whose opening tag is exactly `open`.

@@ -193,5 +193,37 @@ TEST(GateReport, ComparesPerfObjectivesFoundInCellSections) {
   EXPECT_EQ(summarize(report).regressions, 1u);
 }
 
+TEST(GateReport, ANewCellOverItsErrorBudgetFailsTheGate) {
+  TempDir dir;
+  auto base = write_run(dir.path() / "base", "base", {{"m", "t", binary_scores(10, 5)}});
+  auto cand = write_run(dir.path() / "new", "new", {{"m", "t", binary_scores(10, 5)}});
+  cand.record.cells[0].outcome = CellOutcome::too_many_errors;
+  cand.record.cells[0].message = "1 of 10 samples failed";
+  const auto report = make_gate_report(base, cand, GatePairing{}, ReportOptions{});
+  ASSERT_EQ(report.comparisons.size(), 1u);
+  EXPECT_EQ(report.comparisons[0].verdict, Verdict::failed);
+  EXPECT_EQ(report.comparisons[0].reason, "over the error budget: 1 of 10 samples failed");
+  EXPECT_EQ(summarize(report).regressions, 1u);
+  // Its samples are still loaded for the sample browser.
+  EXPECT_EQ(report.samples.count({1, "t"}), 1u);
+}
+
+TEST(GateReport, TwoRunsWithoutCellsAreComparedOnTheirObjectives) {
+  TempDir dir;
+  auto base = write_run(dir.path() / "base", "base", {});
+  auto cand = write_run(dir.path() / "new", "new", {});
+  base.raw["perf"] = {
+      {"objectives", {{{"name", "rate 4/s: ttft p99"}, {"value", 0.5}, {"unit", "seconds"}}}}};
+  cand.raw["perf"] = {
+      {"objectives", {{{"name", "rate 4/s: ttft p99"}, {"value", 0.5}, {"unit", "seconds"}}}}};
+  auto report = make_gate_report(base, cand, GatePairing{}, ReportOptions{});
+  EXPECT_TRUE(report.comparisons.empty());
+  ASSERT_EQ(report.objectives.size(), 1u);
+  EXPECT_EQ(report.objectives[0].verdict, Verdict::pass);
+  // Nothing at all in common is still an error.
+  cand.raw.erase("perf");
+  EXPECT_THROW((void)make_gate_report(base, cand, GatePairing{}, ReportOptions{}), InputError);
+}
+
 }  // namespace
 }  // namespace lmmbench::reports

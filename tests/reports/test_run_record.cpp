@@ -80,5 +80,53 @@ TEST(RunRecord, RefusesNewerSchemaVersionsByName) {
   EXPECT_THROW((void)nlohmann::json::object().get<RunRecord>(), InputError);
 }
 
+TEST(RunRecord, AnOverBudgetCellRoundTripsAndOldRecordsStillLoad) {
+  RunRecord r = example();
+  r.cells[0].outcome = CellOutcome::too_many_errors;
+  r.cells[0].message = "1 of 10 samples failed";
+  r.cells[0].max_error_rate = 0.05;
+  r.cells[0].counts.empty = 2;
+  const nlohmann::json j = r;
+  EXPECT_EQ(j["cells"][0]["outcome"], "too_many_errors");
+  EXPECT_EQ(j["cells"][0]["counts"]["empty"], 2);
+  const auto back = j.get<RunRecord>();
+  EXPECT_EQ(back.cells[0].outcome, CellOutcome::too_many_errors);
+  EXPECT_TRUE(back.cells[0].scored());
+  EXPECT_DOUBLE_EQ(back.cells[0].max_error_rate, 0.05);
+  EXPECT_EQ(back.cells[0].counts.empty, 2u);
+  // A record written before budgets and empty counts existed reads as budget 0, no empty answers.
+  nlohmann::json old = nlohmann::json(example());
+  old["cells"][0].erase("max_error_rate");
+  old["cells"][0]["counts"].erase("empty");
+  const auto loaded = old.get<RunRecord>();
+  EXPECT_EQ(loaded.cells[0].outcome, CellOutcome::ok);
+  EXPECT_DOUBLE_EQ(loaded.cells[0].max_error_rate, 0.0);
+  EXPECT_EQ(loaded.cells[0].counts.empty, 0u);
+  EXPECT_EQ(loaded.cells[0].answered(), 9u);
+}
+
+TEST(RunRecord, AnUnknownOutcomeIsRefusedNotReadAsOk) {
+  nlohmann::json j = nlohmann::json(example());
+  j["cells"][0]["outcome"] = "exploded";
+  try {
+    (void)j.get<RunRecord>();
+    FAIL() << "an unknown outcome was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown cell outcome \"exploded\""), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Cell, HasAScoreOnlyOverAnsweredSamples) {
+  Cell c = example().cells[0];
+  EXPECT_TRUE(c.has_score());
+  c.counts.ok = 0;
+  c.counts.error = c.counts.total;
+  EXPECT_FALSE(c.has_score());  // an old record's 0.00 over no answers is no score either
+  EXPECT_TRUE(c.scored());
+  c.outcome = CellOutcome::failed;
+  EXPECT_FALSE(c.scored());
+}
+
 }  // namespace
 }  // namespace lmmbench::reports
