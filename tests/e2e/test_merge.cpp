@@ -2,6 +2,7 @@
 // (per-sample score files byte for byte, run.json scores, intervals and counts), and shards that do
 // not belong together are refused with exit 2 and the reason.
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -72,6 +73,21 @@ nlohmann::json comparable(nlohmann::json record) {
   return record;
 }
 
+/// A copy of the quickstart run config in `dir` with absolute paths, changed by `change`.
+std::filesystem::path quickstart_variant(const std::filesystem::path& dir,
+                                         const std::function<void(nlohmann::json&)>& change) {
+  auto config = nlohmann::json::parse(read_text(kQuickstart), nullptr, true, true);
+  for (auto* list : {&config["models"], &config["tasks"]}) {
+    for (auto& path : *list)
+      path = (kQuickstart.parent_path() / path.get<std::string>()).lexically_normal().string();
+  }
+  config["output_dir"] = dir.string();
+  change(config);
+  const auto path = dir / "quickstart-variant.json";
+  write_text(path, config.dump(2));
+  return path;
+}
+
 std::set<std::string> log_keys(const std::filesystem::path& run) {
   std::set<std::string> keys;
   std::ifstream in(run / "predictions.jsonl");
@@ -123,15 +139,7 @@ TEST_F(Merge, ThreeShardsMergeIntoTheUnshardedRun) {
 TEST_F(Merge, RefusesShardsOfDifferentConfigs) {
   // The same run config with another seed: another config hash.
   TempDir other;
-  auto config = nlohmann::json::parse(read_text(kQuickstart), nullptr, true, true);
-  config["seed"] = 7;
-  for (auto* list : {&config["models"], &config["tasks"]}) {
-    for (auto& path : *list)
-      path = (kQuickstart.parent_path() / path.get<std::string>()).lexically_normal().string();
-  }
-  config["output_dir"] = other.path().string();
-  const auto path = other.path() / "quickstart-seed7.json";
-  write_text(path, config.dump(2));
+  const auto path = quickstart_variant(other.path(), [](auto& c) { c["seed"] = 7; });
   const auto foreign = other.path() / "shard1";
   ASSERT_EQ(lmmbench({"run", path.string(), "--out", foreign.string(), "--shard", "1/3", "--limit",
                       "3", "--models", "oracle", "--quiet"})
@@ -181,6 +189,41 @@ TEST_F(Merge, RefusesMissingSamples) {
   const auto log = read_text(lacking / "predictions.jsonl");
   write_text(lacking / "predictions.jsonl", log.substr(log.find('\n') + 1));
   expect_refused({shard(0), lacking, shard(2)}, "has no answer in this shard's log");
+}
+
+TEST_F(Merge, NeedsConfigWhereTheRecordedPathIsNotValidAndRefusesAChangedOne) {
+  // Shards started in the source tree record "configs/runs/quickstart.json": a merge started
+  // elsewhere needs --config, and refuses a config that no longer hashes as the shards'.
+  std::vector<std::filesystem::path> shards;
+  for (int i = 0; i < 2; ++i) {
+    shards.push_back(scratch_.path() / ("small" + std::to_string(i)));
+    ASSERT_EQ(
+        lmmbench({"run", "configs/runs/quickstart.json", "--out", shards.back().string(), "--shard",
+                  std::to_string(i) + "/2", "--limit", "6", "--models", "oracle,prior", "--quiet"},
+                 kSource)
+            .exit_code,
+        0);
+  }
+  const auto out = scratch_.path() / "merged";
+  auto r = lmmbench({"merge", shards[0].string(), shards[1].string(), "--out", out.string()},
+                    scratch_.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pass --config CONFIG"), std::string::npos) << r.err;
+
+  const auto changed = quickstart_variant(scratch_.path(), [](auto& c) { c["concurrency"] = 3; });
+  r = lmmbench({"merge", shards[0].string(), shards[1].string(), "--out", out.string(), "--config",
+                changed.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("it changed since"), std::string::npos) << r.err;
+
+  r = lmmbench({"merge", shards[0].string(), shards[1].string(), "--out", out.string(), "--config",
+                kQuickstart.string()},
+               scratch_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto merged = nlohmann::json::parse(read_text(out / "run.json"));
+  EXPECT_EQ(merged["selection"]["limit"], 6);
+  for (const auto& cell : merged["cells"])
+    EXPECT_EQ(cell["counts"]["total"], 6) << cell["model"] << " " << cell["task"];
 }
 
 TEST_F(Merge, RefusesAnOutThatIsNotEmpty) {
