@@ -29,9 +29,6 @@ namespace lmmbench::harness {
 
 namespace {
 
-constexpr const char* kPredictionsFile = "predictions.jsonl";
-constexpr const char* kRecordFile = "run.json";
-
 std::string now_iso() {
   return iso8601_utc(std::chrono::system_clock::now());
 }
@@ -97,15 +94,34 @@ std::filesystem::path choose_run_dir(const RunOptions& options, const RunConfig&
   return dir;
 }
 
-void write_record(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
+}  // namespace
+
+void write_run_record(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
   write_file_atomic(run_dir / kRecordFile, nlohmann::json(record).dump(2) + "\n");
 }
 
-std::string relative_to(const std::filesystem::path& p, const std::filesystem::path& base) {
-  return p.lexically_relative(base).generic_string();
+bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
+                 const PredictionLog& log, const std::filesystem::path& run_dir,
+                 const PriceTable* prices, const std::string& pricing_model, double max_error_rate,
+                 reports::Cell& cell) {
+  const auto scores_path = run_dir / "scores" / cell.model / (task.config->name + ".jsonl");
+  score_cell(task, keys, log, scores_path, cell);
+  cell.scores_file = scores_path.lexically_relative(run_dir).generic_string();
+  const bool over_budget = apply_error_budget(cell, max_error_rate);
+  if (task.config->submission) {
+    cell.submission_file =
+        write_submission(task.config->submission->format, task, keys, log, cell.model, run_dir);
+  }
+  if (prices != nullptr) {
+    cell.usage.prices_as_of = prices->as_of();
+    if (const auto price = prices->find(pricing_model)) {
+      cell.usage.price_model = price->first;
+      cell.usage.cost_usd =
+          PriceTable::cost(price->second, cell.usage.prompt_tokens, cell.usage.completion_tokens);
+    }
+  }
+  return over_budget;
 }
-
-}  // namespace
 
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
@@ -200,7 +216,7 @@ RunResult run_evaluation(const RunOptions& options) {
   record.started_at = original_start;
   record.resume_count = resume_count;
   record.predictions_file = kPredictionsFile;
-  write_record(result.run_dir, record);
+  write_run_record(result.run_dir, record);
 
   // Released before the reports are made: a large run's log and the reports' per-sample records
   // need not be in memory together.
@@ -280,24 +296,9 @@ RunResult run_evaluation(const RunOptions& options) {
               cell.message = "interrupted before every sample was answered; resume with --resume";
               cell.counts = {};
             } else {
-              const auto scores_path =
-                  result.run_dir / "scores" / model.name / (task_config.name + ".jsonl");
-              score_cell(task, keys, log, scores_path, cell);
-              cell.scores_file = relative_to(scores_path, result.run_dir);
-              if (apply_error_budget(cell, error_budget(config, task_config)))
+              if (finish_cell(task, keys, log, result.run_dir, prices ? &*prices : nullptr,
+                              backend.pricing_model(), error_budget(config, task_config), cell))
                 ++result.cells_over_budget;
-              if (task_config.submission) {
-                cell.submission_file = write_submission(task_config.submission->format, task, keys,
-                                                        log, model.name, result.run_dir);
-              }
-              if (prices) {
-                cell.usage.prices_as_of = prices->as_of();
-                if (const auto price = prices->find(backend.pricing_model())) {
-                  cell.usage.price_model = price->first;
-                  cell.usage.cost_usd = PriceTable::cost(price->second, cell.usage.prompt_tokens,
-                                                         cell.usage.completion_tokens);
-                }
-              }
             }
           } catch (const InputError& e) {
             cell.outcome = reports::CellOutcome::failed;
@@ -321,7 +322,7 @@ RunResult run_evaluation(const RunOptions& options) {
       cell.wall_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - cell_start).count();
       record.cells.push_back(std::move(cell));
-      write_record(result.run_dir, record);
+      write_run_record(result.run_dir, record);
     }
   }
 
@@ -329,7 +330,7 @@ RunResult run_evaluation(const RunOptions& options) {
   record.finished_at = now_iso();
   record.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  write_record(result.run_dir, record);
+  write_run_record(result.run_dir, record);
   open_log.reset();
   try {
     reports::write_run_reports(result.run_dir, record);

@@ -6,9 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "harness/prediction_log.hpp"
+#include "harness/prices.hpp"
+#include "harness/task_loading.hpp"
 #include "reports/run_record.hpp"
 
 namespace lmmbench::harness {
+
+/// File names inside a run directory.
+inline constexpr const char* kPredictionsFile = "predictions.jsonl";
+inline constexpr const char* kRecordFile = "run.json";
 
 /// `lmmbench run` options (the CLI maps its flags onto these).
 struct RunOptions {
@@ -47,6 +54,20 @@ struct RunResult {
 /// inside a cell becomes that cell's outcome and the run carries on. Throws InputError before any
 /// work when the configs, the selection or a backend/metric/loader configuration is invalid.
 RunResult run_evaluation(const RunOptions& options);
+
+/// Writes `record` to RUN_DIR/run.json atomically.
+void write_run_record(const std::filesystem::path& run_dir, const reports::RunRecord& record);
+
+/// The end of a cell whose every sample is in `log` (`run`, and `merge` of shards): scores it from
+/// the log alone into scores/MODEL/TASK.jsonl, writes the task's submission file when it asks for
+/// one, and prices the cell's token usage at `prices` (null: no cost) under the table entry for
+/// `pricing_model`. `keys` are the log keys of task.selected, in order; cell.model is set.
+/// Applies the error budget `max_error_rate` to the scored counts and returns true when the cell
+/// is over it (outcome too_many_errors).
+bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
+                 const PredictionLog& log, const std::filesystem::path& run_dir,
+                 const PriceTable* prices, const std::string& pricing_model, double max_error_rate,
+                 reports::Cell& cell);
 
 /// Parses "I/N" (0 <= I < N). Throws InputError otherwise.
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text);

@@ -984,6 +984,10 @@ void render_provenance(const Report& report, std::ostream& out) {
                    sel.tasks.empty() ? "all" : fmt::format("{}", fmt::join(sel.tasks, ", ")),
                    sel.limit ? std::to_string(*sel.limit) : "none", sel.shard_index,
                    sel.shard_count));
+    for (const auto& shard : r.merged_from) {
+      kv(out, fmt::format("merged from shard {}/{}", shard.shard_index, shard.shard_count),
+         shard.dir);
+    }
     out << "</tbody></table><table class=\"kv\"><tbody>";
     const auto host = run.raw.find("host");
     if (host != run.raw.end() && host->is_object()) {

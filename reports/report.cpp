@@ -21,7 +21,7 @@ const std::vector<std::string> kRecordCoreKeys = {
     "resolved_config",  "seed",         "concurrency",
     "selection",        "status",       "started_at",
     "finished_at",      "wall_seconds", "resume_count",
-    "predictions_file", "cells"};
+    "predictions_file", "cells",        "merged_from"};
 const std::vector<std::string> kCellCoreKeys = {
     "model",  "task",  "outcome", "message",      "backend_fingerprint", "dataset",
     "counts", "usage", "scores",  "wall_seconds", "scores_file",         "max_error_rate"};

@@ -20,6 +20,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SampleCounts, total, ok, error, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetInfo, name, format, manifest_sha256,
                                                 manifest_file, root, task_config_sha256, n_files,
                                                 n_samples, n_selected)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShardSource, dir, shard_index, shard_count,
+                                                hostname, started_at, finished_at, wall_seconds,
+                                                resume_count, record_sha256)
 
 std::string_view to_string(CellOutcome outcome) {
   switch (outcome) {
@@ -141,6 +144,7 @@ void to_json(nlohmann::json& j, const RunRecord& r) {
                      {"resume_count", r.resume_count},
                      {"predictions_file", r.predictions_file},
                      {"cells", r.cells}};
+  if (!r.merged_from.empty()) j["merged_from"] = r.merged_from;
   if (r.gpu) j["gpu"] = *r.gpu;
   if (r.perf) j["perf"] = *r.perf;
 }
@@ -174,6 +178,7 @@ void from_json(const nlohmann::json& j, RunRecord& r) {
   r.resume_count = j.value("resume_count", std::size_t{0});
   r.predictions_file = j.value("predictions_file", "");
   r.cells = j.value("cells", std::vector<Cell>{});
+  r.merged_from = j.value("merged_from", std::vector<ShardSource>{});
   if (const auto it = j.find("gpu"); it != j.end() && !it->is_null()) {
     r.gpu = it->get<GpuSection>();
   } else {

@@ -133,6 +133,19 @@ struct Selection {
   std::size_t shard_count = 1;
 };
 
+/// One shard a merged run was made from (`lmmbench merge`, harness/merge.hpp): its provenance.
+struct ShardSource {
+  std::string dir;  ///< The shard's run directory, absolute, as merge found it.
+  std::size_t shard_index = 0;
+  std::size_t shard_count = 1;
+  std::string hostname;
+  std::string started_at;
+  std::string finished_at;
+  double wall_seconds = 0.0;
+  std::size_t resume_count = 0;
+  std::string record_sha256;  ///< Of the shard's run.json bytes.
+};
+
 /// The canonical record of a run (run.json). Every report is a rendering of it.
 struct RunRecord {
   int schema_version = kRunRecordSchemaVersion;
@@ -153,6 +166,9 @@ struct RunRecord {
   std::size_t resume_count = 0;  ///< How many times this run directory was resumed.
   std::string predictions_file;  ///< Relative to the run directory.
   std::vector<Cell> cells;
+  /// The shards this run was merged from, in shard order; empty for a run made by `run` (then
+  /// absent from run.json).
+  std::vector<ShardSource> merged_from;
   /// GPU roofline and measurements (`lmmbench gpu`); absent from evaluation runs. Optional, so
   /// records without it stay schema version 1.
   std::optional<GpuSection> gpu;

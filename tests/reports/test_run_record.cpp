@@ -65,6 +65,22 @@ TEST(RunRecord, RoundTripsThroughJson) {
   EXPECT_EQ(back.selection.limit, 10u);
 }
 
+TEST(RunRecord, MergedFromIsWrittenOnlyForAMergedRunAndRoundTrips) {
+  RunRecord r = example();
+  EXPECT_FALSE(nlohmann::json(r).contains("merged_from"));  // a run of `run`: as before
+  r.merged_from.push_back(ShardSource{"/runs/s0", 0, 2, "node-a", "2026-01-01T00:00:00Z",
+                                      "2026-01-01T00:10:00Z", 600.0, 1, std::string(64, 'a')});
+  r.merged_from.push_back(ShardSource{"/runs/s1", 1, 2, "node-b", "2026-01-01T00:00:05Z",
+                                      "2026-01-01T00:09:00Z", 535.0, 0, std::string(64, 'b')});
+  const nlohmann::json j = r;
+  ASSERT_EQ(j.at("merged_from").size(), 2u);
+  EXPECT_EQ(j.at("merged_from").at(1).at("dir"), "/runs/s1");
+  EXPECT_EQ(j.at("merged_from").at(1).at("hostname"), "node-b");
+  const RunRecord back = j.get<RunRecord>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.merged_from.at(0).resume_count, 1u);
+}
+
 TEST(RunRecord, RefusesNewerSchemaVersionsByName) {
   nlohmann::json j = example();
   j["schema_version"] = kRunRecordSchemaVersion + 1;
