@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-namespace lmmbench::datasets {
+#include "datasets/sample.hpp"
 
-struct ImageRef;
+namespace lmmbench::datasets {
 
 /// MIME type from a file name's extension ("image/png" ...); nullopt for unknown extensions.
 std::optional<std::string> image_mime_type(const std::filesystem::path& path);
@@ -35,8 +35,15 @@ ImageInfo probe_image(const std::filesystem::path& path);
 /// As probe_image for bytes in memory; `name` stands for them in messages.
 ImageInfo probe_image_bytes(std::string_view bytes, const std::string& name);
 
-/// The encoded bytes of a sample's image: the file itself, or the decoded base64 slice of the file
-/// that holds it. Throws InputError naming the file when it cannot be read or decoded.
+/// Throws InputError naming `name` when width x height exceeds `max_pixels`, saying how much
+/// memory decoding it would take; the check that comes before any decoding.
+void require_pixels_within(int width, int height, std::uint64_t max_pixels,
+                           const std::string& name);
+
+/// The encoded bytes of a sample's image: `data` when the loader kept them; else the file read
+/// again — beneath its root without following links (read_file_beneath) — or the decoded base64
+/// slice of the file that holds it. Bytes read again must have the SHA-256 recorded at load.
+/// Throws InputError naming the file when it cannot be read or decoded, or has changed.
 std::string read_image_bytes(const ImageRef& image);
 
 /// An 8-bit RGB raster, row-major, no padding.
@@ -52,8 +59,10 @@ struct RgbImage {
 
 /// Decodes an encoded image to 8-bit RGB: PNG, JPEG (baseline and progressive), BMP and GIF (its
 /// first frame) with stb_image, WebP with libwebp. An alpha channel is dropped. Throws InputError
-/// naming `name` for anything that does not decode (truncated, corrupt, unsupported variant).
-RgbImage decode_image(std::string_view bytes, const std::string& name);
+/// naming `name` for anything that does not decode (truncated, corrupt, unsupported variant), and
+/// before decoding for an image whose header says it has more than `max_pixels` pixels.
+RgbImage decode_image(std::string_view bytes, const std::string& name,
+                      std::uint64_t max_pixels = kDefaultMaxImagePixels);
 
 /// Encodes as PNG (stb_image_write) in memory; byte-identical output for identical pixels.
 std::string encode_png(const RgbImage& image);
@@ -64,6 +73,11 @@ RgbImage resize_image(const RgbImage& image, int width, int height);
 
 /// Writes a file atomically (temporary file + rename) so a crash never leaves a half-written file.
 void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
+
+/// Removes, under `dir` (recursively), the temporary files of AtomicFileWriter ("NAME.tmp.PID")
+/// whose writer is gone (no process PID, or PID is this process): what a kill between the write
+/// and the rename leaves. A live writer's file is kept. Returns how many were removed.
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir);
 
 /// The same, written piece by piece (a file too large to build in memory first): the text goes to
 /// a temporary file beside `path`, which commit() renames onto `path`. Destroyed without commit(),
