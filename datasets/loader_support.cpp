@@ -70,8 +70,10 @@ ResolvedPath resolve_inside(const std::filesystem::path& root, std::string_view 
   }
   const auto joined = (root / normal).lexically_normal();
   std::error_code root_error;
-  out.real_root = std::filesystem::weakly_canonical(root, root_error);
-  if (root_error) out.real_root = std::filesystem::absolute(root).lexically_normal();
+  // An empty root is the working directory (a dataset file named without a directory).
+  const std::filesystem::path base = root.empty() ? std::filesystem::path(".") : root;
+  out.real_root = std::filesystem::weakly_canonical(base, root_error);
+  if (root_error) out.real_root = std::filesystem::absolute(base).lexically_normal();
   // Follow every symbolic link on the way (the file itself or any directory above it).
   std::error_code ec;
   const auto real = std::filesystem::weakly_canonical(joined, ec);

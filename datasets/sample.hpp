@@ -24,18 +24,8 @@ inline constexpr std::uint64_t kDefaultMaxImagePixels = 89'478'485;
 struct ImageRef {
   std::filesystem::path path;  ///< The image file (absolute or relative to the working directory),
                                ///< or the file that holds its base64 text (see base64_length).
-  /// The dataset's image root (canonical) and the image's path beneath it with every symbolic
-  /// link resolved: a later read opens exactly this, following no link (file_beneath.hpp).
-  /// Empty when the image is not a file under a dataset root (base64 slices, hand-made refs).
-  std::filesystem::path root;
-  std::filesystem::path beneath;
-  std::string sha256;  ///< Of the encoded bytes as loaded; empty when not read at load.
-  /// The encoded bytes, shared by every request that sends the image; null when not kept.
-  std::shared_ptr<const std::string> data;
-  /// The most pixels (width x height) decoding this image may produce (ImageOptions::max_pixels).
-  std::uint64_t max_pixels = kDefaultMaxImagePixels;
-  std::string mime_type;  ///< "image/png", "image/jpeg", ...; from the content when probed,
-                          ///< else from the file name.
+  std::string mime_type;       ///< "image/png", "image/jpeg", ...; from the content when probed,
+                               ///< else from the file name.
   /// When base64_length > 0 the image is the base64 text at bytes [base64_offset, base64_offset +
   /// base64_length) of `path` (a VLMEvalKit TSV cell), decoded when a request needs it.
   std::uint64_t base64_offset = 0;
@@ -44,6 +34,16 @@ struct ImageRef {
   int width = 0;
   int height = 0;
   std::uint64_t bytes = 0;  ///< Encoded size in bytes.
+  /// The dataset's image root (canonical) and the image's path beneath it with every symbolic
+  /// link resolved: a later read opens exactly this, following no link (file_beneath.hpp).
+  /// Empty when the image is not a file under a dataset root (base64 slices, hand-made refs).
+  std::filesystem::path root{};
+  std::filesystem::path beneath{};
+  std::string sha256{};  ///< Of the encoded bytes as loaded; empty when not read at load.
+  /// The encoded bytes, shared by every request that sends the image; null when not kept.
+  std::shared_ptr<const std::string> data{};
+  /// The most pixels (width x height) decoding this image may produce (ImageOptions::max_pixels).
+  std::uint64_t max_pixels = kDefaultMaxImagePixels;
 
   /// Equal when every field is, `data` included: the same kept copy of the bytes (a loader
   /// gives every record that names one image the same copy).
