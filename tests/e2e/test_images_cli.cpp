@@ -17,7 +17,12 @@ std::map<std::string, nlohmann::json> scores_by_id(const std::filesystem::path& 
   std::string line;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line);
-    out[j.at("id").get<std::string>()] = std::move(j);
+    if (!j.is_object() || !j.contains("id")) {
+      ADD_FAILURE() << file << ": not a score record: " << line;
+      continue;
+    }
+    const auto id = j.at("id").get<std::string>();
+    out[id] = std::move(j);
   }
   return out;
 }
