@@ -132,9 +132,16 @@ TEST(RunDirectory, ResumeWithoutOutRefusesTheNewestRunWhileAnotherProcessWritesI
   const auto runs = dir.path() / "runs";
   wait_for(runs);
   std::filesystem::path run_dir;
-  while (run_dir.empty()) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (run_dir.empty() && std::chrono::steady_clock::now() < deadline) {
     for (const auto& entry : std::filesystem::directory_iterator(runs))
       if (std::filesystem::exists(entry.path() / "run.json")) run_dir = entry.path();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (run_dir.empty()) {
+    ::kill(running, SIGKILL);
+    wait_process(running);
+    FAIL() << "the first run never wrote its run.json";
   }
   wait_for(run_dir / "predictions.jsonl");
   const auto r = lmmbench({"run", config.string(), "--resume", "--quiet"});
