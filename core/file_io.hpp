@@ -35,4 +35,9 @@ class AtomicFileWriter {
   bool committed_ = false;
 };
 
+/// Removes, under `dir` (recursively), the temporary files of AtomicFileWriter ("NAME.tmp.PID")
+/// whose writer is gone (no process PID, or PID is this process): what a kill between the write
+/// and the rename leaves. A live writer's file is kept. Returns how many were removed.
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir);
+
 }  // namespace lmmbench

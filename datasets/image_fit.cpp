@@ -35,7 +35,7 @@ std::optional<FittedImage> fit_image(std::string bytes, const std::string& mime_
   int width = 0;
   int height = 0;
   if (limits.validate) {
-    decoded = decode_image(bytes, name);
+    decoded = decode_image(bytes, name, limits.max_pixels);
     width = decoded->width;
     height = decoded->height;
   } else if (limits.max_side > 0) {
@@ -62,7 +62,7 @@ std::optional<FittedImage> fit_image(std::string bytes, const std::string& mime_
     return std::nullopt;
   }
 
-  RgbImage image = decoded ? std::move(*decoded) : decode_image(bytes, name);
+  RgbImage image = decoded ? std::move(*decoded) : decode_image(bytes, name, limits.max_pixels);
   if (limits.max_side > 0 && std::max(image.width, image.height) > limits.max_side) {
     image = scaled(image, static_cast<double>(limits.max_side) /
                               static_cast<double>(std::max(image.width, image.height)));

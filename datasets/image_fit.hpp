@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "datasets/sample.hpp"
+
 namespace lmmbench::datasets {
 
 /// What a consumer of images accepts (a backend's Capabilities, in datasets' terms).
@@ -15,6 +17,8 @@ struct ImageLimits {
   /// Decode the whole image even when it fits as it is, so a file whose header is fine but whose
   /// data is truncated or corrupt is caught here (InputError) rather than by the model server.
   bool validate = true;
+  /// Decoding an image with more pixels is refused before it starts (InputError).
+  std::uint64_t max_pixels = kDefaultMaxImagePixels;
 };
 
 /// An image as it will be sent.

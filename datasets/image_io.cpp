@@ -1,12 +1,15 @@
 #include "datasets/image_io.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <limits>
 #include <memory>
 #include <sstream>
 
+#include <fmt/format.h>
+#include <signal.h>
 #include <stb_image.h>
 #include <stb_image_resize.h>
 #include <stb_image_write.h>
@@ -15,7 +18,9 @@
 #include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/sha256.hpp"
 #include "core/text.hpp"
+#include "datasets/file_beneath.hpp"
 #include "datasets/sample.hpp"
 
 namespace lmmbench::datasets {
@@ -86,9 +91,30 @@ ImageInfo probe_image(const std::filesystem::path& path) {
   return probe_image_bytes(read_file_bytes(path), path.string());
 }
 
-std::string read_image_bytes(const ImageRef& image) {
-  if (image.base64_length == 0) return read_file_bytes(image.path);
+void require_pixels_within(int width, int height, std::uint64_t max_pixels,
+                           const std::string& name) {
+  const auto pixels = static_cast<std::uint64_t>(std::max(width, 0)) *
+                      static_cast<std::uint64_t>(std::max(height, 0));
+  if (max_pixels == 0 || pixels <= max_pixels) return;
+  throw InputError(
+      Location{name, 0, ""},
+      fmt::format("the image is {} x {} = {} pixels, above the limit of {} (\"max_image_pixels\" "
+                  "of the dataset); decoding it would take at least {} MB, so it is refused "
+                  "before decoding",
+                  width, height, pixels, max_pixels, pixels * 3 / 1'000'000));
+}
+
+namespace {
+
+/// The bytes of a file image read again, before the check against the recorded hash.
+std::string read_again(const ImageRef& image) {
+  if (image.base64_length == 0) {
+    if (!image.root.empty()) return read_file_beneath(image.root, image.beneath, image.path);
+    count_image_file_open();
+    return read_file_bytes(image.path);
+  }
   const Location where{image.path.string(), 0, ""};
+  count_image_file_open();
   std::ifstream in(image.path, std::ios::binary);
   if (!in) throw InputError(where, "cannot open file");
   in.seekg(static_cast<std::streamoff>(image.base64_offset));
@@ -105,10 +131,24 @@ std::string read_image_bytes(const ImageRef& image) {
   return std::move(*bytes);
 }
 
-RgbImage decode_image(std::string_view bytes, const std::string& name) {
+}  // namespace
+
+std::string read_image_bytes(const ImageRef& image) {
+  if (image.data) return *image.data;
+  std::string bytes = read_again(image);
+  if (!image.sha256.empty() && sha256_hex(bytes) != image.sha256) {
+    throw InputError(Location{image.path.string(), 0, ""},
+                     "the image changed since the dataset was loaded (its SHA-256 is no longer "
+                     "the one in the run's manifest); run again to use the new file");
+  }
+  return bytes;
+}
+
+RgbImage decode_image(std::string_view bytes, const std::string& name, std::uint64_t max_pixels) {
   const Location where{name, 0, ""};
-  const auto mime = sniff_image_mime_type(bytes);
-  if (!mime) throw InputError(where, "not a readable image: not PNG, JPEG, GIF, BMP or WebP");
+  const ImageInfo header = probe_image_bytes(bytes, name);
+  require_pixels_within(header.width, header.height, max_pixels, name);
+  const auto mime = std::optional<std::string>(header.mime_type);
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   RgbImage image;
   if (*mime == "image/webp") {

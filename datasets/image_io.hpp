@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-namespace lmmbench::datasets {
+#include "datasets/sample.hpp"
 
-struct ImageRef;
+namespace lmmbench::datasets {
 
 /// MIME type from a file name's extension ("image/png" ...); nullopt for unknown extensions.
 std::optional<std::string> image_mime_type(const std::filesystem::path& path);
@@ -31,8 +31,15 @@ ImageInfo probe_image(const std::filesystem::path& path);
 /// As probe_image for bytes in memory; `name` stands for them in messages.
 ImageInfo probe_image_bytes(std::string_view bytes, const std::string& name);
 
-/// The encoded bytes of a sample's image: the file itself, or the decoded base64 slice of the file
-/// that holds it. Throws InputError naming the file when it cannot be read or decoded.
+/// Throws InputError naming `name` when width x height exceeds `max_pixels`, saying how much
+/// memory decoding it would take; the check that comes before any decoding.
+void require_pixels_within(int width, int height, std::uint64_t max_pixels,
+                           const std::string& name);
+
+/// The encoded bytes of a sample's image: `data` when the loader kept them; else the file read
+/// again — beneath its root without following links (read_file_beneath) — or the decoded base64
+/// slice of the file that holds it. Bytes read again must have the SHA-256 recorded at load.
+/// Throws InputError naming the file when it cannot be read or decoded, or has changed.
 std::string read_image_bytes(const ImageRef& image);
 
 /// An 8-bit RGB raster, row-major, no padding.
@@ -48,8 +55,10 @@ struct RgbImage {
 
 /// Decodes an encoded image to 8-bit RGB: PNG, JPEG (baseline and progressive), BMP and GIF (its
 /// first frame) with stb_image, WebP with libwebp. An alpha channel is dropped. Throws InputError
-/// naming `name` for anything that does not decode (truncated, corrupt, unsupported variant).
-RgbImage decode_image(std::string_view bytes, const std::string& name);
+/// naming `name` for anything that does not decode (truncated, corrupt, unsupported variant), and
+/// before decoding for an image whose header says it has more than `max_pixels` pixels.
+RgbImage decode_image(std::string_view bytes, const std::string& name,
+                      std::uint64_t max_pixels = kDefaultMaxImagePixels);
 
 /// Encodes as PNG (stb_image_write) in memory; byte-identical output for identical pixels.
 std::string encode_png(const RgbImage& image);

@@ -14,7 +14,7 @@ Dataset LmmbenchJsonlLoader::load() const {
   dataset.files.push_back(options_.path);
   const ImageAttacher images(
       ImageOptions{options_.image_root.empty() ? options_.path.parent_path() : options_.image_root,
-                   options_.load_images, options_.verify_images});
+                   options_.load_images, options_.verify_images, options_.image_budget});
   dataset.root = images.options().root;
   IdSet ids;
 
@@ -50,6 +50,7 @@ std::unique_ptr<Loader> LmmbenchJsonlLoader::create(ObjectReader& options) {
   if (const auto root = options.find("image_root")) o.image_root = root->as_path();
   o.verify_images = options.get_bool("verify_images", true);
   o.load_images = options.get_bool("load_images", true);
+  o.image_budget = read_image_budget(options);
   options.finish();
   return std::make_unique<LmmbenchJsonlLoader>(std::move(o));
 }

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -23,12 +24,14 @@ class LmmbenchJsonlLoader final : public Loader {
     std::filesystem::path image_root;  ///< Empty: the directory of `path`.
     bool verify_images = true;         ///< Decode each image's header while loading.
     bool load_images = true;           ///< False: samples get no images (re-scoring only).
+    ImageBudget image_budget{};
   };
 
   explicit LmmbenchJsonlLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
 
-  /// Registry factory: options "path" (required), "image_root", "verify_images", "load_images".
+  /// Registry factory: options "path" (required), "image_root", "verify_images", "load_images",
+  /// "max_image_pixels", "image_memory_mb".
   static std::unique_ptr<Loader> create(ObjectReader& options);
 
  private:

@@ -7,6 +7,8 @@
 
 #include "core/file_io.hpp"
 #include "core/json_cursor.hpp"
+#include "core/sha256.hpp"
+#include "datasets/file_beneath.hpp"
 #include "datasets/image_io.hpp"
 
 namespace lmmbench::datasets {
@@ -68,22 +70,45 @@ ResolvedPath resolve_inside(const std::filesystem::path& root, std::string_view 
     return out;
   }
   const auto joined = (root / normal).lexically_normal();
+  std::error_code root_error;
+  // An empty root is the working directory (a dataset file named without a directory).
+  const std::filesystem::path base = root.empty() ? std::filesystem::path(".") : root;
+  out.real_root = std::filesystem::weakly_canonical(base, root_error);
+  if (root_error) out.real_root = std::filesystem::absolute(base).lexically_normal();
+  // Follow every symbolic link on the way (the file itself or any directory above it).
   std::error_code ec;
-  if (std::filesystem::exists(std::filesystem::symlink_status(joined, ec)) ||
-      std::filesystem::exists(joined, ec)) {
-    // Follow every symbolic link on the way (the file itself or any directory above it).
-    const auto real = std::filesystem::weakly_canonical(joined, ec);
-    const auto real_root = std::filesystem::weakly_canonical(root, ec);
-    if (!ec && !is_within(real, real_root)) {
-      out.error = fmt::format(
-          "image path '{}' refused: it resolves to {} through a symbolic link, outside the dataset "
-          "root {}",
-          relative, real.string(), real_root.string());
-      return out;
-    }
+  const auto real = std::filesystem::weakly_canonical(joined, ec);
+  if (ec) {
+    out.error = ec == std::errc::too_many_symbolic_link_levels
+                    ? fmt::format(
+                          "image path '{}' refused: {} is a symbolic link loop (or "
+                          "passes through one)",
+                          relative, joined.string())
+                    : fmt::format("image path '{}': cannot resolve {}: {}", relative,
+                                  joined.string(), ec.message());
+    return out;
+  }
+  if (!is_within(real, out.real_root)) {
+    out.error = fmt::format(
+        "image path '{}' refused: it resolves to {} through a symbolic link, outside the dataset "
+        "root {}",
+        relative, real.string(), out.real_root.string());
+    return out;
   }
   out.path = joined;
+  out.beneath = real.lexically_relative(out.real_root);
   return out;
+}
+
+ImageBudget read_image_budget(ObjectReader& options) {
+  ImageBudget budget;
+  budget.max_pixels = static_cast<std::uint64_t>(
+      options.get_int("max_image_pixels", static_cast<std::int64_t>(budget.max_pixels), 1));
+  budget.memory_bytes = static_cast<std::uint64_t>(options.get_int(
+                            "image_memory_mb", static_cast<std::int64_t>(budget.memory_bytes >> 20),
+                            0, std::int64_t{1} << 40))
+                        << 20;
+  return budget;
 }
 
 ImageOptions read_image_options(ObjectReader& options, const std::filesystem::path& default_root) {
@@ -95,6 +120,7 @@ ImageOptions read_image_options(ObjectReader& options, const std::filesystem::pa
   }
   o.load = options.get_bool("load_images", true);
   o.probe = options.get_bool("verify_images", true);
+  o.budget = read_image_budget(options);
   return o;
 }
 
@@ -127,6 +153,49 @@ void set_sample_error(Sample& sample, const Location& where, const std::string& 
   sample.error = prefix.empty() ? message : prefix + ": " + message;
 }
 
+std::string ImageAttacher::load_bytes(ImageRef& image, std::string bytes) const {
+  image.sha256 = sha256_hex(bytes);
+  image.bytes = bytes.size();
+  image.max_pixels = options_.budget.max_pixels;
+  // The header costs nothing once the bytes are here; a header that does not parse is an error
+  // only when verifying (the file name gives the type otherwise, as before).
+  // A base64 image is inside the record's own file, which the sample's error names already.
+  const auto message = [&image](const InputError& e) {
+    return image.base64_length > 0 ? e.detail() : std::string(e.what());
+  };
+  std::optional<ImageInfo> info;
+  std::string probe_error;
+  try {
+    info = probe_image_bytes(bytes, image.path.string());
+  } catch (const InputError& e) {
+    probe_error = message(e);
+  }
+  if (options_.probe) {
+    if (!info) return probe_error;
+    image.mime_type = info->mime_type;
+    image.width = info->width;
+    image.height = info->height;
+  } else if (image.mime_type.empty()) {
+    const auto mime = image_mime_type(image.path);
+    if (!mime) {
+      return "unsupported image type (expected png, jpg, webp, gif or bmp): " + image.path.string();
+    }
+    image.mime_type = *mime;
+  }
+  if (info) {
+    try {
+      require_pixels_within(info->width, info->height, image.max_pixels, image.path.string());
+    } catch (const InputError& e) {
+      return message(e);
+    }
+  }
+  if (kept_bytes_ + bytes.size() <= options_.budget.memory_bytes) {
+    kept_bytes_ += bytes.size();
+    image.data = std::make_shared<const std::string>(std::move(bytes));
+  }
+  return {};
+}
+
 void ImageAttacher::attach(Sample& sample, std::string_view relative, const Location& where,
                            std::vector<std::filesystem::path>& files) const {
   if (!options_.load) return;
@@ -135,61 +204,65 @@ void ImageAttacher::attach(Sample& sample, std::string_view relative, const Loca
     set_sample_error(sample, where, resolved.error);
     return;
   }
-  const auto& path = resolved.path;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    set_sample_error(sample, where, "image file not found: " + path.string());
+  auto [it, first] = attached_.try_emplace(resolved.path.string());
+  Attached& attached = it->second;
+  if (first) {
+    ImageRef image;
+    image.path = resolved.path;
+    image.root = resolved.real_root;
+    image.beneath = resolved.beneath;
+    try {
+      attached.error =
+          load_bytes(image, read_file_beneath(resolved.real_root, resolved.beneath, resolved.path));
+    } catch (const InputError& e) {
+      attached.error = e.what();
+    }
+    if (attached.error.empty()) attached.image = std::move(image);
+  }
+  if (!attached.error.empty()) {
+    set_sample_error(sample, where, attached.error);
     return;
   }
-  ImageRef image;
-  image.path = path;
-  if (options_.probe) {
-    try {
-      const auto info = probe_image(path);
-      image.mime_type = info.mime_type;
-      image.width = info.width;
-      image.height = info.height;
-      image.bytes = std::filesystem::file_size(path, ec);
-    } catch (const InputError& e) {
-      set_sample_error(sample, where, e.what());
-      return;
-    }
-  } else {
-    const auto mime = image_mime_type(path);
-    if (!mime) {
-      set_sample_error(
-          sample, where,
-          "unsupported image type (expected png, jpg, webp, gif or bmp): " + path.string());
-      return;
-    }
-    image.mime_type = *mime;
-  }
-  sample.images.push_back(std::move(image));
-  files.push_back(path);
+  sample.images.push_back(*attached.image);
+  files.push_back(resolved.path);
 }
 
 void ImageAttacher::attach_base64(Sample& sample, const std::filesystem::path& file,
                                   std::uint64_t offset, std::uint64_t length,
                                   const Location& where) const {
   if (!options_.load) return;
+  auto [it, first] = attached_.try_emplace(fmt::format("{}@{}+{}", file.string(), offset, length));
+  Attached& attached = it->second;
+  if (!first) {
+    if (!attached.error.empty()) {
+      set_sample_error(sample, where, attached.error);
+    } else {
+      sample.images.push_back(*attached.image);
+    }
+    return;
+  }
   ImageRef image;
   image.path = file;
   image.base64_offset = offset;
   image.base64_length = length;
+  std::string error;
   try {
-    const std::string bytes = read_image_bytes(image);
-    const auto info = options_.probe ? probe_image_bytes(bytes, file.string()) : ImageInfo{};
-    const auto mime =
-        options_.probe ? std::optional<std::string>(info.mime_type) : sniff_image_mime_type(bytes);
-    if (!mime) throw InputError(Location{file.string(), 0, ""}, "not a readable image");
-    image.mime_type = *mime;
-    image.width = info.width;
-    image.height = info.height;
-    image.bytes = bytes.size();
+    std::string bytes = read_image_bytes(image);
+    if (!options_.probe) {
+      const auto mime = sniff_image_mime_type(bytes);
+      if (!mime) throw InputError(Location{file.string(), 0, ""}, "not a readable image");
+      image.mime_type = *mime;
+    }
+    error = load_bytes(image, std::move(bytes));
   } catch (const InputError& e) {
-    set_sample_error(sample, where, e.detail());
+    error = e.detail();
+  }
+  if (!error.empty()) {
+    attached.error = error;
+    set_sample_error(sample, where, error);
     return;
   }
+  attached.image = image;
   sample.images.push_back(std::move(image));
 }
 

@@ -37,28 +37,46 @@ Dataset start_dataset(const std::filesystem::path& file, std::string_view what);
 
 /// An image path as a dataset file wrote it, resolved under the dataset's image root.
 struct ResolvedPath {
-  std::filesystem::path path;  ///< root / relative, lexically normal; empty when refused.
-  std::string error;           ///< Why the path was refused; empty when accepted.
+  std::filesystem::path path;       ///< root / relative, lexically normal; empty when refused.
+  std::string error;                ///< Why the path was refused; empty when accepted.
+  std::filesystem::path real_root;  ///< The canonical root.
+  /// The path beneath real_root with every symbolic link resolved (inside the root, or refused):
+  /// what read_file_beneath opens, following no link.
+  std::filesystem::path beneath;
 };
 
 /// Resolves `relative` under `root` and refuses, with a message saying which rule it broke, a
 /// path that could read outside the root: an absolute path, one whose normal form climbs out with
-/// "..", and one that resolves (through symbolic links, at any level) outside the canonical root.
-/// A path that does not exist is accepted here (the caller reports it as missing).
+/// "..", one that resolves (through symbolic links, at any level) outside the canonical root, and
+/// a symbolic link loop. A path that does not exist is accepted here (the caller reports it as
+/// missing when it opens it).
 ResolvedPath resolve_inside(const std::filesystem::path& root, std::string_view relative);
 
 /// How a loader treats the images its records name. `load` false leaves samples without images
-/// (re-scoring or replaying answers without the image files); `probe` reads each header at load
-/// time, filling width, height, size and the content's MIME type, so a corrupt file becomes the
+/// (re-scoring or replaying answers without the image files); `probe` checks each header at load
+/// time, filling width, height and the content's MIME type, so a corrupt file becomes the
 /// sample's error before any model sees it.
+/// What a dataset's images may cost: options "max_image_pixels" and "image_memory_mb".
+struct ImageBudget {
+  /// Images with more pixels are refused (per sample) before they are decoded.
+  std::uint64_t max_pixels = kDefaultMaxImagePixels;
+  /// Encoded bytes kept in memory from load to the last request (ImageRef::data), in total over
+  /// the dataset; images past it are read again per request and checked against their hash.
+  std::uint64_t memory_bytes = std::uint64_t{1024} << 20;
+};
+
+/// Reads "max_image_pixels" (at least 1) and "image_memory_mb" (0 keeps none in memory).
+ImageBudget read_image_budget(ObjectReader& options);
+
 struct ImageOptions {
   std::filesystem::path root;
   bool load = true;
   bool probe = true;
+  ImageBudget budget{};
 };
 
 /// Reads the options every loader with images shares: "image_root" (default `default_root`),
-/// "load_images" (default true) and "verify_images" (default true).
+/// "load_images" (default true), "verify_images" (default true) and the ImageBudget's.
 ImageOptions read_image_options(ObjectReader& options, const std::filesystem::path& default_root);
 /// The same for formats whose images never sit beside the dataset file (COCO, TextVQA, GQA, ...):
 /// "image_root" is required unless "load_images" is false.
@@ -67,6 +85,11 @@ ImageOptions read_image_options(ObjectReader& options);
 /// Attaches a sample's images under ImageOptions::root, safely. A refused, missing or unreadable
 /// image never throws: it becomes the sample's error ("<where>: <what>"), the first one wins, and
 /// the sample stays in the dataset (the harness records it as that sample's failure).
+///
+/// Each file is opened once (read_file_beneath), its bytes hashed (ImageRef::sha256, which the
+/// manifest then uses instead of reading the file again), probed, and kept (ImageRef::data) while
+/// ImageOptions::memory_bytes lasts; a file that several records name is read once for all of
+/// them. One loader's thread only.
 class ImageAttacher {
  public:
   explicit ImageAttacher(ImageOptions options) : options_(std::move(options)) {}
@@ -82,7 +105,19 @@ class ImageAttacher {
   [[nodiscard]] const ImageOptions& options() const { return options_; }
 
  private:
+  /// The image (or the sample error) for a file already attached, by ResolvedPath::path (for a
+  /// base64 slice: "file@offset+length").
+  struct Attached {
+    std::optional<ImageRef> image;
+    std::string error;
+  };
+  /// Reads, hashes, probes and perhaps keeps the bytes of `image` (path, root, beneath set);
+  /// returns the error message, empty when it is usable.
+  std::string load_bytes(ImageRef& image, std::string bytes) const;
+
   ImageOptions options_;
+  mutable std::unordered_map<std::string, Attached> attached_;
+  mutable std::uint64_t kept_bytes_ = 0;
 };
 
 /// Records `message` as the sample's error unless it already has one.

@@ -8,8 +8,9 @@
 
 namespace lmmbench::datasets {
 
-std::vector<ManifestEntry> manifest_entries(std::span<const std::filesystem::path> files,
-                                            const std::filesystem::path& root) {
+std::vector<ManifestEntry> manifest_entries(
+    std::span<const std::filesystem::path> files, const std::filesystem::path& root,
+    const std::unordered_map<std::string, std::string>& known) {
   std::vector<ManifestEntry> entries;
   entries.reserve(files.size());
   const auto canonical_root = std::filesystem::weakly_canonical(root);
@@ -19,7 +20,8 @@ std::vector<ManifestEntry> manifest_entries(std::span<const std::filesystem::pat
     const bool inside = !relative.empty() && *relative.begin() != "..";
     std::error_code ec;
     const auto size = std::filesystem::file_size(file, ec);
-    entries.push_back(ManifestEntry{sha256_file(file),
+    const auto hashed = known.find(file.string());
+    entries.push_back(ManifestEntry{hashed != known.end() ? hashed->second : sha256_file(file),
                                     inside ? relative.generic_string() : absolute.generic_string(),
                                     ec ? 0 : static_cast<std::uint64_t>(size)});
   }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lmmbench::datasets {
@@ -19,9 +20,11 @@ struct ManifestEntry {
 };
 
 /// Hashes every file (reading each once) and names it relative to `root`; sorted by name,
-/// duplicates removed. Throws InputError naming a file that cannot be read.
-std::vector<ManifestEntry> manifest_entries(std::span<const std::filesystem::path> files,
-                                            const std::filesystem::path& root);
+/// duplicates removed. A file in `known` (path as in `files` -> SHA-256, e.g. the images a loader
+/// already read and hashed) is not read again. Throws InputError naming a file that cannot be read.
+std::vector<ManifestEntry> manifest_entries(
+    std::span<const std::filesystem::path> files, const std::filesystem::path& root,
+    const std::unordered_map<std::string, std::string>& known = {});
 
 /// SHA-256 over a manifest: the hash of the sorted lines "<sha256 of file>  <name>\n". Renaming,
 /// editing, adding or removing any file changes it; moving the whole tree does not.

@@ -95,8 +95,8 @@ Dataset MmeLoader::load() const {
     }
     std::sort(question_files.begin(), question_files.end());
     // Images are named by the .txt file's stem; the attacher resolves them under the root.
-    const ImageAttacher images(
-        ImageOptions{options_.root, options_.load_images, options_.verify_images});
+    const ImageAttacher images(ImageOptions{options_.root, options_.load_images,
+                                            options_.verify_images, options_.image_budget});
     for (const auto& file : question_files) {
       dataset.files.push_back(file);
       std::string image;
@@ -144,6 +144,7 @@ std::unique_ptr<Loader> MmeLoader::create(ObjectReader& options) {
   o.subtasks = checked_subtasks(options);
   o.load_images = options.get_bool("load_images", true);
   o.verify_images = options.get_bool("verify_images", true);
+  o.image_budget = read_image_budget(options);
   options.finish();
   return std::make_unique<MmeLoader>(std::move(o));
 }
@@ -193,8 +194,8 @@ Dataset MmeResultsLoader::load() const {
   dataset.root = options_.path;
   IdDisambiguator disambiguate;
   const std::filesystem::path image_root = options_.image_root.value_or(options_.path);
-  const ImageAttacher images(
-      ImageOptions{image_root, options_.image_root.has_value(), options_.verify_images});
+  const ImageAttacher images(ImageOptions{image_root, options_.image_root.has_value(),
+                                          options_.verify_images, options_.image_budget});
   for_each_mme_result(
       options_.path,
       [&](const MmeResultLine& line) {
@@ -217,6 +218,7 @@ std::unique_ptr<Loader> MmeResultsLoader::create(ObjectReader& options) {
   o.path = options.required("path").as_path();
   if (const auto root = options.find("image_root")) o.image_root = root->as_path();
   o.verify_images = options.get_bool("verify_images", true);
+  o.image_budget = read_image_budget(options);
   options.finish();
   return std::make_unique<MmeResultsLoader>(std::move(o));
 }

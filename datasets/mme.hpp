@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/mme_subtasks.hpp"
 #include "datasets/loader.hpp"
+#include "datasets/loader_support.hpp"
 
 namespace lmmbench::datasets {
 
@@ -45,10 +46,12 @@ class MmeLoader final : public Loader {
     std::vector<std::string> subtasks;  ///< Default: all 14.
     bool load_images = true;
     bool verify_images = true;
+    ImageBudget image_budget{};
   };
   explicit MmeLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
-  /// Options: "root" (required), "subtasks", "load_images", "verify_images".
+  /// Options: "root" (required), "subtasks", "load_images", "verify_images", "max_image_pixels",
+  /// "image_memory_mb".
   static std::unique_ptr<Loader> create(ObjectReader& options);
 
  private:
@@ -84,10 +87,12 @@ class MmeResultsLoader final : public Loader {
     std::filesystem::path path;
     std::optional<std::filesystem::path> image_root;
     bool verify_images = true;
+    ImageBudget image_budget{};
   };
   explicit MmeResultsLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
-  /// Options: "path" (the results directory, required), "image_root", "verify_images".
+  /// Options: "path" (the results directory, required), "image_root", "verify_images",
+  /// "max_image_pixels", "image_memory_mb".
   static std::unique_ptr<Loader> create(ObjectReader& options);
 
  private:

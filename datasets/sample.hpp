@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,8 +10,17 @@
 
 namespace lmmbench::datasets {
 
-/// An image that belongs to a sample. The bytes stay on disk until a request needs them
-/// (read_image_bytes in image_io.hpp), so loading a dataset never holds every image in memory.
+/// The default decoding budget of an image, in pixels: Pillow's Image.MAX_IMAGE_PIXELS
+/// (89,478,485, about 0.25 GiB of 24-bit pixels), above which Pillow warns of a "decompression
+/// bomb" (and refuses above twice that; Pillow 5.0.0 release notes). An image above the budget is
+/// refused before it is decoded.
+inline constexpr std::uint64_t kDefaultMaxImagePixels = 89'478'485;
+
+/// An image that belongs to a sample. The loader reads each file once (ImageAttacher): it keeps
+/// the bytes in `data` while the dataset's image memory budget lasts, and records their SHA-256,
+/// so a request uses the very bytes that were checked; an image past the budget is read again
+/// when a request needs it (read_image_bytes in image_io.hpp), beneath `root`, and must still
+/// have that hash.
 struct ImageRef {
   std::filesystem::path path;  ///< The image file (absolute or relative to the working directory),
                                ///< or the file that holds its base64 text (see base64_length).
@@ -24,7 +34,19 @@ struct ImageRef {
   int width = 0;
   int height = 0;
   std::uint64_t bytes = 0;  ///< Encoded size in bytes.
+  /// The dataset's image root (canonical) and the image's path beneath it with every symbolic
+  /// link resolved: a later read opens exactly this, following no link (file_beneath.hpp).
+  /// Empty when the image is not a file under a dataset root (base64 slices, hand-made refs).
+  std::filesystem::path root{};
+  std::filesystem::path beneath{};
+  std::string sha256{};  ///< Of the encoded bytes as loaded; empty when not read at load.
+  /// The encoded bytes, shared by every request that sends the image; null when not kept.
+  std::shared_ptr<const std::string> data{};
+  /// The most pixels (width x height) decoding this image may produce (ImageOptions::max_pixels).
+  std::uint64_t max_pixels = kDefaultMaxImagePixels;
 
+  /// Equal when every field is, `data` included: the same kept copy of the bytes (a loader
+  /// gives every record that names one image the same copy).
   friend bool operator==(const ImageRef&, const ImageRef&) = default;
 };
 

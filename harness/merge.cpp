@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
-#include "datasets/image_io.hpp"
 #include "harness/config.hpp"
 #include "harness/host.hpp"
 #include "harness/prediction_log.hpp"
@@ -142,12 +142,12 @@ void verify_records(const std::vector<Shard>& shards) {
 }
 
 /// Appends the shard's complete log lines to `merged` and indexes its keys.
-void read_log(Shard& shard, datasets::AtomicFileWriter& merged) {
+void read_log(Shard& shard, lmmbench::AtomicFileWriter& merged) {
   const auto path = shard.run.dir / shard.run.record.predictions_file;
   if (shard.run.record.predictions_file.empty() || !std::filesystem::exists(path)) {
     throw refuse(shard, "no prediction log (predictions.jsonl) in this run directory");
   }
-  const std::string text = datasets::read_file_bytes(path);
+  const std::string text = lmmbench::read_file_bytes(path);
   if (!text.empty() && text.back() != '\n') {
     throw InputError(Location{path.string(), 0, ""},
                      "the log ends in an incomplete line: this shard did not finish cleanly");
@@ -248,7 +248,7 @@ MergeResult merge_shards(const MergeOptions& options) {
     Shard shard;
     shard.run = reports::load_run(dir);
     shard.run.dir = std::filesystem::absolute(shard.run.dir);
-    shard.record_sha256 = sha256_hex(datasets::read_file_bytes(shard.run.dir / kRecordFile));
+    shard.record_sha256 = sha256_hex(lmmbench::read_file_bytes(shard.run.dir / kRecordFile));
     shards.push_back(std::move(shard));
   }
   verify_records(shards);
@@ -278,7 +278,7 @@ MergeResult merge_shards(const MergeOptions& options) {
   OutGuard guard(result.run_dir);
   std::filesystem::create_directories(result.run_dir);
   {
-    datasets::AtomicFileWriter merged(result.run_dir / kPredictionsFile);
+    lmmbench::AtomicFileWriter merged(result.run_dir / kPredictionsFile);
     for (auto& shard : shards)
       read_log(shard, merged);
     merged.commit();

@@ -155,9 +155,12 @@ PredictionLog::PredictionLog(const std::filesystem::path& path, bool fsync_each_
     }
   }
 
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  // O_APPEND: every write(2) lands at the end of the file as it is then, so a line is never
+  // written over another one (the run lock keeps a second writer out; this keeps the log whole
+  // even if one gets in).
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) throw_system_error("cannot open prediction log " + path.string());
-  if (::ftruncate(fd_, static_cast<off_t>(complete)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
+  if (::ftruncate(fd_, static_cast<off_t>(complete)) != 0) {
     const int code = errno;
     ::close(fd_);
     errno = code;

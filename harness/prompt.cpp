@@ -74,14 +74,15 @@ models::Request build_request(const TaskConfig& task, const datasets::Sample& sa
   request.sample_id = sample.id;
   request.system_prompt = task.prompt.system;
   request.params = task.generation;
-  const datasets::ImageLimits limits{capabilities.image_mime_types, capabilities.max_image_side,
-                                     capabilities.max_image_bytes, /*validate=*/true};
+  datasets::ImageLimits limits{capabilities.image_mime_types, capabilities.max_image_side,
+                               capabilities.max_image_bytes, /*validate=*/true};
   std::vector<models::ContentPart> images;
   if (task.prompt.image_placement != PromptConfig::ImagePlacement::none) {
     for (const auto& image : sample.images) {
       std::string source = image.path.string();
       if (image.base64_length > 0) source += "@" + std::to_string(image.base64_offset);
       std::string problem;
+      limits.max_pixels = image.max_pixels;
       auto fitted = datasets::fit_image(datasets::read_image_bytes(image), image.mime_type, limits,
                                         source, problem);
       if (!fitted) throw ImageDoesNotFit(source + ": " + problem);

@@ -20,6 +20,7 @@
 #include "harness/registry.hpp"
 #include "harness/response_cache.hpp"
 #include "harness/retry.hpp"
+#include "harness/run_lock.hpp"
 #include "harness/scoring.hpp"
 #include "harness/submission.hpp"
 #include "harness/task_loading.hpp"
@@ -68,28 +69,52 @@ std::filesystem::path latest_run_dir(const std::filesystem::path& output_dir) {
   return best;
 }
 
+/// The newest run directory of the config for `--resume` without `--out`, refused unless this
+/// config made it and no other process is writing it: resuming takes a run over (its run.json is
+/// rewritten, cells of tasks no longer in the config are dropped), so it must be the run the user
+/// means.
+std::filesystem::path latest_run_to_resume(const RunConfig& config) {
+  const auto latest = latest_run_dir(config.output_dir);
+  if (latest.empty()) {
+    throw InputError(Location{config.output_dir.string(), 0, ""},
+                     "--resume: no earlier run of this config to resume here (pass --out DIR)");
+  }
+  if (const auto holder = RunLock::holder(latest)) {
+    throw InputError(Location{latest.string(), 0, ""},
+                     fmt::format("--resume: the newest run here is in use by another lmmbench "
+                                 "({}); wait for it, or pass --out DIR to choose a run",
+                                 holder->describe()));
+  }
+  std::string made_by;
+  try {
+    const auto previous = nlohmann::json::parse(lmmbench::read_file_bytes(latest / kRecordFile));
+    made_by = previous.value("config_sha256", "");
+  } catch (const std::exception&) {
+    made_by.clear();
+  }
+  if (made_by != config.sha256) {
+    throw InputError(
+        Location{latest.string(), 0, ""},
+        fmt::format("--resume: the newest run here was made from a different config (its "
+                    "config_sha256 {}, this config's {}); pass --out {} to resume it anyway, or "
+                    "run without --resume to start a new run",
+                    made_by.empty() ? "unreadable" : made_by, config.sha256, latest.string()));
+  }
+  return latest;
+}
+
+/// The run directory, created (a new one is claimed with mkdir, so two runs started in the same
+/// second get different directories).
 std::filesystem::path choose_run_dir(const RunOptions& options, const RunConfig& config) {
   if (options.out) {
-    const auto dir = *options.out;
-    if (!options.resume && std::filesystem::exists(dir / kPredictionsFile)) {
-      throw InputError(
-          Location{dir.string(), 0, ""},
-          "this directory already holds a run; pass --resume to continue it, or choose "
-          "another --out");
-    }
-    return dir;
+    std::filesystem::create_directories(*options.out);
+    return *options.out;
   }
-  if (options.resume) {
-    auto latest = latest_run_dir(config.output_dir);
-    if (latest.empty()) {
-      throw InputError(Location{config.output_dir.string(), 0, ""},
-                       "--resume: no earlier run of this config to resume here (pass --out DIR)");
-    }
-    return latest;
-  }
+  if (options.resume) return latest_run_to_resume(config);
+  std::filesystem::create_directories(config.output_dir);
   const std::string stamp = compact_utc(std::chrono::system_clock::now());
   auto dir = config.output_dir / stamp;
-  for (int k = 2; std::filesystem::exists(dir); ++k)
+  for (int k = 2; !std::filesystem::create_directory(dir); ++k)
     dir = config.output_dir / fmt::format("{}-{}", stamp, k);
   return dir;
 }
@@ -185,7 +210,18 @@ RunResult run_evaluation(const RunOptions& options) {
 
   RunResult result;
   result.run_dir = choose_run_dir(options, config);
-  std::filesystem::create_directories(result.run_dir);
+  // Held until the run returns: nothing below writes the directory without it.
+  const RunLock lock(result.run_dir);
+  if (!options.resume && std::filesystem::exists(result.run_dir / kPredictionsFile)) {
+    throw InputError(Location{result.run_dir.string(), 0, ""},
+                     "this directory already holds a run; pass --resume to continue it, or "
+                     "choose another --out");
+  }
+  if (const auto removed = remove_stale_temporaries(result.run_dir); removed > 0) {
+    std::cerr << fmt::format(
+        "note: removed {} temporary file(s) left in {} by an interrupted write\n", removed,
+        result.run_dir.string());
+  }
   auto& record = result.record;
   const auto record_path = result.run_dir / kRecordFile;
   std::string original_start = now_iso();

@@ -1,6 +1,7 @@
 #include "harness/task_loading.hpp"
 
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/file_io.hpp"
 #include "core/sha256.hpp"
@@ -55,6 +56,17 @@ LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection)
   task.dataset = load_dataset(config.dataset);
   if (config.calibration) task.calibration = load_dataset(*config.calibration);
   task.info.n_samples = task.dataset.samples.size();
+  // The loaders hashed every image they read; the manifest reuses those hashes.
+  std::unordered_map<std::string, std::string> hashed;
+  for (const auto* samples : {&task.dataset.samples, &task.calibration.samples}) {
+    for (const auto& sample : *samples) {
+      for (const auto& image : sample.images) {
+        if (!image.sha256.empty() && image.base64_length == 0) {
+          hashed.emplace(image.path.string(), image.sha256);
+        }
+      }
+    }
+  }
   // The samples move into `selected`: the dataset's own list would double the memory per sample.
   task.selected = select_samples(std::move(task.dataset.samples), selection);
   task.dataset.samples = {};
@@ -66,7 +78,7 @@ LoadedTask load_task(const TaskConfig& config, const SampleSelection& selection)
                                    : task.dataset.files.front().parent_path());
   std::vector<std::filesystem::path> files = task.dataset.files;
   files.insert(files.end(), task.calibration.files.begin(), task.calibration.files.end());
-  task.manifest = datasets::manifest_entries(files, root);
+  task.manifest = datasets::manifest_entries(files, root, hashed);
   task.info.manifest_sha256 = datasets::manifest_sha256(task.manifest);
   task.info.root = root.string();
   task.info.task_config_sha256 = task_config_sha256(config);

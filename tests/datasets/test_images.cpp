@@ -4,11 +4,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "dataset_test_support.hpp"
+#include "datasets/file_beneath.hpp"
 #include "datasets/image_fit.hpp"
 #include "datasets/image_io.hpp"
 #include "datasets/loader_support.hpp"
@@ -225,15 +227,17 @@ class PathSafety : public ::testing::Test {
   }
   [[nodiscard]] std::filesystem::path root() const { return dir_.path() / "dataset"; }
 
-  /// The sample's error after attaching `relative` (empty when it was accepted).
-  std::string attach(const std::string& relative) {
+  /// The sample after attaching `relative` with `options` (root() unless given).
+  Sample attached(const std::string& relative, ImageOptions options = {}) {
+    if (options.root.empty()) options.root = root();
     Sample sample;
     std::vector<std::filesystem::path> files;
-    ImageAttacher(ImageOptions{root(), true, true})
-        .attach(sample, relative, Location{"q.jsonl", 3, "/image"}, files);
+    ImageAttacher(options).attach(sample, relative, Location{"q.jsonl", 3, "/image"}, files);
     EXPECT_EQ(sample.images.empty(), !sample.error.empty()) << relative;
-    return sample.error;
+    return sample;
   }
+  /// The sample's error after attaching `relative` (empty when it was accepted).
+  std::string attach(const std::string& relative) { return attached(relative).error; }
 
   TempDir dir_{"safety"};
   TempDir outside_{"outside"};
@@ -261,6 +265,181 @@ TEST_F(PathSafety, MissingAndCorruptImagesAreSampleErrors) {
               HasSubstr("q.jsonl:3: field /image: image file not found: "));
   write_text(root() / "images/text.png", "this is text");
   EXPECT_THAT(attach("images/text.png"), HasSubstr("not a readable image"));
+}
+
+/// Runs each path-safety case with openat2 and with the openat walk used where the kernel lacks
+/// openat2.
+class PathSafetyBothOpens : public PathSafety, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    PathSafety::SetUp();
+    set_openat2_enabled(GetParam());
+  }
+  void TearDown() override { set_openat2_enabled(true); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Opens, PathSafetyBothOpens, ::testing::Values(true, false),
+                         [](const auto& param_info) {
+                           return param_info.param ? "openat2" : "openat_walk";
+                         });
+
+TEST_P(PathSafetyBothOpens, APipeADirectoryAndALinkLoopAreCalledWhatTheyAre) {
+  ASSERT_EQ(::mkfifo((root() / "images/pipe.png").c_str(), 0644), 0);
+  std::filesystem::create_directory(root() / "images/folder.png");
+  std::filesystem::create_symlink("loop.png", root() / "images/loop.png");
+  // A named pipe with no writer: opened without blocking, then refused for what it is.
+  EXPECT_THAT(attach("images/pipe.png"),
+              HasSubstr("q.jsonl:3: field /image: " + (root() / "images/pipe.png").string() +
+                        " is a named pipe (FIFO), not an image file"));
+  EXPECT_THAT(attach("images/folder.png"),
+              HasSubstr((root() / "images/folder.png").string() + " is a directory"));
+  EXPECT_THAT(attach("images/loop.png"),
+              HasSubstr("image path 'images/loop.png' refused: " +
+                        (root() / "images/loop.png").string() + " is a symbolic link loop"));
+  EXPECT_THAT(attach("images/absent.png"),
+              HasSubstr("image file not found: " + (root() / "images/absent.png").string()));
+}
+
+TEST_P(PathSafetyBothOpens, AFileSwappedForALinkAfterLoadingIsNeverRead) {
+  ImageOptions keep_nothing;
+  keep_nothing.budget.memory_bytes = 0;  // read again at request time
+  const Sample sample = attached("images/ok.png", keep_nothing);
+  ASSERT_EQ(sample.error, "");
+  const ImageRef& image = sample.images.at(0);
+  EXPECT_EQ(image.data, nullptr);
+  EXPECT_EQ(read_image_bytes(image), bytes_of("quadrants.png"));
+  // The secret differs from the original, so reading it would be seen.
+  write_text(outside_.path() / "secret.png", bytes_of("gradient_1200x800.png"));
+  std::filesystem::remove(root() / "images/ok.png");
+  std::filesystem::create_symlink(outside_.path() / "secret.png", root() / "images/ok.png");
+  try {
+    const std::string bytes = read_image_bytes(image);
+    ADD_FAILURE() << "read " << bytes.size() << " bytes through the swapped link";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("is a symbolic link"));
+  }
+  // A directory on the way swapped for a link outside: the same.
+  std::filesystem::remove(root() / "images/ok.png");
+  std::filesystem::copy_file(kImages / "quadrants.png", root() / "images/ok.png");
+  EXPECT_EQ(read_image_bytes(image), bytes_of("quadrants.png"));
+  std::filesystem::create_directories(outside_.path() / "images");
+  std::filesystem::copy_file(outside_.path() / "secret.png", outside_.path() / "images/ok.png");
+  std::filesystem::rename(root() / "images", root() / "images.old");
+  std::filesystem::create_directory_symlink(outside_.path() / "images", root() / "images");
+  EXPECT_THROW((void)read_image_bytes(image), InputError);
+  // The same bytes through a regular file are fine; other bytes are not.
+  std::filesystem::remove(root() / "images");
+  std::filesystem::rename(root() / "images.old", root() / "images");
+  write_text(root() / "images/ok.png", bytes_of("quadrants.webp"));
+  try {
+    (void)read_image_bytes(image);
+    ADD_FAILURE() << "changed bytes were accepted";
+  } catch (const InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the image changed since the dataset was loaded"));
+  }
+}
+
+TEST_F(PathSafety, KeptBytesAreTheOnesThatWereCheckedWhateverHappensOnDisk) {
+  const Sample sample = attached("images/ok.png");  // default budget: kept in memory
+  const ImageRef& image = sample.images.at(0);
+  ASSERT_NE(image.data, nullptr);
+  EXPECT_EQ(image.sha256.size(), 64u);
+  std::filesystem::remove(root() / "images/ok.png");
+  std::filesystem::create_symlink(outside_.path() / "secret.png", root() / "images/ok.png");
+  write_text(outside_.path() / "secret.png", "secret");
+  const auto opens = image_file_opens();
+  EXPECT_EQ(read_image_bytes(image), bytes_of("quadrants.png"));
+  EXPECT_EQ(image_file_opens(), opens);  // nothing opened at all
+}
+
+TEST_F(PathSafety, EachFileIsOpenedOnceWhateverHowManySamplesNameIt) {
+  std::filesystem::copy_file(kImages / "quadrants.webp", root() / "images/two.webp");
+  const ImageAttacher attacher(ImageOptions{root(), true, true});
+  std::vector<std::filesystem::path> files;
+  std::vector<Sample> samples(6);
+  const auto before = image_file_opens();
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    attacher.attach(samples[i], i % 2 == 0 ? "images/ok.png" : "images/two.webp",
+                    Location{"q.jsonl", i + 1, "/image"}, files);
+    ASSERT_EQ(samples[i].error, "");
+  }
+  EXPECT_EQ(image_file_opens() - before, 2u);
+  // Every request of every model reads the kept bytes.
+  for (int model = 0; model < 4; ++model) {
+    for (const auto& sample : samples)
+      EXPECT_FALSE(read_image_bytes(sample.images.at(0)).empty());
+  }
+  EXPECT_EQ(image_file_opens() - before, 2u);
+  EXPECT_EQ(samples[0].images[0].data, samples[2].images[0].data);  // one copy in memory
+}
+
+TEST_F(PathSafety, TheMemoryBudgetKeepsWhatFitsAndTheRestIsReadPerRequest) {
+  const auto size = std::filesystem::file_size(kImages / "quadrants.png");
+  for (const char* name : {"a.png", "b.png", "c.png"})
+    std::filesystem::copy_file(kImages / "quadrants.png", root() / "images" / name);
+  ImageOptions options{root(), true, true};
+  options.budget.memory_bytes = 2 * size;
+  const ImageAttacher attacher(options);
+  std::vector<std::filesystem::path> files;
+  std::vector<Sample> samples(3);
+  attacher.attach(samples[0], "images/a.png", Location{}, files);
+  attacher.attach(samples[1], "images/b.png", Location{}, files);
+  attacher.attach(samples[2], "images/c.png", Location{}, files);
+  EXPECT_NE(samples[0].images.at(0).data, nullptr);
+  EXPECT_NE(samples[1].images.at(0).data, nullptr);
+  EXPECT_EQ(samples[2].images.at(0).data, nullptr);
+  const auto before = image_file_opens();
+  EXPECT_EQ(read_image_bytes(samples[2].images[0]), bytes_of("quadrants.png"));
+  EXPECT_EQ(image_file_opens() - before, 1u);
+}
+
+/// A PNG whose header says width x height (an IHDR with a correct CRC and no pixel data): what
+/// stb_image reads to learn the size.
+std::string png_header(std::uint32_t width, std::uint32_t height) {
+  auto be32 = [](std::uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  const std::string chunk = "IHDR" + be32(width) + be32(height) + std::string("\x08\x02\0\0\0", 5);
+  std::uint32_t crc = 0xFFFFFFFFu;  // CRC-32 as PNG defines it (ISO 3309)
+  for (const char c : chunk) {
+    crc ^= static_cast<unsigned char>(c);
+    for (int k = 0; k < 8; ++k)
+      crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + chunk + be32(~crc);
+}
+
+TEST_F(PathSafety, ImagesAboveThePixelBudgetAreRefusedBeforeDecoding) {
+  // 18,000 x 18,000 decodes to about 1 GB of RGB; the header alone says so.
+  write_text(root() / "images/huge.png", png_header(18000, 18000));
+  EXPECT_THAT(attach("images/huge.png"),
+              HasSubstr("q.jsonl:3: field /image: " + (root() / "images/huge.png").string() +
+                        ": the image is 18000 x 18000 = 324000000 pixels, above the limit of "
+                        "89478485 (\"max_image_pixels\" of the dataset)"));
+  EXPECT_THAT(
+      [&] {
+        try {
+          (void)decode_image(png_header(18000, 18000), "huge.png");
+        } catch (const InputError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }(),
+      HasSubstr("huge.png: the image is 18000 x 18000 = 324000000 pixels"));
+  // The budget is the dataset's: a smaller one refuses a real image, per sample, and a request
+  // built from an image loaded under a larger one decodes it.
+  const auto info = probe_image(kImages / "quadrants.png");
+  ImageOptions small;
+  small.budget.max_pixels = static_cast<std::uint64_t>(info.width) * info.height - 1;
+  EXPECT_THAT(attached("images/ok.png", small).error, HasSubstr("above the limit of"));
+  small.budget.max_pixels += 1;
+  EXPECT_EQ(attached("images/ok.png", small).error, "");
+  std::string problem;
+  ImageLimits limits;
+  limits.max_pixels = small.budget.max_pixels - 1;
+  EXPECT_THROW((void)fit_image(bytes_of("quadrants.png"), "image/png", limits, "q.png", problem),
+               InputError);
 }
 
 }  // namespace

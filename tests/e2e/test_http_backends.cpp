@@ -328,6 +328,62 @@ TEST(HttpBackends, TheCacheMakesASecondRunIssueZeroRequests) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "elsewhere/responses.sqlite"));
 }
 
+TEST(HttpBackends, ProcessesRunningAtOnceShareOneCacheDirectory) {
+  TempDir dir;
+  LlmServer server;
+  std::vector<std::string> questions;
+  std::vector<std::string> answers;
+  for (int i = 0; i < 36; ++i) {
+    answers.push_back("a" + std::to_string(i));
+    // A short delay per answer, so the processes overlap.
+    questions.push_back("Q" + std::to_string(i) + " [[answer:a" + std::to_string(i) +
+                        "]] [[fault:slow;delay=0.02]]");
+  }
+  write_dataset(dir.path() / "d.jsonl", questions, answers);
+  const auto config = write_config(
+      dir.path(), {model("gpt", "openai", {{"base_url", server.url() + "/v1"}, {"model", "m"}})},
+      {task("greedy", "d.jsonl")}, 2);
+  // Starts one `lmmbench run` per entry of `extra` at once, into runs NAME-0, NAME-1, ...; waits
+  // for all; every one must succeed.
+  auto run_at_once = [&](const std::string& name,
+                         const std::vector<std::vector<std::string>>& extra) {
+    std::vector<pid_t> pids;
+    for (std::size_t k = 0; k < extra.size(); ++k) {
+      const auto out = dir.path() / (name + "-" + std::to_string(k));
+      std::filesystem::create_directories(out);
+      std::vector<std::string> args{kBinary.string(), "run",        config.string(),
+                                    "--out",          out.string(), "--quiet"};
+      args.insert(args.end(), extra[k].begin(), extra[k].end());
+      pids.push_back(spawn_process(args, out));
+    }
+    for (std::size_t k = 0; k < pids.size(); ++k) {
+      const auto out = dir.path() / (name + "-" + std::to_string(k));
+      EXPECT_EQ(wait_process(pids[k]), 0) << read_text(out / "stderr.txt");
+      EXPECT_EQ(cell_of(out, "gpt", "greedy")["scores"][0]["score"], 100.0) << out;
+    }
+  };
+  // Three shards of one run, each its own process, one cache.
+  run_at_once("shard", {{"--shard", "0/3"}, {"--shard", "1/3"}, {"--shard", "2/3"}});
+  EXPECT_EQ(server.requests().size(), 36u);
+  // Every answer the three wrote is there for a fourth: the whole task without a request.
+  run_at_once("after", {{}});
+  EXPECT_EQ(server.requests().size(), 36u);
+  EXPECT_EQ(cell_of(dir.path() / "after-0", "gpt", "greedy")["counts"]["cached"], 36u);
+  // Three processes writing the same 36 keys at once.
+  run_at_once("refresh", {{"--refresh-cache"}, {"--refresh-cache"}, {"--refresh-cache"}});
+  EXPECT_EQ(server.requests().size(), 36u * 4);
+  // The file is sound and holds one row per key.
+  const auto cache = dir.path() / "runs/.cache/lmmbench/responses.sqlite";
+  const auto check = run_process({LMMBENCH_PYTHON, "-c",
+                                  "import sqlite3, sys\n"
+                                  "db = sqlite3.connect(sys.argv[1])\n"
+                                  "print(db.execute('PRAGMA integrity_check').fetchone()[0],"
+                                  " db.execute('SELECT COUNT(*) FROM responses').fetchone()[0])",
+                                  cache.string()});
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out, "ok 36\n");
+}
+
 /// Every regular file under `root` whose bytes contain `needle`.
 std::vector<std::string> files_containing(const std::filesystem::path& root,
                                           const std::string& needle) {

@@ -130,5 +130,25 @@ TEST(PredictionLogResume, RetriesTransientFailuresOnly) {
   EXPECT_FALSE(retry_on_resume(models::ErrorKind::missing));
 }
 
+TEST_F(PredictionLogTest, TwoWritersOfOneLogNeverWriteOverEachOther) {
+  // The run lock keeps a second process out; O_APPEND keeps the log whole if one gets in anyway:
+  // each line lands at the end of the file as it is at that moment.
+  {
+    PredictionLog first(path_);
+    PredictionLog second(path_);
+    for (int k = 0; k < 20; ++k) {
+      first.append(entry("a" + std::to_string(k), "first"));
+      second.append(entry("b" + std::to_string(k), "second " + std::string(k, 'x')));
+    }
+  }
+  PredictionLog log(path_);
+  EXPECT_TRUE(log.warnings().empty());
+  EXPECT_EQ(log.size(), 40u);
+  for (int k = 0; k < 20; ++k) {
+    EXPECT_NE(log.find(entry("a" + std::to_string(k), "").key), nullptr) << k;
+    EXPECT_NE(log.find(entry("b" + std::to_string(k), "").key), nullptr) << k;
+  }
+}
+
 }  // namespace
 }  // namespace lmmbench::harness

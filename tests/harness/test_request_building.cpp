@@ -1,9 +1,12 @@
 // Prompt template sections, and requests whose images must fit a backend (harness/prompt.hpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "core/file_io.hpp"
+#include "datasets/file_beneath.hpp"
 #include "datasets/image_io.hpp"
+#include "datasets/loader_support.hpp"
 #include "harness/config.hpp"
 #include "harness/prompt.hpp"
 
@@ -127,6 +130,87 @@ TEST(RequestImages, ABadSampleBecomesItsOwnRecordedFailure) {
   // And a good one is a request.
   caps.image_mime_types = {};
   EXPECT_TRUE(prepare_request(task(), image_sample("two_frames.gif"), caps).request.has_value());
+}
+
+/// A dataset root with images/a.png and images/b.webp, and a secret beside it (outside).
+class LoadedImages : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lmmbench-request-images-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "root/images");
+    std::filesystem::copy_file(kImages / "quadrants.png", dir_ / "root/images/a.png");
+    std::filesystem::copy_file(kImages / "quadrants.webp", dir_ / "root/images/b.webp");
+    std::filesystem::copy_file(kImages / "gradient_1200x800.png", dir_ / "secret.png");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  /// Samples attached the way every loader attaches them.
+  std::vector<datasets::Sample> load(const std::vector<std::string>& images,
+                                     std::uint64_t memory_bytes) {
+    datasets::ImageOptions options{dir_ / "root", true, true};
+    options.budget.memory_bytes = memory_bytes;
+    const datasets::ImageAttacher attacher(options);
+    std::vector<std::filesystem::path> files;
+    std::vector<datasets::Sample> samples;
+    for (const auto& image : images) {
+      auto& s = samples.emplace_back();
+      s.id = std::to_string(samples.size());
+      s.question = "What is shown?";
+      attacher.attach(s, image, Location{"q.jsonl", samples.size(), "/image"}, files);
+      EXPECT_EQ(s.error, "");
+    }
+    return samples;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(LoadedImages, EachImageIsOpenedOncePerSampleForAllModels) {
+  const auto before = datasets::image_file_opens();
+  const auto samples = load({"images/a.png", "images/b.webp", "images/a.png"}, 1 << 20);
+  EXPECT_EQ(datasets::image_file_opens() - before, 2u);  // two files, each opened once
+  // Four models with different limits; inference builds each request twice (its key, then the
+  // request it sends).
+  std::vector<models::Capabilities> models(4);
+  models[1].max_image_side = 64;
+  models[2].image_mime_types = {"image/jpeg"};
+  models[3].max_image_bytes = 4096;
+  for (const auto& caps : models) {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const auto& sample : samples) {
+        EXPECT_TRUE(prepare_request(task(), sample, caps).request.has_value()) << sample.id;
+      }
+    }
+  }
+  EXPECT_EQ(datasets::image_file_opens() - before, 2u);
+}
+
+TEST_F(LoadedImages, AnImageSwappedForALinkOutsideTheRootAfterLoadingIsThatSamplesError) {
+  // Nothing kept in memory: the request reads the file again.
+  const auto samples = load({"images/a.png", "images/b.webp"}, 0);
+  std::filesystem::remove(dir_ / "root/images/a.png");
+  std::filesystem::create_symlink(dir_ / "secret.png", dir_ / "root/images/a.png");
+  const auto swapped = prepare_request(task(), samples[0], {});
+  ASSERT_FALSE(swapped.request.has_value());
+  EXPECT_EQ(swapped.failure.error, models::ErrorKind::invalid_input);
+  EXPECT_THAT(swapped.failure.error_message,
+              HasSubstr((dir_ / "root/images/a.png").string() + " is a symbolic link"));
+  // The other sample is untouched.
+  EXPECT_TRUE(prepare_request(task(), samples[1], {}).request.has_value());
+  // Kept in memory (the default budget): the request carries the bytes that were checked, never
+  // the file behind the link.
+  std::filesystem::remove(dir_ / "root/images/a.png");
+  std::filesystem::copy_file(kImages / "quadrants.png", dir_ / "root/images/a.png");
+  const auto kept = load({"images/a.png"}, 1 << 20);
+  std::filesystem::remove(dir_ / "root/images/a.png");
+  std::filesystem::create_symlink(dir_ / "secret.png", dir_ / "root/images/a.png");
+  const auto request = prepare_request(task(), kept[0], {});
+  ASSERT_TRUE(request.request.has_value());
+  EXPECT_EQ(*image_of(*request.request).bytes,
+            lmmbench::read_file_bytes(kImages / "quadrants.png"));
 }
 
 }  // namespace

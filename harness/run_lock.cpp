@@ -1,0 +1,113 @@
+#include "harness/run_lock.hpp"
+
+#include <array>
+#include <cerrno>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/error.hpp"
+#include "harness/host.hpp"
+
+namespace lmmbench::harness {
+
+namespace {
+
+/// What the lock file says; an empty or unreadable file gives an empty holder.
+RunLockHolder read_holder(int fd) {
+  std::string text;
+  std::array<char, 512> buffer{};
+  for (off_t at = 0;;) {
+    const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer.data(), static_cast<std::size_t>(n));
+    at += n;
+  }
+  RunLockHolder holder;
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    holder.pid = j.value("pid", 0L);
+    holder.host = j.value("host", "");
+    holder.since = j.value("since", "");
+  }
+  return holder;
+}
+
+/// flock(LOCK_EX | LOCK_NB): true when taken, false when another open file holds it.
+bool try_lock(int fd, const std::filesystem::path& file) {
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) return false;
+    throw_system_error("cannot lock " + file.string());
+  }
+  return true;
+}
+
+/// The holder of a lock another process has; it writes its pid right after taking the lock, so a
+/// reader that comes in between waits a moment for it.
+RunLockHolder busy_holder(int fd) {
+  RunLockHolder holder = read_holder(fd);
+  for (int k = 0; holder.pid == 0 && k < 20; ++k) {
+    ::usleep(5000);
+    holder = read_holder(fd);
+  }
+  return holder;
+}
+
+}  // namespace
+
+std::string RunLockHolder::describe() const {
+  std::string out = pid > 0 ? fmt::format("pid {}", pid) : "a process that has not said its pid";
+  if (!host.empty()) out += " on host " + host;
+  if (!since.empty()) out += ", since " + since;
+  return out;
+}
+
+RunLock::RunLock(const std::filesystem::path& run_dir) {
+  const auto file = run_dir / kFileName;
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0) throw_system_error("cannot create the run lock " + file.string());
+  if (!try_lock(fd_, file)) {
+    const RunLockHolder holder = busy_holder(fd_);
+    ::close(fd_);
+    fd_ = -1;
+    throw InputError(Location{run_dir.string(), 0, ""},
+                     fmt::format("this run directory is in use by another lmmbench ({}; lock file "
+                                 "{}); wait for it to finish or choose another --out",
+                                 holder.describe(), file.string()));
+  }
+  std::array<char, 256> name{};
+  std::string host;
+  if (::gethostname(name.data(), name.size() - 1) == 0) host = name.data();
+  const std::string text = nlohmann::json{{"pid", static_cast<long>(::getpid())},
+                                          {"host", host},
+                                          {"since", iso8601_utc(std::chrono::system_clock::now())}}
+                               .dump() +
+                           "\n";
+  // Informative only (the lock is the flock): a failed write leaves the lock held.
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t n = ::pwrite(fd_, text.data(), text.size(), 0);
+  }
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor drops the flock
+}
+
+std::optional<RunLockHolder> RunLock::holder(const std::filesystem::path& run_dir) {
+  const auto file = run_dir / kFileName;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;  // never locked
+  std::optional<RunLockHolder> out;
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) out = busy_holder(fd);
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace lmmbench::harness
