@@ -18,6 +18,7 @@
 #include "harness/prediction_log.hpp"
 #include "harness/prices.hpp"
 #include "harness/registry.hpp"
+#include "harness/run_lock.hpp"
 #include "harness/runner.hpp"
 #include "harness/task_loading.hpp"
 #include "reports/loaded_run.hpp"
@@ -245,6 +246,11 @@ MergeResult merge_shards(const MergeOptions& options) {
 
   std::vector<Shard> shards;
   for (const auto& dir : options.shard_dirs) {
+    if (const auto holder = RunLock::holder(dir)) {
+      throw InputError(Location{dir.string(), 0, ""},
+                       "this shard is being written by another lmmbench (" + holder->describe() +
+                           "); merge it once that run has finished");
+    }
     Shard shard;
     shard.run = reports::load_run(dir);
     shard.run.dir = std::filesystem::absolute(shard.run.dir);
