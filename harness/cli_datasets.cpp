@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_source.hpp"
 #include "datasets/image_io.hpp"
 #include "datasets/manifest.hpp"
 #include "harness/cli_commands.hpp"
@@ -63,7 +64,7 @@ int verify_command(const DatasetsArguments& args) {
     const auto record_path = run_dir / "run.json";
     reports::RunRecord record;
     try {
-      from_json(nlohmann::json::parse(datasets::read_file_bytes(record_path)), record);
+      from_json(parse_json(datasets::read_file_bytes(record_path), record_path.string()), record);
     } catch (const nlohmann::json::exception& e) {
       throw InputError(Location{record_path.string(), 0, ""},
                        std::string("not a run record: ") + e.what());

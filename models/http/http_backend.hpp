@@ -127,6 +127,12 @@ class HttpBackend final : public Backend {
 /// Seconds from a Retry-After value: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
 std::optional<Nanos> parse_retry_after(const std::string& value);
 
+/// Each provider's dialect alone, reading its own options from `options` (the backends' factories
+/// below build theirs the same way); for the reply parsers' fuzz targets.
+std::unique_ptr<Dialect> openai_dialect(ObjectReader& options);
+std::unique_ptr<Dialect> gemini_dialect(ObjectReader& options);
+std::unique_ptr<Dialect> anthropic_dialect(ObjectReader& options);
+
 /// Factories registered in harness/registry.cpp.
 std::unique_ptr<Backend> create_openai(ObjectReader& options, const BackendContext& context);
 std::unique_ptr<Backend> create_gemini(ObjectReader& options, const BackendContext& context);
