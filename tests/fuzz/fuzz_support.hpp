@@ -20,19 +20,22 @@ inline std::string_view text_of(const std::uint8_t* data, std::size_t size) {
 }
 
 /// A private directory for the inputs that a reader takes only as files, made once per process
-/// and removed at exit. Not thread-safe (fuzz targets run on one thread).
+/// and removed at exit. Never destroyed (the exit handler still needs it; a function-local static
+/// would be destroyed before a handler registered while constructing it runs). Not thread-safe
+/// (fuzz targets run on one thread).
 inline const std::filesystem::path& scratch_dir() {
-  static const std::filesystem::path dir = [] {
+  static const std::filesystem::path* const dir = [] {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "lmmbench-fuzz-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+    const auto* made = new std::filesystem::path(pattern);
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(scratch_dir(), ec);
     });
-    return std::filesystem::path(pattern);
+    return made;
   }();
-  return dir;
+  return *dir;
 }
 
 /// Writes `bytes` to `path` (replacing it) and returns the path.
