@@ -15,6 +15,9 @@ namespace lmmbench {
 
 namespace {
 
+/// What ends a `//` comment for nlohmann (lexer::scan_comment): LF, CR or NUL.
+constexpr std::string_view kLineCommentEnds("\n\r\0", 3);
+
 /// Walks JSON text already known to be valid (comments allowed, nesting within kMaxJsonDepth, so
 /// the recursion is bounded) and records the line of every value: of its key for object members,
 /// of its first character for array elements. With DuplicateKeys::reject, a key met twice in one
@@ -42,8 +45,9 @@ class LineScanner {
       } else if (c == ' ' || c == '\t' || c == '\r') {
         ++pos_;
       } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
-        while (pos_ < text_.size() && text_[pos_] != '\n')
-          ++pos_;
+        // As nlohmann reads it: a line comment ends at LF, CR or NUL (the NUL belongs to it).
+        pos_ = std::min(text_.find_first_of(kLineCommentEnds, pos_), text_.size());
+        if (pos_ < text_.size() && text_[pos_] == '\0') ++pos_;
       } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '*') {
         pos_ += 2;
         while (pos_ + 1 < text_.size() && !(text_[pos_] == '*' && text_[pos_ + 1] == '/')) {
@@ -251,7 +255,7 @@ std::size_t too_deep_at(std::string_view text, bool comments) {
       for (++i; i < text.size() && text[i] != '"'; ++i)
         i += text[i] == '\\' ? 1 : 0;
     } else if (comments && c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
-      i = std::min(text.find('\n', i), text.size());
+      i = std::min(text.find_first_of(kLineCommentEnds, i), text.size());
     } else if (comments && c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
       const auto end = text.find("*/", i + 2);
       i = end == std::string_view::npos ? text.size() : end + 1;

@@ -138,6 +138,17 @@ TEST(JsonSource, LinesAreKeptAfterAByteOrderMark) {
   EXPECT_EQ(source->line_of("/a/1"), 3u);
 }
 
+// Found by fuzz_json_config: nlohmann ends a line comment at CR or NUL too; the line scanner
+// read on to the next LF and lost the members in between (line 0 in their messages).
+TEST(JsonSource, ALineCommentEndsWhereNlohmannEndsIt) {
+  const std::string text("{// c\r\"a\": 1,\n// d\0\"b\": [2]}", 28);
+  const auto source = JsonSource::from_text(text, "c.json");
+  EXPECT_EQ(source->root(), nlohmann::json::parse(R"({"a": 1, "b": [2]})"));
+  EXPECT_EQ(source->line_of("/a"), 1u);
+  EXPECT_EQ(source->line_of("/b"), 2u);
+  EXPECT_EQ(source->line_of("/b/0"), 2u);
+}
+
 TEST(JsonSource, ADuplicateKeyInAConfigNamesBothLines) {
   EXPECT_EQ(
       error_of([] { JsonSource::from_text("{\"m\": {\n\"a\": 1,\n\"a\": 2}}", "c.json"); }),
