@@ -15,6 +15,11 @@ if(LMMBENCH_SANITIZE)
     -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(lmmbench_build_options INTERFACE -fsanitize=${LMMBENCH_SANITIZE})
 endif()
+if(LMMBENCH_FUZZ)
+  # Coverage for libFuzzer in every library; only the fuzz binaries link its main.
+  target_compile_options(lmmbench_build_options INTERFACE -fsanitize=fuzzer-no-link)
+  target_link_options(lmmbench_build_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 
 # Build provenance (git revision, dirty flag, build type) is regenerated at every build, not at
 # configure time, so a rebuild after a commit never reports a stale revision.

@@ -16,13 +16,20 @@ namespace lmmbench {
 
 namespace {
 
-/// Walks JSON text already known to be valid (comments allowed) and records the line of every
-/// value: of its key for object members, of its first character for array elements.
+/// What ends a `//` comment for nlohmann (lexer::scan_comment): LF, CR or NUL.
+constexpr std::string_view kLineCommentEnds("\n\r\0", 3);
+
+/// Walks JSON text already known to be valid (comments allowed, nesting within kMaxJsonDepth, so
+/// the recursion is bounded) and records the line of every value: of its key for object members,
+/// of its first character for array elements. With DuplicateKeys::reject, a key met twice in one
+/// object throws InputError naming both lines.
 class LineScanner {
  public:
-  explicit LineScanner(std::string_view text) : text_(text) {}
+  LineScanner(std::string_view text, const std::string& name, DuplicateKeys duplicates)
+      : text_(text), name_(name), duplicates_(duplicates) {}
 
   std::map<std::string, std::size_t> scan() {
+    if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;  // a UTF-8 byte-order mark, as nlohmann skips
     skip_space();
     lines_[""] = line_;
     value("");
@@ -39,8 +46,9 @@ class LineScanner {
       } else if (c == ' ' || c == '\t' || c == '\r') {
         ++pos_;
       } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
-        while (pos_ < text_.size() && text_[pos_] != '\n')
-          ++pos_;
+        // As nlohmann reads it: a line comment ends at LF, CR or NUL (the NUL belongs to it).
+        pos_ = std::min(text_.find_first_of(kLineCommentEnds, pos_), text_.size());
+        if (pos_ < text_.size() && text_[pos_] == '\0') ++pos_;
       } else if (c == '/' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '*') {
         pos_ += 2;
         while (pos_ + 1 < text_.size() && !(text_[pos_] == '*' && text_[pos_ + 1] == '/')) {
@@ -71,7 +79,14 @@ class LineScanner {
         const std::size_t key_line = line_;
         const auto key = nlohmann::json::parse(string_token()).get<std::string>();
         const std::string child = append_pointer(pointer, key);
-        lines_[child] = key_line;
+        const auto [it, inserted] = lines_.try_emplace(child, key_line);
+        if (!inserted && duplicates_ == DuplicateKeys::reject) {
+          throw InputError(Location{name_, key_line, child},
+                           fmt::format("key '{}' appears twice in one object (first at line {}); "
+                                       "remove one",
+                                       key, it->second));
+        }
+        it->second = key_line;
         skip_space();
         ++pos_;  // ':'
         skip_space();
@@ -109,16 +124,155 @@ class LineScanner {
   }
 
   std::string_view text_;
+  const std::string& name_;
+  DuplicateKeys duplicates_;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::map<std::string, std::size_t> lines_;
 };
 
-std::size_t line_at_byte(std::string_view text, std::size_t byte) {
-  std::size_t line = 1;
-  for (std::size_t i = 0; i < byte && i < text.size(); ++i)
-    line += text[i] == '\n' ? 1 : 0;
-  return line;
+std::size_t line_at_byte(std::string_view text, std::size_t byte, std::size_t first_line = 1) {
+  const std::size_t end = std::min(byte, text.size());
+  return first_line + static_cast<std::size_t>(std::count(text.begin(), text.begin() + end, '\n'));
+}
+
+/// nlohmann's SAX interface, building the value as its own DOM parser does (the last of repeated
+/// keys wins), but refusing to open a container deeper than kMaxJsonDepth and keeping the path of
+/// the value being read, so that a number out of range can name its field. nlohmann's parser
+/// itself is iterative; it is what is done with the value afterwards that recurses.
+class BoundedBuilder {
+ public:
+  using json = nlohmann::json;
+
+  explicit BoundedBuilder(json& root) : root_(root) {}
+
+  bool null() { return add(nullptr); }
+  bool boolean(bool value) { return add(value); }
+  bool number_integer(json::number_integer_t value) { return add(value); }
+  bool number_unsigned(json::number_unsigned_t value) { return add(value); }
+  bool number_float(json::number_float_t value, const json::string_t& /*text*/) {
+    return add(value);
+  }
+  bool string(json::string_t& value) { return add(std::move(value)); }
+  bool binary(json::binary_t& value) { return add(json::binary(std::move(value))); }
+  bool start_object(std::size_t /*size*/) { return open(json::value_t::object); }
+  bool start_array(std::size_t /*size*/) { return open(json::value_t::array); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& key) {
+    Frame& top = frames_.back();
+    const auto it = top.value->get_ref<json::object_t&>().try_emplace(std::move(key)).first;
+    top.key = &it->first;
+    top.member = &it->second;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& error) {
+    error_position_ = position;
+    error_token_ = token;
+    error_id_ = error.id;
+    error_text_ = error.what();
+    field_ = current_pointer();
+    return false;
+  }
+
+  [[nodiscard]] bool too_deep() const { return too_deep_; }
+  [[nodiscard]] std::size_t error_position() const { return error_position_; }
+  [[nodiscard]] const std::string& error_token() const { return error_token_; }
+  [[nodiscard]] int error_id() const { return error_id_; }
+  [[nodiscard]] const std::string& error_text() const { return error_text_; }
+  /// JSON pointer of the value being read when the error happened.
+  [[nodiscard]] const std::string& error_field() const { return field_; }
+
+ private:
+  struct Frame {
+    json* value;                      ///< The open array or object.
+    const std::string* key{nullptr};  ///< Objects: the member being read.
+    json* member{nullptr};
+  };
+
+  /// Where the next value goes. A parent array may reallocate only while it is the top frame, so
+  /// the pointers held by open frames stay valid (std::map nodes never move).
+  json* slot() {
+    if (frames_.empty()) return &root_;
+    Frame& top = frames_.back();
+    if (top.value->is_object()) return top.member;
+    auto& array = top.value->get_ref<json::array_t&>();
+    array.emplace_back();
+    return &array.back();
+  }
+  template <typename Value>
+  bool add(Value&& value) {
+    *slot() = json(std::forward<Value>(value));
+    return true;
+  }
+  bool open(json::value_t type) {
+    if (frames_.size() >= kMaxJsonDepth) {
+      too_deep_ = true;
+      return false;
+    }
+    json* value = slot();
+    *value = json(type);
+    frames_.push_back(Frame{value});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return true;
+  }
+  [[nodiscard]] std::string current_pointer() const {
+    std::string pointer;
+    for (std::size_t i = 0; i < frames_.size(); ++i) {
+      const Frame& frame = frames_[i];
+      if (frame.value->is_object()) {
+        if (frame.key == nullptr) break;
+        pointer = append_pointer(pointer, *frame.key);
+      } else {
+        // An inner frame's container is its parent's last element; the value being read when
+        // the error happened is not yet added to the innermost array.
+        const std::size_t size = frame.value->size();
+        pointer += "/" + std::to_string(i + 1 < frames_.size() ? size - 1 : size);
+      }
+    }
+    return pointer;
+  }
+
+  json& root_;
+  std::vector<Frame> frames_;
+  bool too_deep_ = false;
+  std::size_t error_position_ = 0;
+  std::string error_token_;
+  int error_id_ = 0;
+  std::string error_text_;
+  std::string field_;
+};
+
+/// The byte at which `text` (valid up to there) opens its (kMaxJsonDepth + 1)-th nested container.
+std::size_t too_deep_at(std::string_view text, bool comments) {
+  std::size_t depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        i += text[i] == '\\' ? 1 : 0;
+    } else if (comments && c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      i = std::min(text.find_first_of(kLineCommentEnds, i), text.size());
+    } else if (comments && c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      const auto end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return text.size();
+}
+
+/// Parses with `builder`; false on any error, which the builder then describes.
+bool parse_bounded(std::string_view text, BoundedBuilder& builder, bool comments) {
+  return nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json,
+                                   /*strict=*/true, comments);
 }
 
 const char* type_name(const nlohmann::json& v) {
@@ -162,31 +316,54 @@ JsonSource::JsonSource(nlohmann::json root, std::string name, std::filesystem::p
       lines_(std::move(lines)),
       fixed_line_(fixed_line) {}
 
-std::shared_ptr<const JsonSource> JsonSource::from_file(const std::filesystem::path& path) {
+nlohmann::json parse_json(std::string_view text, const std::string& name, std::size_t first_line,
+                          bool comments) {
+  nlohmann::json root;
+  BoundedBuilder builder(root);
+  if (parse_bounded(text, builder, comments)) return root;
+  if (builder.too_deep()) {
+    throw InputError(
+        Location{name, line_at_byte(text, too_deep_at(text, comments), first_line), ""},
+        fmt::format("invalid JSON: arrays and objects nested deeper than {} levels",
+                    kMaxJsonDepth));
+  }
+  // nlohmann reports the byte after the offending token.
+  const std::size_t byte = builder.error_position() > 0 ? builder.error_position() - 1 : 0;
+  const std::size_t line = line_at_byte(text, byte, first_line);
+  if (builder.error_id() == 406) {  // out_of_range.406: a number that overflows a double
+    throw InputError(Location{name, line, builder.error_field()},
+                     fmt::format("number out of range (beyond a double): {}",
+                                 builder.error_token().substr(0, 40)));
+  }
+  // nlohmann's message repeats the position: keep only the part after "syntax error ".
+  std::string message = builder.error_text();
+  if (const auto p = message.find("syntax error "); p != std::string::npos) {
+    message = message.substr(p);
+  }
+  throw InputError(Location{name, line, ""}, "invalid JSON: " + message);
+}
+
+nlohmann::json parse_json_or_discarded(std::string_view text) {
+  nlohmann::json root;
+  BoundedBuilder builder(root);
+  if (parse_bounded(text, builder, /*comments=*/false)) return root;
+  return nlohmann::json(nlohmann::json::value_t::discarded);
+}
+
+std::shared_ptr<const JsonSource> JsonSource::from_file(const std::filesystem::path& path,
+                                                        DuplicateKeys duplicates) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(Location{path.string(), 0, ""}, "cannot open file");
   std::ostringstream buffer;
   buffer << in.rdbuf();
-  return from_text(buffer.str(), path.string(), path.parent_path());
+  return from_text(buffer.str(), path.string(), path.parent_path(), duplicates);
 }
 
 std::shared_ptr<const JsonSource> JsonSource::from_text(std::string_view text, std::string name,
-                                                        std::filesystem::path base_dir) {
-  nlohmann::json root;
-  try {
-    root =
-        nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann reports the byte after the offending token; its message repeats the position, so
-    // keep only the part after "syntax error ".
-    std::string message = e.what();
-    if (const auto p = message.find("syntax error "); p != std::string::npos) {
-      message = message.substr(p);
-    }
-    const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-    throw InputError(Location{name, line_at_byte(text, byte), ""}, "invalid JSON: " + message);
-  }
-  auto lines = LineScanner(text).scan();
+                                                        std::filesystem::path base_dir,
+                                                        DuplicateKeys duplicates) {
+  nlohmann::json root = parse_json(text, name, 1, /*comments=*/true);
+  auto lines = LineScanner(text, name, duplicates).scan();
   return std::shared_ptr<const JsonSource>(
       new JsonSource(std::move(root), std::move(name), std::move(base_dir), std::move(lines), 0));
 }

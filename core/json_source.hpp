@@ -16,17 +16,45 @@
 
 namespace lmmbench {
 
+/// The deepest nesting of arrays and objects lmmbench accepts in any JSON it reads (configs,
+/// datasets, score input, prediction logs, run records, server replies). Real inputs nest a few
+/// levels; the bound keeps every recursive walk of a parsed value (line scanning, copying,
+/// comparing, dumping) a small fraction of a thread's stack, where 20,000 levels overflow it.
+inline constexpr std::size_t kMaxJsonDepth = 512;
+
+/// Parses one JSON text: the one path by which lmmbench turns JSON text into a value. `comments`
+/// treats `//` and `/* */` comments as whitespace. Throws InputError naming `name` and the line
+/// (`first_line` plus the newlines before the fault) for a syntax error, nesting deeper than
+/// kMaxJsonDepth, or a number beyond the range of a double (which also names the field). A key
+/// repeated in one object keeps its last value (JsonSource rejects repeats in configs).
+nlohmann::json parse_json(std::string_view text, const std::string& name,
+                          std::size_t first_line = 1, bool comments = false);
+
+/// As parse_json, for text whose faults are counted rather than located (server replies): a
+/// discarded value (is_discarded()) instead of an exception. Never throws InputError.
+nlohmann::json parse_json_or_discarded(std::string_view text);
+
+/// What JsonSource does with a key that appears twice in one object.
+enum class DuplicateKeys {
+  reject,     ///< An InputError naming both lines (configs: which value was meant is unknowable).
+  last_wins,  ///< nlohmann's rule (data files read on a fast path that keeps the last one).
+};
+
 /// A parsed JSON document (comments allowed) that remembers the line of every key and array
 /// element, so that errors found after parsing can still name the file, the line and the field.
 /// Immutable after construction; share it through std::shared_ptr. Thread-safe for reading.
 class JsonSource {
  public:
-  /// Reads and parses `path`. Throws InputError naming the file and line of a syntax error.
-  static std::shared_ptr<const JsonSource> from_file(const std::filesystem::path& path);
+  /// Reads and parses `path` (parse_json, comments allowed). Throws InputError naming the file
+  /// and line of a syntax error, too deep a nesting, a number out of range or (by default) a
+  /// repeated key.
+  static std::shared_ptr<const JsonSource> from_file(
+      const std::filesystem::path& path, DuplicateKeys duplicates = DuplicateKeys::reject);
   /// Parses `text`; `name` stands for the file in error messages, `base_dir` resolves relative
   /// paths.
-  static std::shared_ptr<const JsonSource> from_text(std::string_view text, std::string name,
-                                                     std::filesystem::path base_dir = {});
+  static std::shared_ptr<const JsonSource> from_text(
+      std::string_view text, std::string name, std::filesystem::path base_dir = {},
+      DuplicateKeys duplicates = DuplicateKeys::reject);
   /// Wraps an already-parsed value; every field reports `line` (use for one line of a JSONL file).
   static std::shared_ptr<const JsonSource> from_value(nlohmann::json value, std::string name,
                                                       std::size_t line,

@@ -88,17 +88,8 @@ std::optional<ConfigNode> parse_jsonl_line(std::string_view line, const std::str
                                            std::size_t line_number,
                                            const std::filesystem::path& base_dir) {
   if (trim(line).empty()) return std::nullopt;
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string message = e.what();
-    if (const auto p = message.find("syntax error "); p != std::string::npos) {
-      message = message.substr(p);
-    }
-    throw InputError(Location{name, line_number, ""}, "invalid JSON: " + message);
-  }
-  return ConfigNode(JsonSource::from_value(std::move(value), name, line_number, base_dir));
+  return ConfigNode(
+      JsonSource::from_value(parse_json(line, name, line_number), name, line_number, base_dir));
 }
 
 void for_each_jsonl_record(const std::filesystem::path& path,

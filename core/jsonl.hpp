@@ -29,7 +29,8 @@ void for_each_line_in_memory(std::string_view text, const LineHandler& on_line);
 
 /// Parses one JSON Lines line into a ConfigNode whose errors name `name` and `line_number`;
 /// nullopt for a blank line (ASCII whitespace only). Invalid JSON throws InputError
-/// "name:line: invalid JSON: syntax error ...".
+/// "name:line: invalid JSON: syntax error ..." (parse_json: also too deep a nesting and numbers
+/// out of range).
 std::optional<ConfigNode> parse_jsonl_line(std::string_view line, const std::string& name,
                                            std::size_t line_number,
                                            const std::filesystem::path& base_dir = {});

@@ -69,6 +69,7 @@ Dataset PopeLoader::load() const {
     require_file(split.path, fmt::format("POPE '{}' file", split.name));
     if (dataset.root.empty()) dataset.root = split.path.parent_path();
     dataset.files.push_back(split.path);
+    const std::size_t before = dataset.samples.size();
     for_each_jsonl_record(split.path, [&](const ConfigNode& record) {
       ObjectReader fields(record);
       Sample sample;
@@ -89,6 +90,10 @@ Dataset PopeLoader::load() const {
       images.attach(sample, image.as_string(), image.location(), dataset.files);
       dataset.samples.push_back(std::move(sample));
     });
+    if (dataset.samples.size() == before) {
+      throw InputError(Location{split.path.string(), 0, ""},
+                       fmt::format("the POPE '{}' file holds no questions", split.name));
+    }
   }
   finish_files(dataset);
   return dataset;

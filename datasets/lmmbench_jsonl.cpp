@@ -27,6 +27,7 @@ Dataset LmmbenchJsonlLoader::load() const {
     sample.question = fields.required_string("question");
     sample.references = fields.get_string_list("answers");
     sample.options = fields.get_string_list("options");
+    if (const auto answers = fields.find("answers")) check_gold_letter(sample, answers->location());
     sample.category = fields.get_string("category", "");
     if (const auto meta = fields.find("meta")) {
       if (!meta->is_object()) meta->fail("expected an object");

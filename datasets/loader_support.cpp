@@ -147,6 +147,19 @@ ImageOptions read_image_options(ObjectReader& options) {
   return o;
 }
 
+void check_gold_letter(const Sample& sample, const Location& where) {
+  if (sample.options.empty()) return;
+  for (const auto& reference : sample.references) {
+    if (reference.size() != 1 || reference[0] < 'A' || reference[0] > 'Z') continue;
+    if (static_cast<std::size_t>(reference[0] - 'A') >= sample.options.size()) {
+      throw InputError(where, fmt::format("the gold answer '{}' is not one of the {} options "
+                                          "(A-{})",
+                                          reference, sample.options.size(),
+                                          option_letter(sample.options.size() - 1)));
+    }
+  }
+}
+
 void set_sample_error(Sample& sample, const Location& where, const std::string& message) {
   if (!sample.error.empty()) return;
   const std::string prefix = where.to_string();
@@ -397,7 +410,7 @@ void for_each_json_record(const std::filesystem::path& path, std::string_view me
       const auto& span = spans[i];
       const std::size_t line = lines.line_at(body.data() + span.begin);
       auto source = JsonSource::from_value(
-          nlohmann::json::parse(body.substr(span.begin, span.end - span.begin)), name, line,
+          parse_json(body.substr(span.begin, span.end - span.begin), name, line), name, line,
           path.parent_path());
       const std::string pointer =
           kind == '[' ? prefix + "/" + std::to_string(i) : append_pointer(prefix, span.key);
@@ -409,7 +422,8 @@ void for_each_json_record(const std::filesystem::path& path, std::string_view me
   // Invalid JSON (the full parser names the line), or valid JSON the cursor leaves alone (nesting
   // deeper than JsonCursor::kMaxDepth, numbers beyond a double). Object members then come in
   // nlohmann's key order rather than file order.
-  const ConfigNode document(JsonSource::from_text(text, name, path.parent_path()));
+  const ConfigNode document(
+      JsonSource::from_text(text, name, path.parent_path(), DuplicateKeys::last_wins));
   ConfigNode records = document;
   if (!member.empty()) records = ObjectReader(document).required(member);
   if (records.is_array()) {
@@ -537,7 +551,7 @@ std::optional<ConfigNode> find_path(const ConfigNode& record, const std::string&
 
 ConfigNode read_json_file(const std::filesystem::path& path, std::string_view what) {
   require_file(path, what);
-  return ConfigNode(JsonSource::from_file(path));
+  return ConfigNode(JsonSource::from_file(path, DuplicateKeys::last_wins));
 }
 
 }  // namespace lmmbench::datasets

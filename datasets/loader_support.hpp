@@ -123,6 +123,11 @@ class ImageAttacher {
 /// Records `message` as the sample's error unless it already has one.
 void set_sample_error(Sample& sample, const Location& where, const std::string& message);
 
+/// A multiple-choice sample's gold letter must name one of its options: a reference that is one
+/// letter A-Z past the last option (e.g. "E" of four options) throws InputError at `where`.
+/// Samples without options, and references that are not one capital letter, pass.
+void check_gold_letter(const Sample& sample, const Location& where);
+
 /// A JSON id (integer or string) as text; fails at the node for any other type or an empty string.
 std::string id_text(const ConfigNode& node);
 

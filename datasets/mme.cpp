@@ -94,6 +94,10 @@ Dataset MmeLoader::load() const {
       if (entry.path().extension() == ".txt") question_files.push_back(entry.path());
     }
     std::sort(question_files.begin(), question_files.end());
+    if (question_files.empty()) {
+      throw InputError(Location{qa_dir.string(), 0, ""},
+                       fmt::format("MME subtask '{}' has no question files (*.txt)", subtask));
+    }
     // Images are named by the .txt file's stem; the attacher resolves them under the root.
     const ImageAttacher images(ImageOptions{options_.root, options_.load_images,
                                             options_.verify_images, options_.image_budget});
@@ -109,6 +113,7 @@ Dataset MmeLoader::load() const {
       }
       const bool found = !image.empty();
       if (!found) image = file.stem().string() + ".jpg";
+      const std::size_t before = dataset.samples.size();
       for_each_line(file, [&](std::size_t line, std::string_view text) {
         const Location where{file.string(), line, ""};
         if (trim(text).empty()) return;
@@ -132,6 +137,10 @@ Dataset MmeLoader::load() const {
         }
         dataset.samples.push_back(std::move(sample));
       });
+      if (dataset.samples.size() == before) {
+        throw InputError(Location{file.string(), 0, ""},
+                         "no questions (expected lines 'question<TAB>Yes|No')");
+      }
     }
   }
   finish_files(dataset);
@@ -159,9 +168,11 @@ void for_each_mme_result(const std::filesystem::path& directory,
     if (!std::filesystem::is_regular_file(file)) continue;
     any = true;
     if (files != nullptr) files->push_back(file);
+    bool lines = false;
     for_each_line(file, [&](std::size_t line, std::string_view text) {
       if (text.ends_with('\r')) text.remove_suffix(1);
       if (text.empty()) return;
+      lines = true;
       MmeResultLine result;
       result.where = Location{file.string(), line, ""};
       std::size_t start = 0;
@@ -180,6 +191,10 @@ void for_each_mme_result(const std::filesystem::path& directory,
       check_gold(result.gold, result.where);
       on_line(result);
     });
+    if (!lines) {
+      throw InputError(Location{file.string(), 0, ""},
+                       "no result lines (expected 'image<TAB>question<TAB>gold<TAB>prediction')");
+    }
   }
   if (!any) {
     throw MissingDataError(Location{directory.string(), 0, ""},

@@ -36,7 +36,10 @@ Dataset SeedBenchLoader::load() const {
         sample.question = fields.required_string("question");
         for (const char* key : {"choice_a", "choice_b", "choice_c", "choice_d"})
           sample.options.push_back(fields.required_string(key));
-        if (const auto answer = fields.find("answer")) sample.references = {answer->as_string()};
+        if (const auto answer = fields.find("answer")) {
+          sample.references = {answer->as_string()};
+          check_gold_letter(sample, answer->location());
+        }
         sample.category = type;
         const ConfigNode type_id = fields.required("question_type_id");
         const std::string type_key = std::to_string(type_id.as_int());

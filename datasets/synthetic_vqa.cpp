@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/json_source.hpp"
 #include "datasets/image_io.hpp"
 #include "datasets/manifest.hpp"
 #include "datasets/raster_png.hpp"
@@ -792,7 +793,7 @@ std::optional<nlohmann::json> read_generator_file(const std::filesystem::path& d
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
   try {
-    auto parsed = nlohmann::json::parse(read_file_bytes(path));
+    auto parsed = parse_json(read_file_bytes(path), path.string());
     if (!parsed.is_object()) return std::nullopt;
     return parsed;
   } catch (const nlohmann::json::exception&) {

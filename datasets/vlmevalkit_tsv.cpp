@@ -165,6 +165,7 @@ Dataset VlmEvalKitTsvLoader::load() const {
     }
     if (const auto c = column("answer"); c && !is_pandas_na(cell(*c))) {
       sample.references = {std::string(trim(cell(*c)))};
+      check_gold_letter(sample, at("answer"));
     }
     if (const auto c = column("category"); c && !is_pandas_na(cell(*c))) {
       sample.category = std::string(cell(*c));
@@ -225,6 +226,9 @@ Dataset VlmEvalKitTsvLoader::load() const {
     throw InputError(Location{file, pending_line, ""}, "a quoted cell is never closed");
   }
   if (columns.empty()) throw InputError(Location{file, 1, ""}, "the file has no header row");
+  if (dataset.samples.empty()) {
+    throw InputError(Location{file, 1, ""}, "the file has a header row but no records");
+  }
 
   for (std::size_t k = 0; k < shared_images.size(); ++k) {
     auto& [position, index] = shared_images[k];

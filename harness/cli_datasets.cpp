@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/json_source.hpp"
 #include "core/resource_paths.hpp"
 #include "datasets/manifest.hpp"
 #include "harness/cli_commands.hpp"
@@ -59,7 +60,7 @@ int verify_command(const DatasetsArguments& args) {
     const auto record_path = run_dir / "run.json";
     reports::RunRecord record;
     try {
-      from_json(nlohmann::json::parse(read_file_bytes(record_path)), record);
+      from_json(parse_json(read_file_bytes(record_path), record_path.string()), record);
     } catch (const nlohmann::json::exception& e) {
       throw InputError(Location{record_path.string(), 0, ""},
                        std::string("not a run record: ") + e.what());

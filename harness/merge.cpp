@@ -11,6 +11,8 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/json_source.hpp"
+#include "core/jsonl.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
 #include "harness/config.hpp"
@@ -160,13 +162,8 @@ void read_log(Shard& shard, lmmbench::AtomicFileWriter& merged) {
     const std::string_view line(text.data() + start, end - start);
     start = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    LogEntry entry;
-    try {
-      entry = nlohmann::json::parse(line).get<LogEntry>();
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(Location{path.string(), line_number, ""},
-                       fmt::format("malformed prediction-log entry: {}", e.what()));
-    }
+    // Names the file, line and field of a malformed entry (InputError).
+    const LogEntry entry = read_log_entry(*parse_jsonl_line(line, path.string(), line_number));
     auto& keys = shard.keys_by_sample[sample_key(entry.model, entry.task, entry.sample_id)];
     if (std::find(keys.begin(), keys.end(), entry.key) == keys.end()) keys.push_back(entry.key);
     merged.write(line);

@@ -1,6 +1,7 @@
 #include "harness/prediction_log.hpp"
 
 #include <cerrno>
+#include <cmath>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/jsonl.hpp"
 #include "core/sha256.hpp"
 
 namespace lmmbench::harness {
@@ -32,6 +34,14 @@ nlohmann::json seconds(Nanos n) {
 
 Nanos from_seconds(double s) {
   return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(s));
+}
+
+/// A logged time in seconds; beyond ±1e9 s (31 years) it cannot be a stamp of a run's clock, and
+/// converting it to nanoseconds would overflow.
+Nanos seconds_at(const ConfigNode& node) {
+  const double s = node.as_number();
+  if (!(std::abs(s) <= 1e9)) node.fail(fmt::format("{} s is not a time of this run", s));
+  return from_seconds(s);
 }
 
 }  // namespace
@@ -67,47 +77,52 @@ void to_json(nlohmann::json& j, const LogEntry& e) {
   if (c.cached) j["cached"] = true;  // served by the response cache: no request was sent
 }
 
-void from_json(const nlohmann::json& j, LogEntry& e) {
-  e.key = j.at("key").get<std::string>();
-  e.model = j.at("model").get<std::string>();
-  e.task = j.at("task").get<std::string>();
-  e.sample_id = j.at("sample_id").get<std::string>();
-  e.prompt_sha256 = j.at("prompt_sha256").get<std::string>();
-  e.params_sha256 = j.at("params_sha256").get<std::string>();
-  e.backend = j.at("backend").get<std::string>();
-  e.logged_at = j.value("logged_at", "");
+LogEntry read_log_entry(const ConfigNode& line) {
+  ObjectReader j = line.object();
+  LogEntry e;
+  e.key = j.required_string("key");
+  e.model = j.required_string("model");
+  e.task = j.required_string("task");
+  e.sample_id = j.required_string("sample_id");
+  e.prompt_sha256 = j.required_string("prompt_sha256");
+  e.params_sha256 = j.required_string("params_sha256");
+  e.backend = j.required_string("backend");
+  e.logged_at = j.get_string("logged_at", "");
   auto& c = e.completion;
-  c = models::Completion{};
-  if (j.at("outcome").get<std::string>() == "ok") {
-    c.text = j.at("prediction").get<std::string>();
+  if (j.required_string("outcome") == "ok") {
+    c.text = j.required_string("prediction");
   } else {
-    const auto kind = models::parse_error_kind(j.at("error_kind").get<std::string>());
+    const ConfigNode kind_node = j.required("error_kind");
+    const auto kind = models::parse_error_kind(kind_node.as_string());
     if (!kind || *kind == models::ErrorKind::none) {
-      throw nlohmann::json::other_error::create(501, "unknown error_kind", &j);
+      kind_node.fail(fmt::format("unknown error kind '{}'", kind_node.as_string()));
     }
     c.error = *kind;
-    c.error_message = j.value("error_message", "");
+    c.error_message = j.get_string("error_message", "");
   }
-  if (const auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
-    if (usage->value("prompt_tokens", nlohmann::json()).is_number_integer()) {
-      c.usage.prompt_tokens = usage->at("prompt_tokens").get<std::int64_t>();
-    }
-    if (usage->value("completion_tokens", nlohmann::json()).is_number_integer()) {
-      c.usage.completion_tokens = usage->at("completion_tokens").get<std::int64_t>();
-    }
-  }
-  if (const auto timing = j.find("timing"); timing != j.end() && timing->is_object()) {
-    c.timings.submitted = from_seconds(timing->value("submitted_s", 0.0));
-    c.timings.finished = from_seconds(timing->value("finished_s", 0.0));
-    if (timing->contains("first_token_s")) {
-      c.timings.first_token = from_seconds(timing->at("first_token_s").get<double>());
-    }
-    for (const auto& t : timing->value("token_events_s", nlohmann::json::array())) {
-      c.timings.token_events.push_back(from_seconds(t.get<double>()));
+  // Token counts a server did not report are null; anything but an integer counts as unknown.
+  if (const auto usage = j.find("usage"); usage && usage->is_object()) {
+    for (const auto& [key, slot] : {std::pair{"prompt_tokens", &c.usage.prompt_tokens},
+                                    std::pair{"completion_tokens", &c.usage.completion_tokens}}) {
+      const auto it = usage->json().find(key);
+      if (it != usage->json().end() && it->is_number_integer()) *slot = it->get<std::int64_t>();
     }
   }
-  c.attempts = j.value("attempts", 1);
-  c.cached = j.value("cached", false);
+  if (const auto timing_node = j.find("timing"); timing_node && timing_node->is_object()) {
+    ObjectReader timing = timing_node->object();
+    if (const auto submitted = timing.find("submitted_s")) {
+      c.timings.submitted = seconds_at(*submitted);
+    }
+    if (const auto finished = timing.find("finished_s")) c.timings.finished = seconds_at(*finished);
+    if (const auto first = timing.find("first_token_s")) c.timings.first_token = seconds_at(*first);
+    if (const auto events = timing.find("token_events_s")) {
+      for (const auto& t : events->elements())
+        c.timings.token_events.push_back(seconds_at(t));
+    }
+  }
+  c.attempts = static_cast<int>(j.get_int("attempts", 1, 0, INT32_MAX));
+  c.cached = j.get_bool("cached", false);
+  return e;
 }
 
 bool retry_on_resume(models::ErrorKind kind) {
@@ -147,11 +162,10 @@ PredictionLog::PredictionLog(const std::filesystem::path& path, bool fsync_each_
     start = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     try {
-      auto entry = nlohmann::json::parse(line).get<LogEntry>();
+      auto entry = read_log_entry(*parse_jsonl_line(line, path.string(), line_number));
       entries_[entry.key] = std::move(entry);
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(Location{path.string(), line_number, ""},
-                       fmt::format("malformed prediction-log entry: {}", e.what()));
+    } catch (const InputError& e) {
+      throw InputError(e.where(), "malformed prediction-log entry: " + e.detail());
     }
   }
 

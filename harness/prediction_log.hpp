@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_source.hpp"
 #include "models/completion.hpp"
 
 namespace lmmbench::harness {
@@ -31,7 +32,8 @@ std::string log_key(const std::string& model, const std::string& task, const std
                     const std::string& backend);
 
 void to_json(nlohmann::json& j, const LogEntry& e);
-void from_json(const nlohmann::json& j, LogEntry& e);
+/// One parsed log line; a missing or wrong-typed field throws InputError naming it.
+LogEntry read_log_entry(const ConfigNode& line);
 
 /// Whether a logged failure is worth another try when a run is resumed: transient failures
 /// (timeouts, connection and HTTP errors, cancellation, malformed replies) are retried; answers and

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/json_source.hpp"
 #include "harness/host.hpp"
 
 namespace lmmbench::harness {
@@ -28,11 +29,15 @@ RunLockHolder read_holder(int fd) {
     at += n;
   }
   RunLockHolder holder;
-  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // Informative only: a lock file whose content is not what this code writes says nothing.
+  const auto j = parse_json_or_discarded(text);
   if (j.is_object()) {
-    holder.pid = j.value("pid", 0L);
-    holder.host = j.value("host", "");
-    holder.since = j.value("since", "");
+    if (const auto pid = j.find("pid"); pid != j.end() && pid->is_number_integer())
+      holder.pid = pid->get<long>();
+    if (const auto host = j.find("host"); host != j.end() && host->is_string())
+      holder.host = host->get<std::string>();
+    if (const auto since = j.find("since"); since != j.end() && since->is_string())
+      holder.since = since->get<std::string>();
   }
   return holder;
 }

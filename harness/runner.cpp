@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "core/file_io.hpp"
+#include "core/json_source.hpp"
 #include "core/text.hpp"
 #include "harness/config.hpp"
 #include "harness/host.hpp"
@@ -87,7 +88,8 @@ std::filesystem::path latest_run_to_resume(const RunConfig& config) {
   }
   std::string made_by;
   try {
-    const auto previous = nlohmann::json::parse(lmmbench::read_file_bytes(latest / kRecordFile));
+    const auto previous = parse_json(lmmbench::read_file_bytes(latest / kRecordFile),
+                                     (latest / kRecordFile).string());
     made_by = previous.value("config_sha256", "");
   } catch (const std::exception&) {
     made_by.clear();
@@ -228,7 +230,7 @@ RunResult run_evaluation(const RunOptions& options) {
   std::size_t resume_count = 0;
   if (options.resume && std::filesystem::exists(record_path)) {
     try {
-      const auto previous = nlohmann::json::parse(read_file_bytes(record_path));
+      const auto previous = parse_json(read_file_bytes(record_path), record_path.string());
       original_start = previous.value("started_at", original_start);
       resume_count = previous.value("resume_count", std::size_t{0}) + 1;
       if (previous.value("config_sha256", "") != config.sha256) {

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include <fmt/format.h>
+
 #include "core/file_io.hpp"
 #include "core/sha256.hpp"
 #include "datasets/loader_support.hpp"
@@ -30,11 +32,16 @@ std::vector<datasets::Sample> select_samples(std::vector<datasets::Sample> sampl
 
 namespace {
 
-/// Loads one dataset; a missing file's message says where the benchmark comes from.
+/// Loads one dataset; a missing file's message says where the benchmark comes from. A dataset
+/// without samples is refused: its cell would score nothing and still look like a result.
 datasets::Dataset load_dataset(const DatasetConfig& dataset) {
   const auto& registry = Registry::builtin();
   try {
-    return registry.create_loader(dataset)->load();
+    auto loaded = registry.create_loader(dataset)->load();
+    if (loaded.samples.empty()) {
+      dataset.node.fail(fmt::format("the '{}' dataset holds no samples", dataset.format));
+    }
+    return loaded;
   } catch (const datasets::MissingDataError& e) {
     if (dataset.source.empty()) throw;
     throw datasets::MissingDataError(

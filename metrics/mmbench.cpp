@@ -153,6 +153,10 @@ const std::string& gold_letter(const ScoringItem& item) {
                                  item.id,
                                  item.answers.empty() ? std::string() : item.answers.front()));
   }
+  if (static_cast<std::size_t>(item.answers.front()[0] - 'A') >= item.options.size()) {
+    throw InputError(fmt::format("item '{}': MMBench gold answer '{}' is not one of its {} options",
+                                 item.id, item.answers.front(), item.options.size()));
+  }
   return item.answers.front();
 }
 

@@ -1,5 +1,8 @@
 #include "metrics/multiple_choice.hpp"
 
+#include <fmt/format.h>
+
+#include "core/error.hpp"
 #include "core/text.hpp"
 #include "metrics/mean_aggregator.hpp"
 #include "metrics/variants.hpp"
@@ -67,6 +70,14 @@ std::optional<std::string> MultipleChoice::extract_letter(std::string_view predi
 }
 
 SampleScore MultipleChoice::score(const ScoringItem& item) const {
+  if (!item.answers.empty()) {
+    const std::string_view gold = trim(item.answers[0]);
+    if (gold.size() != 1 || !letter_in_range(gold[0], item.options.size())) {
+      throw InputError(fmt::format(
+          "item '{}': the gold answer must be the letter of one of its {} options, got '{}'",
+          item.id, item.options.size(), item.answers[0]));
+    }
+  }
   if (!item.prediction) return SampleScore{0.0, ParseStatus::missing, ""};
   const auto letter = extract_letter(*item.prediction, item.options);
   if (!letter) return SampleScore{0.0, ParseStatus::unparsed, ""};

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "core/text.hpp"
@@ -77,12 +78,9 @@ void from_json(const nlohmann::json& j, MetricResult& r) {
   r.metrics.clear();
   const auto units = j.value("metric_units", nlohmann::json::object());
   for (const auto& [name, unit] : units.items()) {
-    const auto pointer = nlohmann::json::json_pointer("/" + [&] {
-      std::string p = name;
-      for (auto& c : p)
-        c = c == '.' ? '/' : c;
-      return p;
-    }());
+    std::string path = name;  // not captured by a lambda: clang 14 cannot capture a binding
+    std::replace(path.begin(), path.end(), '.', '/');
+    const auto pointer = nlohmann::json::json_pointer("/" + path);
     const auto& metrics = j.at("metrics");
     if (!metrics.contains(pointer)) continue;
     r.metrics.push_back(MetricValue{name, number_or_nan(metrics.at(pointer)),

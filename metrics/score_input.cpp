@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cstdio>
+#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
@@ -355,30 +356,77 @@ bool ScoringLineReader::read(std::size_t line_number, std::string_view line, Sco
   return true;
 }
 
+namespace {
+
+/// Reads the lines of one `lmmbench score` input: each record through ScoringLineReader, then a
+/// check that its id is new, then `on_item`, whose InputErrors (a metric refusing a value, e.g. a
+/// POPE label "maybe") are given this line's location when they carry none.
+class ScoreInputLines {
+ public:
+  ScoreInputLines(std::string name, std::span<const std::string> required_fields,
+                  const std::function<void(const ScoringItem&)>& on_item)
+      : name_(std::move(name)),
+        reader_(name_, {required_fields.begin(), required_fields.end()}),
+        on_item_(on_item) {}
+
+  void operator()(std::size_t line_number, std::string_view line) {
+    if (!reader_.read(line_number, line, item_)) return;
+    const auto [first, inserted] = line_of_id_.try_emplace(item_.id, line_number);
+    if (!inserted) {
+      throw InputError(Location{name_, line_number, "/id"},
+                       fmt::format("id '{}' appears twice (lines {} and {}); each record must "
+                                   "have its own id",
+                                   item_.id, first->second, line_number));
+    }
+    try {
+      on_item_(item_);
+    } catch (const InputError& e) {
+      if (!e.where().file.empty()) throw;
+      throw InputError(Location{name_, line_number, e.where().field}, e.detail());
+    }
+  }
+
+  /// Throws when no line held a record: an empty input has no score, and a null one would read as
+  /// a result.
+  void finish() const {
+    if (line_of_id_.empty()) {
+      throw InputError(Location{name_, 0, ""}, "no records (the input is empty or blank)");
+    }
+  }
+
+ private:
+  std::string name_;
+  ScoringLineReader reader_;
+  const std::function<void(const ScoringItem&)>& on_item_;
+  ScoringItem item_;
+  /// Every id seen and its line: the one per-record cost beyond the aggregator's scores.
+  std::unordered_map<std::string, std::size_t> line_of_id_;
+};
+
+}  // namespace
+
 void for_each_scoring_item(const std::string& input, std::span<const std::string> required_fields,
                            const std::function<void(const ScoringItem&)>& on_item) {
   const bool from_stdin = input == "-";
-  ScoringLineReader reader(from_stdin ? "<stdin>" : input,
-                           {required_fields.begin(), required_fields.end()});
-  ScoringItem item;
+  ScoreInputLines lines(from_stdin ? "<stdin>" : input, required_fields, on_item);
   const LineHandler on_line = [&](std::size_t line_number, std::string_view line) {
-    if (reader.read(line_number, line, item)) on_item(item);
+    lines(line_number, line);
   };
   if (from_stdin) {
     for_each_line(stdin, "<stdin>", on_line);
   } else {
     for_each_line(std::filesystem::path(input), on_line);
   }
+  lines.finish();
 }
 
 void for_each_scoring_item(std::string_view text, const std::string& name,
                            std::span<const std::string> required_fields,
                            const std::function<void(const ScoringItem&)>& on_item) {
-  ScoringLineReader reader(name, {required_fields.begin(), required_fields.end()});
-  ScoringItem item;
-  for_each_line_in_memory(text, [&](std::size_t line_number, std::string_view line) {
-    if (reader.read(line_number, line, item)) on_item(item);
-  });
+  ScoreInputLines lines(name, required_fields, on_item);
+  for_each_line_in_memory(
+      text, [&](std::size_t line_number, std::string_view line) { lines(line_number, line); });
+  lines.finish();
 }
 
 }  // namespace lmmbench::metrics

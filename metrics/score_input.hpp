@@ -69,7 +69,9 @@ class ScoringLineReader {
 /// Calls `on_item` for every record of the `lmmbench score` input `input` — a JSONL file, or "-"
 /// for standard input — in file order, streaming: memory holds one block of the file and one item,
 /// never the whole input. The item passed is reused for the next line: copy what must outlive the
-/// call. Throws InputError naming the file, line and field of the first bad record.
+/// call. Throws InputError naming the file, line and field of the first bad record, including a
+/// value `on_item` refuses (an InputError without a location gets the line's), an id that appears
+/// twice (naming both lines; the ids seen are kept for this), and an input without any record.
 void for_each_scoring_item(const std::string& input, std::span<const std::string> required_fields,
                            const std::function<void(const ScoringItem&)>& on_item);
 /// As above for JSONL text already in memory; `name` stands for the file in messages.

@@ -3,6 +3,8 @@
 # says why each is there). With --test it adds what only the test suite needs (headless chromium
 # for the HTML report test, python3-jsonschema for the run-record schema check). Skips apt entirely
 # when everything is already installed. Run as root or with sudo available.
+# --test also installs clang 14 and its runtime libraries (libFuzzer, sanitizers) for the `fuzz`
+# preset (docs/testing.md).
 set -euo pipefail
 
 packages=(
@@ -11,7 +13,7 @@ packages=(
   libgtest-dev libbenchmark-dev libcurl4-openssl-dev libsqlite3-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium fonts-dejavu-core python3-jsonschema)
+  packages+=(chromium fonts-dejavu-core python3-jsonschema clang-14 libclang-rt-14-dev)
 elif [ $# -gt 0 ]; then
   echo "usage: scripts/install-deps.sh [--test]" >&2
   exit 2

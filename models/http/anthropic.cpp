@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
+#include "core/json_source.hpp"
 #include "models/http/http_backend.hpp"
 
 namespace lmmbench::models::http {
@@ -101,7 +102,7 @@ class AnthropicDialect final : public Dialect {
   }
 
   bool on_event(const SseEvent& event, Reply& reply) const override {
-    const auto json = nlohmann::json::parse(event.data, nullptr, false);
+    const auto json = parse_json_or_discarded(event.data);
     if (json.is_discarded() || !json.is_object()) {
       throw MalformedReply("a stream event is not a JSON object: " + event.data.substr(0, 200));
     }
@@ -149,6 +150,10 @@ class AnthropicDialect final : public Dialect {
 };
 
 }  // namespace
+
+std::unique_ptr<Dialect> anthropic_dialect(ObjectReader& options) {
+  return std::make_unique<AnthropicDialect>(options);
+}
 
 std::unique_ptr<Backend> create_anthropic(ObjectReader& options, const BackendContext& context) {
   Capabilities caps;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
+#include "core/json_source.hpp"
 #include "models/http/http_backend.hpp"
 
 namespace lmmbench::models::http {
@@ -142,7 +143,7 @@ class GeminiDialect final : public Dialect {
   }
 
   bool on_event(const SseEvent& event, Reply& reply) const override {
-    const auto json = nlohmann::json::parse(event.data, nullptr, false);
+    const auto json = parse_json_or_discarded(event.data);
     if (json.is_discarded()) {
       throw MalformedReply("a stream event is not JSON: " + event.data.substr(0, 200));
     }
@@ -198,6 +199,10 @@ class GeminiDialect final : public Dialect {
 };
 
 }  // namespace
+
+std::unique_ptr<Dialect> gemini_dialect(ObjectReader& options) {
+  return std::make_unique<GeminiDialect>(options);
+}
 
 std::unique_ptr<Backend> create_gemini(ObjectReader& options, const BackendContext& context) {
   // Inline data counts towards the 20 MB request limit ("Image understanding"), so one image may

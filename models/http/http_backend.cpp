@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/json_source.hpp"
 #include "models/http/secrets.hpp"
 #include "models/image_options.hpp"
 
@@ -336,7 +337,7 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
   }
 
   if (r.status < 200 || r.status >= 300) {
-    nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+    nlohmann::json body = parse_json_or_discarded(r.body);
     const std::string message =
         body.is_discarded() ? excerpt(r.body) : dialect_->error_message(body);
     if (!body.is_discarded() && dialect_->is_content_filter(r.status, body)) {
@@ -386,7 +387,7 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
             fmt::format("expected an application/json reply, got Content-Type '{}': {}",
                         r.content_type, excerpt(r.body)));
       }
-      const auto json = nlohmann::json::parse(r.body, nullptr, false);
+      const auto json = parse_json_or_discarded(r.body);
       if (json.is_discarded()) {
         return Completion::failure(ErrorKind::malformed_reply,
                                    "the reply is not valid JSON: " + excerpt(r.body));

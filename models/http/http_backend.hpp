@@ -139,6 +139,12 @@ inline constexpr std::chrono::seconds kLongestServerWait{1'000'000'000};
 /// server_wait().
 std::optional<Nanos> parse_retry_after(const std::string& value);
 
+/// Each provider's dialect alone, reading its own options from `options` (the backends' factories
+/// below build theirs the same way); for the reply parsers' fuzz targets.
+std::unique_ptr<Dialect> openai_dialect(ObjectReader& options);
+std::unique_ptr<Dialect> gemini_dialect(ObjectReader& options);
+std::unique_ptr<Dialect> anthropic_dialect(ObjectReader& options);
+
 /// Factories registered in harness/registry.cpp.
 std::unique_ptr<Backend> create_openai(ObjectReader& options, const BackendContext& context);
 std::unique_ptr<Backend> create_gemini(ObjectReader& options, const BackendContext& context);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
+#include "core/json_source.hpp"
 #include "models/http/http_backend.hpp"
 
 namespace lmmbench::models::http {
@@ -169,7 +170,7 @@ class OpenAiDialect final : public Dialect {
       reply.stream_complete = true;
       return false;
     }
-    const auto json = nlohmann::json::parse(event.data, nullptr, false);
+    const auto json = parse_json_or_discarded(event.data);
     if (json.is_discarded() || !json.is_object()) {
       throw MalformedReply("a stream event is not a JSON object: " + event.data.substr(0, 200));
     }
@@ -244,6 +245,10 @@ class OpenAiDialect final : public Dialect {
 };
 
 }  // namespace
+
+std::unique_ptr<Dialect> openai_dialect(ObjectReader& options) {
+  return std::make_unique<OpenAiDialect>(options);
+}
 
 std::unique_ptr<Backend> create_openai(ObjectReader& options, const BackendContext& context) {
   // OpenAI accepts up to 500 image inputs and 50 MB of payload per request ("Images and vision",

@@ -85,5 +85,83 @@ TEST(Jsonl, ReportsTheLineOfABadRecord) {
   EXPECT_EQ(message.rfind("d.jsonl:4: invalid JSON", 0), 0u) << message;
 }
 
+std::string nested(std::size_t depth, std::string_view middle = "1") {
+  return std::string(depth, '[') + std::string(middle) + std::string(depth, ']');
+}
+
+// 20,000 levels overflowed the stack in the line scanner (SIGSEGV); every reader now stops at
+// kMaxJsonDepth with a located error.
+TEST(ParseJson, NestingBeyondTheLimitIsALocatedErrorNotACrash) {
+  const std::string deep = "{\n\"a\": \n" + nested(20'000) + "}";
+  EXPECT_EQ(error_of([&] { JsonSource::from_text(deep, "c.json"); }),
+            "c.json:3: invalid JSON: arrays and objects nested deeper than 512 levels");
+  EXPECT_EQ(error_of([&] { (void)parse_jsonl_line(nested(20'000), "d.jsonl", 7); }),
+            "d.jsonl:7: invalid JSON: arrays and objects nested deeper than 512 levels");
+  EXPECT_EQ(error_of([&] { (void)parse_json(nested(kMaxJsonDepth + 1), "e.json"); }),
+            "e.json:1: invalid JSON: arrays and objects nested deeper than 512 levels");
+  EXPECT_TRUE(parse_json_or_discarded(nested(20'000)).is_discarded());
+  // Brackets inside strings and comments do not count; the limit itself is accepted.
+  const std::string at_limit = nested(kMaxJsonDepth, "\"[[[{\"");
+  EXPECT_EQ(parse_json(at_limit, "f.json"), nlohmann::json::parse(at_limit));
+  EXPECT_FALSE(parse_json_or_discarded(at_limit).is_discarded());
+  const auto source = JsonSource::from_text("// [[[\n" + at_limit, "g.json");
+  EXPECT_EQ(source->root(), nlohmann::json::parse(at_limit));
+  EXPECT_EQ(source->line_of("/0/0"), 2u);
+}
+
+TEST(ParseJson, ANumberBeyondADoubleNamesFileLineAndField) {
+  EXPECT_EQ(error_of([] { JsonSource::from_text("{\n\"a\": {\"b\": [1,\n 1e400]}}", "c.json"); }),
+            "c.json:3: field /a/b/1: number out of range (beyond a double): 1e400");
+  EXPECT_EQ(error_of([] { (void)parse_jsonl_line(R"({"x": [[2], -1E+999]})", "d.jsonl", 5); }),
+            "d.jsonl:5: field /x/1: number out of range (beyond a double): -1E+999");
+  EXPECT_EQ(error_of([] { (void)parse_json("1e400", "e.json"); }),
+            "e.json:1: number out of range (beyond a double): 1e400");
+  EXPECT_TRUE(parse_json_or_discarded(R"({"a": 1e400})").is_discarded());
+  // Underflow is not an error (it is zero, as in every JSON reader).
+  EXPECT_EQ(parse_json("1e-400", "f.json"), 0.0);
+}
+
+TEST(ParseJson, BuildsTheSameValueAsNlohmann) {
+  const std::string text =
+      R"({"a": [1, -2, 18446744073709551615, 1.5, "s", true, null, {}, []], "b": {"a": 1, "a": 2}})";
+  EXPECT_EQ(parse_json(text, "x.json"), nlohmann::json::parse(text));
+  EXPECT_EQ(parse_json(text, "x.json").dump(), nlohmann::json::parse(text).dump());
+  EXPECT_EQ(error_of([] {
+              (void)parse_json("{\"a\": 1} x", "x.json");
+            }).rfind("x.json:1: invalid JSON: syntax error", 0),
+            0u);
+}
+
+TEST(JsonSource, LinesAreKeptAfterAByteOrderMark) {
+  const auto source = JsonSource::from_text("\xEF\xBB\xBF{\n\"a\": [1,\n2]}", "b.json");
+  EXPECT_EQ(source->line_of("/a"), 2u);
+  EXPECT_EQ(source->line_of("/a/1"), 3u);
+}
+
+// Found by fuzz_json_config: nlohmann ends a line comment at CR or NUL too; the line scanner
+// read on to the next LF and lost the members in between (line 0 in their messages).
+TEST(JsonSource, ALineCommentEndsWhereNlohmannEndsIt) {
+  const std::string text("{// c\r\"a\": 1,\n// d\0\"b\": [2]}", 28);
+  const auto source = JsonSource::from_text(text, "c.json");
+  EXPECT_EQ(source->root(), nlohmann::json::parse(R"({"a": 1, "b": [2]})"));
+  EXPECT_EQ(source->line_of("/a"), 1u);
+  EXPECT_EQ(source->line_of("/b"), 2u);
+  EXPECT_EQ(source->line_of("/b/0"), 2u);
+}
+
+TEST(JsonSource, ADuplicateKeyInAConfigNamesBothLines) {
+  EXPECT_EQ(
+      error_of([] { JsonSource::from_text("{\"m\": {\n\"a\": 1,\n\"a\": 2}}", "c.json"); }),
+      "c.json:3: field /m/a: key 'a' appears twice in one object (first at line 2); remove one");
+  // Data files read on a fast path keep nlohmann's rule: the last one wins.
+  const auto data =
+      JsonSource::from_text("{\"a\": 1,\n\"a\": 2}", "d.json", {}, DuplicateKeys::last_wins);
+  EXPECT_EQ(data->root()["a"], 2);
+  EXPECT_EQ(data->line_of("/a"), 2u);
+  // The same key in different objects is no repeat.
+  EXPECT_NO_THROW(JsonSource::from_text(
+      R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]})", "e.json"));
+}
+
 }  // namespace
 }  // namespace lmmbench

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
 #include "metrics/multiple_choice.hpp"
 
 namespace lmmbench::metrics {
@@ -55,6 +56,27 @@ TEST(MultipleChoice, UnparsedScoresZeroAndIsCounted) {
   const auto r = agg->finish();
   EXPECT_EQ(r.n_unparsed, 1u);
   EXPECT_DOUBLE_EQ(r.score, 50.0);
+}
+
+TEST(MultipleChoice, AGoldLetterOutsideTheOptionsIsAnInputError) {
+  const MultipleChoice m;
+  ScoringItem i;
+  i.id = "7";
+  i.options = kOptions;
+  i.prediction = "D";
+  i.answers = {"D"};  // three options: A-C
+  try {
+    (void)m.score(i);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_STREQ(e.what(),
+                 "item '7': the gold answer must be the letter of one of its 3 options, "
+                 "got 'D'");
+  }
+  i.answers = {"a dog"};
+  EXPECT_THROW((void)m.score(i), InputError);
+  i.answers = {"c"};
+  EXPECT_EQ(m.score(i).status, ParseStatus::unparsed);
 }
 
 }  // namespace
