@@ -30,6 +30,8 @@ struct CellRun {
   ResponseCache* cache = nullptr;
   bool read_cache = true;  ///< false with --refresh-cache: ask again and store the new answer.
   RetryPolicy* retry = nullptr;  ///< Retries failed attempts (the model's "retry"); null = never.
+  /// Log each request's text (the sample's question) with its answer: the judge log does.
+  bool log_request_text = false;
 };
 
 /// Answers every selected sample of a cell that the prediction log does not already hold (or holds

@@ -65,6 +65,7 @@ void to_json(nlohmann::json& j, const LogEntry& e) {
       {"attempts", c.attempts},
       {"logged_at", e.logged_at}};
   if (c.cached) j["cached"] = true;  // served by the response cache: no request was sent
+  if (!e.request.empty()) j["request"] = e.request;
 }
 
 void from_json(const nlohmann::json& j, LogEntry& e) {
@@ -76,6 +77,7 @@ void from_json(const nlohmann::json& j, LogEntry& e) {
   e.params_sha256 = j.at("params_sha256").get<std::string>();
   e.backend = j.at("backend").get<std::string>();
   e.logged_at = j.value("logged_at", "");
+  e.request = j.value("request", "");
   auto& c = e.completion;
   c = models::Completion{};
   if (j.at("outcome").get<std::string>() == "ok") {

@@ -14,6 +14,7 @@
 #include "harness/config.hpp"
 #include "harness/host.hpp"
 #include "harness/inference.hpp"
+#include "harness/judge.hpp"
 #include "harness/prediction_log.hpp"
 #include "harness/prices.hpp"
 #include "harness/progress.hpp"
@@ -31,6 +32,7 @@ namespace {
 
 constexpr const char* kPredictionsFile = "predictions.jsonl";
 constexpr const char* kRecordFile = "run.json";
+constexpr const char* kJudgmentsFile = "judgments.jsonl";
 
 std::string now_iso() {
   return iso8601_utc(std::chrono::system_clock::now());
@@ -146,17 +148,31 @@ RunResult run_evaluation(const RunOptions& options) {
     auto& list = task_metrics.emplace_back();
     for (const auto& m : task->metrics) {
       list.push_back(registry.create_metric(m));
-      // No judge stage yet: refuse before any inference rather than record a score that is not one.
-      if (list.back()->info().needs_judge) {
-        throw InputError(m.where,
-                         fmt::format("metric '{}' needs a judge model (not yet supported by "
-                                     "`lmmbench run`); score judge outputs with `lmmbench score "
-                                     "--metric {}`",
-                                     m.name, m.name));
+      if (list.back()->info().needs_judge && !task->judge) {
+        throw InputError(m.where, fmt::format("metric '{}' scores a judge model's verdicts: the "
+                                              "task needs a \"judge\" (docs/metrics.md)",
+                                              m.name));
       }
     }
     (void)registry.create_loader(task->dataset);
     if (task->calibration) (void)registry.create_loader(*task->calibration);
+  }
+  // The judges of judge-scored tasks: --rejudge, else the run config's "judge", else the task's.
+  std::optional<ModelConfig> judge_override = config.judge;
+  if (options.rejudge) {
+    judge_override = load_model_config(ConfigNode(JsonSource::from_file(*options.rejudge)));
+  }
+  std::vector<std::unique_ptr<TaskJudge>> judges(tasks.size());
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (!tasks[t]->judge) continue;
+    const auto& judge = *tasks[t]->judge;
+    if (!judge_override && !judge.model) {
+      throw InputError(judge.where,
+                       "no judge model: name one in \"model\", in the run config's "
+                       "\"judge\" or with --rejudge");
+    }
+    judges[t] = std::make_unique<TaskJudge>(judge, judge_override ? *judge_override : *judge.model,
+                                            registry, context, config.seed + 1000 + t);
   }
   std::optional<PriceTable> prices;
   if (config.prices) prices = PriceTable::load(*config.prices);
@@ -214,11 +230,21 @@ RunResult run_evaluation(const RunOptions& options) {
   // The response cache is opened only when a backend wants it, so baseline-only runs never
   // create the file.
   std::unique_ptr<ResponseCache> cache;
-  const bool any_cacheable = std::any_of(backends.begin(), backends.end(), [](const auto& b) {
-    return b->capabilities().cache_responses;
-  });
+  const bool any_cacheable =
+      std::any_of(backends.begin(), backends.end(),
+                  [](const auto& b) { return b->capabilities().cache_responses; }) ||
+      std::any_of(judges.begin(), judges.end(), [](const auto& j) {
+        return j != nullptr && j->backend().capabilities().cache_responses;
+      });
   if (options.use_cache && any_cacheable) {
     cache = std::make_unique<ResponseCache>(default_cache_path(config.output_dir));
+  }
+
+  std::optional<PredictionLog> judge_log;
+  if (std::any_of(judges.begin(), judges.end(), [](const auto& j) { return j != nullptr; })) {
+    judge_log.emplace(result.run_dir / kJudgmentsFile, options.fsync);
+    for (const auto& warning : judge_log->warnings())
+      std::cerr << "note: " << warning << '\n';
   }
 
   for (std::size_t t = 0; t < tasks.size() && !result.interrupted; ++t) {
@@ -276,20 +302,50 @@ RunResult run_evaluation(const RunOptions& options) {
               cell.message = "interrupted before every sample was answered; resume with --resume";
               cell.counts = {};
             } else {
+              std::optional<CellJudgment> judged;
+              if (judges[t]) {
+                JudgeRun judge_run{*judges[t], *judge_log,  kJudgmentsFile,
+                                   clock,      concurrency, progress};
+                judge_run.cache = cache.get();
+                judge_run.read_cache = !options.refresh_cache;
+                judge_run.prices = prices ? &*prices : nullptr;
+                judged = judge_cell(judge_run, task, model.name, keys, log);
+                cell.judge = judged->record;
+                if (judged->interrupted) {
+                  result.interrupted = true;
+                  cell.outcome = reports::CellOutcome::skipped;
+                  cell.message = "interrupted while judging; resume with --resume";
+                  cell.counts = {};
+                } else if (judged->record.failed > 0) {
+                  throw std::runtime_error(fmt::format(
+                      "{} judge request(s) got no reply (errors in {}); no score without a "
+                      "verdict for every answer: resume with --resume to ask them again",
+                      judged->record.failed, kJudgmentsFile));
+                }
+              }
               const auto scores_path =
                   result.run_dir / "scores" / model.name / (task_config.name + ".jsonl");
-              score_cell(task, keys, log, scores_path, cell);
-              cell.scores_file = relative_to(scores_path, result.run_dir);
-              if (task_config.submission) {
-                cell.submission_file = write_submission(task_config.submission->format, task, keys,
-                                                        log, model.name, result.run_dir);
+              ScoringHook hook;
+              if (judged) {
+                hook = [&](std::size_t i, metrics::ScoringItem& item, nlohmann::json& line) {
+                  apply_judgment(*task_config.judge, judged->samples[i], item);
+                  line["judge"] = judged->samples[i].exchanges;
+                };
               }
-              if (prices) {
-                cell.usage.prices_as_of = prices->as_of();
-                if (const auto price = prices->find(backend.pricing_model())) {
-                  cell.usage.price_model = price->first;
-                  cell.usage.cost_usd = PriceTable::cost(price->second, cell.usage.prompt_tokens,
-                                                         cell.usage.completion_tokens);
+              if (cell.outcome == reports::CellOutcome::ok) {
+                score_cell(task, keys, log, scores_path, cell, hook);
+                cell.scores_file = relative_to(scores_path, result.run_dir);
+                if (task_config.submission) {
+                  cell.submission_file = write_submission(task_config.submission->format, task,
+                                                          keys, log, model.name, result.run_dir);
+                }
+                if (prices) {
+                  cell.usage.prices_as_of = prices->as_of();
+                  if (const auto price = prices->find(backend.pricing_model())) {
+                    cell.usage.price_model = price->first;
+                    cell.usage.cost_usd = PriceTable::cost(price->second, cell.usage.prompt_tokens,
+                                                           cell.usage.completion_tokens);
+                  }
                 }
               }
             }
@@ -324,6 +380,7 @@ RunResult run_evaluation(const RunOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   write_record(result.run_dir, record);
   open_log.reset();
+  judge_log.reset();
   try {
     reports::write_run_reports(result.run_dir, record);
   } catch (const std::exception& e) {  // the record is written; a report can be made later

@@ -25,6 +25,9 @@ struct RunOptions {
   bool use_cache = true;  ///< Serve deterministic requests from the response cache (--no-cache).
   bool refresh_cache = false;  ///< Ask again and overwrite cached answers (--refresh-cache).
   bool progress = true;        ///< Progress lines on stderr.
+  /// --rejudge: this model config judges every judge-scored task (instead of the run config's or
+  /// the task's judge); with --resume, re-judges a run without asking its models again.
+  std::optional<std::filesystem::path> rejudge;
 };
 
 /// What a finished (or interrupted) run produced.
