@@ -877,6 +877,12 @@ nlohmann::json sample_browser_data(const Report& report) {
                            : nlohmann::json(),
              a->extracted, a->score, a->status.empty() ? "parsed" : a->status,
              a->error_kind.empty() ? nlohmann::json() : nlohmann::json(a->error_kind)});
+        // The judge's verdicts (judge-scored tasks only), shown as text like the answer.
+        if (!a->judge_replies.empty()) {
+          auto& replies = j["a"].back().emplace_back(nlohmann::json::array());
+          for (const auto& reply : a->judge_replies)
+            replies.push_back(cut_utf8(reply, kMaxAnswerBytes));
+        }
       }
       task["samples"].push_back(std::move(j));
     }

@@ -25,7 +25,7 @@ void write_llava_bench(const std::filesystem::path& root) {
   std::filesystem::copy_file(kImages / "blue.png", root / "images/002.png");
   write_text(
       root / "questions.jsonl",
-      R"({"question_id": 0, "image": "001.png", "text": "What is it? [[answer:Red. scores=8 6]]", "category": "conv"}
+      R"({"question_id": 0, "image": "001.png", "text": "What is it? [[answer:Red. scores=8 6 <b>bold</b>]]", "category": "conv"}
 {"question_id": 1, "image": "001.png", "text": "Describe it. [[answer:A red square. scores=10 5]]", "category": "detail"}
 {"question_id": 2, "image": "002.png", "text": "Why blue? [[answer:review=junk]]", "category": "complex"}
 )");
@@ -212,6 +212,11 @@ TEST_F(JudgeRun, LlavaBenchIsReviewedAsLlavasScriptAsks) {
     }
   }
   EXPECT_EQ(reviews, 3U);
+
+  // The HTML sample browser shows the judge's reply as text: the answer it quotes is not markup.
+  const auto html = read_text(out / "report.html");
+  EXPECT_NE(html.find("Assistant 2 said: Red. scores=8 6"), std::string::npos);
+  EXPECT_EQ(html.find("<b>bold</b>"), std::string::npos);
 }
 
 TEST_F(JudgeRun, ResumeAsksNothingAndRejudgeAsksOnlyTheNewJudge) {

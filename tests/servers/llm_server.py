@@ -39,7 +39,7 @@ the stream has exactly N token events. Perf requests are not logged.
 --judge makes it a judge for the judge stage of `lmmbench run` (harness/judge.hpp): its replies are
 derived from the request alone, so a test knows every grade.
   LLaVA-Bench review (a request with "[End of Assistant 2]"): the model's answer (Assistant 2) with
-    "scores=A B" in it gets the reply "A B" plus an explanation line; with "review=junk", a reply
+    "scores=A B" in it gets the reply "A B" plus a line quoting the answer; with "review=junk", a reply
     without scores; else two grades 1..10 from the answer's SHA-256.
   MM-Vet grader (otherwise): the prediction, the row's third cell, with "grade=X" gets "X"; with
     "grade=junk", "n/a" (never readable); with "grade=reask", "n/a" unless the request ends with
@@ -92,7 +92,7 @@ def judge_reply(text):
         answer = text.split("[Assistant 2]\n", 1)[1].split("\n\n[End of Assistant 2]", 1)[0]
         m = re.search(r"scores=(\d+) (\d+)", answer)
         if m:
-            return f"{m.group(1)} {m.group(2)}\nAssistant 2 was judged by its directive."
+            return f"{m.group(1)} {m.group(2)}\nAssistant 2 said: {answer}"
         if "review=junk" in answer:
             return "Both answers are fine, I cannot score them."
         h = hashlib.sha256(answer.encode()).digest()
