@@ -251,5 +251,39 @@ TEST_F(JudgeRun, ResumeAsksNothingAndRejudgeAsksOnlyTheNewJudge) {
   EXPECT_EQ(lines(out / "judgments.jsonl").size(), 106U);
 }
 
+TEST_F(JudgeRun, AJudgeRequestWithoutAReplyFailsTheCellAndResumeAsksItAgain) {
+  // The first attempt of v1_0's grading request gets HTTP 500 (the directive is in the question,
+  // which the judge is shown); the model retries its own 500 and answers, the judge does not retry.
+  auto items = nlohmann::json::parse(read_text(dir.path() / "data/mm-vet/mm-vet.json"));
+  items["v1_0"]["question"] = "What is it? [[fault:status=500;times=1]] [[answer:grade=1.0]]";
+  write_text(dir.path() / "data/mm-vet/mm-vet.json", items.dump(2));
+  auto run = nlohmann::json::parse(read_text(config));
+  run["tasks"] = {(kSource / "configs/tasks/mmvet.json").string()};
+  run["models"][0]["retry"] = {{"max_attempts", 2}, {"base_delay_s", 0.01}};
+  run["judge"]["retry"] = {{"max_attempts", 1}};
+  write_text(config, run.dump(2));
+
+  const auto first = lmmbench({"run", config.string(), "--out", out.string(), "-q"});
+  EXPECT_EQ(first.exit_code, 1) << first.err;
+  const auto failed = cell(record(), "mmvet");
+  EXPECT_EQ(failed.at("outcome"), "failed");
+  EXPECT_NE(failed.at("message").get<std::string>().find("1 judge request(s) got no reply"),
+            std::string::npos)
+      << failed.at("message");
+  EXPECT_EQ(failed.at("judge").at("failed"), 1);
+  EXPECT_TRUE(failed.at("scores").empty());  // no score without every verdict
+  const auto model_requests = model.requests().size();
+  EXPECT_EQ(model_requests, 5U);  // 4 answers, one retried
+
+  const auto resumed = lmmbench({"run", config.string(), "--out", out.string(), "--resume", "-q"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(model.requests().size(), model_requests);
+  const auto c = cell(record(), "mmvet");
+  EXPECT_EQ(c.at("outcome"), "ok");
+  EXPECT_EQ(c.at("judge").at("failed"), 0);
+  EXPECT_EQ(c.at("judge").at("resumed"), 49);  // only the failed request is asked again
+  EXPECT_NEAR(c.at("scores").at(0).at("score").get<double>(), 57.5, 1e-9);
+}
+
 }  // namespace
 }  // namespace lmmbench::testing
