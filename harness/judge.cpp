@@ -1,7 +1,11 @@
 #include "harness/judge.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -10,6 +14,7 @@
 #include "core/sha256.hpp"
 #include "datasets/image_io.hpp"
 #include "harness/inference.hpp"
+#include "metrics/agreement.hpp"
 #include "metrics/llava_bench.hpp"
 #include "metrics/mmvet.hpp"
 
@@ -193,6 +198,47 @@ void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,
       !item.category.starts_with("llava_bench_")) {
     item.category = "llava_bench_" + item.category;
   }
+}
+
+VerdictLabels verdict_labels(const std::filesystem::path& scores_file, const std::string& parser) {
+  VerdictLabels out;
+  std::ifstream in(scores_file);
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.value("id", nlohmann::json()).is_string() ||
+        !j.value("extracted", nlohmann::json()).is_string()) {
+      continue;
+    }
+    std::vector<std::string> labels;
+    std::istringstream words(j["extracted"].get<std::string>());
+    for (std::string word; words >> word;)
+      labels.push_back(word);
+    // LLaVA: "answer1 answer2"; the verdict on the model is answer 2's grade.
+    if (parser == "llava_bench") labels = labels.size() == 2 ? std::vector{labels[1]} : labels;
+    out[j["id"].get<std::string>()] = std::move(labels);
+  }
+  return out;
+}
+
+reports::JudgeAgreement compare_judges(const VerdictLabels& previous, const VerdictLabels& current,
+                                       const std::string& previous_model) {
+  std::vector<std::string> a;
+  std::vector<std::string> b;
+  for (const auto& [id, labels] : current) {
+    const auto it = previous.find(id);
+    if (it == previous.end()) continue;
+    for (std::size_t r = 0; r < std::min(labels.size(), it->second.size()); ++r) {
+      a.push_back(it->second[r]);
+      b.push_back(labels[r]);
+    }
+  }
+  const auto result = metrics::agreement(a, b);
+  reports::JudgeAgreement out;
+  out.previous_model = previous_model;
+  out.n = result.n;
+  out.percent = result.n == 0 ? 0.0 : result.percent;
+  if (!std::isnan(result.kappa)) out.kappa = result.kappa;
+  return out;
 }
 
 }  // namespace lmmbench::harness

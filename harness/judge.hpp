@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -102,5 +104,16 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
 /// Gives `item` the judgment, as the metric expects it (LLaVA's category "llava_bench_<c>").
 void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,
                     metrics::ScoringItem& item);
+
+/// Per sample id, the verdict of each judge run as a judged cell's per-sample scores file holds
+/// it (score_cell's "extracted"): MM-Vet's grade per run ("?" unreadable), LLaVA-Bench's grade of
+/// the model's answer ("-1" unreadable). Empty when the file is absent or unreadable.
+using VerdictLabels = std::map<std::string, std::vector<std::string>, std::less<>>;
+VerdictLabels verdict_labels(const std::filesystem::path& scores_file, const std::string& parser);
+
+/// Percent agreement and Cohen's kappa of two judges' verdicts (metrics::agreement) over the
+/// samples and judge runs both judged.
+reports::JudgeAgreement compare_judges(const VerdictLabels& previous, const VerdictLabels& current,
+                                       const std::string& previous_model);
 
 }  // namespace lmmbench::harness

@@ -188,11 +188,13 @@ RunResult run_evaluation(const RunOptions& options) {
   const auto record_path = result.run_dir / kRecordFile;
   std::string original_start = now_iso();
   std::size_t resume_count = 0;
+  nlohmann::json previous_cells;  // of the run being resumed: whom its judged cells were judged by
   if (options.resume && std::filesystem::exists(record_path)) {
     try {
       const auto previous = nlohmann::json::parse(datasets::read_file_bytes(record_path));
       original_start = previous.value("started_at", original_start);
       resume_count = previous.value("resume_count", std::size_t{0}) + 1;
+      previous_cells = previous.value("cells", nlohmann::json::array());
       if (previous.value("config_sha256", "") != config.sha256) {
         std::cerr << "note: the config changed since this run started; answers are reused only for "
                      "samples whose prompt, parameters and backend are unchanged\n";
@@ -332,8 +334,25 @@ RunResult run_evaluation(const RunOptions& options) {
                   line["judge"] = judged->samples[i].exchanges;
                 };
               }
+              // Re-judged by another judge: compare the verdicts with those being replaced.
+              std::optional<VerdictLabels> previous_verdicts;
+              std::string previous_judge;
+              if (judged && previous_cells.is_array()) {
+                for (const auto& c : previous_cells) {
+                  if (c.value("model", "") == model.name && c.value("task", "") == cell.task &&
+                      c.contains("judge") && c["judge"].value("model", "") != cell.judge->model) {
+                    previous_judge = c["judge"].value("model", "");
+                    previous_verdicts = verdict_labels(scores_path, cell.judge->parser);
+                  }
+                }
+              }
               if (cell.outcome == reports::CellOutcome::ok) {
                 score_cell(task, keys, log, scores_path, cell, hook);
+                if (previous_verdicts) {
+                  cell.judge->agreement = compare_judges(
+                      *previous_verdicts, verdict_labels(scores_path, cell.judge->parser),
+                      previous_judge);
+                }
                 cell.scores_file = relative_to(scores_path, result.run_dir);
                 if (task_config.submission) {
                   cell.submission_file = write_submission(task_config.submission->format, task,

@@ -94,6 +94,13 @@ void to_json(nlohmann::json& j, const CellJudge& c) {
                      {"unparsed", c.unparsed},
                      {"log_file", c.log_file},
                      {"usage", c.usage}};
+  if (c.agreement) {
+    const auto& a = *c.agreement;
+    j["agreement"] = {{"previous_model", a.previous_model},
+                      {"n", a.n},
+                      {"percent", a.percent},
+                      {"kappa", a.kappa ? nlohmann::json(*a.kappa) : nlohmann::json()}};
+  }
 }
 
 void from_json(const nlohmann::json& j, CellJudge& c) {
@@ -111,6 +118,16 @@ void from_json(const nlohmann::json& j, CellJudge& c) {
   c.unparsed = j.value("unparsed", std::size_t{0});
   c.log_file = j.value("log_file", "");
   c.usage = j.value("usage", CellUsage{});
+  c.agreement.reset();
+  if (const auto it = j.find("agreement"); it != j.end() && it->is_object()) {
+    JudgeAgreement a;
+    a.previous_model = it->value("previous_model", "");
+    a.n = it->value("n", std::size_t{0});
+    a.percent = it->value("percent", 0.0);
+    if (const auto k = it->find("kappa"); k != it->end() && k->is_number())
+      a.kappa = k->get<double>();
+    c.agreement = a;
+  }
 }
 
 void to_json(nlohmann::json& j, const Cell& c) {

@@ -247,6 +247,14 @@ TEST_F(JudgeRun, ResumeAsksNothingAndRejudgeAsksOnlyTheNewJudge) {
   EXPECT_EQ(cell(again, "mmvet").at("judge").at("model"), "judge-b");
   EXPECT_EQ(cell(again, "llava_bench").at("judge").at("model"), "judge-b");
   EXPECT_EQ(cell(again, "mmvet").at("judge").at("usage").at("price_model"), "gpt-4o-mini");
+  // The two judges' verdicts compared (the same deterministic rules: full agreement).
+  const auto& agreement = cell(again, "mmvet").at("judge").at("agreement");
+  EXPECT_EQ(agreement.at("previous_model"), "judge-a");
+  EXPECT_EQ(agreement.at("n"), 20);  // 4 answers x 5 judge runs
+  EXPECT_EQ(agreement.at("percent"), 100.0);
+  EXPECT_NEAR(agreement.at("kappa").get<double>(), 1.0, 1e-12);
+  EXPECT_EQ(cell(again, "llava_bench").at("judge").at("agreement").at("n"), 3);
+  EXPECT_FALSE(cell(first, "mmvet").at("judge").contains("agreement"));
   // Both judges' replies stay in the append-only judge log.
   EXPECT_EQ(lines(out / "judgments.jsonl").size(), 106U);
 }
