@@ -217,6 +217,8 @@ TEST_F(JudgeRun, LlavaBenchIsReviewedAsLlavasScriptAsks) {
   const auto html = read_text(out / "report.html");
   EXPECT_NE(html.find("Assistant 2 said: Red. scores=8 6"), std::string::npos);
   EXPECT_EQ(html.find("<b>bold</b>"), std::string::npos);
+  // The judge's cost has its own row in "Tokens and cost".
+  EXPECT_NE(html.find("m (judge judge-a)"), std::string::npos);
 }
 
 TEST_F(JudgeRun, ResumeAsksNothingAndRejudgeAsksOnlyTheNewJudge) {
