@@ -6,6 +6,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
@@ -189,6 +190,32 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
   return out;
 }
 
+std::optional<CellJudgment> judge_stage(JudgeRun& run, const LoadedTask& task,
+                                        const std::vector<std::string>& keys,
+                                        const PredictionLog& predictions, reports::Cell& cell,
+                                        bool& interrupted) {
+  auto judged = judge_cell(run, task, cell.model, keys, predictions);
+  cell.judge = judged.record;
+  if (judged.interrupted) {
+    interrupted = true;
+    return std::nullopt;
+  }
+  if (judged.record.failed > 0) {
+    throw std::runtime_error(fmt::format(
+        "{} judge request(s) got no reply (errors in {}); no score without a verdict for every "
+        "answer: resume with --resume to ask them again",
+        judged.record.failed, run.log_file));
+  }
+  return judged;
+}
+
+ScoringHook judge_hook(const JudgeConfig& config, const CellJudgment& judged) {
+  return [&config, &judged](std::size_t i, metrics::ScoringItem& item, nlohmann::json& line) {
+    apply_judgment(config, judged.samples[i], item);
+    line["judge"] = judged.samples[i].exchanges;
+  };
+}
+
 void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,
                     metrics::ScoringItem& item) {
   item.judge_scores = judgment.scores;
@@ -239,6 +266,22 @@ reports::JudgeAgreement compare_judges(const VerdictLabels& previous, const Verd
   out.percent = result.n == 0 ? 0.0 : result.percent;
   if (!std::isnan(result.kappa)) out.kappa = result.kappa;
   return out;
+}
+
+std::optional<PreviousVerdicts> previous_verdicts(const nlohmann::json& previous_cells,
+                                                  const reports::Cell& cell,
+                                                  const std::filesystem::path& scores_file) {
+  if (!cell.judge || !previous_cells.is_array()) return std::nullopt;
+  for (const auto& c : previous_cells) {
+    if (!c.is_object() || c.value("model", "") != cell.model || c.value("task", "") != cell.task ||
+        !c.contains("judge") || !c["judge"].is_object()) {
+      continue;
+    }
+    const std::string model = c["judge"].value("model", "");
+    if (model == cell.judge->model) return std::nullopt;
+    return PreviousVerdicts{model, verdict_labels(scores_file, cell.judge->parser)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace lmmbench::harness

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "harness/registry.hpp"
 #include "harness/response_cache.hpp"
 #include "harness/retry.hpp"
+#include "harness/scoring.hpp"
 #include "harness/task_loading.hpp"
 #include "metrics/metric.hpp"
 #include "models/backend.hpp"
@@ -101,6 +103,17 @@ struct CellJudgment {
 CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string& model_name,
                         const std::vector<std::string>& keys, const PredictionLog& predictions);
 
+/// The judge stage of one cell, for the runner (between infer_cell and score_cell): judges it,
+/// sets cell.judge, and returns the judgment, or nullopt (with `interrupted` set) when a stop was
+/// requested. Throws std::runtime_error when some judge request got no reply: no score then.
+std::optional<CellJudgment> judge_stage(JudgeRun& run, const LoadedTask& task,
+                                        const std::vector<std::string>& keys,
+                                        const PredictionLog& predictions, reports::Cell& cell,
+                                        bool& interrupted);
+
+/// score_cell's hook giving each item its verdict and each per-sample line the judge's exchanges.
+ScoringHook judge_hook(const JudgeConfig& config, const CellJudgment& judged);
+
 /// Gives `item` the judgment, as the metric expects it (LLaVA's category "llava_bench_<c>").
 void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,
                     metrics::ScoringItem& item);
@@ -115,5 +128,16 @@ VerdictLabels verdict_labels(const std::filesystem::path& scores_file, const std
 /// samples and judge runs both judged.
 reports::JudgeAgreement compare_judges(const VerdictLabels& previous, const VerdictLabels& current,
                                        const std::string& previous_model);
+
+/// The verdicts a re-judged cell replaces: when the resumed run's record (`previous_cells`) judged
+/// this cell with another judge, that judge's name and its verdicts from `scores_file` (read
+/// before score_cell rewrites it).
+struct PreviousVerdicts {
+  std::string model;
+  VerdictLabels labels;
+};
+std::optional<PreviousVerdicts> previous_verdicts(const nlohmann::json& previous_cells,
+                                                  const reports::Cell& cell,
+                                                  const std::filesystem::path& scores_file);
 
 }  // namespace lmmbench::harness

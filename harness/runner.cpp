@@ -174,6 +174,10 @@ RunResult run_evaluation(const RunOptions& options) {
     judges[t] = std::make_unique<TaskJudge>(judge, judge_override ? *judge_override : *judge.model,
                                             registry, context, config.seed + 1000 + t);
   }
+  if (options.rejudge &&
+      std::none_of(judges.begin(), judges.end(), [](const auto& j) { return j != nullptr; })) {
+    throw InputError("--rejudge: no selected task has a judge");
+  }
   std::optional<PriceTable> prices;
   if (config.prices) prices = PriceTable::load(*config.prices);
   // One retry policy per model: its run budget is shared by all of the model's cells.
@@ -298,73 +302,42 @@ RunResult run_evaluation(const RunOptions& options) {
             cell_run.read_cache = !options.refresh_cache;
             cell_run.retry = &retry_policies[m];
             const auto keys = infer_cell(cell_run, cell.counts, interrupted);
+            std::optional<CellJudgment> judged;  // judge-scored tasks: the judge stage
+            if (!interrupted && judges[t]) {
+              JudgeRun judge_run{*judges[t], *judge_log,  kJudgmentsFile,
+                                 clock,      concurrency, progress};
+              judge_run.cache = cache.get();
+              judge_run.read_cache = !options.refresh_cache;
+              judge_run.prices = prices ? &*prices : nullptr;
+              judged = judge_stage(judge_run, task, keys, log, cell, interrupted);
+            }
             if (interrupted) {
               result.interrupted = true;
               cell.outcome = reports::CellOutcome::skipped;
               cell.message = "interrupted before every sample was answered; resume with --resume";
               cell.counts = {};
             } else {
-              std::optional<CellJudgment> judged;
-              if (judges[t]) {
-                JudgeRun judge_run{*judges[t], *judge_log,  kJudgmentsFile,
-                                   clock,      concurrency, progress};
-                judge_run.cache = cache.get();
-                judge_run.read_cache = !options.refresh_cache;
-                judge_run.prices = prices ? &*prices : nullptr;
-                judged = judge_cell(judge_run, task, model.name, keys, log);
-                cell.judge = judged->record;
-                if (judged->interrupted) {
-                  result.interrupted = true;
-                  cell.outcome = reports::CellOutcome::skipped;
-                  cell.message = "interrupted while judging; resume with --resume";
-                  cell.counts = {};
-                } else if (judged->record.failed > 0) {
-                  throw std::runtime_error(fmt::format(
-                      "{} judge request(s) got no reply (errors in {}); no score without a "
-                      "verdict for every answer: resume with --resume to ask them again",
-                      judged->record.failed, kJudgmentsFile));
-                }
-              }
               const auto scores_path =
                   result.run_dir / "scores" / model.name / (task_config.name + ".jsonl");
-              ScoringHook hook;
-              if (judged) {
-                hook = [&](std::size_t i, metrics::ScoringItem& item, nlohmann::json& line) {
-                  apply_judgment(*task_config.judge, judged->samples[i], item);
-                  line["judge"] = judged->samples[i].exchanges;
-                };
+              auto replaced = previous_verdicts(previous_cells, cell, scores_path);
+              score_cell(task, keys, log, scores_path, cell,
+                         judged ? judge_hook(*task_config.judge, *judged) : ScoringHook{});
+              if (replaced) {
+                cell.judge->agreement = compare_judges(
+                    replaced->labels, verdict_labels(scores_path, cell.judge->parser),
+                    replaced->model);
               }
-              // Re-judged by another judge: compare the verdicts with those being replaced.
-              std::optional<VerdictLabels> previous_verdicts;
-              std::string previous_judge;
-              if (judged && previous_cells.is_array()) {
-                for (const auto& c : previous_cells) {
-                  if (c.value("model", "") == model.name && c.value("task", "") == cell.task &&
-                      c.contains("judge") && c["judge"].value("model", "") != cell.judge->model) {
-                    previous_judge = c["judge"].value("model", "");
-                    previous_verdicts = verdict_labels(scores_path, cell.judge->parser);
-                  }
-                }
+              cell.scores_file = relative_to(scores_path, result.run_dir);
+              if (task_config.submission) {
+                cell.submission_file = write_submission(task_config.submission->format, task, keys,
+                                                        log, model.name, result.run_dir);
               }
-              if (cell.outcome == reports::CellOutcome::ok) {
-                score_cell(task, keys, log, scores_path, cell, hook);
-                if (previous_verdicts) {
-                  cell.judge->agreement = compare_judges(
-                      *previous_verdicts, verdict_labels(scores_path, cell.judge->parser),
-                      previous_judge);
-                }
-                cell.scores_file = relative_to(scores_path, result.run_dir);
-                if (task_config.submission) {
-                  cell.submission_file = write_submission(task_config.submission->format, task,
-                                                          keys, log, model.name, result.run_dir);
-                }
-                if (prices) {
-                  cell.usage.prices_as_of = prices->as_of();
-                  if (const auto price = prices->find(backend.pricing_model())) {
-                    cell.usage.price_model = price->first;
-                    cell.usage.cost_usd = PriceTable::cost(price->second, cell.usage.prompt_tokens,
-                                                           cell.usage.completion_tokens);
-                  }
+              if (prices) {
+                cell.usage.prices_as_of = prices->as_of();
+                if (const auto price = prices->find(backend.pricing_model())) {
+                  cell.usage.price_model = price->first;
+                  cell.usage.cost_usd = PriceTable::cost(price->second, cell.usage.prompt_tokens,
+                                                         cell.usage.completion_tokens);
                 }
               }
             }

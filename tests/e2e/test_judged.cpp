@@ -96,5 +96,15 @@ TEST(Judged, RunRefusesAJudgeScoredTaskWithoutAJudgeBeforeAnyInference) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/run.json"));
 }
 
+TEST(Judged, RejudgeWithoutAJudgedTaskIsAUsageError) {
+  TempDir dir;
+  const auto r = lmmbench({"run", (kSource / "tests/fixtures/tiny_vqa/tiny.run.json").string(),
+                           "--out", (dir.path() / "run").string(), "--rejudge",
+                           (kSource / "configs/models/constant-yes.json").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--rejudge: no selected task has a judge"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/run.json"));
+}
+
 }  // namespace
 }  // namespace lmmbench::testing
