@@ -19,6 +19,7 @@ struct RunArguments {
   std::string models;
   std::string tasks;
   std::string shard;
+  std::string rejudge;
   std::size_t limit = 0;
   std::size_t concurrency = 0;
   bool quiet = false;
@@ -34,6 +35,7 @@ int run_command(RunArguments& args) {
   if (!args.shard.empty())
     std::tie(options.shard_index, options.shard_count) = parse_shard(args.shard);
   if (args.concurrency > 0) options.concurrency = args.concurrency;
+  if (!args.rejudge.empty()) options.rejudge = args.rejudge;
   options.progress = !args.quiet;
 
   install_interrupt_handlers();
@@ -86,6 +88,9 @@ Command add_run_command(CLI::App& app) {
                 "Neither read nor write the response cache of remote models");
   cmd->add_flag("--refresh-cache", args->options.refresh_cache,
                 "Ask remote models again and overwrite their cached answers");
+  cmd->add_option("--rejudge", args->rejudge,
+                  "Judge the judge-scored tasks with this model config (with --resume: re-judge "
+                  "a run without asking its models again)");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress lines on stderr");
   return Command{cmd, [args] { return run_command(*args); }};
 }

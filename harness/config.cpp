@@ -135,6 +135,27 @@ MetricConfig load_metric(const ConfigNode& node) {
   return m;
 }
 
+JudgeConfig load_judge(const ConfigNode& node) {
+  ObjectReader reader(node);
+  JudgeConfig j;
+  j.where = node.location();
+  const ConfigNode parser = reader.required("parser");
+  j.parser = parser.as_string();
+  static const std::vector<std::string> kParsers = {"llava_bench", "mmvet"};
+  if (j.parser != "llava_bench" && j.parser != "mmvet") {
+    parser.fail(fmt::format("unknown judge parser '{}'; known: llava_bench, mmvet{}", j.parser,
+                            did_you_mean(j.parser, kParsers)));
+  }
+  if (const auto model = reader.find("model")) j.model = load_model_config(*model);
+  j.prompt = reader.required("prompt").as_path();
+  j.system = reader.get_string("system", "");
+  j.runs = static_cast<std::size_t>(reader.get_int("runs", 1, 1, 100));
+  if (const auto generation = reader.find("generation"))
+    j.generation = load_generation(*generation);
+  reader.finish();
+  return j;
+}
+
 }  // namespace
 
 void validate_template(const std::string& text, const ConfigNode& where) {
@@ -219,6 +240,7 @@ TaskConfig load_task_config(const ConfigNode& entry) {
   for (const auto& m : metrics.elements())
     t.metrics.push_back(load_metric(m));
   if (const auto rate = reader.find("max_error_rate")) t.max_error_rate = load_error_rate(*rate);
+  if (const auto judge = reader.find("judge")) t.judge = load_judge(*judge);
   // A split scored only by a remote server (VQAv2 test-dev, MMBench test) has no gold answers:
   // such a task writes its submission file and has no metric.
   if (t.metrics.empty() && !t.submission) {
@@ -245,6 +267,7 @@ RunConfig load_run_config(const std::filesystem::path& path) {
   run.seed = static_cast<std::uint64_t>(reader.get_int("seed", 0, 0));
   if (const auto rate = reader.find("max_error_rate")) run.max_error_rate = load_error_rate(*rate);
   if (const auto prices = reader.find("prices")) run.prices = prices->as_path();
+  if (const auto judge = reader.find("judge")) run.judge = load_model_config(*judge);
 
   std::set<std::string, std::less<>> names;
   const ConfigNode models = reader.required("models");

@@ -63,6 +63,22 @@ struct MetricConfig {
   Location where;
 };
 
+/// "judge" of a judge-scored task (harness/judge.hpp, docs/metrics.md): who grades the model's
+/// answers, with which prompt, and how its replies are read.
+struct JudgeConfig {
+  /// The judge model (a model config path or an inline object); the run config's "judge" and
+  /// `--rejudge` override it.
+  std::optional<ModelConfig> model;
+  /// The metric whose protocol builds the judge's requests and reads its replies: "llava_bench"
+  /// (LLaVA's pairwise review) or "mmvet" (MM-Vet's grader, with its re-ask rule).
+  std::string parser;
+  std::filesystem::path prompt;         ///< The prompt template file (configs/judges/).
+  std::string system;                   ///< The judge's system prompt ("" = none).
+  std::size_t runs = 1;                 ///< Judge runs per answer (MM-Vet's protocol: 5).
+  models::GenerationParams generation;  ///< The judge's decoding (the protocol's).
+  Location where;
+};
+
 /// A benchmark: dataset, prompt, decoding parameters and metrics. The first metric is the headline.
 struct TaskConfig {
   std::string name;
@@ -76,6 +92,7 @@ struct TaskConfig {
   std::vector<MetricConfig> metrics;
   /// "max_error_rate": this task's error budget, overriding the run config's (docs/ci.md).
   std::optional<double> max_error_rate;
+  std::optional<JudgeConfig> judge;
   nlohmann::json resolved;
   Location where;
 };
@@ -95,6 +112,8 @@ struct RunConfig {
   double max_error_rate = 0.0;
   /// "prices": the API price table (configs/prices.json) for the run record's cost; none = no cost.
   std::optional<std::filesystem::path> prices;
+  /// "judge": a model config that judges every judge-scored task instead of the task's own.
+  std::optional<ModelConfig> judge;
   nlohmann::json resolved;  ///< Models and tasks inlined: what the record stores.
   std::string sha256;       ///< Of `resolved`, canonical (sorted keys, no spaces).
 };

@@ -107,6 +107,7 @@ std::vector<std::string> infer_cell(const CellRun& run, reports::SampleCounts& c
     entry.prompt_sha256 = pending[i]->prompt_hash;
     entry.params_sha256 = pending[i]->params_hash;
     entry.backend = fingerprint;
+    if (run.log_request_text) entry.request = samples[i].question;
     entry.completion = std::move(completion);
     entry.logged_at = iso8601_utc(std::chrono::system_clock::now());
     if (!entry.completion.ok()) ++errors;

@@ -34,6 +34,8 @@ struct CellRun {
   /// The failure that stopped this model's backend for the rest of the run (Completion::fatal),
   /// shared by the model's cells; set by infer_cell. Null: the backend is never stopped.
   std::optional<models::Completion>* stopped_by = nullptr;
+  /// Log each request's text (the sample's question) with its answer: the judge log does.
+  bool log_request_text = false;
 };
 
 /// Answers every selected sample of a cell that the prediction log does not already hold (or holds

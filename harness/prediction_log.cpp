@@ -75,6 +75,7 @@ void to_json(nlohmann::json& j, const LogEntry& e) {
       {"attempts", c.attempts},
       {"logged_at", e.logged_at}};
   if (c.cached) j["cached"] = true;  // served by the response cache: no request was sent
+  if (!e.request.empty()) j["request"] = e.request;
 }
 
 LogEntry read_log_entry(const ConfigNode& line) {
@@ -88,6 +89,7 @@ LogEntry read_log_entry(const ConfigNode& line) {
   e.params_sha256 = j.required_string("params_sha256");
   e.backend = j.required_string("backend");
   e.logged_at = j.get_string("logged_at", "");
+  e.request = j.get_string("request", "");
   auto& c = e.completion;
   if (j.required_string("outcome") == "ok") {
     c.text = j.required_string("prediction");

@@ -21,6 +21,7 @@ struct LogEntry {
   std::string prompt_sha256;  ///< prompt_sha256(request)
   std::string params_sha256;  ///< params_sha256(request.params)
   std::string backend;        ///< Backend::fingerprint()
+  std::string request;        ///< The request's text, where the log keeps it (the judge log).
   models::Completion completion;
   std::string logged_at;  ///< UTC, ISO 8601.
 };

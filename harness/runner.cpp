@@ -15,6 +15,7 @@
 #include "harness/config.hpp"
 #include "harness/host.hpp"
 #include "harness/inference.hpp"
+#include "harness/judge.hpp"
 #include "harness/prediction_log.hpp"
 #include "harness/prices.hpp"
 #include "harness/progress.hpp"
@@ -30,6 +31,8 @@
 namespace lmmbench::harness {
 
 namespace {
+
+constexpr const char* kJudgmentsFile = "judgments.jsonl";
 
 std::string now_iso() {
   return iso8601_utc(std::chrono::system_clock::now());
@@ -123,6 +126,11 @@ std::filesystem::path choose_run_dir(const RunOptions& options, const RunConfig&
 
 }  // namespace
 
+std::filesystem::path scores_path_of(const std::filesystem::path& run_dir, const std::string& model,
+                                     const std::string& task) {
+  return run_dir / "scores" / model / (task + ".jsonl");
+}
+
 void write_run_record(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
   write_file_atomic(run_dir / kRecordFile, nlohmann::json(record).dump(2) + "\n");
 }
@@ -130,9 +138,9 @@ void write_run_record(const std::filesystem::path& run_dir, const reports::RunRe
 bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                  const PredictionLog& log, const std::filesystem::path& run_dir,
                  const PriceTable* prices, const std::string& pricing_model, double max_error_rate,
-                 reports::Cell& cell) {
-  const auto scores_path = run_dir / "scores" / cell.model / (task.config->name + ".jsonl");
-  score_cell(task, keys, log, scores_path, cell);
+                 reports::Cell& cell, const ScoringHook& hook) {
+  const auto scores_path = scores_path_of(run_dir, cell.model, task.config->name);
+  score_cell(task, keys, log, scores_path, cell, hook);
   cell.scores_file = scores_path.lexically_relative(run_dir).generic_string();
   const bool over_budget = apply_error_budget(cell, max_error_rate);
   if (task.config->submission) {
@@ -189,17 +197,35 @@ RunResult run_evaluation(const RunOptions& options) {
     auto& list = task_metrics.emplace_back();
     for (const auto& m : task->metrics) {
       list.push_back(registry.create_metric(m));
-      // No judge stage yet: refuse before any inference rather than record a score that is not one.
-      if (list.back()->info().needs_judge) {
-        throw InputError(m.where,
-                         fmt::format("metric '{}' needs a judge model (not yet supported by "
-                                     "`lmmbench run`); score judge outputs with `lmmbench score "
-                                     "--metric {}`",
-                                     m.name, m.name));
+      if (list.back()->info().needs_judge && !task->judge) {
+        throw InputError(m.where, fmt::format("metric '{}' scores a judge model's verdicts: the "
+                                              "task needs a \"judge\" (docs/metrics.md)",
+                                              m.name));
       }
     }
     (void)registry.create_loader(task->dataset);
     if (task->calibration) (void)registry.create_loader(*task->calibration);
+  }
+  // The judges of judge-scored tasks: --rejudge, else the run config's "judge", else the task's.
+  std::optional<ModelConfig> judge_override = config.judge;
+  if (options.rejudge) {
+    judge_override = load_model_config(ConfigNode(JsonSource::from_file(*options.rejudge)));
+  }
+  std::vector<std::unique_ptr<TaskJudge>> judges(tasks.size());
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (!tasks[t]->judge) continue;
+    const auto& judge = *tasks[t]->judge;
+    if (!judge_override && !judge.model) {
+      throw InputError(judge.where,
+                       "no judge model: name one in \"model\", in the run config's "
+                       "\"judge\" or with --rejudge");
+    }
+    judges[t] = std::make_unique<TaskJudge>(judge, judge_override ? *judge_override : *judge.model,
+                                            registry, context, config.seed + 1000 + t);
+  }
+  if (options.rejudge &&
+      std::none_of(judges.begin(), judges.end(), [](const auto& j) { return j != nullptr; })) {
+    throw InputError("--rejudge: no selected task has a judge");
   }
   std::optional<PriceTable> prices;
   if (config.prices) prices = PriceTable::load(*config.prices);
@@ -228,11 +254,13 @@ RunResult run_evaluation(const RunOptions& options) {
   const auto record_path = result.run_dir / kRecordFile;
   std::string original_start = now_iso();
   std::size_t resume_count = 0;
+  nlohmann::json previous_cells;  // of the run being resumed: whom its judged cells were judged by
   if (options.resume && std::filesystem::exists(record_path)) {
     try {
       const auto previous = parse_json(read_file_bytes(record_path), record_path.string());
       original_start = previous.value("started_at", original_start);
       resume_count = previous.value("resume_count", std::size_t{0}) + 1;
+      previous_cells = previous.value("cells", nlohmann::json::array());
       if (previous.value("config_sha256", "") != config.sha256) {
         std::cerr << "note: the config changed since this run started; answers are reused only for "
                      "samples whose prompt, parameters and backend are unchanged\n";
@@ -270,11 +298,21 @@ RunResult run_evaluation(const RunOptions& options) {
   // The response cache is opened only when a backend wants it, so baseline-only runs never
   // create the file.
   std::unique_ptr<ResponseCache> cache;
-  const bool any_cacheable = std::any_of(backends.begin(), backends.end(), [](const auto& b) {
-    return b->capabilities().cache_responses;
-  });
+  const bool any_cacheable =
+      std::any_of(backends.begin(), backends.end(),
+                  [](const auto& b) { return b->capabilities().cache_responses; }) ||
+      std::any_of(judges.begin(), judges.end(), [](const auto& j) {
+        return j != nullptr && j->backend().capabilities().cache_responses;
+      });
   if (options.use_cache && any_cacheable) {
     cache = std::make_unique<ResponseCache>(default_cache_path(config.output_dir));
+  }
+
+  std::optional<PredictionLog> judge_log;
+  if (std::any_of(judges.begin(), judges.end(), [](const auto& j) { return j != nullptr; })) {
+    judge_log.emplace(result.run_dir / kJudgmentsFile, options.fsync);
+    for (const auto& warning : judge_log->warnings())
+      std::cerr << "note: " << warning << '\n';
   }
 
   for (std::size_t t = 0; t < tasks.size() && !result.interrupted; ++t) {
@@ -328,15 +366,32 @@ RunResult run_evaluation(const RunOptions& options) {
             cell_run.stopped_by = &stopped_by[m];
             const auto keys = infer_cell(cell_run, cell.counts, interrupted);
             result.backend_stopped = result.backend_stopped || stopped_by[m].has_value();
+            std::optional<CellJudgment> judged;  // judge-scored tasks: the judge stage
+            if (!interrupted && judges[t]) {
+              JudgeRun judge_run{*judges[t], *judge_log,  kJudgmentsFile,
+                                 clock,      concurrency, progress};
+              judge_run.cache = cache.get();
+              judge_run.read_cache = !options.refresh_cache;
+              judge_run.prices = prices ? &*prices : nullptr;
+              judged = judge_stage(judge_run, task, keys, log, cell, interrupted);
+            }
             if (interrupted) {
               result.interrupted = true;
               cell.outcome = reports::CellOutcome::skipped;
               cell.message = "interrupted before every sample was answered; resume with --resume";
               cell.counts = {};
             } else {
+              const auto scores_path = scores_path_of(result.run_dir, model.name, task_config.name);
+              auto replaced = previous_verdicts(previous_cells, cell, scores_path);
               if (finish_cell(task, keys, log, result.run_dir, prices ? &*prices : nullptr,
-                              backend.pricing_model(), error_budget(config, task_config), cell))
+                              backend.pricing_model(), error_budget(config, task_config), cell,
+                              judged ? judge_hook(*task_config.judge, *judged) : ScoringHook{}))
                 ++result.cells_over_budget;
+              if (replaced) {
+                cell.judge->agreement = compare_judges(
+                    replaced->labels, verdict_labels(scores_path, cell.judge->parser),
+                    replaced->model);
+              }
             }
           } catch (const InputError& e) {
             cell.outcome = reports::CellOutcome::failed;
@@ -370,6 +425,7 @@ RunResult run_evaluation(const RunOptions& options) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   write_run_record(result.run_dir, record);
   open_log.reset();
+  judge_log.reset();
   try {
     reports::write_run_reports(result.run_dir, record);
   } catch (const std::exception& e) {  // the record is written; a report can be made later

@@ -8,6 +8,7 @@
 
 #include "harness/prediction_log.hpp"
 #include "harness/prices.hpp"
+#include "harness/scoring.hpp"
 #include "harness/task_loading.hpp"
 #include "reports/run_record.hpp"
 
@@ -32,6 +33,9 @@ struct RunOptions {
   bool use_cache = true;  ///< Serve deterministic requests from the response cache (--no-cache).
   bool refresh_cache = false;  ///< Ask again and overwrite cached answers (--refresh-cache).
   bool progress = true;        ///< Progress lines on stderr.
+  /// --rejudge: this model config judges every judge-scored task (instead of the run config's or
+  /// the task's judge); with --resume, re-judges a run without asking its models again.
+  std::optional<std::filesystem::path> rejudge;
 };
 
 /// What a finished (or interrupted) run produced.
@@ -63,11 +67,16 @@ void write_run_record(const std::filesystem::path& run_dir, const reports::RunRe
 /// one, and prices the cell's token usage at `prices` (null: no cost) under the table entry for
 /// `pricing_model`. `keys` are the log keys of task.selected, in order; cell.model is set.
 /// Applies the error budget `max_error_rate` to the scored counts and returns true when the cell
-/// is over it (outcome too_many_errors).
+/// is over it (outcome too_many_errors). `hook` adds to each sample's scoring item (a judge's
+/// verdicts; scoring.hpp).
 bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                  const PredictionLog& log, const std::filesystem::path& run_dir,
                  const PriceTable* prices, const std::string& pricing_model, double max_error_rate,
-                 reports::Cell& cell);
+                 reports::Cell& cell, const ScoringHook& hook = {});
+
+/// RUN_DIR/scores/MODEL/TASK.jsonl, where a cell's per-sample scores are written.
+std::filesystem::path scores_path_of(const std::filesystem::path& run_dir, const std::string& model,
+                                     const std::string& task);
 
 /// Parses "I/N" (0 <= I < N). Throws InputError otherwise.
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text);

@@ -46,7 +46,7 @@ metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry
 
 void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                 const PredictionLog& log, const std::filesystem::path& scores_path,
-                reports::Cell& cell) {
+                reports::Cell& cell, const ScoringHook& hook) {
   std::vector<std::unique_ptr<metrics::Aggregator>> aggregators;
   for (const auto& metric : task.metrics)
     aggregators.push_back(metric->aggregator());
@@ -73,8 +73,9 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
       const auto kind = entry == nullptr ? models::ErrorKind::cancelled : entry->completion.error;
       ++counts.errors_by_kind[std::string(models::to_string(kind))];
     }
-    const auto item = scoring_item(sample, entry);
+    auto item = scoring_item(sample, entry);
     nlohmann::json line{{"id", sample.id}};
+    if (hook) hook(i, item, line);
     for (std::size_t m = 0; m < task.metrics.size(); ++m) {
       const auto score = task.metrics[m]->score(item);
       aggregators[m]->add(item, score);

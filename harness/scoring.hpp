@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,13 +19,18 @@ namespace lmmbench::harness {
 /// fields.
 metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry* entry);
 
+/// Adds to sample `index`'s scoring item and its per-sample line before it is scored (the judge
+/// stage gives judge-scored metrics their verdicts this way).
+using ScoringHook =
+    std::function<void(std::size_t index, metrics::ScoringItem& item, nlohmann::json& line)>;
+
 /// Scores a cell from the prediction log alone (never from a live model), fills the cell's scores
 /// and counts, and writes one line per sample to `scores_path` (atomically). A cell with no
 /// answered sample gets no score: each headline's score, standard error and interval are NaN
 /// (null in run.json) and its further aggregates and breakdowns are dropped.
 void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                 const PredictionLog& log, const std::filesystem::path& scores_path,
-                reports::Cell& cell);
+                reports::Cell& cell, const ScoringHook& hook = {});
 
 /// Holds a scored cell to its error budget: records `max_error_rate` in it and, when more than
 /// that share of its samples failed, makes it too_many_errors with a message that says how many

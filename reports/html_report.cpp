@@ -658,12 +658,15 @@ void render_json_block(const std::string& path, const nlohmann::json& j, std::os
     render_json_block(key, *value, out, depth + 1);
 }
 
-bool has_usage(const Cell& cell) {
-  return cell.usage.prompt_tokens != 0 || cell.usage.completion_tokens != 0 ||
-         cell.usage.cost_usd.has_value();
+bool has_usage(const CellUsage& usage) {
+  return usage.prompt_tokens != 0 || usage.completion_tokens != 0 || usage.cost_usd.has_value();
 }
 
-/// Tokens and API cost per cell, when any cell has them.
+bool has_usage(const Cell& cell) {
+  return has_usage(cell.usage) || (cell.judge && has_usage(cell.judge->usage));
+}
+
+/// Tokens and API cost per cell, when any cell has them; a judged cell's judge on its own row.
 void render_usage(const Report& report, std::ostream& out) {
   bool any = false;
   for (const auto& run : report.runs) {
@@ -675,20 +678,26 @@ void render_usage(const Report& report, std::ostream& out) {
          "<th>Model</th><th>Task</th><th class=\"num\">Prompt tokens</th><th class=\"num\">"
          "Completion tokens</th><th class=\"num\">Answers with usage</th><th class=\"num\">Cost"
          "</th><th>Price</th></tr></thead><tbody>";
+  auto row = [&](const std::string& who, const std::string& task, const CellUsage& u,
+                 std::size_t total) {
+    out << "<tr><td>" << h(who) << "</td><td>" << h(task) << "</td><td class=\"num\" data-v=\""
+        << u.prompt_tokens << "\">" << u.prompt_tokens << "</td><td class=\"num\" data-v=\""
+        << u.completion_tokens << "\">" << u.completion_tokens << "</td><td class=\"num\">"
+        << u.requests_with_usage << " / " << total << "</td><td class=\"num\" data-v=\""
+        << (u.cost_usd ? fmt::format("{}", *u.cost_usd) : "") << "\">"
+        << h(u.cost_usd ? format_with_unit(*u.cost_usd, Unit::usd) : "no price") << "</td><td>"
+        << h(u.price_model.empty() ? "" : u.price_model + " (" + u.prices_as_of + ")")
+        << "</td></tr>";
+  };
   for (std::size_t e = 0; e < report.entries.size(); ++e) {
     for (const auto& task : report.tasks) {
       const Cell* cell = report.cell(e, task);
       if (cell == nullptr || !has_usage(*cell)) continue;
-      const auto& u = cell->usage;
-      out << "<tr><td>" << h(report.entries[e].label) << "</td><td>" << h(task)
-          << "</td><td class=\"num\" data-v=\"" << u.prompt_tokens << "\">" << u.prompt_tokens
-          << "</td><td class=\"num\" data-v=\"" << u.completion_tokens << "\">"
-          << u.completion_tokens << "</td><td class=\"num\">" << u.requests_with_usage << " / "
-          << cell->counts.total << "</td><td class=\"num\" data-v=\""
-          << (u.cost_usd ? fmt::format("{}", *u.cost_usd) : "") << "\">"
-          << h(u.cost_usd ? format_with_unit(*u.cost_usd, Unit::usd) : "no price") << "</td><td>"
-          << h(u.price_model.empty() ? "" : u.price_model + " (" + u.prices_as_of + ")")
-          << "</td></tr>";
+      row(report.entries[e].label, task, cell->usage, cell->counts.total);
+      if (cell->judge && has_usage(cell->judge->usage)) {
+        row(report.entries[e].label + " (judge " + cell->judge->model + ")", task,
+            cell->judge->usage, cell->judge->requests);
+      }
     }
   }
   out << "</tbody></table></div>";
@@ -885,6 +894,12 @@ nlohmann::json sample_browser_data(const Report& report) {
                            : nlohmann::json(),
              a->extracted, a->score, a->status.empty() ? "parsed" : a->status,
              a->error_kind.empty() ? nlohmann::json() : nlohmann::json(a->error_kind)});
+        // The judge's verdicts (judge-scored tasks only), shown as text like the answer.
+        if (!a->judge_replies.empty()) {
+          auto& replies = j["a"].back().emplace_back(nlohmann::json::array());
+          for (const auto& reply : a->judge_replies)
+            replies.push_back(cut_utf8(reply, kMaxAnswerBytes));
+        }
       }
       task["samples"].push_back(std::move(j));
     }

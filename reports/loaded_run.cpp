@@ -91,6 +91,24 @@ std::vector<SampleRecord> read_sample_records(const std::filesystem::path& path)
     r.category = string_or_empty(j, "category");
     if (const auto a = j.find("answers"); a != j.end()) r.answers = string_list(*a);
     if (const auto o = j.find("options"); o != j.end()) r.options = string_list(*o);
+    // "judge": the exchanges of the judge stage, in order; a later one of a run replaces the
+    // earlier (a re-ask after an unreadable reply).
+    if (const auto judge = j.find("judge"); judge != j.end() && judge->is_array()) {
+      std::size_t last_run = 0;
+      for (const auto& exchange : *judge) {
+        if (!exchange.is_object() || !exchange.value("reply", nlohmann::json()).is_string()) {
+          continue;
+        }
+        const auto run = exchange.value("run", std::size_t{0});
+        auto reply = exchange["reply"].get<std::string>();
+        if (!r.judge_replies.empty() && run == last_run) {
+          r.judge_replies.back() = std::move(reply);
+        } else {
+          r.judge_replies.push_back(std::move(reply));
+        }
+        last_run = run;
+      }
+    }
     if (const auto i = j.find("images"); i != j.end() && i->is_array()) {
       for (const auto& image : *i) {
         if (image.is_string()) {

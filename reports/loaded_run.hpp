@@ -51,6 +51,8 @@ struct SampleRecord {
   std::vector<std::string> options;  ///< Multiple-choice options, A first.
   std::vector<ImageSource> images;   ///< Absolute paths when written by this build.
   std::string category;
+  /// A judge-scored task's verdicts: the judge's last reply in each judge run (untrusted text).
+  std::vector<std::string> judge_replies;
 };
 
 /// Reads a per-sample scores file in order. Throws InputError naming the file and line when it is

@@ -85,6 +85,57 @@ void from_json(const nlohmann::json& j, CellUsage& u) {
   u.prices_as_of = j.value("prices_as_of", "");
 }
 
+void to_json(nlohmann::json& j, const CellJudge& c) {
+  j = nlohmann::json{{"model", c.model},
+                     {"backend_fingerprint", c.backend_fingerprint},
+                     {"parser", c.parser},
+                     {"prompt_file", c.prompt_file},
+                     {"prompt_sha256", c.prompt_sha256},
+                     {"runs", c.runs},
+                     {"requests", c.requests},
+                     {"resumed", c.resumed},
+                     {"cached", c.cached},
+                     {"failed", c.failed},
+                     {"reasks", c.reasks},
+                     {"unparsed", c.unparsed},
+                     {"log_file", c.log_file},
+                     {"usage", c.usage}};
+  if (c.agreement) {
+    const auto& a = *c.agreement;
+    j["agreement"] = {{"previous_model", a.previous_model},
+                      {"n", a.n},
+                      {"percent", a.percent},
+                      {"kappa", a.kappa ? nlohmann::json(*a.kappa) : nlohmann::json()}};
+  }
+}
+
+void from_json(const nlohmann::json& j, CellJudge& c) {
+  c.model = j.value("model", "");
+  c.backend_fingerprint = j.value("backend_fingerprint", "");
+  c.parser = j.value("parser", "");
+  c.prompt_file = j.value("prompt_file", "");
+  c.prompt_sha256 = j.value("prompt_sha256", "");
+  c.runs = j.value("runs", std::size_t{1});
+  c.requests = j.value("requests", std::size_t{0});
+  c.resumed = j.value("resumed", std::size_t{0});
+  c.cached = j.value("cached", std::size_t{0});
+  c.failed = j.value("failed", std::size_t{0});
+  c.reasks = j.value("reasks", std::size_t{0});
+  c.unparsed = j.value("unparsed", std::size_t{0});
+  c.log_file = j.value("log_file", "");
+  c.usage = j.value("usage", CellUsage{});
+  c.agreement.reset();
+  if (const auto it = j.find("agreement"); it != j.end() && it->is_object()) {
+    JudgeAgreement a;
+    a.previous_model = it->value("previous_model", "");
+    a.n = it->value("n", std::size_t{0});
+    a.percent = it->value("percent", 0.0);
+    if (const auto k = it->find("kappa"); k != it->end() && k->is_number())
+      a.kappa = k->get<double>();
+    c.agreement = a;
+  }
+}
+
 void to_json(nlohmann::json& j, const Cell& c) {
   j = nlohmann::json{{"model", c.model},
                      {"task", c.task},
@@ -99,6 +150,7 @@ void to_json(nlohmann::json& j, const Cell& c) {
                      {"wall_seconds", c.wall_seconds},
                      {"scores_file", c.scores_file}};
   if (!c.submission_file.empty()) j["submission_file"] = c.submission_file;
+  if (c.judge) j["judge"] = *c.judge;
 }
 
 void from_json(const nlohmann::json& j, Cell& c) {
@@ -124,6 +176,11 @@ void from_json(const nlohmann::json& j, Cell& c) {
   c.wall_seconds = j.value("wall_seconds", 0.0);
   c.scores_file = j.value("scores_file", "");
   c.submission_file = j.value("submission_file", "");
+  if (const auto it = j.find("judge"); it != j.end() && it->is_object()) {
+    c.judge = it->get<CellJudge>();
+  } else {
+    c.judge.reset();
+  }
 }
 
 void to_json(nlohmann::json& j, const RunRecord& r) {

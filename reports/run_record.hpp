@@ -91,6 +91,34 @@ struct CellUsage {
   std::string prices_as_of;             ///< Date of the price table.
 };
 
+/// How the verdicts of a cell's judge agree with those of the judge it replaced (`--rejudge`).
+struct JudgeAgreement {
+  std::string previous_model;   ///< The earlier judge's model config name.
+  std::size_t n = 0;            ///< Verdicts compared (samples x judge runs both judged).
+  double percent = 0.0;         ///< Percent of identical verdicts.
+  std::optional<double> kappa;  ///< Cohen's kappa; absent where undefined.
+};
+
+/// The judge stage of a judge-scored cell (harness/judge.hpp): which judge graded the answers, with
+/// which prompt, and what it cost, apart from the model's own usage.
+struct CellJudge {
+  std::string model;                        ///< The judge's model config name.
+  std::string backend_fingerprint;          ///< The judge backend's fingerprint.
+  std::string parser;                       ///< Whose reply reading: "llava_bench" or "mmvet".
+  std::string prompt_file;                  ///< The prompt template as configured.
+  std::string prompt_sha256;                ///< Of the template's bytes.
+  std::size_t runs = 1;                     ///< Judge runs per answer (MM-Vet: 5).
+  std::size_t requests = 0;                 ///< Judge requests of this cell (re-asks included).
+  std::size_t resumed = 0;                  ///< Of which reused from the judge log.
+  std::size_t cached = 0;                   ///< Of which served by the response cache.
+  std::size_t failed = 0;                   ///< Requests that got no reply (the cell then fails).
+  std::size_t reasks = 0;                   ///< Re-asks after an unreadable reply (MM-Vet's rule).
+  std::size_t unparsed = 0;                 ///< Final verdicts that could not be read.
+  std::string log_file;                     ///< The judge log, relative to the run directory.
+  CellUsage usage;                          ///< Token usage and cost of the judge's requests.
+  std::optional<JudgeAgreement> agreement;  ///< After a re-judge with another judge.
+};
+
 struct Cell {
   std::string model;
   std::string task;
@@ -106,7 +134,8 @@ struct Cell {
   std::vector<metrics::MetricResult> scores;  ///< One per task metric; the first is the headline.
   double wall_seconds = 0.0;                  ///< Inference + scoring of this cell in this process.
   std::string scores_file;                    ///< Per-sample scores, relative to the run directory.
-  std::string submission_file;  ///< The evaluation-server file, relative to the run directory.
+  std::string submission_file;     ///< The evaluation-server file, relative to the run directory.
+  std::optional<CellJudge> judge;  ///< Judge-scored tasks only.
 
   [[nodiscard]] const metrics::MetricResult* headline() const {
     return scores.empty() ? nullptr : &scores.front();

@@ -158,6 +158,14 @@
         }
         line.appendChild(markFor(a));
         list.appendChild(line);
+        if (a && a[5]) {  // a judge-scored task: the judge's verdict of each judge run
+          a[5].forEach(function (reply, run) {
+            var verdict = el('div', 'ans judge');
+            verdict.appendChild(el('span', 'who', a[5].length > 1 ? 'judge ' + (run + 1) : 'judge'));
+            verdict.appendChild(el('span', 'pred', reply));
+            list.appendChild(verdict);
+          });
+        }
       });
       answers.appendChild(list);
       tr.appendChild(answers);

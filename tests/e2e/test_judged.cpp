@@ -1,5 +1,6 @@
 // Judge-scored benchmarks through the real binary: `lmmbench score` on LLaVA review files and
-// MM-Vet grade files, and `lmmbench run` refusing a task that needs a judge (no judge stage yet).
+// MM-Vet grade files, and `lmmbench run` refusing a judge-scored task that names no judge (the
+// judge stage itself: test_judge_run.cpp).
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -76,23 +77,33 @@ TEST(Judged, AReviewLineWithoutGradesIsAnInputErrorNamingTheLine) {
   EXPECT_NE(r.err.find("score"), std::string::npos) << r.err;
 }
 
-TEST(Judged, RunRefusesATaskThatNeedsAJudgeBeforeAnyInference) {
-  for (const char* task : {"llava_bench.json", "mmvet.json"}) {
-    SCOPED_TRACE(task);
-    TempDir dir;
-    const nlohmann::json config = {
-        {"name", "judged"},
-        {"output_dir", "runs"},
-        {"models", {{{"name", "yes"}, {"backend", "constant"}, {"options", {{"answer", "yes"}}}}}},
-        {"tasks", {(kSource / "configs/tasks" / task).string()}}};
-    write_text(dir.path() / "run.json", config.dump(2));
-    const auto r = lmmbench(
-        {"run", (dir.path() / "run.json").string(), "--out", (dir.path() / "run").string()});
-    EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("needs a judge model (not yet supported"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(task), std::string::npos) << r.err;  // located at the task's metric
-    EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/run.json"));
-  }
+TEST(Judged, RunRefusesAJudgeScoredTaskWithoutAJudgeBeforeAnyInference) {
+  TempDir dir;
+  const nlohmann::json config = {
+      {"name", "judged"},
+      {"output_dir", "runs"},
+      {"models", {{{"name", "yes"}, {"backend", "constant"}, {"options", {{"answer", "yes"}}}}}},
+      {"tasks",
+       {{{"name", "mmvet"},
+         {"dataset", {{"format", "mmvet"}, {"path", "mm-vet.json"}}},
+         {"metrics", {"mmvet"}}}}}};
+  write_text(dir.path() / "run.json", config.dump(2));
+  const auto r =
+      lmmbench({"run", (dir.path() / "run.json").string(), "--out", (dir.path() / "run").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("needs a \"judge\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run.json:"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/run.json"));
+}
+
+TEST(Judged, RejudgeWithoutAJudgedTaskIsAUsageError) {
+  TempDir dir;
+  const auto r = lmmbench({"run", (kSource / "tests/fixtures/tiny_vqa/tiny.run.json").string(),
+                           "--out", (dir.path() / "run").string(), "--rejudge",
+                           (kSource / "configs/models/constant-yes.json").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--rejudge: no selected task has a judge"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "run/run.json"));
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ LlmServer::LlmServer(Options options) {
     argv.emplace_back("--answers");
     argv.push_back(a.string());
   }
+  if (options.judge) argv.emplace_back("--judge");
   if (!options.expect_key.empty()) {
     argv.emplace_back("--expect-key");
     argv.push_back(options.expect_key);

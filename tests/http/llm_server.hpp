@@ -19,6 +19,7 @@ class LlmServer {
     std::vector<std::filesystem::path> answers;  ///< lmmbench-jsonl files with gold answers.
     std::string expect_key;                      ///< Reject other API keys with 401.
     double lifetime_s = 600;
+    bool judge = false;  ///< --judge: verdicts derived from the request (llm_server.py).
   };
   LlmServer() : LlmServer(Options{}) {}
   explicit LlmServer(Options options);

@@ -42,6 +42,15 @@ Timed streaming for `lmmbench perf` (OpenAI dialect, streaming requests): a path
 Each token event carries one 1-token piece of text; the finish reason rides on the last one, so
 the stream has exactly N token events. Perf requests are not logged.
 
+--judge makes it a judge for the judge stage of `lmmbench run` (harness/judge.hpp): its replies are
+derived from the request alone, so a test knows every grade.
+  LLaVA-Bench review (a request with "[End of Assistant 2]"): the model's answer (Assistant 2) with
+    "scores=A B" in it gets the reply "A B" plus a line quoting the answer; with "review=junk", a reply
+    without scores; else two grades 1..10 from the answer's SHA-256.
+  MM-Vet grader (otherwise): the prediction, the row's third cell, with "grade=X" gets "X"; with
+    "grade=junk", "n/a" (never readable); with "grade=reask", "n/a" unless the request ends with
+    MM-Vet's re-ask suffix, then "0.8"; else a grade 0.0..1.0 from its SHA-256.
+
 GET /metrics answers a vLLM-like Prometheus text exposition (format 0.0.4) of what the server
 has answered since it started: counters vllm:request_success_total (by finished_reason, each
 series created on first use), vllm:prompt_tokens_total and vllm:generation_tokens_total (the
@@ -79,6 +88,33 @@ import struct
 import sys
 import threading
 import time
+
+MMVET_REASK = "\nPredict the correctness of the answer (digit): "
+
+
+def judge_reply(text):
+    """The deterministic verdict of --judge (see the module docstring)."""
+    if "[End of Assistant 2]" in text:
+        answer = text.split("[Assistant 2]\n", 1)[1].split("\n\n[End of Assistant 2]", 1)[0]
+        m = re.search(r"scores=(\d+) (\d+)", answer)
+        if m:
+            return f"{m.group(1)} {m.group(2)}\nAssistant 2 said: {answer}"
+        if "review=junk" in answer:
+            return "Both answers are fine, I cannot score them."
+        h = hashlib.sha256(answer.encode()).digest()
+        return f"{1 + h[0] % 10} {1 + h[1] % 10}\nGrades from the answer's hash."
+    reask = text.endswith(MMVET_REASK)
+    row = text[:-len(MMVET_REASK)] if reask else text
+    prediction = row.rsplit(" | ", 2)[-2] if row.count(" | ") >= 3 else row
+    m = re.search(r"grade=(\S+)", prediction)
+    if m and m.group(1) == "junk":
+        return "n/a"
+    if m and m.group(1) == "reask":
+        return "0.8" if reask else "n/a"
+    if m:
+        return m.group(1)
+    return f"{hashlib.sha256(prediction.encode()).digest()[0] % 11 / 10:.1f}"
+
 
 FAULT_RE = re.compile(r"\[\[fault:([^\]]*)\]\]")
 ANSWER_RE = re.compile(r"\[\[answer:([^\]]*)\]\]")
@@ -444,6 +480,7 @@ class Server:
     def __init__(self, args):
         self.args = args
         self.answers = Answers(args.answers)
+        self.judge = args.judge
         self.attempts = collections.Counter()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.timer = None  # PreciseTimer, made on first use inside the event loop
@@ -726,6 +763,8 @@ class Connection(asyncio.Protocol):
 
         m = ANSWER_RE.search(text)
         answer = m.group(1) if m else None
+        if self.server.judge:
+            answer = judge_reply(p.texts[-1] if p.texts else "")  # the user message
         if answer is None and p.image_shas:
             answer = self.server.answers.find(p.image_shas[0], text)
         if answer is None:
@@ -801,6 +840,8 @@ def main():
     parser.add_argument("--log", help="append every request here (JSON lines)")
     parser.add_argument("--answers", action="append", default=[],
                         help="lmmbench-jsonl dataset whose gold answers the server gives")
+    parser.add_argument("--judge", action="store_true",
+                        help="answer as a judge: verdicts derived from the request")
     parser.add_argument("--expect-key", help="reject other API keys with 401")
     parser.add_argument("--lifetime", type=float, default=900, help="exit after this many seconds")
     args = parser.parse_args()
