@@ -104,6 +104,12 @@ void verify_records(const std::vector<Shard>& shards) {
                                         a.task, shard_name(shards.front()), b.model, b.task));
       }
       const auto cell = fmt::format("{} × {}", a.model, a.task);
+      if (a.judge || b.judge) {
+        // Their verdicts are in each shard's judgments.jsonl, which the merge does not join yet.
+        throw refuse(shard, fmt::format("cell {} is judge-scored; merging the shards of a judged "
+                                        "task is not supported yet",
+                                        cell));
+      }
       // A scored cell is ok or over its budget in each shard alike: the budget is applied again
       // to the merged counts.
       if (scored(a.outcome) != scored(b.outcome) ||
