@@ -383,12 +383,7 @@ MergeResult merge_shards(const MergeOptions& options) {
   record.status = "complete";
   write_run_record(result.run_dir, record);
   guard.keep();
-  try {
-    reports::write_run_reports(result.run_dir, record);
-  } catch (const std::exception& e) {  // the record is written; a report can be made later
-    std::cerr << "warning: could not write the reports (run `lmmbench report "
-              << result.run_dir.string() << "` to retry): " << e.what() << '\n';
-  }
+  write_reports_or_warn(result.run_dir, record);
   return result;
 }
 

@@ -126,6 +126,15 @@ std::filesystem::path choose_run_dir(const RunOptions& options, const RunConfig&
 
 }  // namespace
 
+void write_reports_or_warn(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
+  try {
+    reports::write_run_reports(run_dir, record);
+  } catch (const std::exception& e) {  // the record is written; a report can be made later
+    std::cerr << "warning: could not write the reports (run `lmmbench report " << run_dir.string()
+              << "` to retry): " << e.what() << '\n';
+  }
+}
+
 std::filesystem::path scores_path_of(const std::filesystem::path& run_dir, const std::string& model,
                                      const std::string& task) {
   return run_dir / "scores" / model / (task + ".jsonl");
@@ -426,12 +435,7 @@ RunResult run_evaluation(const RunOptions& options) {
   write_run_record(result.run_dir, record);
   open_log.reset();
   judge_log.reset();
-  try {
-    reports::write_run_reports(result.run_dir, record);
-  } catch (const std::exception& e) {  // the record is written; a report can be made later
-    std::cerr << "warning: could not write the reports (run `lmmbench report "
-              << result.run_dir.string() << "` to retry): " << e.what() << '\n';
-  }
+  write_reports_or_warn(result.run_dir, record);
   return result;
 }
 

@@ -74,6 +74,10 @@ bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                  const PriceTable* prices, const std::string& pricing_model, double max_error_rate,
                  reports::Cell& cell, const ScoringHook& hook = {});
 
+/// Writes the reports of a run whose record is written (reports::write_run_reports); a failure is
+/// a warning naming the `lmmbench report` command that retries it, never a lost run.
+void write_reports_or_warn(const std::filesystem::path& run_dir, const reports::RunRecord& record);
+
 /// RUN_DIR/scores/MODEL/TASK.jsonl, where a cell's per-sample scores are written.
 std::filesystem::path scores_path_of(const std::filesystem::path& run_dir, const std::string& model,
                                      const std::string& task);
