@@ -12,8 +12,9 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/json_source.hpp"
 #include "core/sha256.hpp"
-#include "datasets/image_io.hpp"
 #include "harness/inference.hpp"
 #include "metrics/agreement.hpp"
 #include "metrics/llava_bench.hpp"
@@ -53,7 +54,7 @@ TaskJudge::TaskJudge(const JudgeConfig& config, ModelConfig model, const Registr
                                                 "readable file",
                                                 config_.prompt.generic_string()));
   }
-  prompt_ = datasets::read_file_bytes(config_.prompt);
+  prompt_ = read_file_bytes(config_.prompt);
   prompt_sha256_ = sha256_hex(prompt_);
 }
 
@@ -231,7 +232,7 @@ VerdictLabels verdict_labels(const std::filesystem::path& scores_file, const std
   VerdictLabels out;
   std::ifstream in(scores_file);
   for (std::string line; std::getline(in, line);) {
-    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    const auto j = parse_json_or_discarded(line);
     if (!j.is_object() || !j.value("id", nlohmann::json()).is_string() ||
         !j.value("extracted", nlohmann::json()).is_string()) {
       continue;
