@@ -617,7 +617,9 @@ TEST(HttpBackends, EveryRequestThatReachesTheServerIsALoggedAttempt) {
       ++failed[m];
       EXPECT_EQ(e["error_kind"], "connection") << e.dump();
       // A retry may meet another reused connection; only the last allowed attempt fails a sample.
-      if (m == "retried") EXPECT_EQ(e["attempts"], 4) << e.dump();
+      if (m == "retried") {
+        EXPECT_EQ(e["attempts"], 4) << e.dump();
+      }
     }
   }
   for (const std::string m : {"retried", "once", "budget"}) {

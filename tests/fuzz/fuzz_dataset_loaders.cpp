@@ -27,6 +27,7 @@ nlohmann::json options_for(const std::string& format, const std::filesystem::pat
   if (format == "chartqa") return {{"path", input}, {"split", "human"}};
   if (format == "mme") return {{"root", (dir / "mme").string()}, {"subtasks", {"existence"}}};
   if (format == "mme-results") return {{"path", (dir / "results").string()}};
+  if (format == "llava-bench") return {{"root", (dir / "llava-bench").string()}};
   if (format == "scienceqa") return {{"problems", input}, {"pid_splits", input}};
   if (format == "generic-jsonl") {
     return {{"path", input},
@@ -39,7 +40,7 @@ nlohmann::json options_for(const std::string& format, const std::filesystem::pat
               {"meta", {{"x", "m.x"}}}}}};
   }
   for (const char* plain : {"lmmbench-jsonl", "llava-questions", "vizwiz", "textvqa", "gqa",
-                            "llava-sqa", "seed-bench", "docvqa", "vlmevalkit-tsv"}) {
+                            "llava-sqa", "seed-bench", "docvqa", "vlmevalkit-tsv", "mmvet"}) {
     if (format == plain) return {{"path", input}};
   }
   std::abort();
@@ -79,6 +80,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   write_file(dir / "input", text);
   write_file(dir / "mme/existence/a.txt", text);
   write_file(dir / "results/existence.txt", text);
+  for (const char* name : {"questions.jsonl", "context.jsonl", "answers_gpt4.jsonl"})
+    write_file(dir / "llava-bench" / name, text);
   for (const auto& loader : loaders()) {
     try {
       (void)loader->load();

@@ -231,10 +231,10 @@ TEST_F(Dialects, SecretsInConfigsAreRejectedWithoutRepeatingThem) {
 TEST_F(Dialects, CredentialsInABaseUrlAreRefusedAndKeysAreNeverEchoed) {
   // Gemini's query-parameter style, any query or fragment, and the key itself anywhere in the URL.
   const std::string secret = "AIzaSyD-canary-0123456789abcdef";
-  for (const std::string url :
-       {"https://generativelanguage.googleapis.com/v1beta?key=" + secret,
-        "https://example.com/v1?api-version=1&token=" + secret, "https://example.com/v1#" + secret,
-        "https://" + secret + "@example.com/v1"}) {
+  for (const std::string& url : std::vector<std::string>{
+           "https://generativelanguage.googleapis.com/v1beta?key=" + secret,
+           "https://example.com/v1?api-version=1&token=" + secret,
+           "https://example.com/v1#" + secret, "https://" + secret + "@example.com/v1"}) {
     try {
       make_backend(&create_gemini, {{"model", "m"}, {"base_url", url}});
       FAIL() << url << " was accepted";
