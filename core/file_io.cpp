@@ -4,12 +4,41 @@
 #include <csignal>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "core/error.hpp"
 
 namespace lmmbench {
+
+std::optional<std::string> read_regular_file(const std::filesystem::path& path,
+                                             std::uint64_t offset, std::uint64_t length,
+                                             std::uint64_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (offset > size) return std::nullopt;
+  const std::uint64_t want = length == 0 ? size - offset : length;
+  if (want > max_bytes || want > size - offset) return std::nullopt;
+  std::string out(want, '\0');
+  std::uint64_t done = 0;
+  while (done < want) {
+    const ssize_t n =
+        ::pread(fd, out.data() + done, want - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;  // an error, or the file shrank under us
+    done += static_cast<std::uint64_t>(n);
+  }
+  return out;
+}
 
 std::string read_file_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

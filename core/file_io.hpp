@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +11,15 @@ namespace lmmbench {
 
 /// Whole file as bytes. Throws InputError naming the file when it cannot be read.
 std::string read_file_bytes(const std::filesystem::path& path);
+
+/// `length` bytes from `offset` of the regular file at `path` (`length` 0: to its end), for a file
+/// whose name comes from data (an image path in a scores file). nullopt when the path is a
+/// symbolic link, is not a regular file (a FIFO or a device is opened without blocking and not
+/// read), cannot be read, or the part asked for is longer than `max_bytes` (checked before
+/// reading, so /dev/zero or a huge file costs nothing).
+std::optional<std::string> read_regular_file(const std::filesystem::path& path,
+                                             std::uint64_t offset, std::uint64_t length,
+                                             std::uint64_t max_bytes);
 
 /// Writes a file atomically (temporary file beside it + rename) so a crash never leaves a
 /// half-written file and a reader never sees one. The parent directory must exist. Throws Error

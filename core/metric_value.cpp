@@ -6,7 +6,7 @@
 namespace lmmbench {
 
 namespace {
-constexpr std::array<std::pair<Unit, std::string_view>, 8> kUnitNames{{
+constexpr std::array<std::pair<Unit, std::string_view>, 15> kUnitNames{{
     {Unit::ratio, "ratio"},
     {Unit::percent, "percent"},
     {Unit::points, "points"},
@@ -15,6 +15,13 @@ constexpr std::array<std::pair<Unit, std::string_view>, 8> kUnitNames{{
     {Unit::items_per_second, "items_per_second"},
     {Unit::bytes_per_second, "bytes_per_second"},
     {Unit::usd, "usd"},
+    {Unit::milliseconds, "milliseconds"},
+    {Unit::bytes, "bytes"},
+    {Unit::flops, "flops"},
+    {Unit::flops_per_second, "flops_per_second"},
+    {Unit::watts, "watts"},
+    {Unit::joules, "joules"},
+    {Unit::kilowatt_hours, "kilowatt_hours"},
 }};
 }  // namespace
 

@@ -20,6 +20,13 @@ enum class Unit {
   items_per_second,  ///< a rate
   bytes_per_second,  ///< a bandwidth
   usd,               ///< money
+  milliseconds,      ///< a duration in ms (latency tables)
+  bytes,             ///< a size
+  flops,             ///< floating-point operations (a multiply and an add count 2)
+  flops_per_second,  ///< a compute rate
+  watts,             ///< power
+  joules,            ///< energy
+  kilowatt_hours,    ///< energy
 };
 
 std::string_view to_string(Unit unit);

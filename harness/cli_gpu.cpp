@@ -14,10 +14,13 @@
 #include "harness/cli_commands.hpp"
 #include "harness/gpu_benchmark.hpp"
 #include "harness/host.hpp"
+#include "harness/run_directory.hpp"
+#include "harness/runner.hpp"
 #include "models/gpu/gpu_table.hpp"
 #include "models/gpu/model_spec.hpp"
-#include "reports/gpu_markdown.hpp"
+#include "reports/markdown.hpp"
 #include "reports/run_record.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::harness {
 
@@ -180,34 +183,26 @@ int gpu_command(const GpuCliOptions& cli) {
     throw InputError(Location{"--model", 0, ""},
                      "give a model (a shipped spec name or a config.json path); --list shows them");
   }
-  const auto started = std::chrono::system_clock::now();
   const GpuBenchmarkOptions options = benchmark_options(cli);
+  // Taken before measuring: two runs never write one --out directory.
+  std::optional<RunDirectory> out_dir;
+  if (!cli.out.empty()) out_dir.emplace(cli.out, "gpu");
   const GpuBenchmarkResult result = run_gpu_benchmark(options, std::cerr);
-  const auto finished = std::chrono::system_clock::now();
 
   if (cli.json) {
     std::cout << nlohmann::json(result.section).dump(2) << '\n';
   } else {
-    reports::render_gpu_markdown(result.section, std::cout);
+    reports::render_section_markdown(reports::gpu_view(result.section), std::cout);
   }
   if (!result.section.measured) std::cerr << "note: " << result.section.measurement << '\n';
 
-  if (!cli.out.empty()) {
-    reports::RunRecord record;
-    record.tool = describe_tool();
-    record.host = describe_host();
-    record.run_name = "gpu";
+  if (out_dir) {
+    auto& record = out_dir->record();
     record.resolved_config = resolved(options);
     record.config_sha256 = sha256_hex(record.resolved_config.dump());
-    record.status = "complete";
-    record.started_at = iso8601_utc(started);
-    record.finished_at = iso8601_utc(finished);
-    record.wall_seconds = std::chrono::duration<double>(finished - started).count();
     record.gpu = result.section;
-    const std::filesystem::path dir = cli.out;
-    std::filesystem::create_directories(dir);
-    write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
-    std::cerr << "Results: " << (dir / "run.json").string() << '\n';
+    out_dir->finish("complete");
+    std::cerr << "Results: " << (out_dir->dir() / kRecordFile).string() << '\n';
   }
   if (!result.failures.empty()) {
     std::cerr << fmt::format("{} stage measurement(s) failed; their rows show the bound only\n",

@@ -24,9 +24,12 @@
 #include "harness/perf/workload.hpp"
 #include "harness/prices.hpp"
 #include "harness/registry.hpp"
+#include "harness/run_directory.hpp"
+#include "harness/runner.hpp"
 #include "models/gpu/gpu_table.hpp"
-#include "reports/perf_markdown.hpp"
+#include "reports/markdown.hpp"
 #include "reports/run_record.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::harness {
 
@@ -261,7 +264,6 @@ perf::TokenPrices token_prices(const PerfCliOptions& cli, const models::Backend&
 }
 
 int perf_command(const PerfCliOptions& cli) {
-  const auto started = std::chrono::system_clock::now();
   perf::PerfOptions options = perf_options(cli);
   bool patched = false;
   const ModelConfig model = perf_model_config(cli, patched);
@@ -356,17 +358,19 @@ int perf_command(const PerfCliOptions& cli) {
     };
   }
 
+  // Taken before measuring: two runs never write one --out directory.
+  std::optional<RunDirectory> out_dir;
+  if (!cli.out.empty()) out_dir.emplace(cli.out, "perf");
   install_interrupt_handlers();
   auto outcome = perf::run_perf(options, *backend, clock, source, std::cerr, &stop_requested);
   backend.reset();  // every callback has returned; the transport thread stops
   telemetry.reset();
   if (outcome.warmup_failed) {
     std::cerr << "error: every warm-up request failed, so nothing was measured (no level run, "
-                 "nothing written): "
+                 "no run.json written): "
               << *outcome.warmup_failed << '\n';
     return kExitCheckFailed;
   }
-  const auto finished = std::chrono::system_clock::now();
   auto& section = outcome.section;
   for (const auto& L : section.levels) {
     if (!L.server_metrics) continue;
@@ -378,18 +382,13 @@ int perf_command(const PerfCliOptions& cli) {
   section.schedule["trace"] =
       cli.trace.empty() ? nlohmann::json(nullptr) : nlohmann::json(cli.trace);
 
-  if (!cli.out.empty()) {
-    const std::filesystem::path dir = cli.out;
-    std::filesystem::create_directories(dir);
+  if (out_dir) {
     section.requests_file = "requests.jsonl";
     std::string lines;
     for (const auto& line : outcome.request_lines)
       lines += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
-    write_file_atomic(dir / section.requests_file, lines);
-    reports::RunRecord record;
-    record.tool = describe_tool();
-    record.host = describe_host();
-    record.run_name = "perf";
+    out_dir->write(section.requests_file, lines);
+    auto& record = out_dir->record();
     record.config_path = cli.model;
     record.seed = cli.seed;
     record.resolved_config = {
@@ -398,13 +397,9 @@ int perf_command(const PerfCliOptions& cli) {
         {"schedule", section.schedule}, {"slos", section.slos},
         {"validity", section.validity}, {"task", task ? task->resolved : nlohmann::json(nullptr)}};
     record.config_sha256 = sha256_hex(record.resolved_config.dump());
-    record.status = outcome.interrupted ? "interrupted" : "complete";
-    record.started_at = iso8601_utc(started);
-    record.finished_at = iso8601_utc(finished);
-    record.wall_seconds = std::chrono::duration<double>(finished - started).count();
     record.perf = section;
-    write_file_atomic(dir / "run.json", nlohmann::json(record).dump(2) + "\n");
-    std::cerr << "Results: " << (dir / "run.json").string() << '\n';
+    out_dir->finish(outcome.interrupted ? "interrupted" : "complete");
+    std::cerr << "Results: " << (out_dir->dir() / kRecordFile).string() << '\n';
   }
 
   if (cli.json) {
@@ -420,7 +415,7 @@ int perf_command(const PerfCliOptions& cli) {
       std::cout << reports::perf_level_summary(section.levels.front()).dump(2) << '\n';
     }
   } else {
-    reports::render_perf_markdown(section, std::cout);
+    reports::render_section_markdown(reports::perf_view(section), std::cout);
   }
 
   if (outcome.interrupted) return kExitInterrupted;

@@ -20,6 +20,7 @@
 #include "harness/prediction_log.hpp"
 #include "harness/prices.hpp"
 #include "harness/registry.hpp"
+#include "harness/run_directory.hpp"
 #include "harness/run_lock.hpp"
 #include "harness/runner.hpp"
 #include "harness/task_loading.hpp"
@@ -285,7 +286,7 @@ MergeResult merge_shards(const MergeOptions& options) {
   MergeResult result;
   result.run_dir = options.out;
   OutGuard guard(result.run_dir);
-  std::filesystem::create_directories(result.run_dir);
+  RunDirectory out(result.run_dir, first.run_name);  // released before the guard acts
   {
     lmmbench::AtomicFileWriter merged(result.run_dir / kPredictionsFile);
     for (auto& shard : shards)
@@ -296,10 +297,7 @@ MergeResult merge_shards(const MergeOptions& options) {
   for (const auto& shard : shards)
     by_index.push_back(&shard);
 
-  auto& record = result.record;
-  record.tool = describe_tool();
-  record.host = describe_host();
-  record.run_name = first.run_name;
+  auto& record = out.record();
   record.config_path = config_path.string();
   record.config_sha256 = config.sha256;
   record.resolved_config = config.resolved;
@@ -320,7 +318,7 @@ MergeResult merge_shards(const MergeOptions& options) {
   }
   record.predictions_file = kPredictionsFile;
   record.status = "running";
-  write_run_record(result.run_dir, record);
+  out.save();
 
   const auto& registry = Registry::builtin();
   const PredictionLog log(result.run_dir / kPredictionsFile);
@@ -378,12 +376,12 @@ MergeResult merge_shards(const MergeOptions& options) {
                     first.cells[c].usage.price_model, error_budget(config, *task_config), cell))
       ++result.cells_over_budget;
     record.cells.push_back(std::move(cell));
-    write_run_record(result.run_dir, record);
+    out.save();
   }
   record.status = "complete";
-  write_run_record(result.run_dir, record);
   guard.keep();
-  write_reports_or_warn(result.run_dir, record);
+  out.close();
+  result.record = record;
   return result;
 }
 

@@ -76,9 +76,11 @@ void collect_objectives(const nlohmann::json& j, const std::string& path,
 double tolerance_for(Unit unit, const GateOptions& options) {
   switch (unit) {
     case Unit::seconds:
+    case Unit::milliseconds:
       return options.latency_tolerance;
     case Unit::items_per_second:
     case Unit::bytes_per_second:
+    case Unit::flops_per_second:
       return options.throughput_tolerance;
     case Unit::usd:
       return options.cost_tolerance;
@@ -304,11 +306,19 @@ std::vector<ObjectiveComparison> compare_objectives(const nlohmann::json& baseli
                                                     const nlohmann::json& candidate,
                                                     const std::string& scope,
                                                     const GateOptions& options) {
+  return compare_objectives(objectives_in(baseline, ""), objectives_in(candidate, ""), scope,
+                            options);
+}
+
+std::vector<ObjectiveComparison> compare_objectives(const NamedObjectives& baseline,
+                                                    const NamedObjectives& candidate,
+                                                    const std::string& scope,
+                                                    const GateOptions& options) {
   std::map<std::string, MetricValue> base;
-  for (auto& [name, value] : objectives_in(baseline, ""))
+  for (const auto& [name, value] : baseline)
     base.emplace(name, value);
   std::vector<ObjectiveComparison> out;
-  for (const auto& [name, value] : objectives_in(candidate, "")) {
+  for (const auto& [name, value] : candidate) {
     const auto it = base.find(name);
     if (it == base.end() || it->second.unit != value.unit) continue;
     ObjectiveComparison o;

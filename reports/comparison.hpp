@@ -26,8 +26,8 @@ struct GateOptions {
   bool holm = true;
   /// Performance objectives (values found in perf/GPU sections) may be this much worse, as a
   /// fraction of the baseline value, before they count as regressions.
-  double latency_tolerance = 0.10;     ///< Unit seconds (lower is better).
-  double throughput_tolerance = 0.10;  ///< Units items/s and bytes/s.
+  double latency_tolerance = 0.10;     ///< Units seconds and ms (lower is better).
+  double throughput_tolerance = 0.10;  ///< Units items/s, bytes/s and FLOP/s.
   double cost_tolerance = 0.10;        ///< Unit USD.
   double other_tolerance = 0.10;       ///< Any other unit except counts (not objectives).
   /// A score comparison whose shared samples are fewer than this share of the larger cell's
@@ -139,9 +139,18 @@ std::vector<double> holm_adjust(const std::vector<double>& p_values);
 std::vector<std::pair<std::string, MetricValue>> objectives_in(const nlohmann::json& section,
                                                                const std::string& path);
 
-/// Compares the objectives present in both sections: a regression when worse by more than the
-/// tolerance of their unit and by more than the noise (where both carry an interval);
-/// an improvement for the mirror image.
+/// Objectives, each with the name it is matched by across runs.
+using NamedObjectives = std::vector<std::pair<std::string, MetricValue>>;
+
+/// Compares the objectives present in both lists (same name and unit): a regression when worse by
+/// more than the tolerance of their unit and by more than the noise (where both carry an
+/// interval); an improvement for the mirror image.
+std::vector<ObjectiveComparison> compare_objectives(const NamedObjectives& baseline,
+                                                    const NamedObjectives& candidate,
+                                                    const std::string& scope,
+                                                    const GateOptions& options);
+
+/// The same over the self-describing values found in two JSON sections (objectives_in).
 std::vector<ObjectiveComparison> compare_objectives(const nlohmann::json& baseline,
                                                     const nlohmann::json& candidate,
                                                     const std::string& scope,

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "reports/escape.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::reports {
 
@@ -19,7 +20,8 @@ constexpr const char* kColumns[] = {"run",       "model",          "task",
                                     "errors",    "timeouts",       "baseline",
                                     "delta",     "delta_ci95_low", "delta_ci95_high",
                                     "p_value",   "p_adjusted",     "verdict",
-                                    "answered",  "empty"};
+                                    "answered",  "empty",          "section",
+                                    "row"};
 constexpr std::size_t kColumnCount = std::size(kColumns);
 
 std::string number(double v) {
@@ -118,6 +120,34 @@ void CsvRenderer::do_render(const Report& report, std::ostream& out) const {
               .num("value", v.value)
               .text("unit", to_string(v.unit));
           sub.write(out);
+        }
+      }
+    }
+  }
+  // Every number of every section, detail tables included: one row per table cell, named by
+  // section, table ("metric"), row and column ("statistic").
+  for (const auto& run : report.runs) {
+    for (const auto& section : sections_of(run)) {
+      for (const auto& table : section.tables) {
+        for (const auto& values : table.rows) {
+          const std::string row_name =
+              values.empty() ? "" : format_value(table.columns[0], values[0]);
+          for (std::size_t c = 1; c < table.columns.size() && c < values.size(); ++c) {
+            const auto& column = table.columns[c];
+            if (!column.unit || !values[c].number) continue;
+            Row row;
+            row.text("run", run.label)
+                .text("section", section.key)
+                .text("metric", table.title)
+                .text("row", row_name)
+                .text("statistic", column.name)
+                .num("value", *values[c].number)
+                .text("unit", to_string(*column.unit));
+            if (values[c].ci95) {
+              row.num("ci95_low", (*values[c].ci95)[0]).num("ci95_high", (*values[c].ci95)[1]);
+            }
+            row.write(out);
+          }
         }
       }
     }

@@ -1,10 +1,34 @@
 #include "reports/format.hpp"
 
+#include <cctype>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 
 namespace lmmbench::reports {
+
+namespace {
+
+/// 3 significant digits with an SI prefix: 1.23e12 -> "1.23 T", 640 -> "640".
+std::string si_number(double value) {
+  static constexpr const char* kPrefixes[] = {"", " k", " M", " G", " T", " P", " E"};
+  double v = value;
+  std::size_t k = 0;
+  while (std::fabs(v) >= 1000.0 && k + 1 < std::size(kPrefixes)) {
+    v /= 1000.0;
+    ++k;
+  }
+  return fmt::format("{:.3g}{}", v, kPrefixes[k]);
+}
+
+/// "1.23 T" + "B" -> "1.23 TB"; "640" + "B" -> "640 B".
+std::string with_prefix(const std::string& number, std::string_view symbol) {
+  const bool prefixed = !number.empty() && std::isalpha(static_cast<unsigned char>(number.back()));
+  return number + (prefixed ? "" : " ") + std::string(symbol);
+}
+
+}  // namespace
 
 std::string format_number(double value, Unit unit) {
   if (!std::isfinite(value)) return "n/a";
@@ -19,7 +43,17 @@ std::string format_number(double value, Unit unit) {
       return fmt::format("{:.0f}", value);
     case Unit::seconds:
       return fmt::format("{:.3g}", value);
+    case Unit::milliseconds:
+    case Unit::watts:
+    case Unit::joules:
+      return std::fabs(value) >= 1000 ? grouped(value, 0) : fmt::format("{:.4g}", value);
+    case Unit::bytes:
+    case Unit::flops:
+    case Unit::flops_per_second:
+      return si_number(value);
     default:
+      // Large rates and sums read better whole, with separators, than in exponent form.
+      if (std::fabs(value) >= 1e4 && std::fabs(value) < 1e15) return grouped(value, 0);
       return fmt::format("{:.4g}", value);
   }
 }
@@ -51,6 +85,20 @@ std::string format_with_unit(double value, Unit unit) {
     }
     case Unit::usd:
       return value < 0 ? fmt::format("−${:.4g}", -value) : fmt::format("${:.4g}", value);
+    case Unit::milliseconds:
+      return format_number(value, unit) + " ms";
+    case Unit::bytes:
+      return with_prefix(format_number(value, unit), "B");
+    case Unit::flops:
+      return with_prefix(format_number(value, unit), "FLOP");
+    case Unit::flops_per_second:
+      return with_prefix(format_number(value, unit), "FLOP/s");
+    case Unit::watts:
+      return format_number(value, unit) + " W";
+    case Unit::joules:
+      return format_number(value, unit) + " J";
+    case Unit::kilowatt_hours:
+      return format_number(value, unit) + " kWh";
     default:
       return format_number(value, unit);
   }
@@ -97,6 +145,20 @@ std::string unit_label(Unit unit) {
       return "bytes/s";
     case Unit::usd:
       return "USD";
+    case Unit::milliseconds:
+      return "ms";
+    case Unit::bytes:
+      return "bytes";
+    case Unit::flops:
+      return "FLOP";
+    case Unit::flops_per_second:
+      return "FLOP/s";
+    case Unit::watts:
+      return "W";
+    case Unit::joules:
+      return "J";
+    case Unit::kilowatt_hours:
+      return "kWh";
   }
   return "";
 }

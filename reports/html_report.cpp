@@ -12,11 +12,11 @@
 #include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
-#include "reports/gpu_html.hpp"
 #include "reports/html_assets.hpp"
-#include "reports/perf_html.hpp"
+#include "reports/html_section.hpp"
 #include "reports/svg.hpp"
 #include "reports/thumbnail.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::reports {
 
@@ -113,11 +113,26 @@ bool has_cells(const Report& report) {
                      [](const LoadedRun& run) { return !run.record.cells.empty(); });
 }
 
-/// The GPU sections of the runs (rendered by reports/gpu_html.hpp, not generically).
-std::vector<LabelledGpuSection> gpu_sections(const Report& report) {
-  std::vector<LabelledGpuSection> out;
+/// The typed sections of every run (reports/views.hpp), grouped by key in first-seen order, each
+/// with its run's label.
+struct KeyedSections {
+  std::string key;
+  std::string title;
+  std::vector<std::pair<std::string, Section>> sections;  ///< Run label, section.
+};
+
+std::vector<KeyedSections> typed_sections(const Report& report) {
+  std::vector<KeyedSections> out;
   for (const auto& run : report.runs) {
-    if (run.record.gpu) out.push_back({run.label, &*run.record.gpu});
+    for (auto& section : sections_of(run)) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const KeyedSections& k) { return k.key == section.key; });
+      if (it == out.end()) {
+        out.push_back({section.key, section.title, {}});
+        it = std::prev(out.end());
+      }
+      it->sections.emplace_back(run.label, std::move(section));
+    }
   }
   return out;
 }
@@ -125,9 +140,9 @@ std::vector<LabelledGpuSection> gpu_sections(const Report& report) {
 // ---------------------------------------------------------------------------------------------
 // Header, banners
 
-void render_header(const Report& report, std::ostream& out, bool has_perf) {
+void render_header(const Report& report, std::ostream& out, bool has_perf,
+                   const std::vector<KeyedSections>& typed) {
   const bool scored = has_cells(report);
-  const auto gpus = gpu_sections(report);
   std::set<std::string> statuses;
   std::vector<const RunRecord*> records;
   for (const auto& run : report.runs) {
@@ -145,13 +160,12 @@ void render_header(const Report& report, std::ostream& out, bool has_perf) {
   std::string what = fmt::format("{} models × {} tasks · {}", report.entries.size(),
                                  report.tasks.size(), answered_text(count_answered(records)));
   if (!scored) {
-    what = gpus.size() == 1          ? "GPU workload: " + gpu_summary(*gpus.front().section)
-           : report.runs.size() == 1 ? "no scored tasks in this run"
-                                     : "no scored tasks in these runs";
-  }
-  const auto perfs = perf_sections(report.runs);
-  if (!scored && gpus.empty() && perfs.size() == 1) {
-    what = "Serving performance: " + perf_summary(*perfs.front().section);
+    what =
+        report.runs.size() == 1 ? "no scored tasks in this run" : "no scored tasks in these runs";
+    if (typed.size() == 1 && typed.front().sections.size() == 1) {
+      const auto& section = typed.front().sections.front().second;
+      what = section.title + ": " + section.summary;
+    }
   }
   out << "<header class=\"top\"><div class=\"brand\">lmmbench "
       << (report.gate ? "regression check" : "report") << "</div><h1>" << h(report.title())
@@ -162,10 +176,10 @@ void render_header(const Report& report, std::ostream& out, bool has_perf) {
     out << "<a href=\"#results\">Results</a><a href=\"#charts\">Scores</a>"
            "<a href=\"#categories\">Breakdowns</a>";
   }
-  if (!gpus.empty()) out << "<a href=\"#gpu\">GPU</a>";
-  if (!perfs.empty()) out << "<a href=\"#perf\">Performance</a>";
+  for (const auto& k : typed)
+    out << "<a href=\"#" << h(k.key) << "\">" << h(k.title) << "</a>";
   if (has_perf) {
-    out << "<a href=\"#performance\">" << (perfs.empty() ? "Performance" : "Other sections")
+    out << "<a href=\"#performance\">" << (typed.empty() ? "Performance" : "Other sections")
         << "</a>";
   }
   if (scored) out << "<a href=\"#samples\">Samples</a>";
@@ -703,17 +717,9 @@ void render_usage(const Report& report, std::ostream& out) {
   out << "</tbody></table></div>";
 }
 
-/// The record's sections beyond its core fields, less the GPU section (which has its own).
-nlohmann::json generic_sections(const LoadedRun& run) {
-  auto sections = record_sections(run);
-  if (run.record.gpu) sections.erase("gpu");
-  if (run.record.perf) sections.erase("perf");  // reports/perf_html.hpp renders it
-  return sections;
-}
-
 bool has_sections(const Report& report) {
   for (const auto& run : report.runs) {
-    if (!generic_sections(run).empty()) return true;
+    if (!untyped_sections(run).empty()) return true;
     for (const auto& cell : run.record.cells) {
       if (has_usage(cell)) return true;
     }
@@ -730,7 +736,7 @@ void render_sections(const Report& report, std::ostream& out) {
          "shown as recorded.</p>";
   render_usage(report, out);
   for (const auto& run : report.runs) {
-    const auto sections = generic_sections(run);
+    const auto sections = untyped_sections(run);
     for (const auto& [key, value] : sections.items()) {
       out << "<h3>" << h(key) << (report.runs.size() > 1 ? " · " + h(run.label) : "") << "</h3>";
       render_json_block(key, value, out, 0);
@@ -1039,24 +1045,27 @@ void HtmlRenderer::do_render(const Report& report, std::ostream& out) const {
       << h((report.gate ? "lmmbench compare · " : "lmmbench · ") + report.title())
       << "</title>\n<style>" << assets::kReportCss << "</style>\n<script>" << assets::kErrorGuardJs
       << "</script>\n</head>\n<body>\n";
-  render_header(report, out, perf);
+  const auto typed = typed_sections(report);
+  render_header(report, out, perf, typed);
   out << "<main>\n";
   render_banners(report, out);
   if (report.gate) render_gate(report, out);
   // A run without cells (`lmmbench gpu` alone) has nothing for the score sections to show.
   const bool scored = has_cells(report);
-  const auto gpus = gpu_sections(report);
-  const auto perfs = perf_sections(report.runs);
   if (scored) {
     render_results(report, out);
     render_charts(report, out);
     render_categories(report, out);
-  } else if (gpus.empty() && perfs.empty() && !perf) {
+  } else if (typed.empty() && !perf) {
     out << "<section id=\"results\"><h2>Results</h2><p class=\"empty\">No scored tasks in "
            "this run.</p></section>\n";
   }
-  render_gpu_html(gpus, out);
-  render_perf_html(perfs, out);
+  for (const auto& k : typed) {
+    out << "<section id=\"" << h(k.key) << "\"><h2>" << h(k.title) << "</h2>";
+    for (const auto& [label, section] : k.sections)
+      render_section_html(section, report.runs.size() > 1 ? label : "", out);
+    out << "</section>\n";
+  }
   if (perf) render_sections(report, out);
   if (scored) render_samples(report, out);
   render_provenance(report, out);

@@ -9,6 +9,7 @@
 #include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::reports {
 
@@ -120,6 +121,45 @@ Case objective_case(const ObjectiveComparison& o) {
   return k;
 }
 
+/// A section's checks, one case each, then one passing case per table (not detail) whose output
+/// lists its rows: the numbers are in the JUnit file, the verdicts in the checks.
+std::vector<Case> section_cases(const Section& section) {
+  std::vector<Case> cases;
+  const std::string classname = "lmmbench." + section.key;
+  for (const auto& check : section.checks) {
+    Case k;
+    k.classname = classname;
+    k.name = check.name;
+    if (!check.passed) {
+      k.status = Case::Status::failure;
+      k.type = "check";
+      k.message = check.name + ": " + check.message;
+    }
+    cases.push_back(std::move(k));
+  }
+  for (const auto& table : section.tables) {
+    if (table.detail) continue;
+    Case k;
+    k.classname = classname;
+    k.name = table.title;
+    for (const auto& row : table.rows) {
+      std::string line;
+      for (std::size_t c = 0; c < table.columns.size() && c < row.size(); ++c) {
+        const std::string value = format_value(table.columns[c], row[c]);
+        if (c == 0) {
+          line = value + ":";
+        } else if (!value.empty() && value != "—") {
+          line += " " + column_header(table.columns[c]) + " " + value + ";";
+        }
+      }
+      if (!line.empty() && line.back() == ';') line.pop_back();
+      k.details += (k.details.empty() ? "" : "\n") + line;
+    }
+    cases.push_back(std::move(k));
+  }
+  return cases;
+}
+
 void write_suite(std::ostream& out, const std::string& name, const std::vector<Case>& cases) {
   std::size_t failures = 0;
   std::size_t errors = 0;
@@ -203,9 +243,16 @@ void JunitRenderer::do_render(const Report& report, std::ostream& out) const {
         }
       }
       const auto& record = report.runs[r].record;
-      add_suite("lmmbench " + (record.run_name.empty() ? report.runs[r].label : record.run_name) +
-                    " (" + report.runs[r].label + ")",
-                cases);
+      const auto sections = sections_of(report.runs[r]);
+      if (!cases.empty() || sections.empty()) {
+        add_suite("lmmbench " + (record.run_name.empty() ? report.runs[r].label : record.run_name) +
+                      " (" + report.runs[r].label + ")",
+                  cases);
+      }
+      for (const auto& section : sections) {
+        add_suite("lmmbench " + section.key + " (" + report.runs[r].label + ")",
+                  section_cases(section));
+      }
     }
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

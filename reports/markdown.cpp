@@ -9,6 +9,7 @@
 #include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::reports {
 
@@ -253,24 +254,84 @@ void render_markdown_table(const RunRecord& record, std::ostream& out) {
   }
 }
 
+void render_section_markdown(const Section& section, std::ostream& out,
+                             const std::string& run_label) {
+  out << "## " << markdown_cell(section.title) << (run_label.empty() ? "" : " · ")
+      << markdown_cell(run_label) << "\n\n"
+      << markdown_cell(section.summary) << "\n\n";
+  for (const auto& [key, value] : section.facts)
+    out << "- " << markdown_cell(key) << ": " << markdown_cell(value) << '\n';
+  for (const auto& check : section.checks) {
+    if (!check.passed)
+      out << "- ✗ " << markdown_cell(check.name) << ": " << markdown_cell(check.message) << '\n';
+  }
+  for (const auto& note : section.notes)
+    out << "- note: " << markdown_cell(note) << '\n';
+  std::size_t details = 0;
+  for (const auto& table : section.tables) {
+    if (table.detail) {
+      ++details;
+      continue;
+    }
+    out << "\n### " << markdown_cell(table.title) << "\n\n";
+    if (!table.note.empty()) out << markdown_cell(table.note) << "\n\n";
+    out << '|';
+    for (const auto& column : table.columns)
+      out << ' ' << markdown_cell(column_header(column)) << " |";
+    out << "\n|";
+    for (const auto& column : table.columns)
+      out << (column.unit ? "---:|" : "---|");
+    out << '\n';
+    for (const auto& row : table.rows) {
+      out << '|';
+      for (std::size_t c = 0; c < table.columns.size(); ++c) {
+        const Value empty;
+        const Value& v = c < row.size() ? row[c] : empty;
+        const char* mark = v.mark == Mark::bad ? " ✗" : "";
+        out << ' ' << markdown_cell(format_value(table.columns[c], v)) << mark << " |";
+      }
+      out << '\n';
+    }
+  }
+  if (details > 0) {
+    out << fmt::format(
+        "\n{} detail table{} (distributions, windows, operations) in report.html "
+        "and results.csv.\n",
+        details, details == 1 ? "" : "s");
+  }
+}
+
 void MarkdownRenderer::do_render(const Report& report, std::ostream& out) const {
   if (report.gate) {
     render_gate(report, out);
     return;
   }
-  out << "## lmmbench: " << markdown_cell(report.title()) << "\n\n"
-      << report.entries.size() << " models × " << report.tasks.size() << " tasks · "
-      << provenance_line(report) << answered_part(report) << "\n\n";
-  render_warnings(report, out);
-  render_grid(report, out);
-  out << "\nScore ± standard error over the answered samples, with errored, timed-out, empty and "
-         "unparsed samples counted; a cell over its error budget (max_error_rate) is marked ✗.";
-  if (report.baseline && !report.comparisons.empty()) {
-    out << " Δ: difference from **" << markdown_cell(report.entries[*report.baseline].label)
-        << "**; ✗ " << describe_rule(report.options.gate)
-        << "; ▲ a significant gain of that size; ✓ neither.";
+  out << "## lmmbench: " << markdown_cell(report.title()) << "\n\n";
+  if (!report.entries.empty() || !report.tasks.empty()) {
+    out << report.entries.size() << " models × " << report.tasks.size() << " tasks · ";
   }
-  out << '\n';
+  out << provenance_line(report) << answered_part(report) << "\n\n";
+  render_warnings(report, out);
+  if (!report.entries.empty()) {
+    render_grid(report, out);
+    out << "\nScore ± standard error over the answered samples, with errored, timed-out, empty "
+           "and unparsed samples counted; a cell over its error budget (max_error_rate) is marked "
+           "✗.";
+    if (report.baseline && !report.comparisons.empty()) {
+      out << " Δ: difference from **" << markdown_cell(report.entries[*report.baseline].label)
+          << "**; ✗ " << describe_rule(report.options.gate)
+          << "; ▲ a significant gain of that size; ✓ neither.";
+    }
+    out << '\n';
+  }
+  bool first = report.entries.empty();
+  for (const auto& run : report.runs) {
+    for (const auto& section : sections_of(run)) {
+      if (!first) out << '\n';
+      first = false;
+      render_section_markdown(section, out, report.runs.size() > 1 ? run.label : "");
+    }
+  }
 }
 
 }  // namespace lmmbench::reports

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "reports/views.hpp"
 
 namespace lmmbench::reports {
 
@@ -309,8 +310,18 @@ Report make_gate_report(LoadedRun baseline, LoadedRun candidate, const GatePairi
       }
     }
   }
-  for (auto& o : compare_objectives(record_sections(report.runs[0]),
-                                    record_sections(report.runs[1]), "run", report.options.gate)) {
+  // The run's sections: the typed ones' own objectives, named "key/name", and any self-describing
+  // value in sections this build does not model.
+  const auto run_objectives = [](const LoadedRun& run) {
+    NamedObjectives out = objectives_in(untyped_sections(run), "");
+    for (const auto& section : sections_of(run)) {
+      for (const auto& o : section.objectives)
+        out.emplace_back(section.key + "/" + o.name, o);
+    }
+    return out;
+  };
+  for (auto& o : compare_objectives(run_objectives(report.runs[0]), run_objectives(report.runs[1]),
+                                    "run", report.options.gate)) {
     report.objectives.push_back(std::move(o));
   }
   // Two `perf` runs have no cells: their objectives are the comparison.
@@ -323,11 +334,12 @@ Report make_gate_report(LoadedRun baseline, LoadedRun candidate, const GatePairi
   return report;
 }
 
-nlohmann::json record_sections(const LoadedRun& run) {
+nlohmann::json untyped_sections(const LoadedRun& run) {
   nlohmann::json out = nlohmann::json::object();
   if (!run.raw.is_object()) return out;
   for (const auto& [key, value] : run.raw.items()) {
-    if (!in(kRecordCoreKeys, key)) out[key] = value;
+    const bool typed = (key == "gpu" && run.record.gpu) || (key == "perf" && run.record.perf);
+    if (!in(kRecordCoreKeys, key) && !typed) out[key] = value;
   }
   return out;
 }

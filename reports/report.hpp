@@ -67,8 +67,9 @@ struct Report {
   [[nodiscard]] std::string title() const;
 };
 
-/// The record's top-level keys beyond its core fields (e.g. "gpu", "perf"), as an object.
-nlohmann::json record_sections(const LoadedRun& run);
+/// The record's top-level keys beyond its core fields and its typed sections (reports/views.hpp):
+/// what a newer tool added, shown and compared generically.
+nlohmann::json untyped_sections(const LoadedRun& run);
 /// The cell's keys beyond its core fields (e.g. "perf", "usage", "cost"), as an object.
 nlohmann::json cell_sections(const LoadedRun& run, const Cell& cell);
 

@@ -189,7 +189,8 @@ std::string svg_histogram(const std::vector<double>& values, Unit unit, const st
 
 std::string svg_line_chart(const std::vector<double>& x,
                            const std::vector<std::vector<double>>& series,
-                           const std::string& x_label, const std::string& title) {
+                           const std::string& x_label, const std::string& title,
+                           const std::vector<ReferenceLine>& references) {
   constexpr double kHeight = 210;
   constexpr double kLeft = 56;
   constexpr double kRight = 640;
@@ -209,6 +210,9 @@ std::string svg_line_chart(const std::vector<double>& x,
     for (const double v : s) {
       if (std::isfinite(v)) y_hi = std::max(y_hi, v);
     }
+  }
+  for (const auto& r : references) {
+    if (std::isfinite(r.y)) y_hi = std::max(y_hi, r.y);
   }
   if (!std::isfinite(x_lo)) return out + "</svg>";
   if (x_hi <= x_lo) x_hi = x_lo + 1;
@@ -232,6 +236,14 @@ std::string svg_line_chart(const std::vector<double>& x,
       "text-anchor=\"middle\">{6}</text></g>",
       kLeft, kRight, kBottom + 16, x_lo, x_hi, (kLeft + kRight) / 2, html_escape(x_label));
   out += labels;
+  for (const auto& r : references) {
+    if (!std::isfinite(r.y)) continue;
+    out += fmt::format(
+        "<g class=\"reference\"><line x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\" "
+        "stroke-dasharray=\"4 3\"/><text x=\"{1}\" y=\"{3:.1f}\" "
+        "text-anchor=\"end\">{4}</text></g>",
+        kLeft, kRight, py(r.y), py(r.y) - 3, html_escape(r.label));
+  }
   for (std::size_t s = 0; s < series.size(); ++s) {
     std::string path;
     std::string markers;

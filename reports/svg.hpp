@@ -34,10 +34,18 @@ std::string svg_grouped_bars(const std::vector<std::string>& groups,
 /// A histogram of `values` (e.g. latencies) with about 24 bins.
 std::string svg_histogram(const std::vector<double>& values, Unit unit, const std::string& title);
 
-/// Lines of y against x (e.g. throughput against concurrency), one per series, with markers.
+/// A labelled horizontal reference line of a line chart (e.g. an SLO).
+struct ReferenceLine {
+  std::string label;
+  double y = 0.0;
+};
+
+/// Lines of y against x (e.g. throughput against concurrency), one per series, with markers, and
+/// dashed reference lines (the y axis reaches the highest of them).
 std::string svg_line_chart(const std::vector<double>& x,
                            const std::vector<std::vector<double>>& series,
-                           const std::string& x_label, const std::string& title);
+                           const std::string& x_label, const std::string& title,
+                           const std::vector<ReferenceLine>& references = {});
 
 /// A round axis maximum at or above `value` (1, 2, 2.5, 5 × 10^k), 100 for percentages up to 100.
 double nice_axis_max(double value, Unit unit);

@@ -11,6 +11,7 @@
 #include <stb_image_write.h>
 
 #include "core/base64.hpp"
+#include "core/file_io.hpp"
 
 namespace lmmbench::reports {
 
@@ -31,20 +32,16 @@ void append(void* context, void* data, int size) {
   out->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
 }
 
-/// The encoded image bytes, or nullopt when they cannot be read.
+/// The encoded image bytes, or nullopt when they cannot be read. The path comes from a scores
+/// file: a link, a FIFO, a device or a file past the size cap is not read.
 std::optional<std::string> read_encoded(const ImageSource& source) {
-  std::ifstream in(source.path, std::ios::binary);
-  if (!in) return std::nullopt;
   if (source.base64_length == 0) {
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.size() > kMaxEncodedBytes) return std::nullopt;
-    return bytes;
+    return read_regular_file(source.path, 0, 0, kMaxEncodedBytes);
   }
-  if (source.base64_length > kMaxEncodedBytes) return std::nullopt;
-  std::string text(source.base64_length, '\0');
-  in.seekg(static_cast<std::streamoff>(source.base64_offset));
-  if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) return std::nullopt;
-  return base64_decode(text);
+  const auto text =
+      read_regular_file(source.path, source.base64_offset, source.base64_length, kMaxEncodedBytes);
+  if (!text) return std::nullopt;
+  return base64_decode(*text);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Whole-file reading and atomic writing (core/file_io.hpp).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.hpp"
@@ -28,6 +29,26 @@ class FileIo : public ::testing::Test {
 
   std::filesystem::path dir_;
 };
+
+// A file named by data (an image path in a scores file) is read only when it is a regular file and
+// small enough: a FIFO would block a reader forever, /dev/zero would fill its memory, and a link
+// may point anywhere.
+TEST_F(FileIo, ReadRegularFileRefusesLinksFifosDevicesAndOversizedParts) {
+  const auto path = dir_ / "image.bin";
+  write_file_atomic(path, "0123456789");
+  EXPECT_EQ(read_regular_file(path, 0, 0, 10), "0123456789");
+  EXPECT_EQ(read_regular_file(path, 2, 3, 10), "234");
+  EXPECT_EQ(read_regular_file(path, 0, 0, 9), std::nullopt);    // over the cap
+  EXPECT_EQ(read_regular_file(path, 8, 3, 100), std::nullopt);  // past the end
+  EXPECT_EQ(read_regular_file(path, 11, 0, 100), std::nullopt);
+  EXPECT_EQ(read_regular_file(dir_ / "missing", 0, 0, 100), std::nullopt);
+  std::filesystem::create_symlink(path, dir_ / "link");
+  EXPECT_EQ(read_regular_file(dir_ / "link", 0, 0, 100), std::nullopt);
+  ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  EXPECT_EQ(read_regular_file(dir_ / "fifo", 0, 0, 100), std::nullopt);  // returns, never blocks
+  EXPECT_EQ(read_regular_file("/dev/zero", 0, 0, 100), std::nullopt);
+  EXPECT_EQ(read_regular_file(dir_, 0, 0, 100), std::nullopt);
+}
 
 TEST_F(FileIo, WritesAndReplacesWholeFilesWithoutLeavingTemporaries) {
   const auto path = dir_ / "run.json";

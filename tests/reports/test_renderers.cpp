@@ -205,13 +205,13 @@ TEST(CsvRenderer, OneRowPerModelTaskAndMetric) {
       render(Format::csv, report),
       "run,model,task,outcome,metric,variant,statistic,value,unit,stderr,ci95_low,ci95_high,n,"
       "n_missing,n_unparsed,errors,timeouts,baseline,delta,delta_ci95_low,delta_ci95_high,"
-      "p_value,p_adjusted,verdict,answered,empty\r\n"
-      "r,a,open,ok,exact_match,default,score,100,percent,0,100,100,4,0,0,0,0,,,,,,,,4,0\r\n"
-      "r,a,open,ok,exact_match,default,random.f1,87.5,percent,,,,,,,,,,,,,,,,,\r\n"
-      "r,a,mc,ok,exact_match,default,score,50,percent,50,{float},{float},2,0,0,0,0,,,,,,,,2,0\r\n"
+      "p_value,p_adjusted,verdict,answered,empty,section,row\r\n"
+      "r,a,open,ok,exact_match,default,score,100,percent,0,100,100,4,0,0,0,0,,,,,,,,4,0,,\r\n"
+      "r,a,open,ok,exact_match,default,random.f1,87.5,percent,,,,,,,,,,,,,,,,,,,\r\n"
+      "r,a,mc,ok,exact_match,default,score,50,percent,50,{float},{float},2,0,0,0,0,,,,,,,,2,0,,\r\n"
       "r,b,open,ok,exact_match,default,score,25,percent,25,{float},{float},4,0,0,0,0,a,-75,"
-      "{float},{float},{float},{float},pass,4,0\r\n"
-      "r,b,mc,unsupported,,,,,,,,,,,,,,,,,,,,,,\r\n");
+      "{float},{float},{float},{float},pass,4,0,,\r\n"
+      "r,b,mc,unsupported,,,,,,,,,,,,,,,,,,,,,,,,\r\n");
 }
 
 /// The contents of every <tag>...</tag> whose opening tag is exactly `open`.

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <stb_image.h>
 #include <stb_image_write.h>
+#include <sys/stat.h>
 
 #include "core/base64.hpp"
 #include "report_fixture.hpp"
@@ -63,6 +64,19 @@ TEST(Thumbnail, MissingOrUnreadableImagesGiveNone) {
   EXPECT_FALSE(thumbnail_data_uri({dir.path() / "absent.png", 0, 0}, 50));
   EXPECT_FALSE(thumbnail_data_uri({dir.path() / "text.png", 0, 0}, 50));
   EXPECT_FALSE(thumbnail_data_uri({dir.path() / "text.png", 0, 4}, 50));
+}
+
+// An image path in a scores file is data: a link swapped in, a FIFO (which would block the report
+// forever) or a device (/dev/zero would fill memory) gives no thumbnail, and the report goes on.
+TEST(Thumbnail, LinksFifosAndDevicesGiveNoneWithoutBlocking) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "real.png", std::ios::binary) << png(20, 10);
+  ASSERT_TRUE(thumbnail_data_uri({dir.path() / "real.png", 0, 0}, 50));
+  std::filesystem::create_symlink(dir.path() / "real.png", dir.path() / "link.png");
+  EXPECT_FALSE(thumbnail_data_uri({dir.path() / "link.png", 0, 0}, 50));
+  ASSERT_EQ(::mkfifo((dir.path() / "fifo.png").c_str(), 0600), 0);
+  EXPECT_FALSE(thumbnail_data_uri({dir.path() / "fifo.png", 0, 0}, 50));
+  EXPECT_FALSE(thumbnail_data_uri({"/dev/zero", 0, 0}, 50));
 }
 
 }  // namespace

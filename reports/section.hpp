@@ -1,0 +1,104 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/metric_value.hpp"
+
+namespace lmmbench::reports {
+
+// A section of a run record as every renderer sees it: self-describing tables, facts, checks and
+// objectives. The record's typed sections (perf, gpu) each have one small formatter that turns them
+// into a Section (reports/perf_view.cpp, reports/gpu_view.cpp); Markdown, CSV, JUnit and HTML then
+// render any Section the same way, and `lmmbench compare` gates its objectives. Nothing here knows
+// what a section measures.
+
+/// Which way a column's numbers are better.
+enum class Better { neither, higher, lower };
+
+/// A table column: its name, how its numbers read, and which way is better. A column without a
+/// unit holds text.
+struct Column {
+  std::string name;
+  std::optional<Unit> unit;
+  Better better = Better::neither;
+};
+
+/// How a value is marked beside its number (a failed check, a best level).
+enum class Mark { none, good, bad };
+
+/// One table cell. A number that was not measured is nullopt and shows as "—", never as 0.
+struct Value {
+  std::optional<double> number;
+  std::string text;  ///< Text columns; for numbers, an optional annotation shown after them.
+  std::optional<std::array<double, 2>> ci95;
+  Mark mark = Mark::none;
+
+  static Value of(std::optional<double> n) { return Value{n, {}, std::nullopt, Mark::none}; }
+  static Value words(std::string t, Mark m = Mark::none) {
+    return Value{std::nullopt, std::move(t), std::nullopt, m};
+  }
+};
+
+/// A chart of a table's columns, drawn by the HTML report with reports/svg.hpp.
+struct Chart {
+  enum class Kind {
+    line,  ///< One line per y column against the numbers of column `x`.
+    bars,  ///< Grouped horizontal bars: one group per row (its first column), one bar per y column.
+  };
+  Kind kind = Kind::bars;
+  std::size_t x = 0;
+  std::vector<std::size_t> y;
+  std::string title;
+  /// Line charts: labelled horizontal lines in the y columns' unit (e.g. "SLO TTFT 250 ms").
+  std::vector<std::pair<std::string, double>> references;
+};
+
+/// A table: the first column names the row.
+struct Table {
+  std::string title;
+  std::string note;  ///< One sentence under the title: what the rows are.
+  std::vector<Column> columns;
+  std::vector<std::vector<Value>> rows;
+  std::vector<Chart> charts;
+  /// Detail (per-bin histograms, per-window figures, per-op times): the HTML report and the CSV
+  /// show it, Markdown leaves it out and says so.
+  bool detail = false;
+};
+
+/// A pass/fail outcome of the section (a load level's validity, a stage that failed to measure):
+/// one JUnit test case each.
+struct Check {
+  std::string name;
+  bool passed = true;
+  std::string message;  ///< Why it failed; empty when it passed.
+};
+
+struct Section {
+  std::string key;      ///< The record's key: "perf", "gpu".
+  std::string title;    ///< "Serving performance", "GPU roofline and measurements".
+  std::string summary;  ///< One line: what was measured and the verdict.
+  std::vector<std::pair<std::string, std::string>> facts;  ///< Key, value: how it was measured.
+  std::vector<std::string> notes;                          ///< Warnings a reader must see.
+  std::vector<Table> tables;
+  std::vector<Check> checks;
+  /// The figures `lmmbench compare` gates on, each named uniquely within the section.
+  std::vector<MetricValue> objectives;
+};
+
+/// A number formatted for a table cell of `column` (its unit, without the unit label), "—" when
+/// absent, followed by the value's text annotation.
+std::string format_value(const Column& column, const Value& value);
+
+/// Whether the column's name already says its unit ("$/day", "requests/s", counts, text), so
+/// headers need no unit label.
+bool unit_in_name(const Column& column);
+
+/// "name (unit)" for a table header; the name alone where unit_in_name.
+std::string column_header(const Column& column);
+
+}  // namespace lmmbench::reports

@@ -1,0 +1,478 @@
+// The serving-performance section's formatter (reports/perf_view.cpp) on a hand-made perf section,
+// and every renderer showing it without perf-specific code: its place in the HTML report (a run
+// of `lmmbench perf` alone shows no empty score sections and no generic copy of the section), the
+// numbers in Markdown, CSV and JUnit, VALID / INVALID with reasons as checks, the sweep's curves,
+// null figures as dashes, escaping, and `compare` gating two perf runs.
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+#include "report_fixture.hpp"
+#include "reports/markdown.hpp"
+#include "reports/renderer.hpp"
+#include "reports/views.hpp"
+
+namespace lmmbench::reports {
+namespace {
+
+using testing::binary_scores;
+using testing::count;
+using testing::has;
+using testing::render_html;
+using testing::TempDir;
+using testing::write_run;
+
+const std::string kHostileModel = "<img src=x onerror=alert('m')>";
+
+LatencyStats latency(double p50, double p99, std::size_t n = 60) {
+  LatencyStats s;
+  s.count = n;
+  s.mean = p50 * 1.01;
+  s.std = p50 * 0.05;
+  s.min = p50 * 0.9;
+  s.p50 = p50;
+  s.p90 = p50 + (p99 - p50) * 0.5;
+  s.p95 = p50 + (p99 - p50) * 0.75;
+  s.p99 = p99;
+  s.p999 = p99 * 1.02;
+  s.max = p99 * 1.05;
+  s.histogram = {2, 10, 25, 15, 5, 2, 0, 1};
+  return s;
+}
+
+PerfLevel level(double rate, double throughput, bool valid, bool meets_slos) {
+  PerfLevel L;
+  L.scenario = "rate";
+  L.request_rate = rate;
+  L.requests = 60;
+  L.completed = valid ? 60 : 58;
+  L.failed = valid ? 0 : 2;
+  if (!valid) L.failures_by_kind = {{"timeout", 2}};
+  L.duration_s = 60 / throughput;
+  L.request_throughput = throughput;
+  L.image_throughput = throughput;
+  L.output_throughput = throughput * 128;
+  L.total_token_throughput = throughput * 768;
+  L.goodput = meets_slos ? throughput * 0.95 : throughput * 0.5;
+  L.good_output_throughput = L.goodput * 128;
+  L.good_image_throughput = L.goodput;
+  L.slo_attainment = meets_slos ? 0.95 : 0.5;
+  L.achieved_rate = rate * 0.999;
+  L.token_source = "usage";
+  L.ttft_ms = latency(40 + rate, 80 + 10 * rate);
+  L.tpot_ms = latency(12, 15);
+  L.itl_ms = latency(12, 20, 7500);
+  L.e2e_ms = latency(1600 + rate, 2000 + 10 * rate);
+  L.send_delay_ms = latency(0.2, 1.5);
+  L.windows = {{0.1, 4, 18, 18, 4.6, 1601}, {4, 8, 18, 19, 4.9, 1602}};
+  L.valid = valid;
+  if (!valid) {
+    L.invalid_reasons = {"2 of 60 requests failed (3.3 %), more than the allowed 0 %",
+                         "achieved rate 12.3/s is 38 % off the target <20/s>"};
+  }
+  L.meets_slos = meets_slos;
+  PerfCost c;
+  c.gpu = "a100-80gb";
+  c.usd_per_gpu_hour = 2.4984;
+  c.price_source = "Modal (A100 80GB), 2026-05-07";
+  c.usd_per_day = 59.9616;
+  c.usd_per_1m_output_tokens = c.usd_per_day / (L.output_throughput * 86400) * 1e6;
+  c.usd_per_1k_images = c.usd_per_day / (L.image_throughput * 86400) * 1e3;
+  c.usd_per_1k_requests = c.usd_per_1k_images;
+  c.usd_per_1m_good_output_tokens = c.usd_per_day / (L.good_output_throughput * 86400) * 1e6;
+  c.usd_per_1k_good_images = c.usd_per_day / (L.goodput * 86400) * 1e3;
+  c.usd_per_1k_good_requests = c.usd_per_1k_good_images;
+  c.power_w = 400;
+  c.power_source = "tdp (upper bound)";
+  c.kwh_per_day = 9.6;
+  L.cost = c;
+  return L;
+}
+
+PerfSection sweep(const std::string& model) {
+  PerfSection s;
+  s.scenario = "sweep";
+  s.model = model;
+  s.workload = {{"kind", "synthetic"},
+                {"images", 1},
+                {"image_width", 336},
+                {"image_height", 336},
+                {"image_format", "jpeg"},
+                {"prompt_tokens", 64},
+                {"output_tokens", 128},
+                {"ignore_eos", true},
+                {"seed", 0}};
+  s.schedule = {{"arrival", "poisson"}, {"burstiness", 1.0}, {"requests_per_level", 60}};
+  s.warmup_requests = 2;
+  s.slos.ttft_ms = 250;
+  s.slos.e2e_ms = 2500;
+  s.validity.min_requests = 10;
+  s.levels = {level(5, 4.999, true, true), level(10, 9.83, true, true),
+              level(20, 12.3, false, false)};
+  s.best_level = 1;
+  s.requests_file = "requests.jsonl";
+  return s;
+}
+
+PerfSection single_rate(bool valid) {
+  PerfSection s = sweep("llava-1.5-7b");
+  s.scenario = "rate";
+  s.levels = {level(20, 12.3, valid, valid)};
+  s.best_level.reset();
+  return s;
+}
+
+/// A run of `lmmbench perf` alone (no cells), or with `scored` one that also has a scored cell.
+LoadedRun perf_run(const std::filesystem::path& dir, const PerfSection& section,
+                   bool scored = false) {
+  auto run = write_run(dir, dir.filename().string(),
+                       scored ? std::vector<testing::CellSpec>{{"a", "open", binary_scores(4, 3)}}
+                              : std::vector<testing::CellSpec>{});
+  run.record.perf = section;
+  run.record.resolved_config = {
+      {"model",
+       {{"backend", "openai"},
+        {"options",
+         {{"base_url", "http://user:secret@gpu-node:8000/v1?api_key=hidden"},
+          {"model", "llava-hf/llava-1.5-7b-hf"}}}}}};
+  run.raw["perf"] = section;
+  run.raw["resolved_config"] = run.record.resolved_config;
+  return run;
+}
+
+/// The rendering of `runs` in `format`.
+std::string render(Format format, std::vector<LoadedRun> runs) {
+  const Report report = make_report(std::move(runs), ReportOptions{});
+  std::ostringstream out;
+  make_renderer(format)->render(report, out);
+  return out.str();
+}
+
+const Table& table(const Section& s, const std::string& title) {
+  for (const auto& t : s.tables) {
+    if (t.title == title) return t;
+  }
+  throw std::runtime_error("no table " + title);
+}
+
+std::string cell(const Table& t, std::size_t row, const std::string& column) {
+  for (std::size_t c = 0; c < t.columns.size(); ++c) {
+    if (t.columns[c].name == column) return format_value(t.columns[c], t.rows.at(row).at(c));
+  }
+  throw std::runtime_error("no column " + column);
+}
+
+TEST(PerfView, PerfOnlyRunShowsThePerfSectionAndNoEmptyScoreSections) {
+  TempDir dir;
+  const auto html = render_html({perf_run(dir.path() / "r", sweep("llava-1.5-7b"))});
+  EXPECT_EQ(count(html, "<section id=\"perf\"><h2>Serving performance</h2>"), 1u);
+  EXPECT_TRUE(has(html,
+                  "<nav><a href=\"#perf\">Serving performance</a><a href=\"#provenance\">"
+                  "Provenance</a></nav>"))
+      << html.substr(0, 2000);
+  // Neither empty score sections nor a second, generic rendering of the perf section.
+  for (const char* absent :
+       {"id=\"results\"", "id=\"charts\"", "id=\"categories\"", "id=\"samples\"",
+        "id=\"performance\"", "perf.levels", "<th>Manifest sha256</th>"}) {
+    EXPECT_FALSE(has(html, absent)) << absent;
+  }
+  EXPECT_TRUE(has(html,
+                  "Serving performance: llava-1.5-7b · sweep of 3 rates, 5–20/s · best: rate "
+                  "10/s · complete"));
+}
+
+TEST(PerfView, FactsWithoutCredentials) {
+  TempDir dir;
+  const auto run = perf_run(dir.path() / "r", sweep("llava-1.5-7b"));
+  const auto html = render_html({run});
+  EXPECT_TRUE(has(html,
+                  "<tr><th>server</th><td>openai · http://gpu-node:8000/v1 · "
+                  "llava-hf/llava-1.5-7b-hf</td></tr>"));
+  // The perf section's facts (the provenance shows the resolved config as recorded).
+  const auto perf = html.substr(html.find("<section id=\"perf\">"));
+  EXPECT_FALSE(has(perf.substr(0, perf.find("</section>")), "secret"));
+  EXPECT_FALSE(has(perf.substr(0, perf.find("</section>")), "hidden"));
+  for (const Format f : {Format::markdown, Format::csv, Format::junit}) {
+    const auto text = render(f, {run});
+    EXPECT_FALSE(has(text, "secret")) << to_string(f);
+    EXPECT_FALSE(has(text, "hidden")) << to_string(f);
+  }
+  EXPECT_TRUE(has(html,
+                  "<tr><th>workload</th><td>synthetic: 1 random-noise image of 336×336 jpeg, 64 "
+                  "prompt words, max_tokens 128, ignore_eos</td></tr>"));
+  EXPECT_TRUE(has(html,
+                  "<tr><th>schedule</th><td>poisson arrivals · 60 requests per level · 2 warm-up "
+                  "requests first · seed 0</td></tr>"));
+  EXPECT_TRUE(has(html,
+                  "<tr><th>SLOs</th><td>TTFT ≤ 250 ms · E2E ≤ 2500 ms, met by ≥ 90 % of the "
+                  "requests</td></tr>"));
+  EXPECT_TRUE(has(html,
+                  "<tr><th>price</th><td>1 × a100-80gb at $2.4984 per GPU-hour · Modal (A100 "
+                  "80GB), 2026-05-07</td></tr>"));
+}
+
+TEST(PerfView, SweepLevelsVerdictsAndInvalidReasonsAsChecks) {
+  const Section s = perf_view(sweep("llava-1.5-7b"));
+  EXPECT_EQ(s.summary, "llava-1.5-7b · sweep of 3 rates, 5–20/s · best: rate 10/s");
+  const auto& levels = table(s, "Load levels");
+  ASSERT_EQ(levels.rows.size(), 3u);
+  EXPECT_EQ(cell(levels, 1, "level"), "rate 10/s");
+  EXPECT_EQ(cell(levels, 1, "verdict"), "VALID · meets SLOs · best");
+  EXPECT_EQ(levels.rows[1][1].mark, Mark::good);
+  EXPECT_EQ(cell(levels, 2, "verdict"), "INVALID · misses SLOs");
+  EXPECT_EQ(levels.rows[2][1].mark, Mark::bad);
+  EXPECT_EQ(cell(levels, 1, "requests/s"), "9.83");
+  EXPECT_EQ(cell(levels, 1, "SLO attained"), "95.00");
+  EXPECT_EQ(cell(levels, 2, "failed"), "2");
+  // Every level is checked; the invalid one fails with its reasons, which are notes too.
+  std::size_t failed = 0;
+  for (const auto& c : s.checks)
+    failed += c.passed ? 0 : 1;
+  EXPECT_EQ(failed, 2u);  // rate 20/s: not valid, misses the SLOs
+  EXPECT_TRUE(std::any_of(s.checks.begin(), s.checks.end(), [](const Check& c) {
+    return c.name == "rate 20/s: valid" && !c.passed &&
+           c.message.find("2 of 60 requests failed (3.3 %)") == 0;
+  }));
+  EXPECT_TRUE(std::any_of(s.notes.begin(), s.notes.end(), [](const std::string& n) {
+    return n == "rate 20/s: achieved rate 12.3/s is 38 % off the target <20/s>";
+  }));
+  const auto& latency = table(s, "Latency");
+  EXPECT_EQ(cell(latency, 5, "level · latency"), "rate 10/s · TTFT");
+  EXPECT_EQ(cell(latency, 5, "p99"), "180");
+  // A sweep on one axis draws its curves against the load.
+  EXPECT_EQ(levels.charts.size(), 1u);
+  EXPECT_EQ(levels.charts[0].kind, Chart::Kind::line);
+  EXPECT_EQ(table(s, "Latency against offered rate").charts.size(), 1u);
+}
+
+TEST(PerfView, HtmlDrawsTheSweepAndFoldsTheDetail) {
+  TempDir dir;
+  const auto html = render_html({perf_run(dir.path() / "r", sweep("llava-1.5-7b"))});
+  EXPECT_EQ(count(html, "aria-label=\"Throughput against offered rate\""), 1u);
+  EXPECT_EQ(count(html, "aria-label=\"Latency against offered rate\""), 1u);
+  EXPECT_EQ(count(html, ">SLO TTFT 250 ms</text>"), 1u);  // the SLOs drawn on the latency chart
+  EXPECT_EQ(count(html, ">SLO E2E 2500 ms</text>"), 1u);
+  EXPECT_TRUE(has(html, "<span class=\"chip pass\">VALID · meets SLOs · best</span>"));
+  EXPECT_TRUE(has(html, "<span class=\"chip failed\">INVALID · misses SLOs</span>"));
+  EXPECT_TRUE(has(html, "<td class=\"num\" data-v=\"9.83\">9.83</td>"));
+  EXPECT_TRUE(has(html, "achieved rate 12.3/s is 38 % off the target &lt;20/s&gt;"));
+  // Histograms (15: five latencies at three levels) and windows are detail, folded.
+  EXPECT_EQ(count(html.substr(0, html.find("<section id=\"provenance\">")), "<details><summary>"),
+            16u);
+  EXPECT_TRUE(has(html, "<details><summary>E2E distribution · rate 10/s</summary>"));
+  EXPECT_EQ(count(html, "<details><summary>Steady-state windows</summary>"), 1u);
+}
+
+TEST(PerfView, CostTables) {
+  const Section s = perf_view(single_rate(true));
+  const auto& cost = table(s, "GPU-hour cost");
+  EXPECT_EQ(cell(cost, 0, "$/day"), "59.96");
+  EXPECT_EQ(cell(cost, 0, "$/1M output tok"), "0.4408");  // 59.9616 / (12.3 × 128 × 86400) × 1e6
+  EXPECT_EQ(cell(cost, 0, "$/1k good images"), "0.05939");  // / (11.685 × 86.4)
+  EXPECT_EQ(cell(cost, 0, "$/1k images"), "0.05642");
+  EXPECT_EQ(cell(cost, 0, "energy per day"), "9.6");
+  EXPECT_EQ(cell(cost, 0, "power per GPU"), "400");
+  // A single level: no curves against the load.
+  for (const auto& t : s.tables)
+    EXPECT_EQ(t.title.find("against"), std::string::npos) << t.title;
+}
+
+TEST(PerfView, NullFiguresAreDashesAndAnUnpricedRunHasNoCostTable) {
+  PerfSection p = single_rate(true);
+  auto& L = p.levels.front();
+  L.tpot_ms = LatencyStats{};  // one-token replies: no TPOT
+  L.cost.reset();
+  L.slo_attainment.reset();
+  const Section s = perf_view(p);
+  const auto& latency = table(s, "Latency");
+  EXPECT_EQ(cell(latency, 1, "level · latency"), "rate 20/s · TPOT");
+  EXPECT_EQ(cell(latency, 1, "n"), "0");
+  EXPECT_EQ(cell(latency, 1, "p50"), "—");
+  EXPECT_EQ(cell(table(s, "Load levels"), 0, "SLO attained"), "—");
+  for (const auto& t : s.tables) {
+    EXPECT_NE(t.title, "GPU-hour cost");
+    EXPECT_NE(t.title, "TPOT distribution · rate 20/s");
+  }
+  std::ostringstream md;
+  render_section_markdown(s, md);
+  EXPECT_FALSE(has(md.str(), "$0")) << md.str();
+  EXPECT_TRUE(has(md.str(), "| rate 20/s · TPOT | 0 | — | — | — | — | — | — | — |")) << md.str();
+}
+
+TEST(PerfView, TokenCostAndServerMetrics) {
+  PerfSection p = single_rate(true);
+  auto& L = p.levels.front();
+  L.cost.reset();
+  PerfTokenCost c;
+  c.price_model = "gpt-4o";
+  c.prices_as_of = "2025-06-01";
+  c.usd_per_1m_input_tokens = 2.5;
+  c.usd_per_1m_output_tokens_rate = 10;
+  c.usd = 0.278;
+  c.usd_per_1m_output_tokens = 21.71875;
+  L.token_cost = c;
+  PerfServerMetrics m;
+  m.url = "http://user:secret@gpu-node:8000/metrics";
+  m.scraped = true;
+  m.histograms.push_back(
+      {"vllm:time_to_first_token_seconds", {{"model_name", "<m>"}}, 1.5, 30, 0.05});
+  m.counters.push_back({"vllm:request_success_total", {{"finished_reason", "stop"}}, 30});
+  m.gauges.push_back({"vllm:num_requests_running", {}, std::nullopt});
+  m.notes.push_back("a <note>");
+  L.server_metrics = m;
+  const Section s = perf_view(p);
+  EXPECT_EQ(cell(table(s, "API token cost"), 0, "$/1M output tok"), "21.72");
+  const auto fact = std::find_if(s.facts.begin(), s.facts.end(),
+                                 [](const auto& f) { return f.first == "token prices"; });
+  ASSERT_NE(fact, s.facts.end());
+  EXPECT_EQ(fact->second,
+            "gpt-4o: $2.5 per 1M input, $10 per 1M output tokens · table of 2025-06-01");
+  const auto& server = table(s, "Server metrics · rate 20/s");
+  EXPECT_EQ(cell(server, 0, "series"), "vllm:time_to_first_token_seconds{model_name=\"<m>\"}");
+  EXPECT_EQ(cell(server, 0, "value"), "30");
+  EXPECT_EQ(cell(server, 0, "mean"), "0.0500");
+  EXPECT_EQ(cell(server, 2, "value"), "—");
+  std::ostringstream md;
+  render_section_markdown(s, md);
+  EXPECT_TRUE(has(md.str(), "- note: rate 20/s: server metrics: a &lt;note&gt;"));
+  EXPECT_TRUE(has(md.str(), "- server metrics: Prometheus, http://gpu-node:8000/metrics"));
+  EXPECT_FALSE(has(md.str(), "secret"));
+}
+
+TEST(PerfView, GpuTelemetryTableAndNote) {
+  PerfSection p = sweep("m");
+  PerfGpuTelemetrySet t;
+  t.available = true;
+  t.interval_ms = 100;
+  PerfGpuTelemetry g;
+  g.index = 0;
+  g.name = "NVIDIA <H100>";
+  g.samples = 42;
+  g.power_w_mean = 312.5;
+  g.power_w_max = 401.25;
+  g.energy_j = 1234.5;
+  g.energy_source = "integrated_power";
+  g.memory_used_bytes_max = 2.0 * (1 << 30);
+  t.gpus.push_back(g);
+  p.levels[0].gpu_telemetry = t;
+  PerfGpuTelemetrySet missing;
+  missing.note = "not available: cannot load <lib>";
+  p.levels[1].gpu_telemetry = missing;
+  const Section s = perf_view(p);
+  const auto& tel = table(s, "GPU telemetry (NVML)");
+  ASSERT_EQ(tel.rows.size(), 1u);
+  EXPECT_EQ(cell(tel, 0, "level · GPU"), "rate 5/s · 0 NVIDIA <H100>");
+  EXPECT_EQ(cell(tel, 0, "power mean"), "312.5");
+  EXPECT_EQ(cell(tel, 0, "energy"), "1,234");  // whole joules past 1000
+  EXPECT_EQ(cell(tel, 0, "energy from"), "integrated_power");
+  EXPECT_EQ(cell(tel, 0, "memory used max"), "2.15 G");
+  EXPECT_TRUE(std::find(s.notes.begin(), s.notes.end(),
+                        "rate 10/s: GPU telemetry not available: cannot load <lib>") !=
+              s.notes.end());
+  const auto html = [&] {
+    std::ostringstream out;
+    TempDir dir;
+    auto run = perf_run(dir.path() / "r", p);
+    return render_html({run});
+  }();
+  EXPECT_TRUE(has(html, "rate 5/s · 0 NVIDIA &lt;H100&gt;"));
+  EXPECT_TRUE(has(html, "NVML, every 100 ms"));
+}
+
+TEST(PerfView, HostileModelNameIsEscapedEverywhere) {
+  TempDir dir;
+  auto section = sweep(kHostileModel);
+  section.levels[2].invalid_reasons.push_back("<script>alert(1)</script>");
+  section.workload["task"] = "</td><script>x</script>";
+  section.workload["kind"] = "task";
+  const auto html = render_html({perf_run(dir.path() / "r", section)});
+  EXPECT_FALSE(has(html, "<img src=x"));
+  EXPECT_FALSE(has(html, "<script>alert"));
+  EXPECT_FALSE(has(html, "<script>x"));
+  EXPECT_TRUE(has(html, "&lt;img src=x onerror=alert(&#39;m&#39;)&gt;"));
+  EXPECT_TRUE(has(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  const auto junit = render(Format::junit, {perf_run(dir.path() / "r", section)});
+  EXPECT_FALSE(has(junit, "<script>"));
+}
+
+TEST(PerfView, RunWithScoresAndAPerfSectionRendersBoth) {
+  TempDir dir;
+  const auto html = render_html({perf_run(dir.path() / "r", single_rate(true), true)});
+  for (const char* present :
+       {"<section id=\"results\">", "<section id=\"samples\">", "<section id=\"perf\">",
+        "<a href=\"#perf\">Serving performance</a>"}) {
+    EXPECT_TRUE(has(html, present)) << present;
+  }
+  EXPECT_TRUE(has(html, "1 models × 1 tasks · 4 of 4 samples answered"));
+  EXPECT_FALSE(has(html, "id=\"performance\""));
+  EXPECT_LT(html.find("<section id=\"charts\">"), html.find("<section id=\"perf\">"));
+  EXPECT_LT(html.find("<section id=\"perf\">"), html.find("<section id=\"samples\">"));
+}
+
+TEST(PerfView, SeveralRunsEachGetTheirBlock) {
+  TempDir dir;
+  const auto html = render_html({perf_run(dir.path() / "a", sweep("llava-1.5-7b")),
+                                 perf_run(dir.path() / "b", single_rate(false))});
+  EXPECT_EQ(count(html, "<section id=\"perf\">"), 1u);
+  EXPECT_TRUE(has(html, "<h3>Serving performance<span class=\"sub\">run a</span></h3>"));
+  EXPECT_TRUE(has(html, "<h3>Serving performance<span class=\"sub\">run b</span></h3>"));
+}
+
+// The "done when": report --md/--csv/--junit on a perf run shows its numbers.
+TEST(PerfView, MarkdownCsvAndJunitShowTheNumbers) {
+  TempDir dir;
+  const auto run = perf_run(dir.path() / "r", sweep("llava-1.5-7b"));
+  const auto md = render(Format::markdown, {run});
+  EXPECT_FALSE(has(md, "0 models × 0 tasks")) << md;
+  EXPECT_TRUE(has(md, "## Serving performance\n\nllava-1.5-7b · sweep of 3 rates")) << md;
+  EXPECT_TRUE(has(md, "| rate 10/s | VALID · meets SLOs · best | 60 | 0 |")) << md;
+  EXPECT_TRUE(has(md, "| rate 20/s | INVALID · misses SLOs ✗ |")) << md;
+  EXPECT_TRUE(has(md, "- ✗ rate 20/s: valid: 2 of 60 requests failed")) << md;
+  EXPECT_TRUE(has(md, "detail tables (distributions, windows, operations) in report.html"));
+
+  const auto csv = render(Format::csv, {run});
+  EXPECT_TRUE(has(csv, "r,,,,Load levels,,requests/s,9.83,items_per_second,"));
+  EXPECT_TRUE(has(csv, ",perf,rate 10/s\r\n"));
+  EXPECT_TRUE(has(csv, "r,,,,Latency,,p99,180,milliseconds,"));
+  EXPECT_TRUE(has(csv, "E2E distribution · rate 10/s"));  // detail tables too
+
+  const auto junit = render(Format::junit, {run});
+  EXPECT_TRUE(has(junit, "<testsuite name=\"lmmbench perf (r)\""));
+  EXPECT_TRUE(has(junit, "failures=\"2\""));
+  EXPECT_TRUE(has(junit, "<testcase classname=\"lmmbench.perf\" name=\"rate 20/s: valid\""));
+  EXPECT_TRUE(has(junit, "rate 10/s: verdict VALID · meets SLOs · best; requests 60; failed 0;"))
+      << junit;
+}
+
+PerfLevel with_objectives(PerfLevel L, double ttft_p99_s) {
+  MetricValue v;
+  v.name = perf_level_label(L) + ": ttft p99";
+  v.value = ttft_p99_s;
+  v.unit = Unit::seconds;
+  v.higher_is_better = false;
+  L.objectives = {v};
+  return L;
+}
+
+// `compare` gates two perf runs on their objectives.
+TEST(PerfView, CompareGatesTwoPerfRuns) {
+  TempDir dir;
+  PerfSection a = single_rate(true);
+  a.levels[0] = with_objectives(a.levels[0], 0.100);
+  PerfSection b = a;
+  b.levels[0] = with_objectives(b.levels[0], 0.150);
+  auto report = make_gate_report(perf_run(dir.path() / "a", a), perf_run(dir.path() / "b", b),
+                                 GatePairing{}, ReportOptions{});
+  ASSERT_EQ(report.objectives.size(), 1u);
+  EXPECT_EQ(report.objectives[0].name, "perf/rate 20/s: ttft p99");
+  EXPECT_EQ(report.objectives[0].verdict, Verdict::regression);
+  EXPECT_EQ(summarize(report).regressions, 1u);
+  auto same = make_gate_report(perf_run(dir.path() / "c", a), perf_run(dir.path() / "d", a),
+                               GatePairing{}, ReportOptions{});
+  EXPECT_EQ(summarize(same).regressions, 0u);
+}
+
+}  // namespace
+}  // namespace lmmbench::reports
