@@ -48,6 +48,106 @@ perf::TokenPrices token_prices(const PerfCliOptions& cli, const models::Backend&
                            price->second.output_per_mtok};
 }
 
+/// The server-side observers of each level that the flags ask for (--prometheus, --nvml), added
+/// to options.observers; they must outlive the run.
+struct PerfObservers {
+  PerfObservers(const PerfCliOptions& cli, perf::PerfOptions& options) {
+    if (!cli.prometheus.empty()) {
+      // Put an endpoint that needs credentials behind a local proxy.
+      perf::check_prometheus_url(cli.prometheus);
+#ifdef LMMBENCH_WITH_HTTP
+      prometheus = std::make_unique<perf::PrometheusObserver>(
+          cli.prometheus,
+          [url = cli.prometheus] { return perf::scrape_prometheus(url, std::chrono::seconds(5)); });
+      options.observers.push_back(prometheus.get());
+#else
+      throw InputError(Location{"--prometheus", 0, ""},
+                       "this lmmbench was built without HTTP support (LMMBENCH_WITH_HTTP=OFF)");
+#endif
+    }
+    perf::check_nvml_interval(cli);
+    if (cli.nvml) {
+      auto source = perf::nvml_source();
+      if (!source.unavailable.empty())
+        std::cerr << "note: GPU telemetry: " << source.unavailable << '\n';
+      telemetry = std::make_unique<perf::GpuTelemetryObserver>(
+          std::move(source), std::chrono::milliseconds(cli.nvml_interval_ms));
+      options.observers.push_back(telemetry.get());
+    }
+  }
+
+  std::unique_ptr<perf::PrometheusObserver> prometheus;
+  std::unique_ptr<perf::GpuTelemetryObserver> telemetry;
+};
+
+/// What the run sends: the samples of --task, or synthetic requests; `description` goes into the
+/// section. `source` refers to this object, which therefore neither moves nor copies.
+struct PerfWorkload {
+  PerfWorkload(const PerfCliOptions& cli, const models::Capabilities& caps) {
+    if (!cli.task.empty()) {
+      task = load_task_config(ConfigNode(JsonSource::from_file(cli.task)));
+      std::optional<std::int64_t> max_tokens;
+      // An explicit --output-tokens overrides the task's generation.max_tokens.
+      if (cli.output_tokens != PerfCliOptions{}.output_tokens) max_tokens = cli.output_tokens;
+      description = {{"kind", "task"},
+                     {"task", task->name},
+                     {"task_config", cli.task},
+                     {"max_tokens", max_tokens ? nlohmann::json(*max_tokens)
+                                               : nlohmann::json(task->generation.max_tokens)}};
+      source = [this, &caps, max_tokens](std::size_t n, std::uint64_t seed) {
+        std::size_t skipped = 0;
+        auto requests = perf::task_requests(*task, caps, n, seed, max_tokens, skipped);
+        description["skipped_samples"] = skipped;
+        return requests;
+      };
+    } else {
+      const perf::SyntheticWorkload w = perf::synthetic_workload(cli);
+      description = perf::describe(w);
+      description["ignore_eos"] = cli.ignore_eos;
+      source = [w](std::size_t n, std::uint64_t seed) {
+        auto copy = w;
+        copy.seed = seed;
+        return perf::synthetic_requests(copy, n);
+      };
+    }
+  }
+  PerfWorkload(const PerfWorkload&) = delete;
+  PerfWorkload& operator=(const PerfWorkload&) = delete;
+
+  perf::RequestSource source;
+  nlohmann::json description;  ///< `source` adds the task's skipped samples.
+  std::optional<TaskConfig> task;
+};
+
+/// The results on stdout: --json prints each level's summary (a sweep: an array with the best
+/// marked), otherwise the Markdown tables.
+void print_results(const reports::PerfSection& section, bool json) {
+  if (!json) {
+    reports::render_perf_markdown(section, std::cout);
+    return;
+  }
+  if (section.scenario == "sweep") {
+    auto list = nlohmann::json::array();
+    for (std::size_t i = 0; i < section.levels.size(); ++i) {
+      auto j = reports::perf_level_summary(section.levels[i]);
+      j["best"] = section.best_level == i;
+      list.push_back(std::move(j));
+    }
+    std::cout << list.dump(2) << '\n';
+  } else if (!section.levels.empty()) {
+    std::cout << reports::perf_level_summary(section.levels.front()).dump(2) << '\n';
+  }
+}
+
+/// 0 when every level is valid (a sweep: when one level is best), 130 when interrupted, else 1.
+int exit_code(const reports::PerfSection& section, bool interrupted) {
+  if (interrupted) return kExitInterrupted;
+  if (section.scenario == "sweep") return section.best_level ? kExitOk : kExitCheckFailed;
+  const bool all_valid = std::all_of(section.levels.begin(), section.levels.end(),
+                                     [](const auto& L) { return L.valid; });
+  return all_valid && !section.levels.empty() ? kExitOk : kExitCheckFailed;
+}
+
 int perf_command(const PerfCliOptions& cli) {
   const auto started = std::chrono::system_clock::now();
   perf::PerfOptions options = perf::benchmark_options(cli);
@@ -62,30 +162,7 @@ int perf_command(const PerfCliOptions& cli) {
   }
   auto backend = Registry::builtin().create_backend(model, context);
   if (!cli.prices.empty()) options.token_prices = token_prices(cli, *backend, model);
-  std::unique_ptr<perf::PrometheusObserver> prometheus;
-  if (!cli.prometheus.empty()) {
-    // Put an endpoint that needs credentials behind a local proxy.
-    perf::check_prometheus_url(cli.prometheus);
-#ifdef LMMBENCH_WITH_HTTP
-    prometheus = std::make_unique<perf::PrometheusObserver>(cli.prometheus, [url = cli.prometheus] {
-      return perf::scrape_prometheus(url, std::chrono::seconds(5));
-    });
-    options.observers.push_back(prometheus.get());
-#else
-    throw InputError(Location{"--prometheus", 0, ""},
-                     "this lmmbench was built without HTTP support (LMMBENCH_WITH_HTTP=OFF)");
-#endif
-  }
-  std::unique_ptr<perf::GpuTelemetryObserver> telemetry;
-  perf::check_nvml_interval(cli);
-  if (cli.nvml) {
-    auto source = perf::nvml_source();
-    if (!source.unavailable.empty())
-      std::cerr << "note: GPU telemetry: " << source.unavailable << '\n';
-    telemetry = std::make_unique<perf::GpuTelemetryObserver>(
-        std::move(source), std::chrono::milliseconds(cli.nvml_interval_ms));
-    options.observers.push_back(telemetry.get());
-  }
+  PerfObservers observers(cli, options);
   if (!backend->capabilities().streaming) {
     std::cerr << fmt::format(
         "note: backend '{}' does not stream: TTFT, TPOT and ITL are not "
@@ -93,41 +170,14 @@ int perf_command(const PerfCliOptions& cli) {
         model.backend);
   }
 
-  perf::RequestSource source;
-  nlohmann::json workload;
-  std::optional<TaskConfig> task;
-  if (!cli.task.empty()) {
-    task = load_task_config(ConfigNode(JsonSource::from_file(cli.task)));
-    std::optional<std::int64_t> max_tokens;
-    // An explicit --output-tokens overrides the task's generation.max_tokens.
-    if (cli.output_tokens != PerfCliOptions{}.output_tokens) max_tokens = cli.output_tokens;
-    workload = {{"kind", "task"},
-                {"task", task->name},
-                {"task_config", cli.task},
-                {"max_tokens", max_tokens ? nlohmann::json(*max_tokens)
-                                          : nlohmann::json(task->generation.max_tokens)}};
-    const auto& caps = backend->capabilities();
-    source = [&task, &caps, max_tokens, &workload](std::size_t n, std::uint64_t seed) {
-      std::size_t skipped = 0;
-      auto requests = perf::task_requests(*task, caps, n, seed, max_tokens, skipped);
-      workload["skipped_samples"] = skipped;
-      return requests;
-    };
-  } else {
-    const perf::SyntheticWorkload w = perf::synthetic_workload(cli);
-    workload = perf::describe(w);
-    workload["ignore_eos"] = cli.ignore_eos;
-    source = [w](std::size_t n, std::uint64_t seed) {
-      auto copy = w;
-      copy.seed = seed;
-      return perf::synthetic_requests(copy, n);
-    };
-  }
+  PerfWorkload workload(cli, backend->capabilities());
+  const std::optional<TaskConfig>& task = workload.task;
 
   install_interrupt_handlers();
-  auto outcome = perf::run_perf(options, *backend, clock, source, std::cerr, &stop_requested);
+  auto outcome =
+      perf::run_perf(options, *backend, clock, workload.source, std::cerr, &stop_requested);
   backend.reset();  // every callback has returned; the transport thread stops
-  telemetry.reset();
+  observers.telemetry.reset();
   if (outcome.warmup_failed) {
     std::cerr << "error: every warm-up request failed, so nothing was measured (no level run, "
                  "nothing written): "
@@ -142,7 +192,7 @@ int perf_command(const PerfCliOptions& cli) {
       std::cerr << "note: server metrics: " << note << '\n';
   }
   section.model = model.name;
-  section.workload = workload;
+  section.workload = workload.description;
   section.schedule["trace"] =
       cli.trace.empty() ? nlohmann::json(nullptr) : nlohmann::json(cli.trace);
 
@@ -175,27 +225,8 @@ int perf_command(const PerfCliOptions& cli) {
     std::cerr << "Results: " << (dir / "run.json").string() << '\n';
   }
 
-  if (cli.json) {
-    if (section.scenario == "sweep") {
-      auto list = nlohmann::json::array();
-      for (std::size_t i = 0; i < section.levels.size(); ++i) {
-        auto j = reports::perf_level_summary(section.levels[i]);
-        j["best"] = section.best_level == i;
-        list.push_back(std::move(j));
-      }
-      std::cout << list.dump(2) << '\n';
-    } else if (!section.levels.empty()) {
-      std::cout << reports::perf_level_summary(section.levels.front()).dump(2) << '\n';
-    }
-  } else {
-    reports::render_perf_markdown(section, std::cout);
-  }
-
-  if (outcome.interrupted) return kExitInterrupted;
-  if (section.scenario == "sweep") return section.best_level ? kExitOk : kExitCheckFailed;
-  const bool all_valid = std::all_of(section.levels.begin(), section.levels.end(),
-                                     [](const auto& L) { return L.valid; });
-  return all_valid && !section.levels.empty() ? kExitOk : kExitCheckFailed;
+  print_results(section, cli.json);
+  return exit_code(section, outcome.interrupted);
 }
 
 }  // namespace
