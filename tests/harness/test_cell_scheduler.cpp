@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -446,6 +447,41 @@ TEST_F(CellSchedulerTest, UnusableInputsAreRecordedWithoutAskingTheBackend) {
   again.plan();
   EXPECT_THAT(again.sources(), ::testing::Each(SampleSource::resumed));
   EXPECT_EQ(resumed.resumed, 3u);
+}
+
+TEST_F(CellSchedulerTest, ARequestOverTheImageLimitOrASubmitThatThrowsFailsOnlyItsSample) {
+  add_samples(3);
+  datasets::ImageRef image;
+  image.path =
+      std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures/tiny_vqa/images/red.png";
+  image.mime_type = "image/png";
+  task_.selected[0].images = {image};  // the backend takes text only
+  class Throwing : public HeldBackend {
+   public:
+    void submit(models::Request request, models::CompletionCallback done) override {
+      if (request.sample_id == "s1") throw std::runtime_error("socket pool exhausted");
+      HeldBackend::submit(std::move(request), std::move(done));
+    }
+  } throwing;
+  CellRun run{model_, throwing, task_, *log_, clock_, 3, progress_};
+  CellScheduler s(run, counts_, environment());
+  s.plan();
+  s.fill();
+  EXPECT_THAT(throwing.sent(), ElementsAre("s2"));
+  const LogEntry* unsupported = log_->find(s.keys()[0]);
+  ASSERT_NE(unsupported, nullptr);
+  EXPECT_EQ(unsupported->completion.error, ErrorKind::unsupported);
+  EXPECT_EQ(unsupported->completion.error_message,
+            "1 images in the request; the backend accepts at most 0");
+  throwing.answer(0);
+  s.drain(Nanos(0));  // s1's failure arrived through the mailbox like any completion
+  EXPECT_FALSE(s.busy());
+  const LogEntry* thrown = log_->find(s.keys()[1]);
+  ASSERT_NE(thrown, nullptr);
+  EXPECT_EQ(thrown->completion.error, ErrorKind::internal);
+  EXPECT_EQ(thrown->completion.error_message, "socket pool exhausted");
+  EXPECT_EQ(s.errors(), 2u);
+  EXPECT_FALSE(s.finish());
 }
 
 TEST_F(CellSchedulerTest, InferCellRunsTheWholeScheduleAgainstABackendOnAnotherThread) {
