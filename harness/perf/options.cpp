@@ -52,6 +52,47 @@ std::pair<int, int> parse_image_size(const std::string& text) {
   return {static_cast<int>(numbers.front()), static_cast<int>(numbers.back())};
 }
 
+std::optional<CostInputs> cost_inputs(const PerfCliOptions& cli) {
+  if (cli.gpu.empty() && !cli.price) {
+    if (cli.power_w) {
+      throw InputError(Location{"--power-w", 0, ""}, "the energy figure needs --gpu or --price");
+    }
+    return std::nullopt;
+  }
+  CostInputs cost;
+  cost.gpu_count = cli.gpu_count;
+  if (cli.gpu_count < 1) throw InputError(Location{"--gpu-count", 0, ""}, "must be >= 1");
+  if (!cli.gpu.empty()) {
+    const auto table = gpu::GpuTable::load(cli.gpu_table);
+    const auto& kind = table.find(cli.gpu);
+    cost.gpu = kind.name;
+    if (kind.tdp_w) {
+      cost.power_w = *kind.tdp_w;
+      cost.power_source = "tdp (upper bound)";
+    }
+    if (!cli.price) {
+      if (kind.prices.empty()) {
+        throw InputError(
+            Location{"--gpu", 0, ""},
+            fmt::format("{} has no price in {}: give --price", kind.name, table.source()));
+      }
+      const auto& q = kind.prices.front();
+      cost.usd_per_gpu_hour = q.usd_per_gpu_hour;
+      cost.price_source = fmt::format("{}, {} ({})", q.provider, q.date, q.source);
+    }
+  }
+  if (cli.price) {
+    if (!(*cli.price > 0)) throw InputError(Location{"--price", 0, ""}, "must be > 0");
+    cost.usd_per_gpu_hour = *cli.price;
+    cost.price_source = "--price";
+  }
+  if (cli.power_w) {
+    cost.power_w = *cli.power_w;
+    cost.power_source = "--power-w";
+  }
+  return cost;
+}
+
 PerfOptions benchmark_options(const PerfCliOptions& cli) {
   PerfOptions o;
   o.scenario = cli.scenario;
@@ -110,42 +151,7 @@ PerfOptions benchmark_options(const PerfCliOptions& cli) {
   o.validity.stability = cli.stability;
   o.validity.max_rate_error = cli.max_rate_error;
 
-  if (!cli.gpu.empty() || cli.price) {
-    CostInputs cost;
-    cost.gpu_count = cli.gpu_count;
-    if (cli.gpu_count < 1) throw InputError(Location{"--gpu-count", 0, ""}, "must be >= 1");
-    if (!cli.gpu.empty()) {
-      const auto table = gpu::GpuTable::load(cli.gpu_table);
-      const auto& kind = table.find(cli.gpu);
-      cost.gpu = kind.name;
-      if (kind.tdp_w) {
-        cost.power_w = *kind.tdp_w;
-        cost.power_source = "tdp (upper bound)";
-      }
-      if (!cli.price) {
-        if (kind.prices.empty()) {
-          throw InputError(
-              Location{"--gpu", 0, ""},
-              fmt::format("{} has no price in {}: give --price", kind.name, table.source()));
-        }
-        const auto& q = kind.prices.front();
-        cost.usd_per_gpu_hour = q.usd_per_gpu_hour;
-        cost.price_source = fmt::format("{}, {} ({})", q.provider, q.date, q.source);
-      }
-    }
-    if (cli.price) {
-      if (!(*cli.price > 0)) throw InputError(Location{"--price", 0, ""}, "must be > 0");
-      cost.usd_per_gpu_hour = *cli.price;
-      cost.price_source = "--price";
-    }
-    if (cli.power_w) {
-      cost.power_w = *cli.power_w;
-      cost.power_source = "--power-w";
-    }
-    o.cost = cost;
-  } else if (cli.power_w) {
-    throw InputError(Location{"--power-w", 0, ""}, "the energy figure needs --gpu or --price");
-  }
+  o.cost = cost_inputs(cli);
   return o;
 }
 

@@ -74,9 +74,12 @@ std::pair<int, int> parse_image_size(const std::string& text);
 
 /// The load generator's options from the flags: scenario, arrivals (a trace file is read here),
 /// the request count (--duration: rate x duration + 1), sweep levels, SLOs, validity, and the GPU
-/// cost (--gpu reads the GPU table at cli.gpu_table for its price and TDP; --price and --power-w
-/// override them). Token prices, observers and the workload are left to the caller.
+/// cost (cost_inputs). Token prices, observers and the workload are left to the caller.
 PerfOptions benchmark_options(const PerfCliOptions& cli);
+
+/// The GPU cost of --gpu (its price and TDP from the GPU table at cli.gpu_table), --gpu-count,
+/// --price and --power-w (which override the table); nullopt without --gpu or --price.
+std::optional<CostInputs> cost_inputs(const PerfCliOptions& cli);
 
 /// The synthetic workload of --images, --image-size, --image-format, --prompt-tokens,
 /// --output-tokens and --seed.
