@@ -153,92 +153,10 @@ std::vector<std::string> kind_names(const gpu::GpuTable& table) {
   return names;
 }
 
-}  // namespace
-
-GpuBenchmarkResult run_gpu_benchmark(const GpuBenchmarkOptions& options, std::ostream& log) {
-  if (options.models.empty()) throw InputError(Location{"--model", 0, ""}, "no model given");
-  if (options.batches.empty()) throw InputError(Location{"--batch", 0, ""}, "no batch size");
-  if (options.gpu_count < 1) {
-    throw InputError(Location{"--gpu-count", 0, ""}, "the GPU count must be >= 1");
-  }
-  if (!(options.memory_fraction > 0 && options.memory_fraction <= 1)) {
-    throw InputError(Location{"--memory-fraction", 0, ""}, "must be in (0, 1]");
-  }
-  if (options.usd_per_gpu_hour && !(*options.usd_per_gpu_hour > 0)) {
-    throw InputError(Location{"--price", 0, ""}, "the price must be > 0 dollars per GPU-hour");
-  }
-  const auto table_path =
-      options.gpu_table.empty() ? find_config("gpus.json", options.config_dir) : options.gpu_table;
-  const gpu::GpuTable table = gpu::GpuTable::load(table_path);
-  std::vector<gpu::ModelSpec> specs;
-  for (const auto& m : options.models)
-    specs.push_back(gpu::load_model_spec(m, spec_dir(m, options.config_dir)));
-
-  // The device: opened to measure, and to identify the GPU for --gpu auto.
-  const bool automatic = ascii_lower(options.gpu) == "auto";
-  gpu::ExecutorProbe probe;
-  if (options.measure || automatic) probe = gpu::open_executor(options.device, options.timing);
-  const gpu::GpuKind* kind = nullptr;
-  std::string gpu_source = "named";
-  if (automatic) {
-    if (!probe.executor) {
-      throw InputError(Location{"--gpu", 0, ""},
-                       fmt::format("--gpu auto found no GPU ({}). For the roofline alone, name a "
-                                   "GPU kind: {}",
-                                   probe.unavailable, join(kind_names(table), ", ")));
-    }
-    const std::string& name = probe.executor->device().name;
-    kind = table.match_device(name);
-    if (kind == nullptr) {
-      throw InputError(Location{"--gpu", 0, ""},
-                       fmt::format("the device '{}' is not among the device_names of {}; name its "
-                                   "kind with --gpu ({}) or add it to the table",
-                                   name, table.source(), join(kind_names(table), ", ")));
-    }
-    gpu_source = "detected";
-  } else {
-    kind = &table.find(options.gpu);
-    if (probe.executor && table.match_device(probe.executor->device().name) != kind) {
-      log << fmt::format("note: the device is '{}' but --gpu names {}; bounds use {}'s datasheet\n",
-                         probe.executor->device().name, kind->name, kind->name);
-    }
-  }
-  const auto peak = kind->peak_flops(options.dtype);
-  if (!peak) {
-    throw InputError(Location{"--dtype", 0, ""},
-                     fmt::format("{} lists no dense {} peak for {}", table.source(),
-                                 gpu::to_string(options.dtype), kind->name));
-  }
-  const double bandwidth = kind->bandwidth_bytes_per_s();
-  gpu::Executor* executor = options.measure ? probe.executor.get() : nullptr;
-
-  GpuBenchmarkResult result;
-  reports::GpuSection& section = result.section;
-  section.gpu = kind->name;
-  section.gpu_description = kind->description;
-  section.gpu_source = gpu_source;
-  section.gpu_table = table.source();
-  section.gpu_count = options.gpu_count;
-  section.dtype = std::string(gpu::to_string(options.dtype));
-  section.peak_tflops = *peak / 1e12;
-  section.bandwidth_gb_per_s = kind->bandwidth_gb_per_s;
-  section.memory_gb = kind->memory_gb;
-  section.memory_fraction = options.memory_fraction;
-  if (options.usd_per_gpu_hour) {
-    reports::GpuPrice price;
-    price.usd_per_gpu_hour = *options.usd_per_gpu_hour;
-    price.provider = "--price";
-    section.price = price;
-  } else if (!kind->prices.empty()) {
-    const gpu::PriceQuote& q = kind->prices.front();
-    reports::GpuPrice price;
-    price.usd_per_gpu_hour = q.usd_per_gpu_hour;
-    price.provider = q.provider;
-    price.date = q.date;
-    price.source = q.source;
-    section.price = price;
-  }
-  if (probe.executor) section.device = device_record(probe.executor->device());
+/// How the section's numbers were obtained: measured on `executor` (with its timing options), or
+/// why they are roofline bounds only.
+void describe_measurement(reports::GpuSection& section, const gpu::Executor* executor,
+                          const GpuBenchmarkOptions& options, const std::string& unavailable) {
   if (executor != nullptr) {
     section.measured = true;
     section.measurement = fmt::format(
@@ -257,101 +175,217 @@ GpuBenchmarkResult run_gpu_benchmark(const GpuBenchmarkOptions& options, std::os
   } else if (!options.measure) {
     section.measurement = "not measured (--no-measure): every number is a roofline bound";
   } else {
-    section.measurement = fmt::format(
-        "measurement needs a GPU: {}; every number is a roofline bound", probe.unavailable);
+    section.measurement =
+        fmt::format("measurement needs a GPU: {}; every number is a roofline bound", unavailable);
   }
+}
 
-  for (const auto& spec : specs) {
-    GpuModelResult model;
-    model.model = spec.name;
-    model.spec_source = spec.source;
-    model.model_type = spec.model_type;
-    model.vision = vision_summary(spec);
-    model.projector = projector_summary(spec);
-    model.language = language_summary(spec);
-    for (const std::int64_t batch : options.batches) {
-      const gpu::Plan plan = gpu::build_plan(spec, options.request, batch, options.dtype);
-      if (model.batches.empty()) {
-        model.images_per_request = plan.request.images;
-        model.image_height = plan.request.image_height;
-        model.image_width = plan.request.image_width;
-        model.image_tokens = plan.image.tokens;
-        model.text_tokens = plan.request.prompt_tokens;
-        model.prompt_tokens = plan.prompt_len;
-        model.output_tokens = plan.request.output_tokens;
-        model.decode_context = plan.decode_context;
-        model.weight_bytes = plan.resident_weight_bytes();
-        model.kv_bytes_per_token = plan.kv_bytes_per_token();
-      }
-      const gpu::Roofline bound = gpu::roofline(plan, *kind);
-      GpuBatchResult b;
-      b.batch = batch;
-      b.max_batch_kv_fit = gpu::max_batch_kv_fit(plan, *kind, options.memory_fraction);
-      b.fits_in_memory = batch <= b.max_batch_kv_fit;
-      b.prefill_flops = plan.prefill_flops();
-      b.prefill_flops_per_request = b.prefill_flops / static_cast<double>(batch);
-      b.decode_bytes_per_step = plan.decode_bytes_per_step();
-      b.decode_weight_bytes_per_step = plan.decode_weight_bytes_per_step();
+}  // namespace
 
-      std::map<std::string, double> measured_seconds;
-      for (std::size_t i = 0; i < plan.stages.size(); ++i) {
-        const gpu::Stage& stage = plan.stages[i];
-        std::optional<gpu::StageMeasurement> m;
-        std::string error;
-        if (executor != nullptr) {
-          log << fmt::format("measuring {} batch {}: {}\n", spec.name, batch, stage.name);
-          try {
-            m = executor->measure(stage, options.dtype);
-            measured_seconds[stage.name] = m->seconds;
-          } catch (const std::exception& e) {
-            error = e.what();
-            result.failures.push_back(
-                fmt::format("{} batch {} {}: {}", spec.name, batch, stage.name, error));
-            log << "error: " << result.failures.back() << '\n';
-          }
-        }
-        b.stages.push_back(stage_result(stage, bound.stages[i], options.dtype, *peak, bandwidth,
-                                        m ? &*m : nullptr, error));
-      }
+void validate_gpu_benchmark(const GpuBenchmarkOptions& options) {
+  if (options.models.empty()) throw InputError(Location{"--model", 0, ""}, "no model given");
+  if (options.batches.empty()) throw InputError(Location{"--batch", 0, ""}, "no batch size");
+  if (options.gpu_count < 1) {
+    throw InputError(Location{"--gpu-count", 0, ""}, "the GPU count must be >= 1");
+  }
+  if (!(options.memory_fraction > 0 && options.memory_fraction <= 1)) {
+    throw InputError(Location{"--memory-fraction", 0, ""}, "must be in (0, 1]");
+  }
+  if (options.usd_per_gpu_hour && !(*options.usd_per_gpu_hour > 0)) {
+    throw InputError(Location{"--price", 0, ""}, "the price must be > 0 dollars per GPU-hour");
+  }
+}
 
-      b.bound_prefill_ms = bound.totals.prefill_seconds * kMs;
-      b.bound_decode_step_ms = bound.totals.decode_step_seconds * kMs;
-      b.bound_tokens_per_s = bound.totals.tokens_per_second;
-      b.bound_decode_tokens_per_s = bound.totals.decode_tokens_per_second;
-      b.bound_requests_per_s = bound.totals.requests_per_second;
-      b.bound_images_per_s = bound.totals.images_per_second;
-      const auto measured =
-          gpu::throughput(plan, [&](const gpu::Stage& s) -> std::optional<double> {
-            const auto it = measured_seconds.find(s.name);
-            if (it == measured_seconds.end()) return std::nullopt;
-            return it->second;
-          });
-      if (measured) {
-        b.measured_prefill_ms = measured->prefill_seconds * kMs;
-        b.measured_decode_step_ms = measured->decode_step_seconds * kMs;
-        b.measured_tokens_per_s = measured->tokens_per_second;
-        b.measured_decode_tokens_per_s = measured->decode_tokens_per_second;
-        b.measured_requests_per_s = measured->requests_per_second;
-        b.measured_images_per_s = measured->images_per_second;
-      }
-      if (section.price) {
-        const double price = section.price->usd_per_gpu_hour;
-        const gpu::Cost at_bound =
-            gpu::cost(price, options.gpu_count, bound.totals, plan.request.images);
-        b.usd_per_day = at_bound.usd_per_day;
-        b.usd_per_million_output_tokens = at_bound.usd_per_million_output_tokens;
-        b.usd_per_thousand_images = at_bound.usd_per_thousand_images;
-        if (measured) {
-          const gpu::Cost at_measured =
-              gpu::cost(price, options.gpu_count, *measured, plan.request.images);
-          b.measured_usd_per_million_output_tokens = at_measured.usd_per_million_output_tokens;
-          b.measured_usd_per_thousand_images = at_measured.usd_per_thousand_images;
-        }
-      }
-      model.batches.push_back(std::move(b));
+GpuTarget gpu_target(const gpu::GpuTable& table, const GpuBenchmarkOptions& options,
+                     const gpu::Executor* device, const std::string& unavailable,
+                     std::ostream& log) {
+  // The device: opened to measure, and to identify the GPU for --gpu auto.
+  const bool automatic = ascii_lower(options.gpu) == "auto";
+  const gpu::GpuKind* kind = nullptr;
+  std::string gpu_source = "named";
+  if (automatic) {
+    if (device == nullptr) {
+      throw InputError(Location{"--gpu", 0, ""},
+                       fmt::format("--gpu auto found no GPU ({}). For the roofline alone, name a "
+                                   "GPU kind: {}",
+                                   unavailable, join(kind_names(table), ", ")));
     }
-    section.models.push_back(std::move(model));
+    const std::string& name = device->device().name;
+    kind = table.match_device(name);
+    if (kind == nullptr) {
+      throw InputError(Location{"--gpu", 0, ""},
+                       fmt::format("the device '{}' is not among the device_names of {}; name its "
+                                   "kind with --gpu ({}) or add it to the table",
+                                   name, table.source(), join(kind_names(table), ", ")));
+    }
+    gpu_source = "detected";
+  } else {
+    kind = &table.find(options.gpu);
+    if (device != nullptr && table.match_device(device->device().name) != kind) {
+      log << fmt::format("note: the device is '{}' but --gpu names {}; bounds use {}'s datasheet\n",
+                         device->device().name, kind->name, kind->name);
+    }
   }
+  const auto peak = kind->peak_flops(options.dtype);
+  if (!peak) {
+    throw InputError(Location{"--dtype", 0, ""},
+                     fmt::format("{} lists no dense {} peak for {}", table.source(),
+                                 gpu::to_string(options.dtype), kind->name));
+  }
+  GpuTarget target{*kind, gpu_source, *peak, kind->bandwidth_bytes_per_s(), std::nullopt};
+  if (options.usd_per_gpu_hour) {
+    reports::GpuPrice price;
+    price.usd_per_gpu_hour = *options.usd_per_gpu_hour;
+    price.provider = "--price";
+    target.price = price;
+  } else if (!kind->prices.empty()) {
+    const gpu::PriceQuote& q = kind->prices.front();
+    reports::GpuPrice price;
+    price.usd_per_gpu_hour = q.usd_per_gpu_hour;
+    price.provider = q.provider;
+    price.date = q.date;
+    price.source = q.source;
+    target.price = price;
+  }
+  return target;
+}
+
+reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::Plan& plan,
+                                         const GpuTarget& target,
+                                         const GpuBenchmarkOptions& options,
+                                         gpu::Executor* executor,
+                                         std::vector<std::string>& failures, std::ostream& log) {
+  const std::int64_t batch = plan.batch;
+  const gpu::Roofline bound = gpu::roofline(plan, target.kind);
+  GpuBatchResult b;
+  b.batch = batch;
+  b.max_batch_kv_fit = gpu::max_batch_kv_fit(plan, target.kind, options.memory_fraction);
+  b.fits_in_memory = batch <= b.max_batch_kv_fit;
+  b.prefill_flops = plan.prefill_flops();
+  b.prefill_flops_per_request = b.prefill_flops / static_cast<double>(batch);
+  b.decode_bytes_per_step = plan.decode_bytes_per_step();
+  b.decode_weight_bytes_per_step = plan.decode_weight_bytes_per_step();
+
+  std::map<std::string, double> measured_seconds;
+  for (std::size_t i = 0; i < plan.stages.size(); ++i) {
+    const gpu::Stage& stage = plan.stages[i];
+    std::optional<gpu::StageMeasurement> m;
+    std::string error;
+    if (executor != nullptr) {
+      log << fmt::format("measuring {} batch {}: {}\n", spec.name, batch, stage.name);
+      try {
+        m = executor->measure(stage, options.dtype);
+        measured_seconds[stage.name] = m->seconds;
+      } catch (const std::exception& e) {
+        error = e.what();
+        failures.push_back(fmt::format("{} batch {} {}: {}", spec.name, batch, stage.name, error));
+        log << "error: " << failures.back() << '\n';
+      }
+    }
+    b.stages.push_back(stage_result(stage, bound.stages[i], options.dtype, target.peak_flops,
+                                    target.bandwidth, m ? &*m : nullptr, error));
+  }
+
+  b.bound_prefill_ms = bound.totals.prefill_seconds * kMs;
+  b.bound_decode_step_ms = bound.totals.decode_step_seconds * kMs;
+  b.bound_tokens_per_s = bound.totals.tokens_per_second;
+  b.bound_decode_tokens_per_s = bound.totals.decode_tokens_per_second;
+  b.bound_requests_per_s = bound.totals.requests_per_second;
+  b.bound_images_per_s = bound.totals.images_per_second;
+  const auto measured = gpu::throughput(plan, [&](const gpu::Stage& s) -> std::optional<double> {
+    const auto it = measured_seconds.find(s.name);
+    if (it == measured_seconds.end()) return std::nullopt;
+    return it->second;
+  });
+  if (measured) {
+    b.measured_prefill_ms = measured->prefill_seconds * kMs;
+    b.measured_decode_step_ms = measured->decode_step_seconds * kMs;
+    b.measured_tokens_per_s = measured->tokens_per_second;
+    b.measured_decode_tokens_per_s = measured->decode_tokens_per_second;
+    b.measured_requests_per_s = measured->requests_per_second;
+    b.measured_images_per_s = measured->images_per_second;
+  }
+  if (target.price) {
+    const double price = target.price->usd_per_gpu_hour;
+    const gpu::Cost at_bound =
+        gpu::cost(price, options.gpu_count, bound.totals, plan.request.images);
+    b.usd_per_day = at_bound.usd_per_day;
+    b.usd_per_million_output_tokens = at_bound.usd_per_million_output_tokens;
+    b.usd_per_thousand_images = at_bound.usd_per_thousand_images;
+    if (measured) {
+      const gpu::Cost at_measured =
+          gpu::cost(price, options.gpu_count, *measured, plan.request.images);
+      b.measured_usd_per_million_output_tokens = at_measured.usd_per_million_output_tokens;
+      b.measured_usd_per_thousand_images = at_measured.usd_per_thousand_images;
+    }
+  }
+  return b;
+}
+
+reports::GpuModelResult gpu_model_result(const gpu::ModelSpec& spec, const GpuTarget& target,
+                                         const GpuBenchmarkOptions& options,
+                                         gpu::Executor* executor,
+                                         std::vector<std::string>& failures, std::ostream& log) {
+  GpuModelResult model;
+  model.model = spec.name;
+  model.spec_source = spec.source;
+  model.model_type = spec.model_type;
+  model.vision = vision_summary(spec);
+  model.projector = projector_summary(spec);
+  model.language = language_summary(spec);
+  for (const std::int64_t batch : options.batches) {
+    const gpu::Plan plan = gpu::build_plan(spec, options.request, batch, options.dtype);
+    if (model.batches.empty()) {
+      model.images_per_request = plan.request.images;
+      model.image_height = plan.request.image_height;
+      model.image_width = plan.request.image_width;
+      model.image_tokens = plan.image.tokens;
+      model.text_tokens = plan.request.prompt_tokens;
+      model.prompt_tokens = plan.prompt_len;
+      model.output_tokens = plan.request.output_tokens;
+      model.decode_context = plan.decode_context;
+      model.weight_bytes = plan.resident_weight_bytes();
+      model.kv_bytes_per_token = plan.kv_bytes_per_token();
+    }
+    model.batches.push_back(gpu_batch_result(spec, plan, target, options, executor, failures, log));
+  }
+  return model;
+}
+
+GpuBenchmarkResult run_gpu_benchmark(const GpuBenchmarkOptions& options, std::ostream& log) {
+  validate_gpu_benchmark(options);
+  const auto table_path =
+      options.gpu_table.empty() ? find_config("gpus.json", options.config_dir) : options.gpu_table;
+  const gpu::GpuTable table = gpu::GpuTable::load(table_path);
+  std::vector<gpu::ModelSpec> specs;
+  for (const auto& m : options.models)
+    specs.push_back(gpu::load_model_spec(m, spec_dir(m, options.config_dir)));
+
+  gpu::ExecutorProbe probe;
+  if (options.measure || ascii_lower(options.gpu) == "auto") {
+    probe = gpu::open_executor(options.device, options.timing);
+  }
+  const GpuTarget target = gpu_target(table, options, probe.executor.get(), probe.unavailable, log);
+  gpu::Executor* executor = options.measure ? probe.executor.get() : nullptr;
+
+  GpuBenchmarkResult result;
+  reports::GpuSection& section = result.section;
+  section.gpu = target.kind.name;
+  section.gpu_description = target.kind.description;
+  section.gpu_source = target.source;
+  section.gpu_table = table.source();
+  section.gpu_count = options.gpu_count;
+  section.dtype = std::string(gpu::to_string(options.dtype));
+  section.peak_tflops = target.peak_flops / 1e12;
+  section.bandwidth_gb_per_s = target.kind.bandwidth_gb_per_s;
+  section.memory_gb = target.kind.memory_gb;
+  section.memory_fraction = options.memory_fraction;
+  section.price = target.price;
+  if (probe.executor) section.device = device_record(probe.executor->device());
+  describe_measurement(section, executor, options, probe.unavailable);
+  for (const auto& spec : specs)
+    section.models.push_back(
+        gpu_model_result(spec, target, options, executor, result.failures, log));
   return result;
 }
 

@@ -9,6 +9,8 @@
 
 #include "models/gpu/dtype.hpp"
 #include "models/gpu/executor.hpp"
+#include "models/gpu/gpu_table.hpp"
+#include "models/gpu/model_spec.hpp"
 #include "models/gpu/plan.hpp"
 #include "reports/gpu_section.hpp"
 
@@ -39,6 +41,42 @@ struct GpuBenchmarkResult {
   /// reference), as "model batch N stage: message". The roofline of every stage is still there.
   std::vector<std::string> failures;
 };
+
+/// Refuses options no benchmark can run with (InputError naming the flag): no model, no batch
+/// size, a GPU count below 1, a memory fraction outside (0, 1], a price that is not positive.
+void validate_gpu_benchmark(const GpuBenchmarkOptions& options);
+
+/// The GPU the bounds are computed for, with the figures every row uses.
+struct GpuTarget {
+  const gpu::GpuKind& kind;
+  std::string source;                      ///< "named" (--gpu KIND) or "detected" (--gpu auto).
+  double peak_flops;                       ///< Dense peak of the options' dtype, FLOP/s.
+  double bandwidth;                        ///< Bytes/s.
+  std::optional<reports::GpuPrice> price;  ///< --price, else the table's first quote; none: no $.
+};
+
+/// The GPU kind of `table` that options.gpu names, or, for "auto", the one whose device_names
+/// hold `device`'s name (null device: InputError saying `unavailable`). A named kind that is not
+/// the device present gets a note on `log`. InputError when the kind has no peak for the dtype.
+GpuTarget gpu_target(const gpu::GpuTable& table, const GpuBenchmarkOptions& options,
+                     const gpu::Executor* device, const std::string& unavailable,
+                     std::ostream& log);
+
+/// One row of the section: `plan`'s stages with their roofline bounds on `target`, the KV-cache
+/// fit, throughput and cost bounds; with an executor, every stage measured too (a stage whose
+/// measurement throws keeps its bound, gets the error, and adds "MODEL batch N STAGE: error" to
+/// `failures`), and the measured throughput and cost where every stage it needs was measured.
+reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::Plan& plan,
+                                         const GpuTarget& target,
+                                         const GpuBenchmarkOptions& options,
+                                         gpu::Executor* executor,
+                                         std::vector<std::string>& failures, std::ostream& log);
+
+/// A model's summary and one batch_result per options.batches, planned for options.request.
+reports::GpuModelResult gpu_model_result(const gpu::ModelSpec& spec, const GpuTarget& target,
+                                         const GpuBenchmarkOptions& options,
+                                         gpu::Executor* executor,
+                                         std::vector<std::string>& failures, std::ostream& log);
 
 /// Plans every model at every batch size, computes its roofline and cost, and measures each
 /// stage on the device when there is one. Progress and notes go to `log`. Throws InputError for

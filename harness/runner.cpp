@@ -11,7 +11,6 @@
 #include "core/clock.hpp"
 #include "core/file_io.hpp"
 #include "core/json_source.hpp"
-#include "core/text.hpp"
 #include "harness/config.hpp"
 #include "harness/host.hpp"
 #include "harness/inference.hpp"
@@ -19,10 +18,10 @@
 #include "harness/prediction_log.hpp"
 #include "harness/prices.hpp"
 #include "harness/progress.hpp"
-#include "harness/registry.hpp"
 #include "harness/response_cache.hpp"
 #include "harness/retry.hpp"
 #include "harness/run_lock.hpp"
+#include "harness/run_plan.hpp"
 #include "harness/scoring.hpp"
 #include "harness/submission.hpp"
 #include "harness/task_loading.hpp"
@@ -36,28 +35,6 @@ constexpr const char* kJudgmentsFile = "judgments.jsonl";
 
 std::string now_iso() {
   return iso8601_utc(std::chrono::system_clock::now());
-}
-
-/// Keeps the configs whose names were selected, in config order; unknown names are an error.
-template <typename Config>
-std::vector<const Config*> select(const std::vector<Config>& all,
-                                  const std::vector<std::string>& wanted, std::string_view what) {
-  std::vector<std::string> names;
-  for (const auto& c : all)
-    names.push_back(c.name);
-  for (const auto& w : wanted) {
-    if (std::find(names.begin(), names.end(), w) == names.end()) {
-      throw InputError(fmt::format("--{}s: no {} named '{}' in the run config{}; {}s: {}", what,
-                                   what, w, did_you_mean(w, names), what, join(names, ", ")));
-    }
-  }
-  std::vector<const Config*> out;
-  for (const auto& c : all) {
-    if (wanted.empty() || std::find(wanted.begin(), wanted.end(), c.name) != wanted.end()) {
-      out.push_back(&c);
-    }
-  }
-  return out;
 }
 
 std::filesystem::path latest_run_dir(const std::filesystem::path& output_dir) {
@@ -124,6 +101,129 @@ std::filesystem::path choose_run_dir(const RunOptions& options, const RunConfig&
   return dir;
 }
 
+/// A task's data for the run, or why it could not be loaded: every cell of the task then fails
+/// with that message.
+struct TaskLoad {
+  LoadedTask task;
+  std::string error;         ///< Empty when loaded.
+  bool input_error = false;  ///< The data is bad (InputError), not the machine.
+};
+
+TaskLoad load_task_for_run(const TaskConfig& config, const RunOptions& options,
+                           std::vector<std::unique_ptr<metrics::Metric>> metrics,
+                           const std::filesystem::path& run_dir) {
+  TaskLoad load;
+  try {
+    load.task =
+        load_task(config, SampleSelection{options.limit, options.shard_index, options.shard_count});
+    load.task.metrics = std::move(metrics);
+    write_task_manifest(load.task, run_dir);
+  } catch (const InputError& e) {
+    load.error = e.what();
+    load.input_error = true;
+  } catch (const std::exception& e) {
+    load.error = e.what();
+  }
+  if (!load.error.empty()) std::cerr << "error: task " << config.name << ": " << load.error << '\n';
+  return load;
+}
+
+/// What every cell of a run shares.
+struct CellContext {
+  const RunOptions& options;
+  const RunConfig& config;
+  RunPlan& plan;
+  const Clock& clock;
+  const std::filesystem::path& run_dir;
+  PredictionLog& log;
+  PredictionLog* judge_log;  ///< Null when no selected task is judged.
+  ResponseCache* cache;      ///< Null: no cache.
+  Progress& progress;
+  const nlohmann::json& previous_cells;  ///< Of the run being resumed, for re-judged verdicts.
+};
+
+/// Model m on task t: prepares the backend, answers the samples (infer_cell), judges them where
+/// the task is judge-scored, and scores the cell (finish_cell). Every failure becomes the cell's
+/// outcome and message; `result`'s flags say what happened (interrupted, failed, input error,
+/// backend stopped, over budget).
+void run_cell(CellContext& run, std::size_t m, std::size_t t, const TaskLoad& load,
+              reports::Cell& cell, RunResult& result) {
+  const ModelConfig& model = *run.plan.models[m];
+  const TaskConfig& task_config = *run.plan.tasks[t];
+  auto& backend = *run.plan.backends[m];
+  const LoadedTask& task = load.task;
+  if (!load.error.empty()) {
+    cell.outcome = reports::CellOutcome::failed;
+    cell.message = load.error;
+    result.cell_failed = true;
+    result.input_error = result.input_error || load.input_error;
+    return;
+  }
+  try {
+    backend.prepare(models::TaskData{task_config.name, task.selected, task.calibration.samples});
+  } catch (const InputError& e) {
+    cell.outcome = reports::CellOutcome::unsupported;
+    cell.message = e.detail();
+    return;
+  }
+  const PriceTable* prices = run.plan.prices ? &*run.plan.prices : nullptr;
+  try {
+    bool interrupted = false;
+    CellRun cell_run{model, backend, task, run.log, run.clock, run.plan.concurrency, run.progress};
+    cell_run.cache = run.cache;
+    cell_run.read_cache = !run.options.refresh_cache;
+    cell_run.retry = &run.plan.retry_policies[m];
+    cell_run.stopped_by = &run.plan.stopped_by[m];
+    const auto keys = infer_cell(cell_run, cell.counts, interrupted);
+    result.backend_stopped = result.backend_stopped || run.plan.stopped_by[m].has_value();
+    std::optional<CellJudgment> judged;  // judge-scored tasks: the judge stage
+    if (!interrupted && run.plan.judges[t]) {
+      JudgeRun judge_run{*run.plan.judges[t], *run.judge_log,       kJudgmentsFile,
+                         run.clock,           run.plan.concurrency, run.progress};
+      judge_run.cache = run.cache;
+      judge_run.read_cache = !run.options.refresh_cache;
+      judge_run.prices = prices;
+      judged = judge_stage(judge_run, task, keys, run.log, cell, interrupted);
+    }
+    if (interrupted) {
+      result.interrupted = true;
+      cell.outcome = reports::CellOutcome::skipped;
+      cell.message = "interrupted before every sample was answered; resume with --resume";
+      cell.counts = {};
+      return;
+    }
+    const auto scores_path = scores_path_of(run.run_dir, model.name, task_config.name);
+    auto replaced = previous_verdicts(run.previous_cells, cell, scores_path);
+    if (finish_cell(task, keys, run.log, run.run_dir, prices, backend.pricing_model(),
+                    error_budget(run.config, task_config), cell,
+                    judged ? judge_hook(*task_config.judge, *judged) : ScoringHook{}))
+      ++result.cells_over_budget;
+    if (replaced) {
+      cell.judge->agreement = compare_judges(
+          replaced->labels, verdict_labels(scores_path, cell.judge->parser), replaced->model);
+    }
+  } catch (const InputError& e) {
+    cell.outcome = reports::CellOutcome::failed;
+    cell.message = e.what();
+    result.cell_failed = result.input_error = true;
+  } catch (const std::exception& e) {
+    cell.outcome = reports::CellOutcome::failed;
+    cell.message = e.what();
+    result.cell_failed = true;
+  }
+}
+
+/// A failed, over-budget or unsupported cell is said on stderr as it ends.
+void report_cell_outcome(const reports::Cell& cell) {
+  if (cell.outcome == reports::CellOutcome::failed ||
+      cell.outcome == reports::CellOutcome::too_many_errors) {
+    std::cerr << fmt::format("error: {} × {}: {}\n", cell.model, cell.task, cell.message);
+  } else if (cell.outcome == reports::CellOutcome::unsupported) {
+    std::cerr << fmt::format("note: {} × {} unsupported: {}\n", cell.model, cell.task,
+                             cell.message);
+  }
+}
+
 }  // namespace
 
 void write_reports_or_warn(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
@@ -188,62 +288,9 @@ std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
 RunResult run_evaluation(const RunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   const RunConfig config = load_run_config(options.config_path);
-  const auto& registry = Registry::builtin();
-  const auto models = select(config.models, options.models, "model");
-  const auto tasks = select(config.tasks, options.tasks, "task");
-  const std::size_t concurrency = options.concurrency.value_or(config.concurrency);
-  if (concurrency == 0) throw InputError("--concurrency must be at least 1");
-
-  // Validate everything before doing any work: a typo in a model option must not surface after an
-  // hour of inference.
   Clock clock;
-  const models::BackendContext context{clock, config.seed};
-  std::vector<std::unique_ptr<models::Backend>> backends;
-  for (const auto* model : models)
-    backends.push_back(registry.create_backend(*model, context));
-  std::vector<std::vector<std::unique_ptr<metrics::Metric>>> task_metrics;
-  for (const auto* task : tasks) {
-    auto& list = task_metrics.emplace_back();
-    for (const auto& m : task->metrics) {
-      list.push_back(registry.create_metric(m));
-      if (list.back()->info().needs_judge && !task->judge) {
-        throw InputError(m.where, fmt::format("metric '{}' scores a judge model's verdicts: the "
-                                              "task needs a \"judge\" (docs/metrics.md)",
-                                              m.name));
-      }
-    }
-    (void)registry.create_loader(task->dataset);
-    if (task->calibration) (void)registry.create_loader(*task->calibration);
-  }
-  // The judges of judge-scored tasks: --rejudge, else the run config's "judge", else the task's.
-  std::optional<ModelConfig> judge_override = config.judge;
-  if (options.rejudge) {
-    judge_override = load_model_config(ConfigNode(JsonSource::from_file(*options.rejudge)));
-  }
-  std::vector<std::unique_ptr<TaskJudge>> judges(tasks.size());
-  for (std::size_t t = 0; t < tasks.size(); ++t) {
-    if (!tasks[t]->judge) continue;
-    const auto& judge = *tasks[t]->judge;
-    if (!judge_override && !judge.model) {
-      throw InputError(judge.where,
-                       "no judge model: name one in \"model\", in the run config's "
-                       "\"judge\" or with --rejudge");
-    }
-    judges[t] = std::make_unique<TaskJudge>(judge, judge_override ? *judge_override : *judge.model,
-                                            registry, context, config.seed + 1000 + t);
-  }
-  if (options.rejudge &&
-      std::none_of(judges.begin(), judges.end(), [](const auto& j) { return j != nullptr; })) {
-    throw InputError("--rejudge: no selected task has a judge");
-  }
-  std::optional<PriceTable> prices;
-  if (config.prices) prices = PriceTable::load(*config.prices);
-  // One retry policy per model: its run budget is shared by all of the model's cells.
-  std::vector<RetryPolicy> retry_policies;
-  for (std::size_t m = 0; m < models.size(); ++m)
-    retry_policies.emplace_back(models[m]->retry, config.seed + m);
-  // Per model: the fatal failure that stopped its backend, for all of its later cells.
-  std::vector<std::optional<models::Completion>> stopped_by(models.size());
+  RunPlan plan = plan_run(options, config, clock);
+  const std::size_t concurrency = plan.concurrency;
 
   RunResult result;
   result.run_dir = choose_run_dir(options, config);
@@ -307,120 +354,43 @@ RunResult run_evaluation(const RunOptions& options) {
   // The response cache is opened only when a backend wants it, so baseline-only runs never
   // create the file.
   std::unique_ptr<ResponseCache> cache;
-  const bool any_cacheable =
-      std::any_of(backends.begin(), backends.end(),
-                  [](const auto& b) { return b->capabilities().cache_responses; }) ||
-      std::any_of(judges.begin(), judges.end(), [](const auto& j) {
-        return j != nullptr && j->backend().capabilities().cache_responses;
-      });
-  if (options.use_cache && any_cacheable) {
+  if (options.use_cache && plan.any_cacheable()) {
     cache = std::make_unique<ResponseCache>(default_cache_path(config.output_dir));
   }
 
   std::optional<PredictionLog> judge_log;
-  if (std::any_of(judges.begin(), judges.end(), [](const auto& j) { return j != nullptr; })) {
+  if (plan.any_judge()) {
     judge_log.emplace(result.run_dir / kJudgmentsFile, options.fsync);
     for (const auto& warning : judge_log->warnings())
       std::cerr << "note: " << warning << '\n';
   }
 
-  for (std::size_t t = 0; t < tasks.size() && !result.interrupted; ++t) {
-    const TaskConfig& task_config = *tasks[t];
-    LoadedTask task;
-    std::string load_error;
-    bool load_input_error = false;
-    try {
-      task = load_task(task_config,
-                       SampleSelection{options.limit, options.shard_index, options.shard_count});
-      task.metrics = std::move(task_metrics[t]);
-      write_task_manifest(task, result.run_dir);
-    } catch (const InputError& e) {
-      load_error = e.what();
-      load_input_error = true;
-    } catch (const std::exception& e) {
-      load_error = e.what();
-    }
-    if (!load_error.empty())
-      std::cerr << "error: task " << task_config.name << ": " << load_error << '\n';
-
-    for (std::size_t m = 0; m < models.size() && !result.interrupted; ++m) {
-      const ModelConfig& model = *models[m];
-      auto& backend = *backends[m];
+  CellContext context{options,
+                      config,
+                      plan,
+                      clock,
+                      result.run_dir,
+                      log,
+                      judge_log ? &*judge_log : nullptr,
+                      cache.get(),
+                      progress,
+                      previous_cells};
+  for (std::size_t t = 0; t < plan.tasks.size() && !result.interrupted; ++t) {
+    const TaskConfig& task_config = *plan.tasks[t];
+    TaskLoad load =
+        load_task_for_run(task_config, options, std::move(plan.task_metrics[t]), result.run_dir);
+    const LoadedTask& task = load.task;
+    for (std::size_t m = 0; m < plan.models.size() && !result.interrupted; ++m) {
+      const ModelConfig& model = *plan.models[m];
+      auto& backend = *plan.backends[m];
       reports::Cell cell;
       cell.model = model.name;
       cell.task = task_config.name;
       cell.backend_fingerprint = backend.fingerprint();
       cell.dataset = task.info;
       const auto cell_start = std::chrono::steady_clock::now();
-      if (!load_error.empty()) {
-        cell.outcome = reports::CellOutcome::failed;
-        cell.message = load_error;
-        result.cell_failed = true;
-        result.input_error = result.input_error || load_input_error;
-      } else {
-        try {
-          backend.prepare(
-              models::TaskData{task_config.name, task.selected, task.calibration.samples});
-        } catch (const InputError& e) {
-          cell.outcome = reports::CellOutcome::unsupported;
-          cell.message = e.detail();
-        }
-        if (cell.outcome == reports::CellOutcome::ok) {
-          try {
-            bool interrupted = false;
-            CellRun cell_run{model, backend, task, log, clock, concurrency, progress};
-            cell_run.cache = cache.get();
-            cell_run.read_cache = !options.refresh_cache;
-            cell_run.retry = &retry_policies[m];
-            cell_run.stopped_by = &stopped_by[m];
-            const auto keys = infer_cell(cell_run, cell.counts, interrupted);
-            result.backend_stopped = result.backend_stopped || stopped_by[m].has_value();
-            std::optional<CellJudgment> judged;  // judge-scored tasks: the judge stage
-            if (!interrupted && judges[t]) {
-              JudgeRun judge_run{*judges[t], *judge_log,  kJudgmentsFile,
-                                 clock,      concurrency, progress};
-              judge_run.cache = cache.get();
-              judge_run.read_cache = !options.refresh_cache;
-              judge_run.prices = prices ? &*prices : nullptr;
-              judged = judge_stage(judge_run, task, keys, log, cell, interrupted);
-            }
-            if (interrupted) {
-              result.interrupted = true;
-              cell.outcome = reports::CellOutcome::skipped;
-              cell.message = "interrupted before every sample was answered; resume with --resume";
-              cell.counts = {};
-            } else {
-              const auto scores_path = scores_path_of(result.run_dir, model.name, task_config.name);
-              auto replaced = previous_verdicts(previous_cells, cell, scores_path);
-              if (finish_cell(task, keys, log, result.run_dir, prices ? &*prices : nullptr,
-                              backend.pricing_model(), error_budget(config, task_config), cell,
-                              judged ? judge_hook(*task_config.judge, *judged) : ScoringHook{}))
-                ++result.cells_over_budget;
-              if (replaced) {
-                cell.judge->agreement = compare_judges(
-                    replaced->labels, verdict_labels(scores_path, cell.judge->parser),
-                    replaced->model);
-              }
-            }
-          } catch (const InputError& e) {
-            cell.outcome = reports::CellOutcome::failed;
-            cell.message = e.what();
-            result.cell_failed = result.input_error = true;
-          } catch (const std::exception& e) {
-            cell.outcome = reports::CellOutcome::failed;
-            cell.message = e.what();
-            result.cell_failed = true;
-          }
-        }
-      }
-      if (cell.outcome == reports::CellOutcome::failed ||
-          cell.outcome == reports::CellOutcome::too_many_errors) {
-        std::cerr << fmt::format("error: {} × {}: {}\n", model.name, task_config.name,
-                                 cell.message);
-      } else if (cell.outcome == reports::CellOutcome::unsupported) {
-        std::cerr << fmt::format("note: {} × {} unsupported: {}\n", model.name, task_config.name,
-                                 cell.message);
-      }
+      run_cell(context, m, t, load, cell, result);
+      report_cell_outcome(cell);
       cell.wall_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - cell_start).count();
       record.cells.push_back(std::move(cell));

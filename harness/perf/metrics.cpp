@@ -75,25 +75,27 @@ std::string describe_failures(std::span<const RequestRecord> records) {
   return fmt::format("{}; first: {}", fmt::join(kinds, ", "), message);
 }
 
-reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestRecord> records,
-                                 const reports::PerfSlos& slos,
-                                 const reports::PerfValidity& validity) {
-  reports::PerfLevel L;
-  L.scenario = spec.scenario;
-  L.request_rate = spec.request_rate;
-  L.concurrency = spec.concurrency;
-  L.requests = records.size();
-
+std::vector<RequestMetrics> level_metrics(std::span<const RequestRecord> records,
+                                          const reports::PerfSlos& slos) {
   std::vector<RequestMetrics> metrics;
   metrics.reserve(records.size());
+  for (const auto& r : records)
+    metrics.push_back(request_metrics(r, slos));
+  return metrics;
+}
+
+void add_request_figures(reports::PerfLevel& L, std::span<const RequestRecord> records,
+                         std::span<const RequestMetrics> metrics, const reports::PerfSlos& slos) {
+  L.requests = records.size();
   std::vector<double> ttft, tpot, itl, e2e, delay;
   std::size_t good = 0;
   std::size_t from_usage = 0;
   std::int64_t good_output_tokens = 0;
   std::size_t good_images = 0;
   Nanos last_end{0};
-  for (const auto& r : records) {
-    auto m = request_metrics(r, slos);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    const auto& m = metrics[i];
     last_end = std::max(last_end, r.end);
     delay.push_back(m.send_delay_ms);
     if (m.ok) {
@@ -115,7 +117,6 @@ reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestR
       ++L.failed;
       ++L.failures_by_kind[std::string(models::to_string(r.completion.error))];
     }
-    metrics.push_back(std::move(m));
   }
   L.token_source = from_usage == L.completed ? "usage" : from_usage == 0 ? "token_events" : "mixed";
   L.duration_s = to_seconds(last_end);
@@ -139,9 +140,10 @@ reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestR
   L.itl_ms = summarize(std::move(itl));
   L.e2e_ms = summarize(std::move(e2e));
   L.send_delay_ms = summarize(std::move(delay));
+}
 
-  // Validity (MLPerf LoadGen's minimum duration and query count, plus failures, the arrival
-  // rate the generator achieved, and a steady-state check across windows).
+void check_size_and_failures(reports::PerfLevel& L, std::span<const RequestRecord> records,
+                             const reports::PerfValidity& validity) {
   auto& why = L.invalid_reasons;
   if (L.duration_s < validity.min_duration_s) {
     why.push_back(fmt::format("ran {:.3g} s, less than the minimum duration {:g} s", L.duration_s,
@@ -158,98 +160,118 @@ reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestR
                               describe_failures(records)));
   }
   if (L.completed == 0) why.push_back("no request completed");
+}
 
+void check_arrival_rate(reports::PerfLevel& L, const LevelSpec& spec,
+                        std::span<const RequestRecord> records,
+                        const reports::PerfValidity& validity) {
+  if (spec.scenario != "rate" || records.size() < 2) return;
   Nanos first_sent = Nanos::max();
   Nanos last_sent{0};
-  Nanos first_end = Nanos::max();
   for (const auto& r : records) {
     first_sent = std::min(first_sent, r.sent);
     last_sent = std::max(last_sent, r.sent);
+  }
+  const double span = to_seconds(last_sent - first_sent);
+  if (!(span > 0)) return;
+  L.achieved_rate = static_cast<double>(records.size() - 1) / span;
+  if (!spec.request_rate) return;
+  const double err = std::abs(*L.achieved_rate - *spec.request_rate) / *spec.request_rate;
+  if (err > validity.max_rate_error) {
+    L.invalid_reasons.push_back(fmt::format(
+        "achieved arrival rate {:.4g}/s is {:.1f}% off the target {:.4g}/s (at most {:g}%)",
+        *L.achieved_rate, 100 * err, *spec.request_rate, 100 * validity.max_rate_error));
+  }
+}
+
+void check_steady_state(reports::PerfLevel& L, const LevelSpec& spec,
+                        std::span<const RequestRecord> records,
+                        std::span<const RequestMetrics> metrics,
+                        const reports::PerfValidity& validity) {
+  if (spec.scenario == "offline" || validity.windows <= 1 || records.empty()) return;
+  auto& why = L.invalid_reasons;
+  Nanos last_sent{0};
+  Nanos first_end = Nanos::max();
+  for (const auto& r : records) {
+    last_sent = std::max(last_sent, r.sent);
     first_end = std::min(first_end, r.end);
   }
-  if (spec.scenario == "rate" && records.size() >= 2) {
-    const double span = to_seconds(last_sent - first_sent);
-    if (span > 0) {
-      L.achieved_rate = static_cast<double>(records.size() - 1) / span;
-      if (spec.request_rate) {
-        const double err = std::abs(*L.achieved_rate - *spec.request_rate) / *spec.request_rate;
-        if (err > validity.max_rate_error) {
-          why.push_back(fmt::format(
-              "achieved arrival rate {:.4g}/s is {:.1f}% off the target {:.4g}/s (at most {:g}%)",
-              *L.achieved_rate, 100 * err, *spec.request_rate, 100 * validity.max_rate_error));
-        }
-      }
+  const Nanos a = first_end;
+  const Nanos b = last_sent;
+  if (b <= a) {
+    why.push_back(
+        "the load period is shorter than one request's latency: steady state cannot be checked");
+    return;
+  }
+  const auto k = static_cast<std::int64_t>(validity.windows);
+  const Nanos width = (b - a) / k;
+  std::vector<std::vector<double>> e2e_by_window(validity.windows);
+  L.windows.resize(validity.windows);
+  for (std::size_t w = 0; w < validity.windows; ++w) {
+    L.windows[w].start_s = to_seconds(a + width * static_cast<std::int64_t>(w));
+    L.windows[w].end_s = to_seconds(a + width * static_cast<std::int64_t>(w + 1));
+  }
+  auto window_of = [&](Nanos t) -> std::optional<std::size_t> {
+    if (t < a || t > b) return std::nullopt;
+    return std::min<std::size_t>(validity.windows - 1, static_cast<std::size_t>((t - a) / width));
+  };
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (const auto w = window_of(records[i].sent)) {
+      ++L.windows[*w].sent;
+      if (metrics[i].e2e_ms) e2e_by_window[*w].push_back(*metrics[i].e2e_ms);
+    }
+    if (metrics[i].ok) {
+      if (const auto w = window_of(records[i].end)) ++L.windows[*w].completed;
     }
   }
-
-  // Steady state: the load period from the first completion (the pipeline is full) to the last
-  // send, cut into equal windows. Open and closed loop: the median E2E of the requests sent in
-  // each window; closed loop also the completion rate. Offline has no steady state to check.
-  if (spec.scenario != "offline" && validity.windows > 1 && !records.empty()) {
-    const Nanos a = first_end;
-    const Nanos b = last_sent;
-    if (b <= a) {
-      why.push_back(
-          "the load period is shorter than one request's latency: steady state cannot be checked");
+  std::vector<double> medians, rates;
+  bool judged = true;
+  for (std::size_t w = 0; w < validity.windows; ++w) {
+    auto& win = L.windows[w];
+    win.request_throughput = static_cast<double>(win.completed) / (win.end_s - win.start_s);
+    rates.push_back(win.request_throughput);
+    if (e2e_by_window[w].empty()) {
+      judged = false;
     } else {
-      const auto k = static_cast<std::int64_t>(validity.windows);
-      const Nanos width = (b - a) / k;
-      std::vector<std::vector<double>> e2e_by_window(validity.windows);
-      L.windows.resize(validity.windows);
-      for (std::size_t w = 0; w < validity.windows; ++w) {
-        L.windows[w].start_s = to_seconds(a + width * static_cast<std::int64_t>(w));
-        L.windows[w].end_s = to_seconds(a + width * static_cast<std::int64_t>(w + 1));
-      }
-      auto window_of = [&](Nanos t) -> std::optional<std::size_t> {
-        if (t < a || t > b) return std::nullopt;
-        return std::min<std::size_t>(validity.windows - 1,
-                                     static_cast<std::size_t>((t - a) / width));
-      };
-      for (std::size_t i = 0; i < records.size(); ++i) {
-        if (const auto w = window_of(records[i].sent)) {
-          ++L.windows[*w].sent;
-          if (metrics[i].e2e_ms) e2e_by_window[*w].push_back(*metrics[i].e2e_ms);
-        }
-        if (metrics[i].ok) {
-          if (const auto w = window_of(records[i].end)) ++L.windows[*w].completed;
-        }
-      }
-      std::vector<double> medians, rates;
-      bool judged = true;
-      for (std::size_t w = 0; w < validity.windows; ++w) {
-        auto& win = L.windows[w];
-        win.request_throughput = static_cast<double>(win.completed) / (win.end_s - win.start_s);
-        rates.push_back(win.request_throughput);
-        if (e2e_by_window[w].empty()) {
-          judged = false;
-        } else {
-          win.median_e2e_ms = median(e2e_by_window[w]);
-          medians.push_back(*win.median_e2e_ms);
-        }
-      }
-      if (!judged) {
-        why.push_back("a steady-state window holds no completed request; run longer");
-      } else {
-        const double dev = max_relative_deviation(medians);
-        if (dev > validity.stability) {
-          why.push_back(fmt::format(
-              "not steady: the median E2E of a window is {:.0f}% off the windows' mean (at most "
-              "{:g}%)",
-              100 * dev, 100 * validity.stability));
-        }
-        if (spec.scenario == "concurrency") {
-          const double rdev = max_relative_deviation(rates);
-          if (rdev > validity.stability) {
-            why.push_back(fmt::format(
-                "not steady: the throughput of a window is {:.0f}% off the windows' mean (at "
-                "most {:g}%)",
-                100 * rdev, 100 * validity.stability));
-          }
-        }
-      }
+      win.median_e2e_ms = median(e2e_by_window[w]);
+      medians.push_back(*win.median_e2e_ms);
     }
   }
-  L.valid = why.empty();
+  if (!judged) {
+    why.push_back("a steady-state window holds no completed request; run longer");
+    return;
+  }
+  const double dev = max_relative_deviation(medians);
+  if (dev > validity.stability) {
+    why.push_back(fmt::format(
+        "not steady: the median E2E of a window is {:.0f}% off the windows' mean (at most {:g}%)",
+        100 * dev, 100 * validity.stability));
+  }
+  if (spec.scenario == "concurrency") {
+    const double rdev = max_relative_deviation(rates);
+    if (rdev > validity.stability) {
+      why.push_back(fmt::format(
+          "not steady: the throughput of a window is {:.0f}% off the windows' mean (at most {:g}%)",
+          100 * rdev, 100 * validity.stability));
+    }
+  }
+}
+
+reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestRecord> records,
+                                 const reports::PerfSlos& slos,
+                                 const reports::PerfValidity& validity) {
+  reports::PerfLevel L;
+  L.scenario = spec.scenario;
+  L.request_rate = spec.request_rate;
+  L.concurrency = spec.concurrency;
+  const auto metrics = level_metrics(records, slos);
+  add_request_figures(L, records, metrics, slos);
+  // Validity: MLPerf LoadGen's minimum duration and query count, plus failures, the arrival rate
+  // the generator achieved, and a steady-state check across windows; every reason is kept.
+  check_size_and_failures(L, records, validity);
+  check_arrival_rate(L, spec, records, validity);
+  check_steady_state(L, spec, records, metrics, validity);
+  L.valid = L.invalid_reasons.empty();
   return L;
 }
 

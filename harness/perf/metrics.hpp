@@ -43,10 +43,42 @@ struct LevelSpec {
 };
 
 /// Throughputs, latency distributions, goodput, steady-state windows and the VALID/INVALID
-/// verdict of one level from its measured (warm-up excluded) records.
+/// verdict of one level from its measured (warm-up excluded) records: the four steps below.
 reports::PerfLevel compute_level(const LevelSpec& spec, std::span<const RequestRecord> records,
                                  const reports::PerfSlos& slos,
                                  const reports::PerfValidity& validity);
+
+/// request_metrics of every record, in order.
+std::vector<RequestMetrics> level_metrics(std::span<const RequestRecord> records,
+                                          const reports::PerfSlos& slos);
+
+/// The level's counts (requests, completed, failed by kind), tokens, images, token source,
+/// duration (level start to the last end), throughputs, goodput, SLO attainment and latency
+/// distributions, from `records` and their `metrics` (level_metrics).
+void add_request_figures(reports::PerfLevel& level, std::span<const RequestRecord> records,
+                         std::span<const RequestMetrics> metrics, const reports::PerfSlos& slos);
+
+/// Validity by size (add_request_figures first): a reason in level.invalid_reasons for a run
+/// shorter than the minimum duration, fewer requests than the minimum, more failures than
+/// allowed (describe_failures says which), or no completed request.
+void check_size_and_failures(reports::PerfLevel& level, std::span<const RequestRecord> records,
+                             const reports::PerfValidity& validity);
+
+/// rate scenario: the arrival rate achieved ((sends - 1) / span of the send times) into
+/// level.achieved_rate, and a reason when it is further than max_rate_error from the target.
+void check_arrival_rate(reports::PerfLevel& level, const LevelSpec& spec,
+                        std::span<const RequestRecord> records,
+                        const reports::PerfValidity& validity);
+
+/// Steady state (all but offline, validity.windows > 1): the load period from the first
+/// completion (the pipeline is full) to the last send, cut into equal windows, into
+/// level.windows; a reason when a window's median E2E of the requests sent in it (closed loop:
+/// also its completion rate) is further than `stability` from the windows' mean, when a window
+/// holds no completed request, or when the period is shorter than one request's latency.
+void check_steady_state(reports::PerfLevel& level, const LevelSpec& spec,
+                        std::span<const RequestRecord> records,
+                        std::span<const RequestMetrics> metrics,
+                        const reports::PerfValidity& validity);
 
 /// Fills level.objectives from its figures; `label` names the level ("rate 4/s"). Each gets a
 /// 95 % interval (its noise, which `lmmbench compare` gates beyond) where one can be estimated:

@@ -175,6 +175,40 @@ TEST(PerfCli, RateRunPrintsJsonAndWritesRecordAndRequests) {
   EXPECT_EQ(indices.size(), 30u);
 }
 
+TEST(PerfCli, ATaskWorkloadSendsItsSamplesAndCountsTheUnusableOnes) {
+  TempDir dir;
+  LlmServer server;
+  const auto model = write_model(dir.path(), server);
+  // The six-item fixture with red.png missing: its two samples are skipped, the rest are sent.
+  const auto fixture = kSource / "tests/fixtures/tiny_vqa";
+  std::filesystem::copy(fixture / "images", dir.path() / "images");
+  std::filesystem::remove(dir.path() / "images/red.png");
+  std::filesystem::copy_file(fixture / "questions.jsonl", dir.path() / "questions.jsonl");
+  const auto task = dir.path() / "task.json";
+  write_text(
+      task, nlohmann::json{{"name", "tiny-open"},
+                           {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "questions.jsonl"}}},
+                           {"prompt", {{"template", "{question}"}}},
+                           {"generation", {{"max_tokens", 4}}},
+                           {"metrics", {"exact_match"}}}
+                .dump());
+  const auto out = dir.path() / "task-run";
+  const auto r = lmmbench(perf_args(
+      model, {"--task", task.string(), "--requests", "10", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  expect_level_summary(nlohmann::json::parse(r.out), 10);
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  const auto& workload = record["perf"]["workload"];
+  EXPECT_EQ(workload["kind"], "task");
+  EXPECT_EQ(workload["task"], "tiny-open");
+  EXPECT_EQ(workload["task_config"], task.string());
+  EXPECT_EQ(workload["max_tokens"], kTokens);  // --output-tokens overrides the task's 4
+  EXPECT_EQ(workload["skipped_samples"], 2);
+  EXPECT_EQ(record["resolved_config"]["task"]["name"], "tiny-open");
+  for (const auto& line : jsonl(out / "requests.jsonl"))
+    EXPECT_EQ(line["images"], 1) << line.dump();
+}
+
 TEST(PerfCli, SweepPrintsOneObjectPerLevelAndMarksTheBest) {
   TempDir dir;
   LlmServer server;

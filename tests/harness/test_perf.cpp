@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <span>
 
 #include <gtest/gtest.h>
 
@@ -373,6 +374,123 @@ TEST(PerfFailures, SayTheKindsAndTheFirstMessage) {
   records[1].completion.error_message = std::string(400, 'x');
   EXPECT_EQ(describe_failures(records).size(),
             std::string("1 connection, 2 http; first: ").size() + 300 + std::string("…").size());
+}
+
+// compute_level's steps, each alone on synthetic records.
+
+TEST(PerfLevelSteps, RequestFiguresCountTokensFromUsageOrTokenEvents) {
+  std::vector<RequestRecord> records;
+  for (int i = 0; i < 4; ++i)
+    records.push_back(streamed(100.0 * i, 100.0 * i, 30, 10, 5));
+  records[1].completion.usage = {};  // no usage: its 5 token events are counted
+  records[3].completion = models::Completion::failure(models::ErrorKind::http, "HTTP 500");
+  reports::PerfLevel L;
+  add_request_figures(L, records, level_metrics(records, {}), {});
+  EXPECT_EQ(L.requests, 4u);
+  EXPECT_EQ(L.completed, 3u);
+  EXPECT_EQ(L.failed, 1u);
+  EXPECT_EQ(L.failures_by_kind, (std::map<std::string, std::size_t>{{"http", 1}}));
+  EXPECT_EQ(L.token_source, "mixed");
+  EXPECT_EQ(L.prompt_tokens, 2 * 600);  // the reply without usage has no prompt count
+  EXPECT_EQ(L.output_tokens, 3 * 5);
+  EXPECT_EQ(L.images, 3u);
+  EXPECT_FALSE(L.slo_attainment.has_value());  // no SLO given
+  EXPECT_NEAR(L.duration_s, records[3].end.count() / 1e9, 1e-12);
+  EXPECT_NEAR(L.request_throughput, 3 / L.duration_s, 1e-9);
+  EXPECT_DOUBLE_EQ(L.goodput, L.request_throughput);  // without SLOs every answer is good
+  EXPECT_EQ(L.e2e_ms.count, 3u);
+  EXPECT_EQ(L.send_delay_ms.count, 4u);    // failed requests were sent too
+  EXPECT_TRUE(L.invalid_reasons.empty());  // figures only: no verdict
+}
+
+TEST(PerfLevelSteps, SizeAndFailureReasonsComeInOrder) {
+  reports::PerfLevel L;
+  L.duration_s = 2;
+  L.requests = 10;
+  L.failed = 10;
+  std::vector<RequestRecord> records(10);
+  for (auto& r : records)
+    r.completion = models::Completion::failure(models::ErrorKind::timeout, "slow");
+  reports::PerfValidity validity;
+  validity.min_duration_s = 10;
+  validity.min_requests = 100;
+  validity.max_failed_fraction = 0;
+  check_size_and_failures(L, records, validity);
+  ASSERT_EQ(L.invalid_reasons.size(), 4u);
+  EXPECT_EQ(L.invalid_reasons[0], "ran 2 s, less than the minimum duration 10 s");
+  EXPECT_EQ(L.invalid_reasons[1], "10 requests, fewer than the minimum 100");
+  EXPECT_EQ(L.invalid_reasons[2],
+            "10 of 10 requests failed (at most 0% allowed): 10 timeout; first: slow");
+  EXPECT_EQ(L.invalid_reasons[3], "no request completed");
+}
+
+TEST(PerfLevelSteps, ArrivalRateIsJudgedOnlyInTheRateScenario) {
+  std::vector<RequestRecord> records;
+  for (int i = 0; i < 11; ++i)
+    records.push_back(streamed(100.0 * i, 100.0 * i, 30, 10, 2));  // 10/s
+  reports::PerfValidity validity;
+  reports::PerfLevel offline;
+  check_arrival_rate(offline, {"offline", std::nullopt, std::nullopt}, records, validity);
+  EXPECT_FALSE(offline.achieved_rate.has_value());
+  reports::PerfLevel on_target;
+  check_arrival_rate(on_target, {"rate", 10.0, std::nullopt}, records, validity);
+  EXPECT_NEAR(*on_target.achieved_rate, 10, 1e-9);
+  EXPECT_TRUE(on_target.invalid_reasons.empty());
+  reports::PerfLevel off_target;
+  check_arrival_rate(off_target, {"rate", 12.0, std::nullopt}, records, validity);
+  ASSERT_EQ(off_target.invalid_reasons.size(), 1u);
+  EXPECT_EQ(off_target.invalid_reasons[0],
+            "achieved arrival rate 10/s is 16.7% off the target 12/s (at most 2%)");
+  reports::PerfLevel one;
+  check_arrival_rate(one, {"rate", 10.0, std::nullopt}, std::span(records).first(1), validity);
+  EXPECT_FALSE(one.achieved_rate.has_value());  // a rate needs two sends
+}
+
+TEST(PerfLevelSteps, SteadyStateWindowsSpanFirstCompletionToLastSend) {
+  // Closed loop at a steady pace: a request every 100 ms, each taking 50 ms.
+  std::vector<RequestRecord> records;
+  for (int i = 0; i < 31; ++i)
+    records.push_back(streamed(100.0 * i, 100.0 * i, 40, 10, 2));
+  const auto metrics = level_metrics(records, {});
+  reports::PerfValidity validity;
+  reports::PerfLevel L;
+  check_steady_state(L, {"concurrency", std::nullopt, 1}, records, metrics, validity);
+  EXPECT_TRUE(L.invalid_reasons.empty()) << L.invalid_reasons.front();
+  ASSERT_EQ(L.windows.size(), 3u);
+  const double first_end = records[0].end.count() / 1e9;  // 50.1 ms
+  EXPECT_NEAR(L.windows[0].start_s, first_end, 1e-9);
+  EXPECT_NEAR(L.windows[2].end_s, 3.0, 1e-8);  // the last send
+  std::size_t sent = 0;
+  for (const auto& w : L.windows) {
+    sent += w.sent;
+    EXPECT_NEAR(*w.median_e2e_ms, 50, 1e-6);
+  }
+  EXPECT_EQ(sent, 30u);  // the first request was sent before the period began
+
+  // The same latencies, but the last ten requests come twice as fast: the rate is not steady.
+  auto bursty = records;
+  for (int i = 21; i < 31; ++i) {
+    const double at = 2100 + 50.0 * (i - 21);
+    bursty[static_cast<std::size_t>(i)] = streamed(at, at, 40, 10, 2);
+  }
+  reports::PerfLevel uneven;
+  check_steady_state(uneven, {"concurrency", std::nullopt, 1}, bursty, level_metrics(bursty, {}),
+                     validity);
+  ASSERT_FALSE(uneven.invalid_reasons.empty());
+  EXPECT_NE(uneven.invalid_reasons.back().find("not steady: the throughput of a window"),
+            std::string::npos)
+      << uneven.invalid_reasons.back();
+
+  // Offline has no steady state; one request cannot fill a period.
+  reports::PerfLevel offline;
+  check_steady_state(offline, {"offline", std::nullopt, std::nullopt}, records, metrics, validity);
+  EXPECT_TRUE(offline.windows.empty());
+  reports::PerfLevel single;
+  check_steady_state(single, {"rate", 10.0, std::nullopt}, std::span(records).first(1),
+                     std::span(metrics).first(1), validity);
+  ASSERT_EQ(single.invalid_reasons.size(), 1u);
+  EXPECT_NE(single.invalid_reasons[0].find("shorter than one request's latency"),
+            std::string::npos);
 }
 
 }  // namespace
