@@ -20,6 +20,7 @@
 #include "harness/progress.hpp"
 #include "harness/response_cache.hpp"
 #include "harness/retry.hpp"
+#include "harness/run_directory.hpp"
 #include "harness/run_lock.hpp"
 #include "harness/run_plan.hpp"
 #include "harness/scoring.hpp"
@@ -32,10 +33,6 @@ namespace lmmbench::harness {
 namespace {
 
 constexpr const char* kJudgmentsFile = "judgments.jsonl";
-
-std::string now_iso() {
-  return iso8601_utc(std::chrono::system_clock::now());
-}
 
 std::filesystem::path latest_run_dir(const std::filesystem::path& output_dir) {
   std::filesystem::path best;
@@ -226,22 +223,9 @@ void report_cell_outcome(const reports::Cell& cell) {
 
 }  // namespace
 
-void write_reports_or_warn(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
-  try {
-    reports::write_run_reports(run_dir, record);
-  } catch (const std::exception& e) {  // the record is written; a report can be made later
-    std::cerr << "warning: could not write the reports (run `lmmbench report " << run_dir.string()
-              << "` to retry): " << e.what() << '\n';
-  }
-}
-
 std::filesystem::path scores_path_of(const std::filesystem::path& run_dir, const std::string& model,
                                      const std::string& task) {
   return run_dir / "scores" / model / (task + ".jsonl");
-}
-
-void write_run_record(const std::filesystem::path& run_dir, const reports::RunRecord& record) {
-  write_file_atomic(run_dir / kRecordFile, nlohmann::json(record).dump(2) + "\n");
 }
 
 bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
@@ -286,7 +270,6 @@ std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
 }
 
 RunResult run_evaluation(const RunOptions& options) {
-  const auto wall_start = std::chrono::steady_clock::now();
   const RunConfig config = load_run_config(options.config_path);
   Clock clock;
   RunPlan plan = plan_run(options, config, clock);
@@ -294,21 +277,16 @@ RunResult run_evaluation(const RunOptions& options) {
 
   RunResult result;
   result.run_dir = choose_run_dir(options, config);
-  // Held until the run returns: nothing below writes the directory without it.
-  const RunLock lock(result.run_dir);
+  // Holds the directory's lock until the run returns: nothing below writes it otherwise.
+  RunDirectory out(result.run_dir, config.name);
   if (!options.resume && std::filesystem::exists(result.run_dir / kPredictionsFile)) {
     throw InputError(Location{result.run_dir.string(), 0, ""},
                      "this directory already holds a run; pass --resume to continue it, or "
                      "choose another --out");
   }
-  if (const auto removed = remove_stale_temporaries(result.run_dir); removed > 0) {
-    std::cerr << fmt::format(
-        "note: removed {} temporary file(s) left in {} by an interrupted write\n", removed,
-        result.run_dir.string());
-  }
-  auto& record = result.record;
+  auto& record = out.record();
   const auto record_path = result.run_dir / kRecordFile;
-  std::string original_start = now_iso();
+  std::string original_start = record.started_at;
   std::size_t resume_count = 0;
   nlohmann::json previous_cells;  // of the run being resumed: whom its judged cells were judged by
   if (options.resume && std::filesystem::exists(record_path)) {
@@ -325,9 +303,6 @@ RunResult run_evaluation(const RunOptions& options) {
       std::cerr << "note: " << record_path.string() << " is unreadable; it will be rewritten\n";
     }
   }
-  record.tool = describe_tool();
-  record.host = describe_host();
-  record.run_name = config.name;
   record.config_path = options.config_path.string();
   record.config_sha256 = config.sha256;
   record.resolved_config = config.resolved;
@@ -338,7 +313,7 @@ RunResult run_evaluation(const RunOptions& options) {
   record.started_at = original_start;
   record.resume_count = resume_count;
   record.predictions_file = kPredictionsFile;
-  write_run_record(result.run_dir, record);
+  out.save();
 
   // Released before the reports are made: a large run's log and the reports' per-sample records
   // need not be in memory together.
@@ -394,18 +369,14 @@ RunResult run_evaluation(const RunOptions& options) {
       cell.wall_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - cell_start).count();
       record.cells.push_back(std::move(cell));
-      write_run_record(result.run_dir, record);
+      out.save();
     }
   }
 
-  record.status = result.interrupted ? "interrupted" : "complete";
-  record.finished_at = now_iso();
-  record.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  write_run_record(result.run_dir, record);
   open_log.reset();
   judge_log.reset();
-  write_reports_or_warn(result.run_dir, record);
+  out.finish(result.interrupted ? "interrupted" : "complete");
+  result.record = record;
   return result;
 }
 

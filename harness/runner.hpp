@@ -59,9 +59,6 @@ struct RunResult {
 /// work when the configs, the selection or a backend/metric/loader configuration is invalid.
 RunResult run_evaluation(const RunOptions& options);
 
-/// Writes `record` to RUN_DIR/run.json atomically.
-void write_run_record(const std::filesystem::path& run_dir, const reports::RunRecord& record);
-
 /// The end of a cell whose every sample is in `log` (`run`, and `merge` of shards): scores it from
 /// the log alone into scores/MODEL/TASK.jsonl, writes the task's submission file when it asks for
 /// one, and prices the cell's token usage at `prices` (null: no cost) under the table entry for
@@ -73,10 +70,6 @@ bool finish_cell(const LoadedTask& task, const std::vector<std::string>& keys,
                  const PredictionLog& log, const std::filesystem::path& run_dir,
                  const PriceTable* prices, const std::string& pricing_model, double max_error_rate,
                  reports::Cell& cell, const ScoringHook& hook = {});
-
-/// Writes the reports of a run whose record is written (reports::write_run_reports); a failure is
-/// a warning naming the `lmmbench report` command that retries it, never a lost run.
-void write_reports_or_warn(const std::filesystem::path& run_dir, const reports::RunRecord& record);
 
 /// RUN_DIR/scores/MODEL/TASK.jsonl, where a cell's per-sample scores are written.
 std::filesystem::path scores_path_of(const std::filesystem::path& run_dir, const std::string& model,

@@ -91,11 +91,32 @@ TEST(GpuCommand, MarkdownTablesAndRunRecord) {
       lmmbench(gpu_args({"--model", "llava-1.5-13b,qwen2-vl-7b-instruct", "--gpu", "a100-40gb",
                          "--batch", "32", "--no-measure", "--out", dir.path().string()}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("### llava-1.5-13b"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("### qwen2-vl-7b-instruct"), std::string::npos);
+  EXPECT_NE(r.out.find("### Stages · llava-1.5-13b · batch 32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("### Stages · qwen2-vl-7b-instruct · batch 32"), std::string::npos);
   EXPECT_NE(r.out.find("| lm.decode |"), std::string::npos);
-  EXPECT_NE(r.out.find("(exceeds the KV-cache fit of 14)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| llava-1.5-13b · batch 32 | no (KV fit 14) ✗ |"), std::string::npos)
+      << r.out;
   validate_run_record(dir.path() / "run.json");
+  // The run directory is a run like any other: its reports are written, and re-render with the
+  // numbers in every format.
+  for (const char* file : {"report.html", "summary.md", "junit.xml", "results.csv", "run.lock"})
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / file)) << file;
+  EXPECT_NE(
+      read_text(dir.path() / "summary.md").find("| llava-1.5-13b · batch 32 | no (KV fit 14) ✗ |"),
+      std::string::npos);
+  const auto md = lmmbench({"report", dir.path().string(), "--md", "-"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_EQ(md.out.find("0 models × 0 tasks"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| lm.prefill | prefill |"), std::string::npos) << md.out;
+  const auto csv = lmmbench({"report", dir.path().string(), "--csv", "-"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find(",Throughput and cost,,output tok/s bound,"), std::string::npos)
+      << csv.out.substr(0, 800);
+  const auto junit = lmmbench({"report", dir.path().string(), "--junit", "-"});
+  ASSERT_EQ(junit.exit_code, 0) << junit.err;
+  EXPECT_NE(junit.out.find("<testcase classname=\"lmmbench.gpu\" name=\"Throughput and cost\""),
+            std::string::npos)
+      << junit.out;
   const auto record = nlohmann::json::parse(read_text(dir.path() / "run.json"));
   EXPECT_EQ(record.at("schema_version"), 1);
   EXPECT_EQ(record.at("status"), "complete");
@@ -116,11 +137,10 @@ TEST(GpuCommand, HtmlReportOfAGpuRunShowsTheGpuSection) {
       {"report", (dir.path() / "run").string(), "--html", (dir.path() / "report.html").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto html = read_text(dir.path() / "report.html");
-  EXPECT_NE(html.find("<section id=\"gpu\"><h2>GPU throughput and cost</h2>"), std::string::npos);
-  EXPECT_NE(html.find("<a href=\"#gpu\">GPU</a>"), std::string::npos);
-  EXPECT_NE(html.find("<b>Roofline bounds only: nothing was measured.</b> Not measured "
-                      "(--no-measure)"),
+  EXPECT_NE(html.find("<section id=\"gpu\"><h2>GPU roofline and measurements</h2>"),
             std::string::npos);
+  EXPECT_NE(html.find("<a href=\"#gpu\">GPU roofline and measurements</a>"), std::string::npos);
+  EXPECT_NE(html.find("<li>Roofline bounds only: nothing was measured."), std::string::npos);
   EXPECT_NE(html.find("<tr><th>GPU (assumed)</th><td>1 × NVIDIA A100 80GB SXM4 (a100-80gb)"),
             std::string::npos);
   for (const char* batch :
@@ -129,8 +149,8 @@ TEST(GpuCommand, HtmlReportOfAGpuRunShowsTheGpuSection) {
   }
   // Six stages per model and batch, each a row of the stage table.
   std::size_t rows = 0;
-  for (auto p = html.find("<tr><td><b>lm.decode</b>"); p != std::string::npos;
-       p = html.find("<tr><td><b>lm.decode</b>", p + 1))
+  for (auto p = html.find("<tr><td>lm.decode</td>"); p != std::string::npos;
+       p = html.find("<tr><td>lm.decode</td>", p + 1))
     ++rows;
   EXPECT_EQ(rows, 6u);
   // A run without scored tasks has no empty score sections and no generic key dump.

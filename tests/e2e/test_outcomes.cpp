@@ -132,7 +132,7 @@ TEST_F(Outcomes, AScoreOverNoAnswersIsNoAnswersNeverZero) {
   EXPECT_NE(csv.find(",too_many_errors,vqa,official,score,,percent,,,,300,300,0,300,"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find(",0,0\r\n"), std::string::npos) << csv;  // answered 0, empty 0
+  EXPECT_NE(csv.find(",0,0,,\r\n"), std::string::npos) << csv;  // answered 0, empty 0
 }
 
 TEST_F(Outcomes, EmptyAnswersAreCountedApart) {

@@ -369,11 +369,15 @@ TEST(PerfCli, NvmlWithoutAGpuIsANoteAndTheRunGoesOn) {
     EXPECT_NE(r.err.find("note: GPU telemetry: not available: "), std::string::npos) << r.err;
   }
 
-  // Markdown: a GPU telemetry section with the note (or the table).
+  // Markdown: the telemetry as a fact, with the table where NVML sampled a GPU and the reason as
+  // a note where it did not.
   const auto md =
       lmmbench(perf_args(model, {"--scenario", "offline", "--requests", "2", "--nvml"}));
   ASSERT_EQ(md.exit_code, 0) << md.err << md.out;
-  EXPECT_NE(md.out.find("### GPU telemetry (NVML)"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("- GPU telemetry: NVML"), std::string::npos) << md.out;
+  EXPECT_TRUE(md.out.find("### GPU telemetry (NVML)") != std::string::npos ||
+              md.out.find("- note: offline: GPU telemetry not available: ") != std::string::npos)
+      << md.out;
 
   // The interval alone means nothing: refused, naming the flag.
   const auto refused = lmmbench(perf_args(model, {"--requests", "2", "--nvml-interval-ms", "50"}));
