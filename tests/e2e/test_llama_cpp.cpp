@@ -3,9 +3,10 @@
 // benchmarks/make_tiny_gguf.py — a LLaVA-1.5-architecture model (text model + mmproj: CLIP ViT and
 // the 2-layer MLP projector, 336 px, patch 14, 576 image tokens) served in the llava-1-5 chat
 // format, and a text model as a local judge that can never write a digit (its grades are never
-// readable). The weights are random, so answers and verdicts are gibberish; what is real is the
-// whole path: images encoded by the vision tower, tokens counted by the server, the judge's
-// requests, replies and usage.
+// readable). The model configs are the shipped ones (configs/models/llava-1.5-7b-llama-cpp.json and
+// local-judge.json) with the test server's URL. The weights are random, so answers and verdicts
+// are gibberish; what is real is the whole path: images encoded by the vision tower, tokens
+// counted by the server, the judge's requests, replies and usage.
 //
 // Needs the interpreter that scripts/install-deps.sh --test sets up with llama-cpp-python[server]
 // (CMake cache variable LMMBENCH_LLAMA_CPP_PYTHON, or the environment variable of that name at run
@@ -118,33 +119,29 @@ class LlamaCpp : public ::testing::Test {
                              python,
                              {"--model", (models / "llava.gguf").string(), "--clip-model",
                               (models / "mmproj.gguf").string(), "--chat-format", "llava-1-5",
-                              "--alias", "tiny-llava", "--n-ctx", "4096"},
+                              "--alias", "llava-1.5-7b", "--n-ctx", "4096"},
                              120});
-      judge = std::make_unique<LlmServer>(LlmServer::Options{
-          {},
-          "",
-          900,
-          false,
-          script,
-          python,
-          {"--model", (models / "judge.gguf").string(), "--alias", "tiny-judge", "--n-ctx", "8192"},
-          120});
+      judge = std::make_unique<LlmServer>(
+          LlmServer::Options{{},
+                             "",
+                             900,
+                             false,
+                             script,
+                             python,
+                             {"--model", (models / "judge.gguf").string(), "--alias", "local-judge",
+                              "--n-ctx", "8192"},
+                             120});
     } catch (const std::exception& e) {
       return e.what();
     }
     return {};
   }
 
-  nlohmann::json openai(const std::string& name, const LlmServer& server, const std::string& id,
-                        bool stream = false) const {
-    return {{"name", name},
-            {"backend", "openai"},
-            {"options",
-             {{"base_url", server.url() + "/v1"},
-              {"model", id},
-              {"stream", stream},
-              {"timeout_s", 300},
-              {"idle_timeout_s", 300}}}};
+  /// A shipped model config (configs/models/NAME.json) pointed at `server`.
+  static nlohmann::json shipped(const std::string& name, const LlmServer& server) {
+    auto config = read_jsonc(kSource / "configs/models" / (name + ".json"));
+    config["options"]["base_url"] = server.url() + "/v1";
+    return config;
   }
 
   TempDir dir;
@@ -209,15 +206,15 @@ TEST_F(LlamaCpp, AJudgedRunWithALocalJudgeServerCountsUnreadableVerdictsAndRejud
   // A price for the local judge's id, so that the cost path is exercised (a local judge costs
   // nothing: leave it out of the table and the record has no cost).
   auto prices = read_jsonc(kSource / "configs/prices.json");
-  prices["models"]["tiny-judge"] = {{"input", 1.0}, {"output", 2.0}, {"source", "openai"}};
+  prices["models"]["local-judge"] = {{"input", 1.0}, {"output", 2.0}, {"source", "openai"}};
   write_text(dir.path() / "prices.json", prices.dump(2));
   const auto judge_config = dir.path() / "judge.json";
-  write_text(judge_config, openai("local-judge", *judge, "tiny-judge").dump(2));
+  write_text(judge_config, shipped("local-judge", *judge).dump(2));
   const nlohmann::json run{{"name", "judged-llama-cpp"},
                            {"output_dir", "runs"},
                            {"concurrency", 2},
                            {"prices", (dir.path() / "prices.json").string()},
-                           {"models", {openai("tiny-llava", *model, "tiny-llava")}},
+                           {"models", {shipped("llava-1.5-7b-llama-cpp", *model)}},
                            {"tasks",
                             {judged_task(dir.path(), "llava_bench", 8).string(),
                              judged_task(dir.path(), "mmvet", 8).string()}},
@@ -263,7 +260,7 @@ TEST_F(LlamaCpp, AJudgedRunWithALocalJudgeServerCountsUnreadableVerdictsAndRejud
   EXPECT_EQ(vj.at("usage").at("completion_tokens"), 60 * 3);
   const auto vet_prompt = vj.at("usage").at("prompt_tokens").get<std::int64_t>();
   EXPECT_GT(vet_prompt, 60 * 500);  // the few-shot grader prompt in every request
-  EXPECT_EQ(vj.at("usage").at("price_model"), "tiny-judge");
+  EXPECT_EQ(vj.at("usage").at("price_model"), "local-judge");
   EXPECT_NEAR(vj.at("usage").at("cost_usd").get<double>(), (vet_prompt * 1.0 + 180 * 2.0) / 1e6,
               1e-12);
   const auto& vet_score = vet.at("scores").at(0);
@@ -293,7 +290,7 @@ TEST_F(LlamaCpp, AJudgedRunWithALocalJudgeServerCountsUnreadableVerdictsAndRejud
   }
   // The report shows the judge's usage and cost in a row of its own.
   const auto html = read_text(out / "report.html");
-  EXPECT_NE(html.find("tiny-llava (judge local-judge)"), std::string::npos);
+  EXPECT_NE(html.find("llava-1.5-7b-llama-cpp (judge local-judge)"), std::string::npos);
 
   // --rejudge with the same judge: every answer and every verdict is reused.
   const auto again = lmmbench({"run", config.string(), "--out", out.string(), "--resume",
@@ -338,8 +335,8 @@ nlohmann::json perf(const std::filesystem::path& model, int images, int requests
 }
 
 TEST_F(LlamaCpp, ATinyLlavaAnswersTheSyntheticSuiteWithItsImagesEncoded) {
-  const auto model_config = dir.path() / "tiny-llava.json";
-  write_text(model_config, openai("tiny-llava", *model, "tiny-llava").dump(2));
+  const auto model_config = dir.path() / "llava.json";
+  write_text(model_config, shipped("llava-1.5-7b-llama-cpp", *model).dump(2));
   // One question with 0, 1 and 2 images, to read the image tokens off the server's usage.
   const auto images = dir.path() / "images";
   std::filesystem::create_directories(images);
