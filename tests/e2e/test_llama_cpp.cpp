@@ -108,29 +108,22 @@ class LlamaCpp : public ::testing::Test {
     r = run_process(
         {python.string(), make, (models / "judge.gguf").string(), "--seed", "2", "--ban-digits"});
     if (r.exit_code != 0) return "make_tiny_gguf.py --ban-digits failed: " + r.err;
-    const auto script = kSource / "tests/servers/llama_cpp_server.py";
+    const auto server = [&python](std::vector<std::string> args) {
+      LlmServer::Options o;
+      o.script = kSource / "tests/servers/llama_cpp_server.py";
+      o.python = python;
+      o.args = std::move(args);
+      o.lifetime_s = 900;
+      o.start_timeout_s = 120;
+      return o;
+    };
     try {
       model = std::make_unique<LlmServer>(
-          LlmServer::Options{{},
-                             "",
-                             900,
-                             false,
-                             script,
-                             python,
-                             {"--model", (models / "llava.gguf").string(), "--clip-model",
-                              (models / "mmproj.gguf").string(), "--chat-format", "llava-1-5",
-                              "--alias", "llava-1.5-7b", "--n-ctx", "4096"},
-                             120});
-      judge = std::make_unique<LlmServer>(
-          LlmServer::Options{{},
-                             "",
-                             900,
-                             false,
-                             script,
-                             python,
-                             {"--model", (models / "judge.gguf").string(), "--alias", "local-judge",
-                              "--n-ctx", "8192"},
-                             120});
+          server({"--model", (models / "llava.gguf").string(), "--clip-model",
+                  (models / "mmproj.gguf").string(), "--chat-format", "llava-1-5", "--alias",
+                  "llava-1.5-7b", "--n-ctx", "4096"}));
+      judge = std::make_unique<LlmServer>(server({"--model", (models / "judge.gguf").string(),
+                                                  "--alias", "local-judge", "--n-ctx", "8192"}));
     } catch (const std::exception& e) {
       return e.what();
     }

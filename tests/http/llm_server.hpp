@@ -21,11 +21,11 @@ class LlmServer {
     std::vector<std::filesystem::path> answers;  ///< lmmbench-jsonl files with gold answers.
     std::string expect_key;                      ///< Reject other API keys with 401.
     double lifetime_s = 600;
-    bool judge = false;             ///< --judge: verdicts derived from the request (llm_server.py).
-    std::filesystem::path script;   ///< Default: tests/servers/llm_server.py.
-    std::filesystem::path python;   ///< Default: the build's Python 3.
-    std::vector<std::string> args;  ///< Appended to the script's arguments.
-    double start_timeout_s = 30;    ///< Until the port file appears.
+    bool judge = false;  ///< --judge: verdicts derived from the request (llm_server.py).
+    std::filesystem::path script{};   ///< Default: tests/servers/llm_server.py.
+    std::filesystem::path python{};   ///< Default: the build's Python 3.
+    std::vector<std::string> args{};  ///< Appended to the script's arguments.
+    double start_timeout_s = 30;      ///< Until the port file appears.
   };
   LlmServer() : LlmServer(Options{}) {}
   explicit LlmServer(Options options);
