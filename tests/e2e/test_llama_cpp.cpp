@@ -283,7 +283,14 @@ TEST_F(LlamaCpp, AJudgedRunWithALocalJudgeServerCountsUnreadableVerdictsAndRejud
   }
   // The report shows the judge's usage and cost in a row of its own.
   const auto html = read_text(out / "report.html");
-  EXPECT_NE(html.find("llava-1.5-7b-llama-cpp (judge local-judge)"), std::string::npos);
+  const std::string judge_row =
+      "<td>llava-1.5-7b-llama-cpp (judge local-judge)</td><td>mmvet</td>"
+      "<td class=\"num\" data-v=\"" +
+      std::to_string(vet_prompt) + "\">";
+  const auto row = html.find(judge_row);
+  ASSERT_NE(row, std::string::npos) << judge_row;
+  EXPECT_NE(html.find("local-judge (" + prices.at("as_of").get<std::string>() + ")", row),
+            std::string::npos);
 
   // --rejudge with the same judge: every answer and every verdict is reused.
   const auto again = lmmbench({"run", config.string(), "--out", out.string(), "--resume",
