@@ -237,10 +237,14 @@ TEST_F(LlamaCpp, AJudgedRunWithALocalJudgeServerCountsUnreadableVerdictsAndRejud
   // request and five re-asks per answer and judge run, then the grade 0.0 counted unparsed.
   const auto judge_requests = chat_requests(*judge);
   EXPECT_EQ(judge_requests.size(), 2U + 2 * 5 * 6);
+  std::map<double, int> temperatures;  // the protocols': MM-Vet 0 and its re-asks', LLaVA 0.2
   for (const auto& req : judge_requests) {
     EXPECT_EQ(req.at("status"), 200);
     EXPECT_EQ(image_parts(req.at("body")), 0U);
+    ++temperatures[req.at("body").at("temperature").get<double>()];
   }
+  EXPECT_EQ(temperatures, (std::map<double, int>{
+                              {0.0, 20}, {0.2, 2}, {0.5, 10}, {1.0, 10}, {1.5, 10}, {2.0, 10}}));
   const auto& vet = cell(record, "mmvet");
   EXPECT_EQ(vet.at("outcome"), "ok");
   const auto& vj = vet.at("judge");
@@ -259,6 +263,7 @@ TEST_F(LlamaCpp, AJudgedRunWithALocalJudgeServerCountsUnreadableVerdictsAndRejud
   const auto& vet_score = vet.at("scores").at(0);
   EXPECT_EQ(vet_score.at("score"), 0.0);
   EXPECT_EQ(vet_score.at("n_unparsed"), 2);
+  EXPECT_EQ(vet_score.at("metrics").at("n_runs"), 5);
 
   // LLaVA-Bench: one review per answer, never re-asked; unreadable reviews are [-1, -1], as
   // summarize_gpt_review.py averages them.
