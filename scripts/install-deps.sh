@@ -7,8 +7,8 @@
 # preset (docs/testing.md), and llama-cpp-python's OpenAI-compatible server with gguf from PyPI into
 # a virtual environment for test_llama_cpp_e2e: $LMMBENCH_LLAMA_CPP_VENV, default
 # /opt/lmmbench/llama-cpp-venv (the CMake cache variable LMMBENCH_LLAMA_CPP_PYTHON names its
-# python). pip compiles llama.cpp for the CPU there, about 6 to 15 minutes on 2 cores; the venv is
-# kept, and skipped when it already has the pinned versions.
+# python). pip compiles llama.cpp for the CPU there, about 10 CPU-minutes (docs/testing.md); the venv
+# is kept, and skipped when it already has the pinned versions.
 set -euo pipefail
 
 llama_cpp_python_version=0.3.36
