@@ -17,8 +17,24 @@ end-of-generation tokens and for non-printable bytes, so the model never stops
 early: every request generates exactly ``max_tokens`` tokens and every token
 decodes to printable ASCII. Pass ``--allow-eos`` to let it stop by itself.
 
+With ``--mmproj MMPROJ.gguf`` it also writes a LLaVA-1.5-architecture vision
+projector for the text model: a CLIP ViT (patch embedding with class token and
+position embeddings, pre-layernorm, ``--vision-layers`` pre-norm blocks with
+quick-GELU MLPs) and LLaVA-1.5's 2-layer MLP projector (``mm.0``, GELU,
+``mm.2``) onto the text model's ``n_embd``, with the tensor names and metadata
+llama.cpp's clip loader reads (``tools/mtmd/clip.cpp``, ``clip-impl.h``;
+projector type ``mlp``). As in LLaVA-1.5, the loader takes the features of the
+second-to-last block. Each image becomes (image_size / patch_size)^2 tokens:
+576 at the default 336 / 14, as in LLaVA-1.5. Serve the pair with
+``python -m llama_cpp.server --model OUT.gguf --clip_model_path MMPROJ.gguf
+--chat_format llava-1-5``.
+
+``--ban-digits`` keeps the model from ever writing a digit: a judge served with
+it never gives a readable grade (tests/e2e/test_llama_cpp.cpp).
+
 Depends only on ``gguf`` and ``numpy``.
 Usage: make_tiny_gguf.py OUT.gguf [--seed N] [--n-embd 64] [--n-layer 2]
+                         [--mmproj MMPROJ.gguf [--image-size 336] [--patch-size 14]]
 """
 
 import argparse
@@ -37,6 +53,10 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
 NEG_BIAS = -1.0e4  # logit offset for tokens the model must never sample
+# OpenAI CLIP's image normalisation (openai/clip-vit-large-patch14-336 preprocessor_config.json),
+# which LLaVA-1.5's vision tower uses.
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
 
 def byte_chars():
@@ -86,6 +106,68 @@ def build_vocab():
     return tokens, types, merges, banned, ids
 
 
+def write_mmproj(path, args, n_embd_text, rng):
+    """The vision tower + projector GGUF (see the module docstring)."""
+    h, ff, heads = args.vision_embd, 4 * args.vision_embd, args.vision_heads
+    if h % heads:
+        raise SystemExit("--vision-embd must be a multiple of --vision-heads")
+    if args.image_size % args.patch_size:
+        raise SystemExit("--image-size must be a multiple of --patch-size")
+    n_pos = (args.image_size // args.patch_size) ** 2 + 1  # patches and the class token
+
+    def randn(*shape, std):
+        return (rng.standard_normal(shape) * std).astype(np.float32)
+
+    w = gguf.GGUFWriter(path, "clip")
+    w.add_name(f"tiny-random-llava-1.5-mmproj-seed{args.seed}")
+    w.add_file_type(int(gguf.LlamaFileType.ALL_F32))
+    w.add_bool("clip.has_vision_encoder", True)
+    w.add_string("clip.projector_type", "mlp")
+    w.add_bool("clip.use_gelu", False)  # CLIP's quick-GELU
+    w.add_uint32("clip.vision.image_size", args.image_size)
+    w.add_uint32("clip.vision.patch_size", args.patch_size)
+    w.add_uint32("clip.vision.embedding_length", h)
+    w.add_uint32("clip.vision.feed_forward_length", ff)
+    w.add_uint32("clip.vision.projection_dim", n_embd_text)
+    w.add_uint32("clip.vision.block_count", args.vision_layers)
+    w.add_uint32("clip.vision.attention.head_count", heads)
+    w.add_float32("clip.vision.attention.layer_norm_epsilon", 1e-5)
+    w.add_array("clip.vision.image_mean", CLIP_MEAN)
+    w.add_array("clip.vision.image_std", CLIP_STD)
+    # numpy shapes are (out, in) as above; the patch embedding is a conv kernel (H, 3, p, p).
+    p = args.patch_size
+    w.add_tensor("v.class_embd", randn(h, std=1.0))
+    w.add_tensor("v.patch_embd.weight", randn(h, 3, p, p, std=1.0 / np.sqrt(3 * p * p)))
+    w.add_tensor("v.position_embd.weight", randn(n_pos, h, std=0.02))
+    w.add_tensor("v.pre_ln.weight", np.ones(h, np.float32))
+    w.add_tensor("v.pre_ln.bias", np.zeros(h, np.float32))
+    for i in range(args.vision_layers):
+        b = f"v.blk.{i}."
+        for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
+            w.add_tensor(b + name + ".weight", randn(h, h, std=1.0 / np.sqrt(h)))
+            w.add_tensor(b + name + ".bias", np.zeros(h, np.float32))
+        for name in ("ln1", "ln2"):
+            w.add_tensor(b + name + ".weight", np.ones(h, np.float32))
+            w.add_tensor(b + name + ".bias", np.zeros(h, np.float32))
+        # The loader tells up from down by shape: ffn_up is (ff, h), ffn_down (h, ff), ff != h.
+        w.add_tensor(b + "ffn_up.weight", randn(ff, h, std=1.0 / np.sqrt(h)))
+        w.add_tensor(b + "ffn_up.bias", np.zeros(ff, np.float32))
+        w.add_tensor(b + "ffn_down.weight", randn(h, ff, std=0.5 / np.sqrt(ff)))
+        w.add_tensor(b + "ffn_down.bias", np.zeros(h, np.float32))
+    # LLaVA-1.5's mm_projector "mlp2x_gelu": Linear(h, n_embd), GELU, Linear(n_embd, n_embd).
+    w.add_tensor("mm.0.weight", randn(n_embd_text, h, std=1.0 / np.sqrt(h)))
+    w.add_tensor("mm.0.bias", np.zeros(n_embd_text, np.float32))
+    w.add_tensor("mm.2.weight", randn(n_embd_text, n_embd_text, std=1.0 / np.sqrt(n_embd_text)))
+    w.add_tensor("mm.2.bias", np.zeros(n_embd_text, np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    print(f"wrote {path}: image_size={args.image_size} patch_size={p} "
+          f"image_tokens={n_pos - 1} vision_embd={h} vision_layers={args.vision_layers} "
+          f"projector=mlp -> {n_embd_text}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("output", help="path of the .gguf file to write")
@@ -97,6 +179,13 @@ def main():
     ap.add_argument("--ctx", type=int, default=2048)
     ap.add_argument("--allow-eos", action="store_true",
                     help="let the model emit end-of-generation tokens")
+    ap.add_argument("--ban-digits", action="store_true", help="never emit a digit")
+    ap.add_argument("--mmproj", help="also write a LLaVA-1.5 vision projector GGUF here")
+    ap.add_argument("--image-size", type=int, default=336)
+    ap.add_argument("--patch-size", type=int, default=14)
+    ap.add_argument("--vision-embd", type=int, default=32)
+    ap.add_argument("--vision-heads", type=int, default=4)
+    ap.add_argument("--vision-layers", type=int, default=2)
     args = ap.parse_args()
 
     n_embd, n_head = args.n_embd, args.n_head
@@ -108,6 +197,8 @@ def main():
     banned.append(im_start)
     if not args.allow_eos:
         banned += [eos, im_end]
+    if args.ban_digits:
+        banned += [i for i, t in enumerate(tokens) if any(c.isdigit() for c in t)]
     n_vocab = len(tokens)
     rng = np.random.default_rng(args.seed)
 
@@ -171,6 +262,8 @@ def main():
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
+    if args.mmproj:
+        write_mmproj(args.mmproj, args, n_embd, rng)
     print(f"wrote {args.output}: n_vocab={n_vocab} merges={len(merges)} "
           f"n_embd={n_embd} n_layer={args.n_layer} n_head={n_head} n_ff={n_ff} "
           f"eos={eos} im_start={im_start} im_end={im_end} "

@@ -4,8 +4,16 @@
 # for the HTML report test, python3-jsonschema for the run-record schema check). Skips apt entirely
 # when everything is already installed. Run as root or with sudo available.
 # --test also installs clang 14 and its runtime libraries (libFuzzer, sanitizers) for the `fuzz`
-# preset (docs/testing.md).
+# preset (docs/testing.md), and llama-cpp-python's OpenAI-compatible server with gguf from PyPI into
+# a virtual environment for test_llama_cpp_e2e: $LMMBENCH_LLAMA_CPP_VENV, default
+# /opt/lmmbench/llama-cpp-venv (the CMake cache variable LMMBENCH_LLAMA_CPP_PYTHON names its
+# python). pip compiles llama.cpp for the CPU there, about 10 CPU-minutes (docs/testing.md); the venv
+# is kept, and skipped when it already has the pinned versions.
 set -euo pipefail
+
+llama_cpp_python_version=0.3.36
+gguf_version=0.19.0
+llama_venv=${LMMBENCH_LLAMA_CPP_VENV:-/opt/lmmbench/llama-cpp-venv}
 
 packages=(
   build-essential cmake ninja-build git pkg-config python3
@@ -13,7 +21,7 @@ packages=(
   libgtest-dev libbenchmark-dev libcurl4-openssl-dev libsqlite3-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium fonts-dejavu-core python3-jsonschema clang-14 libclang-rt-14-dev)
+  packages+=(chromium fonts-dejavu-core python3-jsonschema clang-14 libclang-rt-14-dev python3-venv)
 elif [ $# -gt 0 ]; then
   echo "usage: scripts/install-deps.sh [--test]" >&2
   exit 2
@@ -32,4 +40,21 @@ if ((${#missing[@]} > 0)); then
   echo "installing: ${missing[*]}" >&2
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  check="import llama_cpp, gguf, uvicorn
+assert llama_cpp.__version__ == '$llama_cpp_python_version', llama_cpp.__version__"
+  if ! "$llama_venv/bin/python" -c "$check" 2>/dev/null; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$llama_venv")" ]; then sudo="sudo"; fi
+    echo "installing llama-cpp-python $llama_cpp_python_version into $llama_venv" \
+      "(compiles llama.cpp)" >&2
+    $sudo mkdir -p "$(dirname "$llama_venv")"
+    $sudo /usr/bin/python3 -m venv "$llama_venv"
+    # Portable CPU code (no -march=native): the venv outlives the machine it was built on.
+    $sudo env CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+      "$llama_venv/bin/pip" install -q --no-cache-dir \
+      "llama-cpp-python[server]==$llama_cpp_python_version" "gguf==$gguf_version"
+  fi
 fi

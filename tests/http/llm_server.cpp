@@ -20,9 +20,11 @@ LlmServer::LlmServer(Options options) {
   dir_ = pattern;
   log_ = dir_ / "requests.jsonl";
   const auto port_file = dir_ / "port";
+  const std::string python = options.python.empty() ? LMMBENCH_PYTHON : options.python.string();
+  const std::string script = options.script.empty() ? LMMBENCH_LLM_SERVER : options.script.string();
   std::vector<std::string> argv = {
-      LMMBENCH_PYTHON, LMMBENCH_LLM_SERVER, "--port-file", port_file.string(),
-      "--log",         log_.string(),       "--lifetime",  std::to_string(options.lifetime_s)};
+      python,  script,        "--port-file", port_file.string(),
+      "--log", log_.string(), "--lifetime",  std::to_string(options.lifetime_s)};
   for (const auto& a : options.answers) {
     argv.emplace_back("--answers");
     argv.push_back(a.string());
@@ -32,6 +34,7 @@ LlmServer::LlmServer(Options options) {
     argv.emplace_back("--expect-key");
     argv.push_back(options.expect_key);
   }
+  argv.insert(argv.end(), options.args.begin(), options.args.end());
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -50,7 +53,8 @@ LlmServer::LlmServer(Options options) {
     ::execv(args[0], args.data());
     ::_exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(options.start_timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(port_file);
     if (in >> port_) return;
@@ -64,7 +68,11 @@ LlmServer::LlmServer(Options options) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  throw std::runtime_error("the test server did not start within 30 s");
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  throw std::runtime_error("the test server did not start within " +
+                           std::to_string(options.start_timeout_s) + " s: " + script);
 }
 
 LlmServer::~LlmServer() {

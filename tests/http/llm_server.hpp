@@ -13,6 +13,8 @@ namespace lmmbench::testing {
 /// (each test gets its own, so CTest -j runs never share one). The constructor waits until the
 /// server listens; the destructor stops it (SIGTERM, then SIGKILL) and reaps it. The server also
 /// dies with the test process (PR_SET_PDEATHSIG) and exits by itself after `lifetime_s`.
+/// Another server script with the same contract (--port-file, --log, --lifetime; one JSON line
+/// per request in the log) runs through `script` and `python`: tests/servers/llama_cpp_server.py.
 class LlmServer {
  public:
   struct Options {
@@ -20,6 +22,10 @@ class LlmServer {
     std::string expect_key;                      ///< Reject other API keys with 401.
     double lifetime_s = 600;
     bool judge = false;  ///< --judge: verdicts derived from the request (llm_server.py).
+    std::filesystem::path script{};   ///< Default: tests/servers/llm_server.py.
+    std::filesystem::path python{};   ///< Default: the build's Python 3.
+    std::vector<std::string> args{};  ///< Appended to the script's arguments.
+    double start_timeout_s = 30;      ///< Until the port file appears.
   };
   LlmServer() : LlmServer(Options{}) {}
   explicit LlmServer(Options options);
