@@ -200,18 +200,16 @@ void render_cost_table(const GpuSection& s, std::ostream& out) {
           << bound_cell(b.bound_requests_per_s, b.measured_requests_per_s, rate)
           << bound_cell(b.bound_images_per_s, b.measured_images_per_s, rate)
           << opt_cell(b.usd_per_day, money);
-      if (b.usd_per_million_output_tokens) {
-        out << num_cell(*b.usd_per_million_output_tokens, money(*b.usd_per_million_output_tokens),
-                        b.measured_usd_per_million_output_tokens
-                            ? money(*b.measured_usd_per_million_output_tokens)
-                            : "");
+      if (b.usd_per_1m_output_tokens) {
+        out << num_cell(
+            *b.usd_per_1m_output_tokens, money(*b.usd_per_1m_output_tokens),
+            b.measured_usd_per_1m_output_tokens ? money(*b.measured_usd_per_1m_output_tokens) : "");
       } else {
         out << opt_cell(std::nullopt, money);
       }
-      if (b.usd_per_thousand_images) {
-        out << num_cell(
-            *b.usd_per_thousand_images, money(*b.usd_per_thousand_images),
-            b.measured_usd_per_thousand_images ? money(*b.measured_usd_per_thousand_images) : "");
+      if (b.usd_per_1k_images) {
+        out << num_cell(*b.usd_per_1k_images, money(*b.usd_per_1k_images),
+                        b.measured_usd_per_1k_images ? money(*b.measured_usd_per_1k_images) : "");
       } else {
         out << opt_cell(std::nullopt, money);
       }
@@ -241,15 +239,15 @@ void render_cost_table(const GpuSection& s, std::ostream& out) {
                             tokens(*b.measured_tokens_per_s), "baseline"});
         speed_top = std::max(speed_top, *b.measured_tokens_per_s);
       }
-      if (b.usd_per_million_output_tokens) {
-        cost.push_back(Bar{label, *b.usd_per_million_output_tokens, kNoInterval,
-                           money(*b.usd_per_million_output_tokens), ""});
-        cost_top = std::max(cost_top, *b.usd_per_million_output_tokens);
+      if (b.usd_per_1m_output_tokens) {
+        cost.push_back(Bar{label, *b.usd_per_1m_output_tokens, kNoInterval,
+                           money(*b.usd_per_1m_output_tokens), ""});
+        cost_top = std::max(cost_top, *b.usd_per_1m_output_tokens);
       }
-      if (b.measured_usd_per_million_output_tokens) {
-        cost.push_back(Bar{"measured", *b.measured_usd_per_million_output_tokens, kNoInterval,
-                           money(*b.measured_usd_per_million_output_tokens), "baseline"});
-        cost_top = std::max(cost_top, *b.measured_usd_per_million_output_tokens);
+      if (b.measured_usd_per_1m_output_tokens) {
+        cost.push_back(Bar{"measured", *b.measured_usd_per_1m_output_tokens, kNoInterval,
+                           money(*b.measured_usd_per_1m_output_tokens), "baseline"});
+        cost_top = std::max(cost_top, *b.measured_usd_per_1m_output_tokens);
       }
     }
   }

@@ -46,10 +46,10 @@ void render_batch(const GpuBatchResult& b, std::ostream& out) {
                      fixed(b.measured_requests_per_s, 3));
   out << fmt::format("| images/s | {:.3f} | {} |\n", b.bound_images_per_s,
                      fixed(b.measured_images_per_s, 3));
-  out << fmt::format("| $/1M output tokens | {} | {} |\n", money(b.usd_per_million_output_tokens),
-                     money(b.measured_usd_per_million_output_tokens));
-  out << fmt::format("| $/1k images | {} | {} |\n", money(b.usd_per_thousand_images),
-                     money(b.measured_usd_per_thousand_images));
+  out << fmt::format("| $/1M output tokens | {} | {} |\n", money(b.usd_per_1m_output_tokens),
+                     money(b.measured_usd_per_1m_output_tokens));
+  out << fmt::format("| $/1k images | {} | {} |\n", money(b.usd_per_1k_images),
+                     money(b.measured_usd_per_1k_images));
   if (b.usd_per_day) out << fmt::format("\nAll GPUs cost {} per day.\n", money(b.usd_per_day));
 }
 

@@ -40,8 +40,10 @@ LoadedRun load_run(const std::filesystem::path& path) {
   }
   LoadedRun run;
   run.dir = file.parent_path();
-  run.raw = JsonSource::from_file(file)->root();
+  nlohmann::json root = JsonSource::from_file(file)->root();
   try {
+    // Migrated first, so that renderers of `raw` see the current names too.
+    run.raw = migrate_run_record(std::move(root));
     run.record = run.raw.get<RunRecord>();
   } catch (const InputError& e) {
     throw InputError(Location{file.string(), 0, e.where().field}, e.detail());

@@ -79,11 +79,10 @@ Cost cost(double usd_per_gpu_hour, std::int64_t gpu_count, const Throughput& per
   Cost c;
   const auto gpus = static_cast<double>(gpu_count);
   c.usd_per_day = gpus * usd_per_gpu_hour * 24.0;
-  c.usd_per_million_output_tokens =
+  c.usd_per_1m_output_tokens =
       c.usd_per_day / (gpus * per_gpu.tokens_per_second * kSecondsPerDay) * 1e6;
   if (images_per_request > 0) {
-    c.usd_per_thousand_images =
-        c.usd_per_day / (gpus * per_gpu.images_per_second * kSecondsPerDay) * 1e3;
+    c.usd_per_1k_images = c.usd_per_day / (gpus * per_gpu.images_per_second * kSecondsPerDay) * 1e3;
   }
   return c;
 }
