@@ -9,6 +9,7 @@
 
 #include "core/base64.hpp"
 #include "core/sha256.hpp"
+#include "metrics/statistics.hpp"
 #include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
@@ -535,9 +536,7 @@ void render_array(const std::string& path, const nlohmann::json& j, std::ostream
       values.push_back(v.get<double>());
     std::vector<double> sorted = values;
     std::sort(sorted.begin(), sorted.end());
-    const auto q = [&](double p) {
-      return sorted[static_cast<std::size_t>(p * (sorted.size() - 1))];
-    };
+    const auto q = [&](double p) { return metrics::percentile(sorted, 100 * p); };
     out << "<figure><figcaption>" << h(path) << "<span class=\"sub\">"
         << h(fmt::format("n = {}, min {:.4g}, p50 {:.4g}, p99 {:.4g}, max {:.4g}", values.size(),
                          sorted.front(), q(0.5), q(0.99), sorted.back()))

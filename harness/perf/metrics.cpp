@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "harness/perf/stats.hpp"
+#include "metrics/statistics.hpp"
 
 namespace lmmbench::harness::perf {
 
@@ -19,7 +20,7 @@ double ms(Nanos n) {
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return percentile(v, 50);
+  return lmmbench::metrics::percentile(v, 50);
 }
 
 }  // namespace
