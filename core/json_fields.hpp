@@ -95,19 +95,33 @@ E enum_value(const nlohmann::json& name, const std::string& field) {
                                                name.dump() + " (known: " + known + ")");
 }
 
-/// A double written as null when it is not finite (NaN: undefined) and read back as NaN.
+/// A double, or a std::array of them, each written as null when it is not finite (NaN:
+/// undefined) and read back as NaN; absent or null, every element reads as NaN.
 template <class T>
 struct NanAsNull {
   using json_adapter = void;
   T& value;
   [[nodiscard]] nlohmann::json encode() const {
-    return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+    if constexpr (std::is_floating_point_v<std::remove_const_t<T>>) {
+      return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+    } else {
+      auto out = nlohmann::json::array();
+      for (const double v : value)
+        out.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
+      return out;
+    }
   }
   void decode(const nlohmann::json& j) const {
-    value = j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    if constexpr (std::is_floating_point_v<T>) {
+      value = j.is_number() ? j.get<double>() : kNaN;
+    } else {
+      for (std::size_t i = 0; i < value.size(); ++i)
+        value[i] = j.is_array() && i < j.size() && j[i].is_number() ? j[i].get<double>() : kNaN;
+    }
   }
   [[nodiscard]] bool empty() const { return false; }
-  [[nodiscard]] bool missing() const { return true; }  // absent or null reads as NaN
+  void missing() const { decode(nlohmann::json()); }
 };
 template <class T>
 NanAsNull<T> nan_as_null(T& value) {
@@ -225,7 +239,7 @@ class Reader {
         throw InputError(Location{"", 0, std::string("/") + key}, "missing required field");
       }
       if constexpr (requires { value.missing(); }) {
-        value.decode(nlohmann::json());
+        value.missing();
       } else if constexpr (detail::is_optional<V>::value) {
         value.reset();
       }

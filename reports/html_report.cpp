@@ -894,9 +894,9 @@ nlohmann::json sample_browser_data(const Report& report) {
              a->extracted, a->score, a->status.empty() ? "parsed" : a->status,
              a->error_kind.empty() ? nlohmann::json() : nlohmann::json(a->error_kind)});
         // The judge's verdicts (judge-scored tasks only), shown as text like the answer.
-        if (!a->judge_replies.empty()) {
+        if (const auto verdicts = a->judge_replies(); !verdicts.empty()) {
           auto& replies = j["a"].back().emplace_back(nlohmann::json::array());
-          for (const auto& reply : a->judge_replies)
+          for (const auto& reply : verdicts)
             replies.push_back(cut_utf8(reply, kMaxAnswerBytes));
         }
       }
