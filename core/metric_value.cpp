@@ -1,9 +1,9 @@
 #include "core/metric_value.hpp"
 
-#include "core/json_fields.hpp"
-
 #include <array>
 #include <utility>
+
+#include "core/json_fields.hpp"
 
 namespace lmmbench {
 

@@ -211,11 +211,11 @@ std::optional<CellJudgment> judge_stage(JudgeRun& run, const LoadedTask& task,
 }
 
 ScoringHook judge_hook(const JudgeConfig& config, const CellJudgment& judged) {
-  return [&config, &judged](std::size_t i, metrics::ScoringItem& item,
-                            reports::SampleRecord& line) {
-    apply_judgment(config, judged.samples[i], item);
-    line.judge = judged.samples[i].exchanges;
-  };
+  return
+      [&config, &judged](std::size_t i, metrics::ScoringItem& item, reports::SampleRecord& line) {
+        apply_judgment(config, judged.samples[i], item);
+        line.judge = judged.samples[i].exchanges;
+      };
 }
 
 void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,

@@ -37,8 +37,8 @@ struct MetricUnits {
   static void decode(const nlohmann::json& j, std::vector<MetricValue>& values) {
     values.clear();
     for (const auto& [name, unit] : j.items()) {
-      values.push_back(MetricValue{name, std::nan(""),
-                                   parse_unit(unit.get<std::string>()).value_or(Unit::ratio), true});
+      values.push_back(MetricValue{
+          name, std::nan(""), parse_unit(unit.get<std::string>()).value_or(Unit::ratio), true});
     }
   }
 };

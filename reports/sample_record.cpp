@@ -118,8 +118,7 @@ std::vector<std::string> SampleRecord::judge_replies() const {
 }
 
 std::string sample_line(const SampleRecord& r) {
-  auto text =
-      nlohmann::json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto text = nlohmann::json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text += '\n';
   return text;
 }

@@ -49,9 +49,9 @@ struct SampleRecord {
   std::map<std::string, double> scores;   ///< The task's other metrics by name.
   std::optional<std::string> prediction;  ///< Absent (null) when the request failed.
   std::string question;
-  std::vector<std::string> answers;  ///< Gold answers.
-  std::vector<std::string> options;  ///< Multiple-choice options, A first.
-  std::vector<ImageSource> images;   ///< Absolute paths when written by this build.
+  std::vector<std::string> answers;   ///< Gold answers.
+  std::vector<std::string> options;   ///< Multiple-choice options, A first.
+  std::vector<ImageSource> images;    ///< Absolute paths when written by this build.
   std::vector<ImageInfo> image_info;  ///< One per image where the loader probed them.
   std::string category;
   std::string error_kind;            ///< Empty when the request succeeded.

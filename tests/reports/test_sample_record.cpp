@@ -26,8 +26,8 @@ TEST(SampleRecord, PinsItsLine) {
   r.images = {ImageSource{"/d/i.png", 0, 0}, ImageSource{"/d/t.tsv", 5, 9}};
   r.image_info = {ImageInfo{"image/png", 2, 3, 40}};
   r.category = "animals";
-  r.judge = std::vector<JudgeExchange>{{0, 0, "grade it", "n/a"}, {0, 1, "again", "0.8"},
-                                       {1, 0, "grade it", "0.6"}};
+  r.judge = std::vector<JudgeExchange>{
+      {0, 0, "grade it", "n/a"}, {0, 1, "again", "0.8"}, {1, 0, "grade it", "0.6"}};
   const std::string line = sample_line(r);
   EXPECT_EQ(line,
             R"({"answers":["B"],"category":"animals","extracted":"B","id":"q-1",)"
