@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "core/json_fields.hpp"
+
 namespace lmmbench {
 
 namespace {
@@ -25,11 +27,13 @@ constexpr std::array<std::pair<Unit, std::string_view>, 15> kUnitNames{{
 }};
 }  // namespace
 
+std::span<const std::pair<Unit, std::string_view>> json_enum_names(Unit) {
+  return kUnitNames;
+}
+
 std::string_view to_string(Unit unit) {
-  for (const auto& [u, name] : kUnitNames) {
-    if (u == unit) return name;
-  }
-  return "ratio";
+  const auto name = json_fields::enum_name(unit);
+  return name.empty() ? "ratio" : name;
 }
 
 std::optional<Unit> parse_unit(std::string_view name) {
@@ -39,26 +43,16 @@ std::optional<Unit> parse_unit(std::string_view name) {
   return std::nullopt;
 }
 
-void to_json(nlohmann::json& j, const MetricValue& v) {
-  j = nlohmann::json{{"name", v.name},
-                     {"value", v.value},
-                     {"unit", to_string(v.unit)},
-                     {"higher_is_better", v.higher_is_better}};
-  if (v.ci95) j["ci95"] = {(*v.ci95)[0], (*v.ci95)[1]};
+template <class S, class F>
+requires json_fields::Record<S, MetricValue>
+void visit(S& v, F&& f) {
+  f("name", v.name, json_fields::required);
+  f("value", v.value, json_fields::required);
+  f("unit", v.unit, json_fields::required);
+  f("higher_is_better", v.higher_is_better);
+  f("ci95", v.ci95, json_fields::omit_empty);
 }
 
-void from_json(const nlohmann::json& j, MetricValue& v) {
-  v.name = j.at("name").get<std::string>();
-  v.value = j.at("value").get<double>();
-  const auto unit = parse_unit(j.at("unit").get<std::string>());
-  if (!unit) throw nlohmann::json::other_error::create(501, "unknown unit", &j);
-  v.unit = *unit;
-  v.higher_is_better = j.value("higher_is_better", true);
-  v.ci95.reset();
-  if (const auto it = j.find("ci95"); it != j.end() && it->is_array() && it->size() == 2 &&
-                                      (*it)[0].is_number() && (*it)[1].is_number()) {
-    v.ci95 = std::array<double, 2>{(*it)[0].get<double>(), (*it)[1].get<double>()};
-  }
-}
+LMMBENCH_JSON_FIELDS(MetricValue)
 
 }  // namespace lmmbench

@@ -2,8 +2,10 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +32,8 @@ enum class Unit {
 };
 
 std::string_view to_string(Unit unit);
+/// Every unit with its name in JSON (core/json_fields.hpp writes and reads Unit fields by it).
+std::span<const std::pair<Unit, std::string_view>> json_enum_names(Unit);
 /// Parses the names printed by to_string; nullopt for anything else.
 std::optional<Unit> parse_unit(std::string_view name);
 

@@ -83,7 +83,8 @@ inline constexpr int kSyntheticVqaMinImageSize = 128;
 inline constexpr int kSyntheticVqaMaxImageSize = 1024;
 
 /// {"seed", "open_items", "mc_items", "open_calibration_items", "mc_calibration_items",
-/// "image_size"}; from_json throws nlohmann::json::exception for a missing key or wrong type.
+/// "image_size"} (core/json_fields.hpp); from_json throws InputError naming a missing key and
+/// nlohmann::json::exception for a wrong type.
 void to_json(nlohmann::json& out, const SyntheticVqaSpec& spec);
 void from_json(const nlohmann::json& in, SyntheticVqaSpec& spec);
 

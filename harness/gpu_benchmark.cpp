@@ -310,13 +310,13 @@ reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::
     const gpu::Cost at_bound =
         gpu::cost(price, options.gpu_count, bound.totals, plan.request.images);
     b.usd_per_day = at_bound.usd_per_day;
-    b.usd_per_million_output_tokens = at_bound.usd_per_million_output_tokens;
-    b.usd_per_thousand_images = at_bound.usd_per_thousand_images;
+    b.usd_per_1m_output_tokens = at_bound.usd_per_1m_output_tokens;
+    b.usd_per_1k_images = at_bound.usd_per_1k_images;
     if (measured) {
       const gpu::Cost at_measured =
           gpu::cost(price, options.gpu_count, *measured, plan.request.images);
-      b.measured_usd_per_million_output_tokens = at_measured.usd_per_million_output_tokens;
-      b.measured_usd_per_thousand_images = at_measured.usd_per_thousand_images;
+      b.measured_usd_per_1m_output_tokens = at_measured.usd_per_1m_output_tokens;
+      b.measured_usd_per_1k_images = at_measured.usd_per_1k_images;
     }
   }
   return b;

@@ -161,7 +161,7 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
         }
         const std::string& reply = entry->completion.text;
         judgment.exchanges.push_back(
-            {{"run", r}, {"ask", a}, {"request", asked.selected[k].question}, {"reply", reply}});
+            reports::JudgeExchange{r, a, asked.selected[k].question, reply});
         if (!mmvet) {
           judgment.replies.push_back(reply);
           if (!metrics::LlavaBench::parse_review(reply)) ++record.unparsed;
@@ -211,10 +211,11 @@ std::optional<CellJudgment> judge_stage(JudgeRun& run, const LoadedTask& task,
 }
 
 ScoringHook judge_hook(const JudgeConfig& config, const CellJudgment& judged) {
-  return [&config, &judged](std::size_t i, metrics::ScoringItem& item, nlohmann::json& line) {
-    apply_judgment(config, judged.samples[i], item);
-    line["judge"] = judged.samples[i].exchanges;
-  };
+  return
+      [&config, &judged](std::size_t i, metrics::ScoringItem& item, reports::SampleRecord& line) {
+        apply_judgment(config, judged.samples[i], item);
+        line.judge = judged.samples[i].exchanges;
+      };
 }
 
 void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,

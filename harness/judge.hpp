@@ -24,6 +24,7 @@
 #include "metrics/metric.hpp"
 #include "models/backend.hpp"
 #include "reports/run_record.hpp"
+#include "reports/sample_record.hpp"
 
 namespace lmmbench::harness {
 
@@ -73,8 +74,8 @@ class TaskJudge {
 struct SampleJudgment {
   std::vector<double> scores;
   std::vector<std::string> replies;
-  /// [{"run", "ask", "request", "reply"}] in the order asked.
-  nlohmann::json exchanges = nlohmann::json::array();
+  /// Every exchange in the order asked, for the per-sample scores file.
+  std::vector<reports::JudgeExchange> exchanges;
 };
 
 /// Everything the judge stage of one cell needs from the run.

@@ -1,5 +1,6 @@
 #include "harness/prices.hpp"
 
+#include "core/cost.hpp"
 #include "core/json_source.hpp"
 
 namespace lmmbench::harness {
@@ -47,9 +48,8 @@ std::optional<std::pair<std::string, Price>> PriceTable::find(const std::string&
 
 double PriceTable::cost(const Price& price, std::int64_t prompt_tokens,
                         std::int64_t completion_tokens) {
-  return (static_cast<double>(prompt_tokens) * price.input_per_mtok +
-          static_cast<double>(completion_tokens) * price.output_per_mtok) /
-         1e6;
+  return cost::token_price_usd(price.input_per_mtok, price.output_per_mtok, prompt_tokens,
+                               completion_tokens);
 }
 
 }  // namespace lmmbench::harness

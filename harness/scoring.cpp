@@ -53,7 +53,6 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
   std::filesystem::create_directories(scores_path.parent_path());
   // Streamed line by line: the per-sample file can be far larger than anything the cell keeps.
   AtomicFileWriter lines(scores_path);
-  std::string text;
   auto& counts = cell.counts;
   for (std::size_t i = 0; i < task.selected.size(); ++i) {
     const auto& sample = task.selected[i];
@@ -74,58 +73,45 @@ void score_cell(const LoadedTask& task, const std::vector<std::string>& keys,
       ++counts.errors_by_kind[std::string(models::to_string(kind))];
     }
     auto item = scoring_item(sample, entry);
-    nlohmann::json line{{"id", sample.id}};
+    reports::SampleRecord line;
+    line.id = sample.id;
     if (hook) hook(i, item, line);
     for (std::size_t m = 0; m < task.metrics.size(); ++m) {
       const auto score = task.metrics[m]->score(item);
       aggregators[m]->add(item, score);
       if (m == 0) {
         if (score.status == metrics::ParseStatus::unparsed) ++counts.unparsed;
-        line["score"] = score.score;
-        line["status"] = score.status == metrics::ParseStatus::parsed     ? "parsed"
-                         : score.status == metrics::ParseStatus::unparsed ? "unparsed"
-                                                                          : "missing";
-        line["extracted"] = score.extracted;
+        line.score = score.score;
+        line.status = score.status == metrics::ParseStatus::parsed     ? "parsed"
+                      : score.status == metrics::ParseStatus::unparsed ? "unparsed"
+                                                                       : "missing";
+        line.extracted = score.extracted;
       } else {
-        line["scores"][task.metrics[m]->info().name] = score.score;
+        line.scores[task.metrics[m]->info().name] = score.score;
       }
     }
-    line["prediction"] = item.prediction ? nlohmann::json(*item.prediction) : nlohmann::json();
-    // The gold data, so reports can show the sample without the dataset (reports::SampleRecord).
-    line["question"] = sample.question;
-    line["answers"] = sample.references;
-    if (!sample.options.empty()) line["options"] = sample.options;
-    if (!sample.category.empty()) line["category"] = sample.category;
-    if (!sample.images.empty()) {
-      auto& images = line["images"] = nlohmann::json::array();
-      for (const auto& image : sample.images) {
-        const auto path = std::filesystem::absolute(image.path).generic_string();
-        if (image.base64_length == 0) {
-          images.push_back(path);
-        } else {  // base64 text inside a larger file (a VLMEvalKit TSV cell)
-          images.push_back({{"path", path},
-                            {"base64_offset", image.base64_offset},
-                            {"base64_length", image.base64_length}});
-        }
-      }
+    line.prediction = item.prediction;
+    // The gold data, so reports can show the sample without the dataset.
+    line.question = sample.question;
+    line.answers = sample.references;
+    line.options = sample.options;
+    line.category = sample.category;
+    for (const auto& image : sample.images) {
+      line.images.push_back(reports::ImageSource{std::filesystem::absolute(image.path),
+                                                 image.base64_offset, image.base64_length});
     }
     // Size and format of each image as the loader's probe found them (per-sample image report).
     if (!sample.images.empty() && sample.images.front().width > 0) {
-      auto& info = line["image_info"] = nlohmann::json::array();
       for (const auto& image : sample.images) {
-        info.push_back({{"mime_type", image.mime_type},
-                        {"width", image.width},
-                        {"height", image.height},
-                        {"bytes", image.bytes}});
+        line.image_info.push_back(
+            reports::ImageInfo{image.mime_type, image.width, image.height, image.bytes});
       }
     }
     if (entry != nullptr && !entry->completion.ok()) {
-      line["error_kind"] = models::to_string(entry->completion.error);
-      line["error"] = entry->completion.error_message;
+      line.error_kind = models::to_string(entry->completion.error);
+      line.error = entry->completion.error_message;
     }
-    text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    text += '\n';
-    lines.write(text);
+    lines.write(reports::sample_line(line));
   }
   for (auto& aggregator : aggregators) {
     auto result = aggregator->finish();

@@ -11,6 +11,7 @@
 #include "harness/task_loading.hpp"
 #include "metrics/metric.hpp"
 #include "reports/run_record.hpp"
+#include "reports/sample_record.hpp"
 
 namespace lmmbench::harness {
 
@@ -22,7 +23,7 @@ metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry
 /// Adds to sample `index`'s scoring item and its per-sample line before it is scored (the judge
 /// stage gives judge-scored metrics their verdicts this way).
 using ScoringHook =
-    std::function<void(std::size_t index, metrics::ScoringItem& item, nlohmann::json& line)>;
+    std::function<void(std::size_t index, metrics::ScoringItem& item, reports::SampleRecord& line)>;
 
 /// Scores a cell from the prediction log alone (never from a live model), fills the cell's scores
 /// and counts, and writes one line per sample to `scores_path` (atomically). A cell with no

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
@@ -59,8 +60,9 @@ std::uint64_t SplitMix64::below(std::uint64_t bound) {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-double percentile_sorted(std::span<const double> sorted, double p) {
-  if (sorted.empty()) return std::numeric_limits<double>::quiet_NaN();
+double percentile(std::span<const double> sorted, double p) {
+  if (sorted.empty()) throw std::invalid_argument("percentile of no values");
+  if (!(p >= 0.0 && p <= 100.0)) throw std::invalid_argument("percentile outside [0, 100]");
   const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(rank));
   const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
@@ -105,7 +107,7 @@ BootstrapEstimate bootstrap(std::size_t n_units,
   const MeanEstimate m = estimate_mean(replicates);
   out.standard_error = m.standard_error * std::sqrt(static_cast<double>(replicates.size()));
   std::sort(replicates.begin(), replicates.end());
-  out.ci95 = {percentile_sorted(replicates, 2.5), percentile_sorted(replicates, 97.5)};
+  out.ci95 = {percentile(replicates, 2.5), percentile(replicates, 97.5)};
   return out;
 }
 

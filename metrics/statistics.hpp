@@ -63,8 +63,13 @@ BootstrapEstimate bootstrap(
     const std::function<double(std::span<const std::size_t> indices)>& statistic,
     std::size_t resamples = kBootstrapResamples, std::uint64_t seed = 0);
 
-/// Percentile of sorted values with linear interpolation (numpy.percentile's default), p in [0,
-/// 100].
-double percentile_sorted(std::span<const double> sorted, double p);
+/// The p-th percentile (0 <= p <= 100) of `sorted` (ascending, non-empty) by linear interpolation
+/// between closest ranks: rank r = (n - 1) p / 100, value = x[floor r] + (r - floor r)
+/// (x[floor r + 1] - x[floor r]). This is NumPy's default (`np.percentile`, method "linear"),
+/// Hyndman & Fan's type 7, as vLLM's `bench serve` and AIPerf report; MLPerf LoadGen instead takes
+/// x[floor(n p / 100)], which is never lower. The one percentile of lmmbench: bootstrap
+/// intervals, perf latency summaries and the reports all use it. Throws std::invalid_argument for
+/// an empty span or p outside [0, 100].
+double percentile(std::span<const double> sorted, double p);
 
 }  // namespace lmmbench::metrics

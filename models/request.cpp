@@ -1,14 +1,21 @@
 #include "models/request.hpp"
 
+#include "core/json_fields.hpp"
+
 namespace lmmbench::models {
 
+template <class S, class F>
+requires json_fields::Record<S, GenerationParams>
+void visit(S& p, F&& f) {
+  f("max_tokens", p.max_tokens);
+  f("temperature", p.temperature);
+  f("top_p", p.top_p);
+  f("stop", p.stop);
+  f("seed", p.seed);
+}
+
 void to_json(nlohmann::json& j, const GenerationParams& p) {
-  j = nlohmann::json::object();
-  j["max_tokens"] = p.max_tokens;
-  j["temperature"] = p.temperature;
-  j["top_p"] = p.top_p;
-  j["stop"] = p.stop;
-  j["seed"] = p.seed ? nlohmann::json(*p.seed) : nlohmann::json();
+  json_fields::write(j, p);
 }
 
 std::size_t Request::image_count() const {

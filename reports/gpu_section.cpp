@@ -1,16 +1,13 @@
 #include "reports/gpu_section.hpp"
 
-#include "reports/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace lmmbench::reports {
 
 // Each record type lists its fields once, in visit(); to_json and from_json both walk that list
-// (reports/json_fields.hpp).
+// (core/json_fields.hpp). They are not in an unnamed namespace:
+// json_fields::write and read find them by argument-dependent lookup.
 
-namespace {
-
-using json_fields::decode;
-using json_fields::encode;
 using json_fields::Record;
 
 template <class S, class F>
@@ -76,10 +73,10 @@ void visit(S& b, F&& f) {
   f("bound_images_per_s", b.bound_images_per_s);
   f("measured_images_per_s", b.measured_images_per_s);
   f("usd_per_day", b.usd_per_day);
-  f("usd_per_million_output_tokens", b.usd_per_million_output_tokens);
-  f("measured_usd_per_million_output_tokens", b.measured_usd_per_million_output_tokens);
-  f("usd_per_thousand_images", b.usd_per_thousand_images);
-  f("measured_usd_per_thousand_images", b.measured_usd_per_thousand_images);
+  f("usd_per_1m_output_tokens", b.usd_per_1m_output_tokens);
+  f("measured_usd_per_1m_output_tokens", b.measured_usd_per_1m_output_tokens);
+  f("usd_per_1k_images", b.usd_per_1k_images);
+  f("measured_usd_per_1k_images", b.measured_usd_per_1k_images);
 }
 
 template <class S, class F>
@@ -162,67 +159,14 @@ void visit(S& s, F&& f) {
   f("models", s.models);
 }
 
-template <class S>
-void write(nlohmann::json& j, const S& s) {
-  j = nlohmann::json::object();
-  visit(s, [&](const char* key, const auto& value) { j[key] = encode(value); });
-}
-
-template <class S>
-void read(const nlohmann::json& j, S& s) {
-  visit(s, [&](const char* key, auto& value) { decode(j, key, value); });
-}
-
-}  // namespace
-
 // Found by argument-dependent lookup from nlohmann's templates for the nested records.
-void to_json(nlohmann::json& j, const GpuOpResult& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuOpResult& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuStageResult& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuStageResult& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuBatchResult& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuBatchResult& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuModelResult& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuModelResult& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuDevice& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuDevice& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuTiming& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuTiming& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuPrice& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuPrice& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const GpuSection& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, GpuSection& v) {
-  read(j, v);
-}
+LMMBENCH_JSON_FIELDS(GpuOpResult)
+LMMBENCH_JSON_FIELDS(GpuStageResult)
+LMMBENCH_JSON_FIELDS(GpuBatchResult)
+LMMBENCH_JSON_FIELDS(GpuModelResult)
+LMMBENCH_JSON_FIELDS(GpuDevice)
+LMMBENCH_JSON_FIELDS(GpuTiming)
+LMMBENCH_JSON_FIELDS(GpuPrice)
+LMMBENCH_JSON_FIELDS(GpuSection)
 
 }  // namespace lmmbench::reports

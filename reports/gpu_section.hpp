@@ -88,10 +88,10 @@ struct GpuBatchResult {
   std::optional<double> measured_images_per_s;
   // Cost on gpu_count GPUs (each one replica); null without a price.
   std::optional<double> usd_per_day;
-  std::optional<double> usd_per_million_output_tokens;  ///< At the bound.
-  std::optional<double> measured_usd_per_million_output_tokens;
-  std::optional<double> usd_per_thousand_images;  ///< At the bound; null for text-only requests.
-  std::optional<double> measured_usd_per_thousand_images;
+  std::optional<double> usd_per_1m_output_tokens;  ///< At the bound.
+  std::optional<double> measured_usd_per_1m_output_tokens;
+  std::optional<double> usd_per_1k_images;  ///< At the bound; null for text-only requests.
+  std::optional<double> measured_usd_per_1k_images;
 };
 
 struct GpuModelResult {

@@ -72,9 +72,9 @@ Table throughput_table(const GpuSection& s) {
            of(b.measured_decode_step_ms), of(b.bound_tokens_per_s), of(b.measured_tokens_per_s),
            of(b.bound_decode_tokens_per_s), of(b.measured_decode_tokens_per_s),
            of(b.bound_requests_per_s), of(b.measured_requests_per_s), of(b.bound_images_per_s),
-           of(b.measured_images_per_s), of(b.usd_per_day), of(b.usd_per_million_output_tokens),
-           of(b.measured_usd_per_million_output_tokens), of(b.usd_per_thousand_images),
-           of(b.measured_usd_per_thousand_images)});
+           of(b.measured_images_per_s), of(b.usd_per_day), of(b.usd_per_1m_output_tokens),
+           of(b.measured_usd_per_1m_output_tokens), of(b.usd_per_1k_images),
+           of(b.measured_usd_per_1k_images)});
     }
   }
   t.charts.push_back(
@@ -270,10 +270,10 @@ Section gpu_view(const GpuSection& s) {
                         ? std::optional<double>(*b.measured_decode_step_ms / 1e3)
                         : std::nullopt,
                     Unit::seconds, false);
-      add_objective(out, label + ": $/1M output tok bound", b.usd_per_million_output_tokens,
+      add_objective(out, label + ": $/1M output tok bound", b.usd_per_1m_output_tokens,
                     Unit::usd, false);
       add_objective(out, label + ": $/1M output tok measured",
-                    b.measured_usd_per_million_output_tokens, Unit::usd, false);
+                    b.measured_usd_per_1m_output_tokens, Unit::usd, false);
     }
   }
   return out;

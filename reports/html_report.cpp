@@ -9,6 +9,7 @@
 
 #include "core/base64.hpp"
 #include "core/sha256.hpp"
+#include "metrics/statistics.hpp"
 #include "reports/cell_text.hpp"
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
@@ -549,9 +550,7 @@ void render_array(const std::string& path, const nlohmann::json& j, std::ostream
       values.push_back(v.get<double>());
     std::vector<double> sorted = values;
     std::sort(sorted.begin(), sorted.end());
-    const auto q = [&](double p) {
-      return sorted[static_cast<std::size_t>(p * (sorted.size() - 1))];
-    };
+    const auto q = [&](double p) { return metrics::percentile(sorted, 100 * p); };
     out << "<figure><figcaption>" << h(path) << "<span class=\"sub\">"
         << h(fmt::format("n = {}, min {:.4g}, p50 {:.4g}, p99 {:.4g}, max {:.4g}", values.size(),
                          sorted.front(), q(0.5), q(0.99), sorted.back()))
@@ -901,9 +900,9 @@ nlohmann::json sample_browser_data(const Report& report) {
              a->extracted, a->score, a->status.empty() ? "parsed" : a->status,
              a->error_kind.empty() ? nlohmann::json() : nlohmann::json(a->error_kind)});
         // The judge's verdicts (judge-scored tasks only), shown as text like the answer.
-        if (!a->judge_replies.empty()) {
+        if (const auto verdicts = a->judge_replies(); !verdicts.empty()) {
           auto& replies = j["a"].back().emplace_back(nlohmann::json::array());
-          for (const auto& reply : a->judge_replies)
+          for (const auto& reply : verdicts)
             replies.push_back(cut_utf8(reply, kMaxAnswerBytes));
         }
       }

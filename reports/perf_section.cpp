@@ -1,16 +1,13 @@
 #include "reports/perf_section.hpp"
 
-#include "reports/json_fields.hpp"
+#include "core/json_fields.hpp"
 
 namespace lmmbench::reports {
 
 // Each record type lists its fields once, in visit(); to_json and from_json both walk that list
-// (reports/json_fields.hpp).
+// (core/json_fields.hpp). They are not in an unnamed namespace:
+// json_fields::write and read find them by argument-dependent lookup.
 
-namespace {
-
-using json_fields::decode;
-using json_fields::encode;
 using json_fields::Record;
 
 template <class S, class F>
@@ -209,97 +206,19 @@ void visit(S& o, F&& f) {
   f("requests_file", o.requests_file);
 }
 
-template <class T>
-void write(nlohmann::json& j, const T& v) {
-  j = nlohmann::json::object();
-  visit(v, [&](const char* key, const auto& field) { j[key] = encode(field); });
-}
-
-template <class T>
-void read(const nlohmann::json& j, T& v) {
-  visit(v, [&](const char* key, auto& field) { decode(j, key, field); });
-}
-
-}  // namespace
-
-void to_json(nlohmann::json& j, const LatencyStats& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, LatencyStats& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfCost& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfCost& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfTokenCost& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfTokenCost& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfServerSeries& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfServerSeries& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfServerHistogram& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfServerHistogram& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfServerMetrics& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfServerMetrics& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfGpuTelemetry& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfGpuTelemetry& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfGpuTelemetrySet& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfGpuTelemetrySet& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfWindow& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfWindow& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfLevel& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfLevel& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfSlos& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfSlos& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfValidity& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfValidity& v) {
-  read(j, v);
-}
-void to_json(nlohmann::json& j, const PerfSection& v) {
-  write(j, v);
-}
-void from_json(const nlohmann::json& j, PerfSection& v) {
-  read(j, v);
-}
+LMMBENCH_JSON_FIELDS(LatencyStats)
+LMMBENCH_JSON_FIELDS(PerfCost)
+LMMBENCH_JSON_FIELDS(PerfTokenCost)
+LMMBENCH_JSON_FIELDS(PerfServerSeries)
+LMMBENCH_JSON_FIELDS(PerfServerHistogram)
+LMMBENCH_JSON_FIELDS(PerfServerMetrics)
+LMMBENCH_JSON_FIELDS(PerfGpuTelemetry)
+LMMBENCH_JSON_FIELDS(PerfGpuTelemetrySet)
+LMMBENCH_JSON_FIELDS(PerfWindow)
+LMMBENCH_JSON_FIELDS(PerfLevel)
+LMMBENCH_JSON_FIELDS(PerfSlos)
+LMMBENCH_JSON_FIELDS(PerfValidity)
+LMMBENCH_JSON_FIELDS(PerfSection)
 
 nlohmann::json perf_level_summary(const PerfLevel& level) {
   nlohmann::json j = level;

@@ -15,9 +15,11 @@
 
 namespace lmmbench::reports {
 
-/// Version of the run.json layout. Bump the major number when a reader of the previous version
-/// could misread the new one.
-inline constexpr int kRunRecordSchemaVersion = 1;
+/// Version of the run.json layout. Bump it when a reader of the previous version could misread
+/// the new one, and teach migrate_run_record the step from the previous one.
+/// 2: the GPU section's costs take the perf section's names (usd_per_1m_output_tokens,
+///    usd_per_1k_images and their measured_ twins); cells may be too_many_errors.
+inline constexpr int kRunRecordSchemaVersion = 2;
 
 /// The binary that produced the record.
 struct ToolInfo {
@@ -198,17 +200,21 @@ struct RunRecord {
   /// The shards this run was merged from, in shard order; empty for a run made by `run` (then
   /// absent from run.json).
   std::vector<ShardSource> merged_from;
-  /// GPU roofline and measurements (`lmmbench gpu`); absent from evaluation runs. Optional, so
-  /// records without it stay schema version 1.
+  /// GPU roofline and measurements (`lmmbench gpu`); absent from evaluation runs.
   std::optional<GpuSection> gpu;
   /// Serving latency, throughput and cost (`lmmbench perf`, docs/perf.md); absent otherwise.
-  /// Optional, so records without it stay schema version 1.
   std::optional<PerfSection> perf;
 };
 
+/// The JSON of a run record of any readable version (1 to kRunRecordSchemaVersion), rewritten
+/// as kRunRecordSchemaVersion writes it: keys renamed since; whatever an older version lacked is
+/// left out and reads as its default. Throws InputError naming /schema_version when `j` is not
+/// a run record or is of a newer version than this build reads, naming that version.
+nlohmann::json migrate_run_record(nlohmann::json j);
+
 void to_json(nlohmann::json& j, const RunRecord& r);
-/// Reads a record of schema version <= kRunRecordSchemaVersion; throws InputError naming the
-/// version otherwise.
+/// Reads a record of schema version <= kRunRecordSchemaVersion (an older one through
+/// migrate_run_record); throws InputError naming the version otherwise.
 void from_json(const nlohmann::json& j, RunRecord& r);
 
 }  // namespace lmmbench::reports

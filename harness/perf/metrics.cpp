@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "core/cost.hpp"
 #include "harness/perf/stats.hpp"
+#include "metrics/statistics.hpp"
 
 namespace lmmbench::harness::perf {
 
@@ -19,7 +21,7 @@ double ms(Nanos n) {
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return percentile(v, 50);
+  return lmmbench::metrics::percentile(v, 50);
 }
 
 }  // namespace
@@ -364,18 +366,15 @@ reports::PerfCost compute_cost(const reports::PerfLevel& level, const CostInputs
   c.gpu_count = in.gpu_count;
   c.usd_per_gpu_hour = in.usd_per_gpu_hour;
   c.price_source = in.price_source;
-  c.usd_per_day = static_cast<double>(in.gpu_count) * in.usd_per_gpu_hour * 24.0;
-  // $ per `per` units at `rate` units/s: a day's cost over a day's units.
-  auto per = [&](double rate, double units) -> std::optional<double> {
-    if (!(rate > 0)) return std::nullopt;
-    return c.usd_per_day / (rate * 86400.0) * units;
-  };
-  c.usd_per_1m_output_tokens = per(level.output_throughput, 1e6);
-  c.usd_per_1k_images = per(level.image_throughput, 1e3);
-  c.usd_per_1k_requests = per(level.request_throughput, 1e3);
-  c.usd_per_1m_good_output_tokens = per(level.good_output_throughput, 1e6);
-  c.usd_per_1k_good_images = per(level.good_image_throughput, 1e3);
-  c.usd_per_1k_good_requests = per(level.goodput, 1e3);
+  c.usd_per_day = cost::usd_per_day(in.usd_per_gpu_hour, static_cast<double>(in.gpu_count));
+  c.usd_per_1m_output_tokens =
+      cost::usd_per_1m_output_tokens(c.usd_per_day, level.output_throughput);
+  c.usd_per_1k_images = cost::usd_per_1k_images(c.usd_per_day, level.image_throughput);
+  c.usd_per_1k_requests = cost::usd_per_1k_requests(c.usd_per_day, level.request_throughput);
+  c.usd_per_1m_good_output_tokens =
+      cost::usd_per_1m_output_tokens(c.usd_per_day, level.good_output_throughput);
+  c.usd_per_1k_good_images = cost::usd_per_1k_images(c.usd_per_day, level.good_image_throughput);
+  c.usd_per_1k_good_requests = cost::usd_per_1k_requests(c.usd_per_day, level.goodput);
   c.power_w = in.power_w;
   c.power_source = in.power_source;
   // Measured power (--nvml) replaces --power-w and the TDP: the mean over the GPUs NVML saw.
@@ -403,19 +402,17 @@ reports::PerfTokenCost compute_token_cost(const reports::PerfLevel& level,
   c.prices_as_of = prices.as_of;
   c.usd_per_1m_input_tokens = prices.usd_per_1m_input_tokens;
   c.usd_per_1m_output_tokens_rate = prices.usd_per_1m_output_tokens;
-  c.usd = (static_cast<double>(level.prompt_tokens) * prices.usd_per_1m_input_tokens +
-           static_cast<double>(level.output_tokens) * prices.usd_per_1m_output_tokens) /
-          1e6;
-  auto per = [&](double count, double units) -> std::optional<double> {
-    if (!(count > 0)) return std::nullopt;
-    return c.usd / count * units;
-  };
-  c.usd_per_1m_output_tokens = per(static_cast<double>(level.output_tokens), 1e6);
-  c.usd_per_1k_images = per(static_cast<double>(level.images), 1e3);
-  c.usd_per_1k_requests = per(static_cast<double>(level.completed), 1e3);
+  c.usd = cost::token_price_usd(prices.usd_per_1m_input_tokens, prices.usd_per_1m_output_tokens,
+                                level.prompt_tokens, level.output_tokens);
+  c.usd_per_1m_output_tokens = cost::usd_per(c.usd, static_cast<double>(level.output_tokens), 1e6);
+  c.usd_per_1k_images = cost::usd_per(c.usd, static_cast<double>(level.images), 1e3);
+  c.usd_per_1k_requests = cost::usd_per(c.usd, static_cast<double>(level.completed), 1e3);
   // Good requests from the goodput rate: the level keeps rates, not the count.
-  c.usd_per_1k_good_requests = per(std::round(level.goodput * level.duration_s), 1e3);
-  if (level.duration_s > 0 && level.completed > 0) c.usd_per_day = c.usd / level.duration_s * 86400;
+  c.usd_per_1k_good_requests =
+      cost::usd_per(c.usd, std::round(level.goodput * level.duration_s), 1e3);
+  if (level.duration_s > 0 && level.completed > 0) {
+    c.usd_per_day = c.usd / level.duration_s * cost::kSecondsPerDay;
+  }
   if (level.completed > 0 && level.token_source != "usage") {
     c.note = level.token_source == "mixed"
                  ? "some replies had no usage: their prompt tokens are missing and output tokens "

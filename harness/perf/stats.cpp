@@ -5,17 +5,11 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "metrics/statistics.hpp"
+
 namespace lmmbench::harness::perf {
 
-double percentile(std::span<const double> sorted, double p) {
-  if (sorted.empty()) throw std::invalid_argument("percentile of no values");
-  if (!(p >= 0.0 && p <= 100.0)) throw std::invalid_argument("percentile outside [0, 100]");
-  const double rank = static_cast<double>(sorted.size() - 1) * p / 100.0;
-  const auto lo = static_cast<std::size_t>(std::floor(rank));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  const double frac = rank - static_cast<double>(lo);
-  return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
-}
+using lmmbench::metrics::percentile;
 
 reports::LatencyStats summarize(std::vector<double> values, std::size_t bins) {
   reports::LatencyStats s;

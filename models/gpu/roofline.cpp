@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cost.hpp"
 #include "core/error.hpp"
 
 namespace lmmbench::gpu {
@@ -75,15 +76,13 @@ std::int64_t max_batch_kv_fit(const Plan& plan, const GpuKind& gpu, double memor
 
 Cost cost(double usd_per_gpu_hour, std::int64_t gpu_count, const Throughput& per_gpu,
           std::int64_t images_per_request) {
-  constexpr double kSecondsPerDay = 86400.0;
   Cost c;
   const auto gpus = static_cast<double>(gpu_count);
-  c.usd_per_day = gpus * usd_per_gpu_hour * 24.0;
-  c.usd_per_million_output_tokens =
-      c.usd_per_day / (gpus * per_gpu.tokens_per_second * kSecondsPerDay) * 1e6;
+  c.usd_per_day = cost::usd_per_day(usd_per_gpu_hour, gpus);
+  c.usd_per_1m_output_tokens =
+      cost::usd_per_1m_output_tokens(c.usd_per_day, gpus * per_gpu.tokens_per_second);
   if (images_per_request > 0) {
-    c.usd_per_thousand_images =
-        c.usd_per_day / (gpus * per_gpu.images_per_second * kSecondsPerDay) * 1e3;
+    c.usd_per_1k_images = cost::usd_per_1k_images(c.usd_per_day, gpus * per_gpu.images_per_second);
   }
   return c;
 }

@@ -59,11 +59,12 @@ Roofline roofline(const Plan& plan, const GpuKind& gpu);
 /// 1 - memory_fraction.
 std::int64_t max_batch_kv_fit(const Plan& plan, const GpuKind& gpu, double memory_fraction);
 
-/// Cost of serving on `gpu_count` GPUs, each running its own replica at `per_gpu` throughput.
+/// Cost of serving on `gpu_count` GPUs, each running its own replica at `per_gpu` throughput
+/// (core/cost.hpp, the one cost model).
 struct Cost {
-  double usd_per_day = 0;                         ///< gpu_count x usd_per_gpu_hour x 24
-  double usd_per_million_output_tokens = 0;       ///< usd_per_day / output tokens per day x 1e6
-  std::optional<double> usd_per_thousand_images;  ///< Empty for text-only requests.
+  double usd_per_day = 0;                          ///< gpu_count x usd_per_gpu_hour x 24
+  std::optional<double> usd_per_1m_output_tokens;  ///< usd_per_day / output tokens per day x 1e6
+  std::optional<double> usd_per_1k_images;         ///< Empty for text-only requests.
 };
 
 Cost cost(double usd_per_gpu_hour, std::int64_t gpu_count, const Throughput& per_gpu,

@@ -57,9 +57,9 @@ TEST(GpuCommand, JsonRooflineOfLlava7bOnEightA100s) {
   EXPECT_EQ(b32.at("max_batch_kv_fit"), 143);
   EXPECT_TRUE(b32.at("fits_in_memory").get<bool>());
   EXPECT_NEAR(b32.at("usd_per_day").get<double>(), 8 * 1.89 * 24, 1e-9);
-  EXPECT_NEAR(b32.at("usd_per_million_output_tokens").get<double>(),
+  EXPECT_NEAR(b32.at("usd_per_1m_output_tokens").get<double>(),
               1.89 * 1e6 / (3600 * b32.at("bound_tokens_per_s").get<double>()), 1e-9);
-  EXPECT_TRUE(b32.at("measured_usd_per_million_output_tokens").is_null());
+  EXPECT_TRUE(b32.at("measured_usd_per_1m_output_tokens").is_null());
 }
 
 TEST(GpuCommand, WithoutAGpuItSaysMeasurementNeedsOne) {
@@ -118,7 +118,7 @@ TEST(GpuCommand, MarkdownTablesAndRunRecord) {
             std::string::npos)
       << junit.out;
   const auto record = nlohmann::json::parse(read_text(dir.path() / "run.json"));
-  EXPECT_EQ(record.at("schema_version"), 1);
+  EXPECT_EQ(record.at("schema_version"), 2);
   EXPECT_EQ(record.at("status"), "complete");
   EXPECT_EQ(record.at("resolved_config").at("batches"), nlohmann::json::array({32}));
   const auto& gpu = record.at("gpu");

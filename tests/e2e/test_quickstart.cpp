@@ -16,7 +16,7 @@ TEST(Quickstart, OracleIsPerfectBaselinesAreNotAndEverySampleIsAccountedFor) {
 
   const auto record = nlohmann::json::parse(read_text(out / "run.json"));
   EXPECT_EQ(record["status"], "complete");
-  EXPECT_EQ(record["schema_version"], 1);
+  EXPECT_EQ(record["schema_version"], 2);
   EXPECT_EQ(record["config_sha256"].get<std::string>().size(), 64u);
   EXPECT_FALSE(record["tool"]["git_revision"].get<std::string>().empty());
 

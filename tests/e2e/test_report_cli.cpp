@@ -124,11 +124,11 @@ TEST(ReportCli, BadInputIsExitCodeTwoWithTheFileNamed) {
       std::string::npos)
       << r.err;
 
-  write_text(dir.path() / "future" / "run.json", R"({"schema_version": 2, "tool": {}})");
+  write_text(dir.path() / "future" / "run.json", R"({"schema_version": 3, "tool": {}})");
   r = lmmbench({"report", (dir.path() / "future").string()});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("run.json: field /schema_version: run record schema version 2 is not "
-                       "readable by this lmmbench, which reads versions 1 to 1"),
+  EXPECT_NE(r.err.find("run.json: field /schema_version: run record schema version 3 is not "
+                       "readable by this lmmbench, which reads versions 1 to 2"),
             std::string::npos)
       << r.err;
 

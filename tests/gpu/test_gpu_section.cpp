@@ -63,7 +63,7 @@ GpuSection example(bool measured) {
   b.stages.push_back(st);
   b.bound_tokens_per_s = 146.3;
   b.usd_per_day = 362.88;
-  b.usd_per_million_output_tokens = 3.6;
+  b.usd_per_1m_output_tokens = 3.6;
   m.batches.push_back(b);
   s.models.push_back(m);
   return s;
@@ -93,7 +93,7 @@ TEST(GpuSection, RunRecordsWithAndWithoutIt) {
   EXPECT_FALSE(j.get<RunRecord>().gpu.has_value());
   r.gpu = example(false);
   j = r;
-  EXPECT_EQ(j.at("schema_version"), 1);
+  EXPECT_EQ(j.at("schema_version"), 2);
   const RunRecord back = j.get<RunRecord>();
   ASSERT_TRUE(back.gpu.has_value());
   EXPECT_EQ(back.gpu->models.at(0).model, "llava-1.5-7b");

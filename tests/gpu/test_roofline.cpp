@@ -102,15 +102,16 @@ TEST(Cost, DollarsPerDayAndPerMillionTokens) {
   // perf-anchors 7.6: $2.00 per A100-hour at 2,607 tokens/s is $0.213 per 1M output tokens.
   const Cost one = cost(2.00, 1, t, 1);
   EXPECT_DOUBLE_EQ(one.usd_per_day, 48.0);
-  EXPECT_NEAR(one.usd_per_million_output_tokens, 2.00 * 1e6 / (3600 * 2607), 1e-12);
-  EXPECT_NEAR(one.usd_per_million_output_tokens, 0.213, 0.0005);
-  ASSERT_TRUE(one.usd_per_thousand_images.has_value());
-  EXPECT_NEAR(*one.usd_per_thousand_images, 2.00 * 1e3 / (3600 * 2607.0 / 128), 1e-12);
+  ASSERT_TRUE(one.usd_per_1m_output_tokens.has_value());
+  EXPECT_NEAR(*one.usd_per_1m_output_tokens, 2.00 * 1e6 / (3600 * 2607), 1e-12);
+  EXPECT_NEAR(*one.usd_per_1m_output_tokens, 0.213, 0.0005);
+  ASSERT_TRUE(one.usd_per_1k_images.has_value());
+  EXPECT_NEAR(*one.usd_per_1k_images, 2.00 * 1e3 / (3600 * 2607.0 / 128), 1e-12);
   // Eight GPUs at $1.89: eight times the dollars per day for eight times the tokens.
   const Cost eight = cost(1.89, 8, t, 1);
   EXPECT_NEAR(eight.usd_per_day, 8 * 1.89 * 24, 1e-9);
-  EXPECT_NEAR(eight.usd_per_million_output_tokens, 1.89 * 1e6 / (3600 * 2607), 1e-12);
-  EXPECT_FALSE(cost(1.89, 1, t, 0).usd_per_thousand_images.has_value());
+  EXPECT_NEAR(eight.usd_per_1m_output_tokens.value_or(0), 1.89 * 1e6 / (3600 * 2607), 1e-12);
+  EXPECT_FALSE(cost(1.89, 1, t, 0).usd_per_1k_images.has_value());
 }
 
 }  // namespace

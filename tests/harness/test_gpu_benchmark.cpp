@@ -168,8 +168,8 @@ TEST(GpuBenchmarkParts, APlanGivesItsRooflineRowsWithoutADevice) {
   EXPECT_TRUE(row.fits_in_memory);
   const auto cost = gpu::cost(3.78, 1, bound.totals, plan.request.images);
   EXPECT_DOUBLE_EQ(row.usd_per_day.value(), cost.usd_per_day);
-  EXPECT_DOUBLE_EQ(row.usd_per_million_output_tokens.value(), cost.usd_per_million_output_tokens);
-  EXPECT_FALSE(row.measured_usd_per_million_output_tokens.has_value());
+  EXPECT_DOUBLE_EQ(row.usd_per_1m_output_tokens.value(), cost.usd_per_1m_output_tokens.value());
+  EXPECT_FALSE(row.measured_usd_per_1m_output_tokens.has_value());
 }
 
 TEST(GpuBenchmarkParts, MeasuredStagesGiveMeasuredThroughputAndAFailedStageIsRecorded) {
@@ -191,7 +191,7 @@ TEST(GpuBenchmarkParts, MeasuredStagesGiveMeasuredThroughputAndAFailedStageIsRec
   ASSERT_TRUE(row.measured_tokens_per_s.has_value());
   EXPECT_NEAR(*row.measured_tokens_per_s, row.bound_tokens_per_s / 2,
               1e-9 * row.bound_tokens_per_s);
-  EXPECT_NEAR(*row.measured_usd_per_million_output_tokens, 2 * *row.usd_per_million_output_tokens,
+  EXPECT_NEAR(*row.measured_usd_per_1m_output_tokens, 2 * *row.usd_per_1m_output_tokens,
               1e-9);
   EXPECT_THAT(log.str(), HasSubstr("measuring llava-1.5-7b batch 4: lm.decode\n"));
 

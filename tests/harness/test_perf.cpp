@@ -18,20 +18,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-TEST(PerfStats, PercentileIsNumpyLinearInterpolation) {
-  // Reference values from numpy.percentile(x, p) with the default method "linear".
-  const std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  EXPECT_DOUBLE_EQ(percentile(x, 0), 1);
-  EXPECT_DOUBLE_EQ(percentile(x, 50), 5.5);
-  EXPECT_DOUBLE_EQ(percentile(x, 90), 9.1);
-  EXPECT_DOUBLE_EQ(percentile(x, 99), 9.91);
-  EXPECT_DOUBLE_EQ(percentile(x, 100), 10);
-  const std::vector<double> one = {42};
-  EXPECT_DOUBLE_EQ(percentile(one, 99.9), 42);
-  EXPECT_THROW((void)percentile(std::vector<double>{}, 50), std::invalid_argument);
-  EXPECT_THROW((void)percentile(x, 101), std::invalid_argument);
-}
-
 TEST(PerfStats, SummaryHasMomentsPercentilesAndHistogram) {
   std::vector<double> v;
   for (int i = 1000; i >= 1; --i)

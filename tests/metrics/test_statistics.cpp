@@ -64,9 +64,18 @@ TEST(Bootstrap, DropsUndefinedReplicates) {
 
 TEST(Percentile, InterpolatesLikeNumpy) {
   const std::vector<double> v = {1, 2, 3, 4};
-  EXPECT_DOUBLE_EQ(percentile_sorted(v, 50), 2.5);     // numpy.percentile([1,2,3,4], 50)
-  EXPECT_DOUBLE_EQ(percentile_sorted(v, 2.5), 1.075);  // numpy.percentile([1,2,3,4], 2.5)
-  EXPECT_DOUBLE_EQ(percentile_sorted(v, 100), 4.0);
+  EXPECT_DOUBLE_EQ(percentile(v, 50), 2.5);     // numpy.percentile([1,2,3,4], 50)
+  EXPECT_DOUBLE_EQ(percentile(v, 2.5), 1.075);  // numpy.percentile([1,2,3,4], 2.5)
+  EXPECT_DOUBLE_EQ(percentile(v, 100), 4.0);
+  // Reference values from numpy.percentile(x, p) with the default method "linear".
+  const std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_DOUBLE_EQ(percentile(x, 0), 1);
+  EXPECT_DOUBLE_EQ(percentile(x, 90), 9.1);
+  EXPECT_DOUBLE_EQ(percentile(x, 99), 9.91);
+  const std::vector<double> one = {42};
+  EXPECT_DOUBLE_EQ(percentile(one, 99.9), 42);
+  EXPECT_THROW((void)percentile(std::vector<double>{}, 50), std::invalid_argument);
+  EXPECT_THROW((void)percentile(x, 101), std::invalid_argument);
 }
 
 TEST(SplitMix64, BelowStaysInRange) {

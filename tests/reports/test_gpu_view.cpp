@@ -60,8 +60,8 @@ GpuBatchResult batch(std::int64_t size, bool measured) {
   b.bound_requests_per_s = 1.143;
   b.bound_images_per_s = 1.143;
   b.usd_per_day = 59.9616;
-  b.usd_per_million_output_tokens = 4.7423;
-  b.usd_per_thousand_images = 0.607;
+  b.usd_per_1m_output_tokens = 4.7423;
+  b.usd_per_1k_images = 0.607;
   if (measured) {
     auto& prefill = b.stages[1];
     prefill.measured_ms = 40.0;
@@ -71,7 +71,7 @@ GpuBatchResult batch(std::int64_t size, bool measured) {
     b.stages[2].error = "cuBLASLt: CUBLAS_STATUS_NOT_SUPPORTED <no algorithm>";
     b.measured_prefill_ms = 41.5;
     b.measured_tokens_per_s = 1200.4;
-    b.measured_usd_per_million_output_tokens = 6.5;
+    b.measured_usd_per_1m_output_tokens = 6.5;
   }
   return b;
 }

@@ -128,7 +128,8 @@ TEST(RunRecord, AnUnknownOutcomeIsRefusedNotReadAsOk) {
     (void)j.get<RunRecord>();
     FAIL() << "an unknown outcome was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown cell outcome \"exploded\""), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown outcome \"exploded\" (known: ok, failed"),
+              std::string::npos)
         << e.what();
   }
 }

@@ -112,7 +112,7 @@ TEST_F(Schema, RejectsRecordsThatBreakIt) {
   EXPECT_NE(v.output.find("/cells/0/outcome"), std::string::npos) << v.output;
 
   auto newer = nlohmann::json(edge_cases());
-  newer["schema_version"] = 2;
+  newer["schema_version"] = 3;
   EXPECT_EQ(check(newer).status, 1);
 
   auto unknown = nlohmann::json(edge_cases());
