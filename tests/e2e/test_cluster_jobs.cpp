@@ -1,8 +1,9 @@
-// `lmmbench k8s`: the Indexed Job and the merge Job validate against the Kubernetes batch/v1 Job
-// schema (vendored in tests/fixtures/k8s, read back by PyYAML and checked by python3-jsonschema
-// in tests/k8s/validate_job.py, with what the Job controller needs beyond the schema), and carry
-// the shard plan: index from JOB_COMPLETION_INDEX, every shard resumable on one shared volume, the
-// merge of every shard. No cluster runs here.
+// `lmmbench k8s` and `lmmbench slurm` without a cluster. `lmmbench k8s`: the Indexed Job and the
+// merge Job validate against the Kubernetes batch/v1 Job schema (vendored in tests/fixtures/k8s,
+// read back by PyYAML and checked by python3-jsonschema in tests/k8s/validate_job.py, with what the
+// Job controller needs beyond the schema), and carry the shard plan: index from
+// JOB_COMPLETION_INDEX, every shard resumable on one shared volume, the merge of every shard. No
+// cluster runs here.
 #include <gtest/gtest.h>
 
 #include "e2e_support.hpp"
@@ -180,6 +181,89 @@ TEST_F(K8s, RefusesValuesTheApiWouldRefuseWithExit2) {
   refused({"--mount-path", "runs"}, "--mount-path");
   refused({"--image", "has space"}, "--image");
   refused({"--models", "orcale"}, "--models");
+}
+
+}  // namespace
+}  // namespace lmmbench::testing
+
+namespace lmmbench::testing {
+namespace {
+
+// `lmmbench slurm` without a Slurm (tests/slurm has the real one): what it writes, prints and
+// submits, and what it refuses before writing anything.
+class SlurmCli : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::filesystem::path out_ = dir_.path() / "job dir";
+};
+
+TEST_F(SlurmCli, WritesTheScriptsAndSaysHowToSubmitThem) {
+  const auto r = lmmbench({"slurm", kQuickstart.string(), "--shards", "3", "--out", out_.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto* file : {"array.sbatch", "merge.sbatch", "submit.sh"})
+    EXPECT_TRUE(std::filesystem::exists(out_ / "slurm" / file)) << file;
+  EXPECT_TRUE(std::filesystem::is_directory(out_ / "slurm/logs"));  // sbatch opens logs there
+  EXPECT_NE(std::filesystem::status(out_ / "slurm/submit.sh").permissions() &
+                std::filesystem::perms::owner_exec,
+            std::filesystem::perms::none);
+  EXPECT_NE(r.out.find("Submit with: '" + (out_ / "slurm/submit.sh").string() + "'"),
+            std::string::npos)
+      << r.out;
+  // The scripts run this binary on the config by absolute path.
+  const auto array = read_text(out_ / "slurm/array.sbatch");
+  EXPECT_NE(array.find("exec '" + std::filesystem::canonical(kBinary).string() + "' run '" +
+                       kQuickstart.lexically_normal().string() + "'"),
+            std::string::npos)
+      << array;
+}
+
+TEST_F(SlurmCli, PrintWritesNothing) {
+  const auto r =
+      lmmbench({"slurm", kQuickstart.string(), "--shards", "2", "--out", out_.string(), "--print"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("#SBATCH --array=0-1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("# ==> " + (out_ / "slurm/merge.sbatch").string() + " <=="),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(out_));
+}
+
+TEST_F(SlurmCli, SubmitRecordsTheJobIdsSbatchPrinted) {
+  const auto sbatch = dir_.path() / "sbatch";
+  const auto calls = dir_.path() / "calls.txt";
+  // A stand-in for sbatch: the array gets 500, the merge 501 (with a cluster name, as
+  // `--parsable` prints on a federation).
+  write_text(sbatch, "#!/bin/sh\necho \"$@\" >> '" + calls.string() +
+                         "'\ncase \"$*\" in *afterok*) echo '501;cl';; *) echo 500;; esac\n");
+  std::filesystem::permissions(sbatch, std::filesystem::perms::owner_all);
+  const auto r = lmmbench({"slurm", kQuickstart.string(), "--shards", "3", "--out", out_.string(),
+                           "--submit", "--sbatch", sbatch.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Submitted array job 500 (3 shards) and merge job 501 (afterok:500)"),
+            std::string::npos)
+      << r.out;
+  const auto ids = nlohmann::json::parse(read_text(out_ / "slurm/submitted.json"));
+  EXPECT_EQ(ids, (nlohmann::json{{"array_job", "500"}, {"merge_job", "501"}, {"shards", 3}}));
+  EXPECT_NE(read_text(calls).find("--dependency=afterok:500 --kill-on-invalid-dep=yes"),
+            std::string::npos);
+}
+
+TEST_F(SlurmCli, RefusesBadInputWithExit2BeforeWritingAnything) {
+  const auto refused = [&](const std::vector<std::string>& args, const std::string& reason) {
+    std::vector<std::string> argv = {"slurm"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = lmmbench(argv);
+    EXPECT_EQ(r.exit_code, 2) << reason << r.out;
+    EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out_)) << reason;
+  };
+  const std::string q = kQuickstart.string();
+  refused({q, "--shards", "3", "--out", out_.string(), "--time", "1 day"}, "--time");
+  refused({q, "--shards", "3", "--out", out_.string(), "--models", "orcale"}, "did you mean");
+  refused({q, "--shards", "0", "--out", out_.string()}, "--shards");
+  refused({q, "--shards", "3", "--out", out_.string(), "--print", "--submit"}, "excludes");
+  const auto bad = dir_.path() / "bad.json";
+  write_text(bad, "{\"name\": \"x\", \"models\": [], \"tasks\": [], \"seeed\": 1}");
+  refused({bad.string(), "--shards", "3", "--out", out_.string()}, "bad.json:1: field /output_dir");
 }
 
 }  // namespace
