@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <cstring>
 #include <regex>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
