@@ -23,6 +23,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DatasetInfo, name, format, manif
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShardSource, dir, shard_index, shard_count,
                                                 hostname, started_at, finished_at, wall_seconds,
                                                 resume_count, record_sha256)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CellReplica, base_url, requests, answered,
+                                                connection_failures, latency_sum_s)
 
 std::string_view to_string(CellOutcome outcome) {
   switch (outcome) {
@@ -151,6 +153,7 @@ void to_json(nlohmann::json& j, const Cell& c) {
                      {"scores_file", c.scores_file}};
   if (!c.submission_file.empty()) j["submission_file"] = c.submission_file;
   if (c.judge) j["judge"] = *c.judge;
+  if (!c.replicas.empty()) j["replicas"] = c.replicas;
 }
 
 void from_json(const nlohmann::json& j, Cell& c) {
@@ -176,6 +179,7 @@ void from_json(const nlohmann::json& j, Cell& c) {
   c.wall_seconds = j.value("wall_seconds", 0.0);
   c.scores_file = j.value("scores_file", "");
   c.submission_file = j.value("submission_file", "");
+  c.replicas = j.value("replicas", std::vector<CellReplica>{});
   if (const auto it = j.find("judge"); it != j.end() && it->is_object()) {
     c.judge = it->get<CellJudge>();
   } else {

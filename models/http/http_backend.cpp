@@ -250,7 +250,7 @@ HttpBackend::HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, co
       transport_(std::make_unique<Transport>(endpoint_.transport)) {
   if (endpoint_.replicas.empty()) endpoint_.replicas.push_back(endpoint_.base_url);
   for (const auto& url : endpoint_.replicas)
-    replicas_.push_back(Replica{ReplicaStats{url}, {}, 0});
+    replicas_.push_back(Replica{ReplicaUse{url}, 0, {}, 0});
 }
 
 std::size_t HttpBackend::acquire_replica() {
@@ -261,7 +261,7 @@ std::size_t HttpBackend::acquire_replica() {
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t i = (next_replica_ + k) % n;  // rotating start: ties spread evenly
     if (replicas_[i].down_until > now) continue;
-    if (best == n || replicas_[i].stats.in_flight < replicas_[best].stats.in_flight) best = i;
+    if (best == n || replicas_[i].in_flight < replicas_[best].in_flight) best = i;
   }
   if (best == n) {
     // Every replica is backed off: probe the one whose back-off ends first.
@@ -272,7 +272,7 @@ std::size_t HttpBackend::acquire_replica() {
                                     replicas_.begin());
   }
   next_replica_ = (best + 1) % n;
-  ++replicas_[best].stats.in_flight;
+  ++replicas_[best].in_flight;
   ++replicas_[best].stats.requests;
   return best;
 }
@@ -282,7 +282,7 @@ bool HttpBackend::release_replica(std::size_t index, const HttpResult& result,
   const std::lock_guard lock(replicas_mutex_);
   const auto now = std::chrono::steady_clock::now();
   Replica& r = replicas_[index];
-  --r.stats.in_flight;
+  --r.in_flight;
   if (result.error == TransportError::connection) {
     // Taken out for a back-off that doubles with each failure in a row (1 s, 2 s, ... 30 s).
     ++r.stats.connection_failures;
@@ -301,9 +301,10 @@ bool HttpBackend::release_replica(std::size_t index, const HttpResult& result,
                      [&](const Replica& other) { return other.down_until <= now; });
 }
 
-std::vector<HttpBackend::ReplicaStats> HttpBackend::replica_stats() const {
+std::vector<ReplicaUse> HttpBackend::replica_use() const {
   const std::lock_guard lock(replicas_mutex_);
-  std::vector<ReplicaStats> out;
+  std::vector<ReplicaUse> out;
+  if (replicas_.size() < 2) return out;
   for (const auto& r : replicas_)
     out.push_back(r.stats);
   return out;

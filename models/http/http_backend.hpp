@@ -116,16 +116,8 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
 /// a replica that is up. The failure is fatal (the backend stops) only when every replica is down.
 class HttpBackend final : public Backend {
  public:
-  /// What one replica did, for tests and reports.
-  struct ReplicaStats {
-    std::string base_url;
-    std::size_t requests = 0;  ///< Sent to it.
-    std::size_t answered = 0;  ///< Got a reply (any HTTP status).
-    std::size_t connection_failures = 0;
-    double latency_sum_s = 0;  ///< Over the answered requests, submit to reply.
-    std::size_t in_flight = 0;
-  };
-  [[nodiscard]] std::vector<ReplicaStats> replica_stats() const;
+  /// Every replica's counts; empty with one base_url.
+  [[nodiscard]] std::vector<ReplicaUse> replica_use() const override;
 
   HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, const Clock& clock);
   ~HttpBackend() override;
@@ -143,7 +135,8 @@ class HttpBackend final : public Backend {
   struct Exchange;
   Completion complete(Exchange& exchange, HttpResult result) const;
   struct Replica {
-    ReplicaStats stats;
+    ReplicaUse stats;
+    std::size_t in_flight = 0;
     std::chrono::steady_clock::time_point down_until;  ///< Backed off until then.
     int consecutive_failures = 0;
   };

@@ -81,8 +81,9 @@ TEST(Replicas, OneKilledMidRunItsShareGoesToTheOthersAndNothingIsLost) {
   LlmServer third(options);
   // 80 ms an answer, 6 in flight: the run takes about 1.2 s, long enough to kill one mid-run.
   const std::string slow = "/fault/slow;delay=0.08/v1";
+  const std::string second_url = second->url() + slow;
   const auto config =
-      replica_config(dir.path(), {first.url() + slow, second->url() + slow, third.url() + slow});
+      replica_config(dir.path(), {first.url() + slow, second_url, third.url() + slow});
   // The oracle first: it prepares the data the servers answer from, and is the expected score.
   const auto oracle = lmmbench({"run", config.string(), "--models", "oracle", "--out",
                                 (dir.path() / "oracle").string(), "--quiet"},
@@ -124,6 +125,29 @@ TEST(Replicas, OneKilledMidRunItsShareGoesToTheOthersAndNothingIsLost) {
   }
   // The requests the dead replica failed were retried (on the others): counted as attempts.
   EXPECT_GE(retries, 1u);
+  // The record says what each replica did: every attempt counted once, the failures on the dead
+  // one, latency over the answered ones.
+  std::size_t attempts = 0;
+  std::size_t failures_of_second = 0;
+  std::size_t answered = 0;
+  for (const std::string task : {"open", "mc"}) {
+    const auto& replicas = served.at("served/" + task)["replicas"];
+    ASSERT_EQ(replicas.size(), 3u);
+    EXPECT_EQ(replicas[1]["base_url"], second_url);
+    for (const auto& replica : replicas) {
+      attempts += replica["requests"].get<std::size_t>();
+      answered += replica["answered"].get<std::size_t>();
+      if (replica["answered"].get<std::size_t>() > 0) {
+        EXPECT_GE(replica["latency_sum_s"].get<double>(), 0.08 * replica["answered"].get<double>());
+      }
+    }
+    failures_of_second += replicas[1]["connection_failures"].get<std::size_t>();
+    EXPECT_EQ(replicas[0]["connection_failures"], 0);
+    EXPECT_EQ(replicas[2]["connection_failures"], 0);
+  }
+  EXPECT_EQ(attempts, 90u + retries);
+  EXPECT_EQ(answered, 90u);
+  EXPECT_EQ(failures_of_second, retries);
   // The dead replica's share went to the other two: together they answered every sample it had
   // not answered before it died, and each more than a third of the run.
   const std::size_t survivors = first.requests().size() + third.requests().size();
@@ -145,6 +169,7 @@ TEST(Replicas, RequestsSpreadOverEveryReplica) {
   const auto r = lmmbench(
       {"run", config.string(), "--out", (dir.path() / "run").string(), "--quiet"}, dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(cells(dir.path() / "run").at("oracle/open").contains("replicas"));
   // Least in flight, ties in turn: each replica gets about a third of the 90 requests.
   for (const auto* server : {&a, &b, &c}) {
     EXPECT_GE(server->requests().size(), 20u);

@@ -40,7 +40,7 @@ TEST(ReplicaRouting, ConcurrentRequestsSpreadByLeastInFlightWithCountsAndLatency
     std::unique_lock lock(mutex);
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return done == 40; }));
   }
-  const auto stats = http(*backend).replica_stats();
+  const auto stats = backend->replica_use();
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].base_url, a.url() + "/v1");
   EXPECT_EQ(stats[0].requests + stats[1].requests, 40u);
@@ -50,7 +50,6 @@ TEST(ReplicaRouting, ConcurrentRequestsSpreadByLeastInFlightWithCountsAndLatency
   EXPECT_GT(stats[0].requests, 2 * stats[1].requests) << stats[1].requests;
   EXPECT_GE(stats[1].latency_sum_s / static_cast<double>(stats[1].answered), 0.3);
   EXPECT_LT(stats[0].latency_sum_s / static_cast<double>(stats[0].answered), 0.3);
-  EXPECT_EQ(stats[0].in_flight + stats[1].in_flight, 0u);
 }
 
 TEST(ReplicaRouting, AReplicaRefusingConnectionsIsBackedOffAndItsFailureIsNotFatal) {
@@ -68,7 +67,7 @@ TEST(ReplicaRouting, AReplicaRefusingConnectionsIsBackedOffAndItsFailureIsNotFat
     const auto c = ask(*backend, vqa_request("[[answer:yes]] again"));
     EXPECT_TRUE(c.ok()) << c.error_message;  // the dead replica is backed off
   }
-  const auto stats = http(*backend).replica_stats();
+  const auto stats = backend->replica_use();
   EXPECT_EQ(stats[0].requests, 1u);
   EXPECT_EQ(stats[0].connection_failures, 1u);
   EXPECT_EQ(stats[1].answered, 5u);
