@@ -32,6 +32,8 @@ Command add_datasets_command(CLI::App& app);
 Command add_gpu_command(CLI::App& app);
 Command add_perf_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_slurm_command(CLI::App& app);
+Command add_k8s_command(CLI::App& app);
 
 /// "a, b,,c" -> {"a", "b", "c"}
 std::vector<std::string> split_list(const std::string& text);

@@ -47,6 +47,16 @@ struct TaskData {
 /// Called exactly once per submitted request.
 using CompletionCallback = std::function<void(Completion)>;
 
+/// What one replica of a model served by several did (HTTP "base_url" lists), counted since the
+/// backend was made.
+struct ReplicaUse {
+  std::string base_url;
+  std::size_t requests = 0;             ///< Sent to it.
+  std::size_t answered = 0;             ///< Got a reply (any HTTP status).
+  std::size_t connection_failures = 0;  ///< Took it out for a back-off.
+  double latency_sum_s = 0;             ///< Over the answered requests, submit to reply.
+};
+
 /// A model behind one interface (MLPerf LoadGen's system under test). The harness owns the clock,
 /// the schedule, timeouts between requests and retries of whole requests; a backend only does the
 /// work and reports each completion through the callback.
@@ -76,6 +86,9 @@ class Backend {
   /// are served as usual. The harness calls it when the run is interrupted or the backend is
   /// stopped by a fatal failure. Backends whose requests end by themselves need not override it.
   virtual void cancel() {}
+  /// Per replica, for a backend that spreads requests over several servers; empty otherwise.
+  /// Thread-safe.
+  [[nodiscard]] virtual std::vector<ReplicaUse> replica_use() const { return {}; }
 };
 
 /// What a backend factory receives besides its options.

@@ -24,8 +24,8 @@ const std::vector<std::string> kRecordCoreKeys = {
     "finished_at",      "wall_seconds", "resume_count",
     "predictions_file", "cells",        "merged_from"};
 const std::vector<std::string> kCellCoreKeys = {
-    "model",  "task",  "outcome", "message",      "backend_fingerprint", "dataset",
-    "counts", "usage", "scores",  "wall_seconds", "scores_file",         "max_error_rate"};
+    "model", "task",   "outcome",      "message",     "backend_fingerprint", "dataset", "counts",
+    "usage", "scores", "wall_seconds", "scores_file", "max_error_rate",      "replicas"};
 
 bool in(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();

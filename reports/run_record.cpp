@@ -95,6 +95,16 @@ void visit(S& s, F&& f) {
 }
 
 template <class S, class F>
+requires Record<S, CellReplica>
+void visit(S& r, F&& f) {
+  f("base_url", r.base_url);
+  f("requests", r.requests);
+  f("answered", r.answered);
+  f("connection_failures", r.connection_failures);
+  f("latency_sum_s", r.latency_sum_s);
+}
+
+template <class S, class F>
 requires Record<S, Selection>
 void visit(S& s, F&& f) {
   f("models", s.models);
@@ -163,6 +173,7 @@ void visit(S& c, F&& f) {
   f("scores_file", c.scores_file);
   f("submission_file", c.submission_file, omit_empty);
   f("judge", c.judge, omit_empty);
+  f("replicas", c.replicas, omit_empty);
 }
 
 template <class S, class F>
@@ -196,6 +207,7 @@ LMMBENCH_JSON_FIELDS(HostInfo)
 LMMBENCH_JSON_FIELDS(SampleCounts)
 LMMBENCH_JSON_FIELDS(DatasetInfo)
 LMMBENCH_JSON_FIELDS(ShardSource)
+LMMBENCH_JSON_FIELDS(CellReplica)
 LMMBENCH_JSON_FIELDS(Selection)
 LMMBENCH_JSON_FIELDS(CellUsage)
 LMMBENCH_JSON_FIELDS(JudgeAgreement)

@@ -93,6 +93,16 @@ struct CellUsage {
   std::string prices_as_of;             ///< Date of the price table.
 };
 
+/// What one replica of the cell's model did in this cell (a model config whose "base_url" lists
+/// several servers; docs/scale.md).
+struct CellReplica {
+  std::string base_url;
+  std::size_t requests = 0;             ///< Attempts sent to it.
+  std::size_t answered = 0;             ///< Attempts it replied to (any HTTP status).
+  std::size_t connection_failures = 0;  ///< Attempts that failed to connect (then backed off).
+  double latency_sum_s = 0;             ///< Over the answered attempts, submit to reply.
+};
+
 /// How the verdicts of a cell's judge agree with those of the judge it replaced (`--rejudge`).
 struct JudgeAgreement {
   std::string previous_model;   ///< The earlier judge's model config name.
@@ -138,6 +148,8 @@ struct Cell {
   std::string scores_file;                    ///< Per-sample scores, relative to the run directory.
   std::string submission_file;     ///< The evaluation-server file, relative to the run directory.
   std::optional<CellJudge> judge;  ///< Judge-scored tasks only.
+  /// Models served by several replicas only (absent from run.json otherwise).
+  std::vector<CellReplica> replicas;
 
   [[nodiscard]] const metrics::MetricResult* headline() const {
     return scores.empty() ? nullptr : &scores.front();

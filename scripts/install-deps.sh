@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that lmmbench builds, runs and tests with (docs/dependencies.md
 # says why each is there). With --test it adds what only the test suite needs (headless chromium
-# for the HTML report test, python3-jsonschema for the run-record schema check). Skips apt entirely
-# when everything is already installed. Run as root or with sudo available.
+# for the HTML report test, python3-jsonschema for the run-record schema check, python3-yaml for the
+# Kubernetes manifest check, slurm-wlm and munge for the real single-node Slurm of tests/slurm).
+# Skips apt entirely when everything is already installed. Run as root or with sudo available.
 # --test also installs clang 14 and its runtime libraries (libFuzzer, sanitizers) for the `fuzz`
 # preset (docs/testing.md), and llama-cpp-python's OpenAI-compatible server with gguf from PyPI into
 # a virtual environment for test_llama_cpp_e2e: $LMMBENCH_LLAMA_CPP_VENV, default
@@ -21,7 +22,8 @@ packages=(
   libgtest-dev libbenchmark-dev libcurl4-openssl-dev libsqlite3-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium fonts-dejavu-core python3-jsonschema clang-14 libclang-rt-14-dev python3-venv)
+  packages+=(chromium fonts-dejavu-core python3-jsonschema python3-yaml clang-14 libclang-rt-14-dev
+    python3-venv slurm-wlm munge)
 elif [ $# -gt 0 ]; then
   echo "usage: scripts/install-deps.sh [--test]" >&2
   exit 2

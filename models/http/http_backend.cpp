@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -130,26 +131,41 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
   }
   Endpoint e;
   e.kind = std::move(kind);
-  e.base_url = options.get_string("base_url", default_base_url);
-  while (!e.base_url.empty() && e.base_url.back() == '/')
-    e.base_url.pop_back();
-  if (!e.base_url.starts_with("http://") && !e.base_url.starts_with("https://")) {
-    options.required("base_url").fail("base_url must start with http:// or https://");
+  // "base_url": one URL, or a list of replicas serving the same model (see HttpBackend).
+  auto check_url = [&](std::string url, const std::function<void(const std::string&)>& fail) {
+    while (!url.empty() && url.back() == '/')
+      url.pop_back();
+    if (!url.starts_with("http://") && !url.starts_with("https://"))
+      fail("base_url must start with http:// or https://");
+    // Every URL a dialect builds starts with base_url, and base_url is saved with the run
+    // (run.json, the fingerprint in predictions.jsonl, the reports): a credential in it would be
+    // written everywhere. Keys go in headers (Gemini's too: x-goog-api-key), so a URL needs none.
+    const auto authority_end = url.find('/', url.find("//") + 2);
+    if (url.substr(0, authority_end).find('@') != std::string::npos)
+      fail("base_url must not contain credentials (user:password@); use api_key_env");
+    if (url.find_first_of("?#") != std::string::npos) {
+      fail(
+          "base_url must not have a query or fragment (a key in ?key=... would be saved with the "
+          "run); put the key in the environment variable named by api_key_env");
+    }
+    return url;
+  };
+  const auto base_url = options.find("base_url");
+  if (base_url && base_url->is_array()) {
+    const auto elements = base_url->elements();
+    if (elements.empty()) base_url->fail("base_url: a list of replicas needs at least one URL");
+    for (const auto& element : elements) {
+      auto url = check_url(element.as_string(), [&](const std::string& why) { element.fail(why); });
+      if (std::find(e.replicas.begin(), e.replicas.end(), url) != e.replicas.end())
+        element.fail(fmt::format("base_url lists the replica {} twice", url));
+      e.replicas.push_back(std::move(url));
+    }
+  } else {
+    e.replicas.push_back(
+        check_url(base_url ? base_url->as_string() : default_base_url,
+                  [&](const std::string& why) { options.required("base_url").fail(why); }));
   }
-  // Every URL a dialect builds starts with base_url, and base_url is saved with the run (run.json,
-  // the fingerprint in predictions.jsonl, the reports): a credential in it would be written
-  // everywhere. Keys go in headers (Gemini's too: x-goog-api-key), so a URL needs none.
-  const auto authority_end = e.base_url.find('/', e.base_url.find("//") + 2);
-  if (e.base_url.substr(0, authority_end).find('@') != std::string::npos) {
-    options.required("base_url")
-        .fail("base_url must not contain credentials (user:password@); use api_key_env");
-  }
-  if (e.base_url.find_first_of("?#") != std::string::npos) {
-    options.required("base_url")
-        .fail(
-            "base_url must not have a query or fragment (a key in ?key=... would be saved with the "
-            "run); put the key in the environment variable named by api_key_env");
-  }
+  e.base_url = e.replicas.front();
   e.model = options.get_string("model", "");
   if (const auto env = options.find("api_key_env")) {
     e.api_key_env = env->as_string();
@@ -174,9 +190,11 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
     }
     e.api_key = value;
     // Short dummy keys ("EMPTY", vLLM's convention) may well be words of a URL.
-    if (e.api_key.size() >= 8 && redact(e.base_url, e.api_key) != e.base_url) {
-      options.required("base_url")
-          .fail("base_url contains the API key (or part of it); it is saved with the run");
+    for (const auto& url : e.replicas) {
+      if (e.api_key.size() >= 8 && redact(url, e.api_key) != url) {
+        options.required("base_url")
+            .fail("base_url contains the API key (or part of it); it is saved with the run");
+      }
     }
   }
   e.stream = options.get_bool("stream", false);
@@ -229,7 +247,68 @@ HttpBackend::HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, co
     : endpoint_(std::move(endpoint)),
       dialect_(std::move(dialect)),
       clock_(clock),
-      transport_(std::make_unique<Transport>(endpoint_.transport)) {}
+      transport_(std::make_unique<Transport>(endpoint_.transport)) {
+  if (endpoint_.replicas.empty()) endpoint_.replicas.push_back(endpoint_.base_url);
+  for (const auto& url : endpoint_.replicas)
+    replicas_.push_back(Replica{ReplicaUse{url}, 0, {}, 0});
+}
+
+std::size_t HttpBackend::acquire_replica() {
+  const std::lock_guard lock(replicas_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  const std::size_t n = replicas_.size();
+  std::size_t best = n;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (next_replica_ + k) % n;  // rotating start: ties spread evenly
+    if (replicas_[i].down_until > now) continue;
+    if (best == n || replicas_[i].in_flight < replicas_[best].in_flight) best = i;
+  }
+  if (best == n) {
+    // Every replica is backed off: probe the one whose back-off ends first.
+    best = static_cast<std::size_t>(std::min_element(replicas_.begin(), replicas_.end(),
+                                                     [](const Replica& a, const Replica& b) {
+                                                       return a.down_until < b.down_until;
+                                                     }) -
+                                    replicas_.begin());
+  }
+  next_replica_ = (best + 1) % n;
+  ++replicas_[best].in_flight;
+  ++replicas_[best].stats.requests;
+  return best;
+}
+
+bool HttpBackend::release_replica(std::size_t index, const HttpResult& result,
+                                  std::chrono::steady_clock::time_point started) {
+  const std::lock_guard lock(replicas_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  Replica& r = replicas_[index];
+  --r.in_flight;
+  if (result.error == TransportError::connection) {
+    // Taken out for a back-off that doubles with each failure in a row (1 s, 2 s, ... 30 s).
+    ++r.stats.connection_failures;
+    r.down_until =
+        now + std::min<std::chrono::steady_clock::duration>(
+                  kReplicaBackoff * (1 << std::min(r.consecutive_failures, 5)), kReplicaMaxBackoff);
+    ++r.consecutive_failures;
+  } else if (result.error == TransportError::none) {
+    // The server answered (any status): it is up.
+    r.consecutive_failures = 0;
+    r.down_until = {};
+    ++r.stats.answered;
+    r.stats.latency_sum_s += std::chrono::duration<double>(now - started).count();
+  }
+  return std::any_of(replicas_.begin(), replicas_.end(),
+                     [&](const Replica& other) { return other.down_until <= now; });
+}
+
+std::vector<ReplicaUse> HttpBackend::replica_use() const {
+  const std::lock_guard lock(replicas_mutex_);
+  std::vector<ReplicaUse> out;
+  if (replicas_.size() < 2) return out;
+  for (const auto& r : replicas_)
+    out.push_back(r.stats);
+  return out;
+}
 
 HttpBackend::~HttpBackend() {
   transport_.reset();  // completes anything still queued while the dialect is alive
@@ -237,7 +316,10 @@ HttpBackend::~HttpBackend() {
 
 std::string HttpBackend::fingerprint() const {
   // Everything that changes answers or what is logged; never the key, timeouts or rate limits.
-  const nlohmann::json parts{{"base_url", endpoint_.base_url},
+  // One replica: its URL, as before replicas existed (the keys of earlier runs stay valid).
+  const nlohmann::json urls = endpoint_.replicas.size() > 1 ? nlohmann::json(endpoint_.replicas)
+                                                            : nlohmann::json(endpoint_.base_url);
+  const nlohmann::json parts{{"base_url", urls},
                              {"model", endpoint_.model},
                              {"dialect", dialect_->fingerprint_options()},
                              {"extra_body", endpoint_.extra_body},
@@ -288,6 +370,11 @@ void HttpBackend::submit(Request request, CompletionCallback done) {
         redact(fmt::format("building the request: {}", e.what()), endpoint_.api_key)));
     return;
   }
+  const std::size_t replica = acquire_replica();
+  // Every URL a dialect builds starts with base_url (read_endpoint): the replica's replaces it.
+  if (replica > 0)
+    call.url = endpoint_.replicas[replica] + call.url.substr(endpoint_.base_url.size());
+  const auto started = std::chrono::steady_clock::now();
   auto exchange = std::make_shared<Exchange>();
   exchange->done = std::move(done);
   exchange->token_estimate = call.token_cost;
@@ -306,8 +393,16 @@ void HttpBackend::submit(Request request, CompletionCallback done) {
     }
     return true;
   };
-  call.on_done = [this, exchange](HttpResult result) {
+  call.on_done = [this, exchange, replica, started](HttpResult result) {
+    const bool any_replica_up = release_replica(replica, result, started);
+    const bool connection_failed = result.error == TransportError::connection;
     Completion c = complete(*exchange, std::move(result));
+    if (connection_failed && replicas_.size() > 1) {
+      c.error_message += fmt::format(" (replica {})", endpoint_.replicas[replica]);
+      // Another replica is up: the harness's retry goes there (acquire_replica skips this one
+      // while it is backed off). Only when every replica is down does the backend stop.
+      if (any_replica_up) c.fatal = false;
+    }
     c.error_message = redact(c.error_message, endpoint_.api_key);
     exchange->done(std::move(c));
   };

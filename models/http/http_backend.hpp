@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -21,8 +23,11 @@ namespace lmmbench::models::http {
 /// What every HTTP backend is configured with (the options shared by all dialects).
 struct Endpoint {
   std::string kind;      ///< Registry name: "openai", "gemini", "anthropic".
-  std::string base_url;  ///< Without a trailing '/'.
-  std::string model;     ///< Model id sent to the server (and looked up in the price table).
+  std::string base_url;  ///< Without a trailing '/'. The first of `replicas`.
+  /// Every replica's base URL ("base_url" as a list), at least one; requests go to the replica
+  /// with the fewest in flight (HttpBackend).
+  std::vector<std::string> replicas;
+  std::string model;  ///< Model id sent to the server (and looked up in the price table).
   /// The key, read from the environment variable named by api_key_env. Never logged, hashed into
   /// a fingerprint or written anywhere; every error message is redacted against it.
   std::string api_key;
@@ -103,8 +108,17 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
 
 /// A model served over HTTP. submit() builds the request body on the calling thread and hands it
 /// to the transport; the completion is delivered from the transport thread.
+///
+/// Replicas: each request goes to the replica with the fewest requests in flight (ties in turn).
+/// A replica whose request fails with a connection error is taken out for a back-off (1 s,
+/// doubling with each failure in a row, at most 30 s); the failed request completes as a
+/// connection error that the harness retries like any other (an attempt), and the retry goes to
+/// a replica that is up. The failure is fatal (the backend stops) only when every replica is down.
 class HttpBackend final : public Backend {
  public:
+  /// Every replica's counts; empty with one base_url.
+  [[nodiscard]] std::vector<ReplicaUse> replica_use() const override;
+
   HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, const Clock& clock);
   ~HttpBackend() override;
 
@@ -120,10 +134,27 @@ class HttpBackend final : public Backend {
  private:
   struct Exchange;
   Completion complete(Exchange& exchange, HttpResult result) const;
+  struct Replica {
+    ReplicaUse stats;
+    std::size_t in_flight = 0;
+    std::chrono::steady_clock::time_point down_until;  ///< Backed off until then.
+    int consecutive_failures = 0;
+  };
+  static constexpr std::chrono::seconds kReplicaBackoff{1};
+  static constexpr std::chrono::seconds kReplicaMaxBackoff{30};
+  /// Chooses the replica of a new request and counts it in flight.
+  std::size_t acquire_replica();
+  /// Counts the request done; backs the replica off after a connection error. Returns whether
+  /// some replica is up now.
+  bool release_replica(std::size_t index, const HttpResult& result,
+                       std::chrono::steady_clock::time_point started);
 
   Endpoint endpoint_;
   std::unique_ptr<Dialect> dialect_;
   const Clock& clock_;
+  mutable std::mutex replicas_mutex_;
+  std::vector<Replica> replicas_;  // guarded by replicas_mutex_ (its size never changes)
+  std::size_t next_replica_ = 0;   // guarded by replicas_mutex_
   // Declared last: destroyed first, completing what is in flight while the rest is alive.
   std::unique_ptr<Transport> transport_;
 };
