@@ -5,11 +5,16 @@
 # when everything is already installed. Run as root or with sudo available.
 # --test also installs clang 14 and its runtime libraries (libFuzzer, sanitizers) for the `fuzz`
 # preset (docs/testing.md).
+# Debian 12 has no Apache Arrow/Parquet C++ package, so the hf-parquet loader links the libraries
+# and headers that the pinned pyarrow wheel bundles: the wheel is unpacked (never pip-installed)
+# into $LMMBENCH_ARROW_PREFIX (default /opt/lmmbench/pyarrow-$ARROW_VERSION), where CMake's
+# FindLmmbenchArrow.cmake looks, and where the tests' parquet generator imports pyarrow from.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git pkg-config python3
   nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libwebp-dev libssl-dev libicu-dev
+  python3-pip unzip
   libgtest-dev libbenchmark-dev libcurl4-openssl-dev libsqlite3-dev
 )
 if [ "${1:-}" = "--test" ]; then
@@ -32,4 +37,19 @@ if ((${#missing[@]} > 0)); then
   echo "installing: ${missing[*]}" >&2
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The pyarrow wheel's Arrow/Parquet C++ (see above). The version is pinned: the libraries' soname
+# (libarrow.so.2600) changes with every major release, and CMake checks it.
+ARROW_VERSION=26.0.1
+arrow_prefix="${LMMBENCH_ARROW_PREFIX:-/opt/lmmbench/pyarrow-$ARROW_VERSION}"
+if [ ! -f "$arrow_prefix/pyarrow/include/parquet/arrow/reader.h" ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$arrow_prefix")" ]; then sudo="sudo"; fi
+  download="$(mktemp -d)"
+  trap 'rm -rf "$download"' EXIT
+  echo "fetching the pyarrow $ARROW_VERSION wheel for its Arrow/Parquet C++ into $arrow_prefix" >&2
+  python3 -m pip download -q --no-deps --only-binary=:all: "pyarrow==$ARROW_VERSION" -d "$download"
+  $sudo mkdir -p "$arrow_prefix"
+  $sudo unzip -q -o "$download"/pyarrow-"$ARROW_VERSION"-*.whl -d "$arrow_prefix"
 fi

@@ -39,6 +39,16 @@ nlohmann::json options_for(const std::string& format, const std::filesystem::pat
               {"category", "c"},
               {"meta", {{"x", "m.x"}}}}}};
   }
+  if (format == "hf-parquet") {
+    return {{"path", input},
+            {"fields",
+             {{"id", "id"},
+              {"question", "q"},
+              {"options", {"A", "B"}},
+              {"answers", "a"},
+              {"images", "image"},
+              {"meta", {{"x", "m"}}}}}};
+  }
   for (const char* plain : {"lmmbench-jsonl", "llava-questions", "vizwiz", "textvqa", "gqa",
                             "llava-sqa", "seed-bench", "docvqa", "vlmevalkit-tsv", "mmvet"}) {
     if (format == plain) return {{"path", input}};
