@@ -154,6 +154,7 @@ void for_each_parquet_row(
     check(builder.OpenFile(file.string()), at_file, "not a readable parquet file");
     parquet::ArrowReaderProperties properties;
     properties.set_batch_size(kBatchRows);
+    properties.set_pre_buffer(false);  // no background I/O threads: one loader thread reads
     check(builder.properties(properties)->Build(&reader), at_file, "not a readable parquet file");
     check(reader->GetSchema(&schema), at_file, "the parquet schema cannot be read");
   } catch (const InputError&) {

@@ -180,7 +180,8 @@ TEST_F(HfParquet, BadImagesAreTheirSamplesErrorsNamingFileRowAndColumn) {
   const std::string bad = file("bad_images.parquet");
   EXPECT_THAT(d.samples[0].error, HasSubstr(bad + ":1: field image: not a readable image"));
   EXPECT_THAT(d.samples[1].error, HasSubstr(bad + ":2: field image:"));
-  EXPECT_THAT(d.samples[1].error, HasSubstr("the image is 10000 x 10000 = 100000000 pixels, above the limit"));
+  EXPECT_THAT(d.samples[1].error,
+              HasSubstr("the image is 10000 x 10000 = 100000000 pixels, above the limit"));
   EXPECT_THAT(d.samples[2].error, HasSubstr(bad + ":3: field image: the image has no embedded "
                                                   "bytes (path \"elsewhere/y.png\")"));
   EXPECT_TRUE(d.samples[3].error.empty()) << d.samples[3].error;
