@@ -184,28 +184,31 @@ void for_each_parquet_row(
   std::sort(leaf_columns.begin(), leaf_columns.end());
   leaf_columns.erase(std::unique(leaf_columns.begin(), leaf_columns.end()), leaf_columns.end());
 
-  std::vector<int> row_groups(static_cast<std::size_t>(reader->num_row_groups()));
-  for (std::size_t g = 0; g < row_groups.size(); ++g)
-    row_groups[g] = static_cast<int>(g);
   std::uint64_t row = 0;
   std::vector<nlohmann::json> cells(columns.size());
   try {
-    auto batches = reader->GetRecordBatchReader(row_groups, leaf_columns);
-    check(batches.status(), at_file, "not a readable parquet file");
-    for (;;) {
-      std::shared_ptr<arrow::RecordBatch> batch;
-      check((*batches)->ReadNext(&batch), Location{file.string(), row + 1, ""},
+    // One reader per row group: a reader over all of them was measured to hold far more than one
+    // row group's pages (166 MB peak for a 99 MB file of 20 row groups, against 42 MB without
+    // its image column), so memory follows the largest row group instead of the file.
+    for (int group = 0; group < reader->num_row_groups(); ++group) {
+      auto batches = reader->GetRecordBatchReader({group}, leaf_columns);
+      check(batches.status(), Location{file.string(), row + 1, ""},
             "a page from this row on does not decode");
-      if (!batch) break;
-      std::vector<std::shared_ptr<arrow::Array>> arrays(columns.size());
-      for (std::size_t c = 0; c < columns.size(); ++c) {
-        arrays[c] = batch->GetColumnByName(schema->field(field_of[c])->name());
-        if (!arrays[c]) throw InputError(Location{file.string(), 0, columns[c]}, "not read");
-      }
-      for (std::int64_t i = 0; i < batch->num_rows(); ++i) {
-        for (std::size_t c = 0; c < columns.size(); ++c)
-          cells[c] = cell(*arrays[c], i);
-        on_row(row++, cells);
+      for (;;) {
+        std::shared_ptr<arrow::RecordBatch> batch;
+        check((*batches)->ReadNext(&batch), Location{file.string(), row + 1, ""},
+              "a page from this row on does not decode");
+        if (!batch) break;
+        std::vector<std::shared_ptr<arrow::Array>> arrays(columns.size());
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+          arrays[c] = batch->GetColumnByName(schema->field(field_of[c])->name());
+          if (!arrays[c]) throw InputError(Location{file.string(), 0, columns[c]}, "not read");
+        }
+        for (std::int64_t i = 0; i < batch->num_rows(); ++i) {
+          for (std::size_t c = 0; c < columns.size(); ++c)
+            cells[c] = cell(*arrays[c], i);
+          on_row(row++, cells);
+        }
       }
     }
   } catch (const InputError&) {

@@ -12,6 +12,8 @@ Files (each image's bytes also go to OUT_DIR/<name>.png, for the tests to compar
   mmbench.parquet   lmms-lab/MMBench: index int64, question, hint, A, B, C, D (null: 3 options),
                     answer, category, image.
   bad_types.parquet question is int64; image is a plain string column.
+  fuzz_seed.parquet the columns the dataset_loaders fuzz target maps (id, q, A, B, a, image, m),
+                    kept as tests/fuzz/corpus/dataset_loaders/hf.parquet.
   bad_images.parquet image cells: not an image, a PNG header claiming 10000 x 10000 pixels, bytes
                     missing (path only), a valid image.
 """
@@ -120,6 +122,16 @@ def main(out):
                            {"bytes": None, "path": "elsewhere/y.png"}, image("green")],
                           type=IMAGE),
     }), {}, out / "bad_images.parquet")
+
+    write(pa.table({
+        "id": pa.array(["x", "y"]),
+        "q": pa.array(["Which?", "What?"]),
+        "A": pa.array(["one", "two"]),
+        "B": pa.array(["three", None]),
+        "a": pa.array(["A", "A"]),
+        "image": pa.array([image("green"), None], type=IMAGE),
+        "m": pa.array([[1, 2], []], type=pa.list_(pa.int64())),
+    }), {}, out / "fuzz_seed.parquet", compression="snappy")
 
 
 if __name__ == "__main__":
