@@ -1,10 +1,10 @@
 #include "datasets/hf_parquet.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
-#include "core/text.hpp"
 #include "datasets/parquet_rows.hpp"
 #include "datasets/vlmevalkit_tsv.hpp"
 

@@ -279,6 +279,24 @@ void ImageAttacher::attach_base64(Sample& sample, const std::filesystem::path& f
   sample.images.push_back(std::move(image));
 }
 
+namespace {
+
+/// True when `path` is a regular file (not a link) whose contents are `bytes`.
+bool holds_exactly(const std::filesystem::path& path, std::string_view bytes) {
+  std::error_code ec;
+  if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::regular ||
+      std::filesystem::file_size(path, ec) != bytes.size() || ec) {
+    return false;
+  }
+  try {
+    return read_file_bytes(path) == bytes;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void ImageAttacher::attach_bytes(Sample& sample, std::string bytes,
                                  const std::filesystem::path& extract_dir,
                                  const Location& where) const {
@@ -303,11 +321,13 @@ void ImageAttacher::attach_bytes(Sample& sample, std::string bytes,
       std::error_code ec;
       std::filesystem::create_directories(extract_dir, ec);
       const auto target = extract_dir / name;
-      const auto existing = std::filesystem::file_size(target, ec);
-      if (ec || existing != bytes.size()) {
+      // A file already there is reused only when it is a regular file (not a link: requests
+      // read beneath the cache without following one) with exactly these bytes.
+      if (!holds_exactly(target, bytes)) {
         try {
           write_file_atomic(target, bytes);
         } catch (const std::exception& e) {
+          attached_.erase(it);
           throw InputError(Location{extract_dir.string(), 0, ""},
                            fmt::format("cannot extract the dataset's embedded images here ({}); "
                                        "set the dataset's \"image_cache\" to a writable directory",

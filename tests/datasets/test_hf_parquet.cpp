@@ -111,6 +111,24 @@ TEST_F(HfParquet, ImagesPastTheMemoryBudgetAreReadAgainFromTheirExtractedFile) {
   EXPECT_THROW((void)read_image_bytes(image), InputError);
 }
 
+TEST_F(HfParquet, AStaleOrLinkedFileInTheImageCacheIsReplaced) {
+  const std::string red = read_text(dir() / "red.png");
+  const auto extracted = cache_.path() / (sha256_hex(red) + ".png");
+  // Same size, other bytes (a file damaged since an earlier load).
+  (void)load(kPope);
+  write_text(extracted, std::string(red.size(), 'x'));
+  auto config = nlohmann::json::parse(kPope);
+  config["image_memory_mb"] = 0;
+  Dataset d = load(config.dump());
+  EXPECT_EQ(read_image_bytes(d.samples[0].images[0]), red);
+  // A symbolic link in its place, even to the right bytes: requests follow no link.
+  std::filesystem::remove(extracted);
+  std::filesystem::create_symlink(dir() / "red.png", extracted);
+  d = load(config.dump());
+  EXPECT_FALSE(std::filesystem::is_symlink(extracted));
+  EXPECT_EQ(read_image_bytes(d.samples[0].images[0]), red);
+}
+
 TEST_F(HfParquet, ReadsScienceQaLayoutWithAChoicesListAndAnAnswerIndex) {
   const Dataset d = load(R"({"path": "scienceqa.parquet", "fields": {"question": "question",
       "options": "choices", "answer_index": "answer", "images": "image", "category": "subject",
