@@ -1,14 +1,21 @@
 # Finds the Apache Arrow and Parquet C++ libraries that the pyarrow wheel bundles (Debian 12 has no
 # Arrow package; docs/dependencies.md). scripts/install-deps.sh unpacks the pinned wheel into
-# /opt/lmmbench/pyarrow-<version>; point LMMBENCH_ARROW_ROOT at another unpacked wheel (the
-# directory that holds pyarrow/) to use that. The wheel has no CMake or pkg-config files, so this
-# module finds the headers and the versioned libraries (the soname is all the wheel ships).
+# /opt/lmmbench/pyarrow-<version> (or $LMMBENCH_ARROW_PREFIX); point LMMBENCH_ARROW_ROOT at another
+# unpacked wheel (the directory that holds pyarrow/) to use that. The wheel has no CMake or
+# pkg-config files, so this module finds the headers and the versioned libraries (the soname is
+# all the wheel ships). The pinned version below is also the one install-deps.sh fetches.
 #
 # Result: LmmbenchArrow_FOUND and the imported targets LmmbenchArrow::arrow and
 # LmmbenchArrow::parquet; LMMBENCH_ARROW_SO_VERSION is the soname suffix looked for.
 set(LMMBENCH_ARROW_VERSION 26.0.1 CACHE STRING "The pyarrow wheel whose Arrow/Parquet C++ to use")
 string(REGEX REPLACE "^([0-9]+)\\..*" "\\100" LMMBENCH_ARROW_SO_VERSION "${LMMBENCH_ARROW_VERSION}")
-set(LMMBENCH_ARROW_ROOT "/opt/lmmbench/pyarrow-${LMMBENCH_ARROW_VERSION}" CACHE PATH
+# install-deps.sh's LMMBENCH_ARROW_PREFIX, when set at the first configure, is the default root.
+if(DEFINED ENV{LMMBENCH_ARROW_PREFIX})
+  set(lmmbench_arrow_default_root "$ENV{LMMBENCH_ARROW_PREFIX}")
+else()
+  set(lmmbench_arrow_default_root "/opt/lmmbench/pyarrow-${LMMBENCH_ARROW_VERSION}")
+endif()
+set(LMMBENCH_ARROW_ROOT "${lmmbench_arrow_default_root}" CACHE PATH
   "An unpacked pyarrow wheel (the directory that holds pyarrow/)")
 
 find_path(LMMBENCH_ARROW_INCLUDE_DIR parquet/arrow/reader.h

@@ -39,9 +39,14 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The pyarrow wheel's Arrow/Parquet C++ (see above). The version is pinned: the libraries' soname
-# (libarrow.so.2600) changes with every major release, and CMake checks it.
-ARROW_VERSION=26.0.1
+# The pyarrow wheel's Arrow/Parquet C++ (see above). The version is pinned, in one place: the
+# libraries' soname (libarrow.so.2600) changes with every major release, and CMake looks for it.
+ARROW_VERSION="$(sed -n 's/^set(LMMBENCH_ARROW_VERSION \([0-9.]*\) .*/\1/p' \
+  "$(dirname "$0")/../cmake/FindLmmbenchArrow.cmake")"
+if [ -z "$ARROW_VERSION" ]; then
+  echo "install-deps.sh: no LMMBENCH_ARROW_VERSION in cmake/FindLmmbenchArrow.cmake" >&2
+  exit 1
+fi
 arrow_prefix="${LMMBENCH_ARROW_PREFIX:-/opt/lmmbench/pyarrow-$ARROW_VERSION}"
 if [ ! -f "$arrow_prefix/pyarrow/include/parquet/arrow/reader.h" ]; then
   sudo=""
