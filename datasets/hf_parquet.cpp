@@ -46,6 +46,17 @@ std::vector<std::string> answer_list(const nlohmann::json& value, const Location
   return out;
 }
 
+/// True when `value` is or holds binary bytes (an image struct), which meta must not carry: the
+/// run record and the scores file would hold the image as a list of numbers.
+bool holds_binary(const nlohmann::json& value) {
+  if (value.is_binary()) return true;
+  if (value.is_structured()) {
+    for (const auto& element : value)
+      if (holds_binary(element)) return true;
+  }
+  return false;
+}
+
 std::filesystem::path default_image_cache() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
     return std::filesystem::path(xdg) / "lmmbench" / "images";
@@ -181,7 +192,11 @@ Dataset HfParquetLoader::load() const {
             sample.category = scalar_text(cells[*category], at(*category));
           }
           for (const auto& [key, c] : meta) {
-            if (cells[c].is_binary()) wrong_type(at(c), "a value without binary bytes", cells[c]);
+            if (holds_binary(cells[c])) {
+              throw InputError(at(c),
+                               "meta cannot hold binary bytes (an image column belongs in "
+                               "\"images\")");
+            }
             sample.meta[key] = cells[c];
           }
           for (const auto c : image_columns)

@@ -182,6 +182,9 @@ TEST_F(HfParquet, BadColumnsAndFilesNameFileRowAndColumn) {
   EXPECT_THAT(load_error(R"({"path": "pope.parquet", "fields": {"id": "answer",
       "question": "question"}})"),
               HasSubstr(file("pope.parquet") + ":3: field answer: duplicate sample id 'no'"));
+  EXPECT_THAT(load_error(R"({"path": "pope.parquet", "fields": {"question": "question",
+      "meta": {"picture": "image"}}})"),
+              HasSubstr(file("pope.parquet") + ":1: field image: meta cannot hold binary bytes"));
   EXPECT_THAT(load_error(R"({"path": "red.png", "fields": {"question": "question"}})"),
               HasSubstr(file("red.png") + ": not a readable parquet file"));
   EXPECT_THAT(load_error(R"({"path": "absent.parquet", "fields": {"question": "question"}})"),
