@@ -77,6 +77,16 @@ TEST(HfParquetRun, PopeAndMmBenchLayoutsRunThroughBaselines) {
   // Gold letters A, B, C: always answering "A" is right once.
   EXPECT_NEAR(mc.at("scores").at(0).at("score").get<double>(), 100.0 / 3, 1e-9) << mc.dump(2);
 
+  // Each sample's line names the image extracted into the cache, and the report shows it.
+  const std::string scores = read_text(out / "scores/oracle/pope-parquet.jsonl");
+  EXPECT_NE(scores.find(cache + "/"), std::string::npos) << scores;
+  const std::string html = read_text(out / "report.html");
+  std::size_t thumbnails = 0;
+  for (auto at = html.find("data:image/jpeg;base64,"); at != std::string::npos;
+       at = html.find("data:image/jpeg;base64,", at + 1))
+    ++thumbnails;
+  EXPECT_GT(thumbnails, 0U);
+
   // The manifest names the parquet file (its hash covers the embedded images), not the images
   // extracted into the cache.
   const std::string manifest = read_text(out / "manifests/pope-parquet.sha256");
