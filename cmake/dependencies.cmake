@@ -18,6 +18,15 @@ option(LMMBENCH_WITH_HTTP "Build the HTTP model backends (openai, gemini, anthro
 if(LMMBENCH_WITH_HTTP)
   find_package(CURL 7.68 REQUIRED)
 endif()
+# Apache Arrow/Parquet C++ from the pinned pyarrow wheel (scripts/install-deps.sh): the hf-parquet
+# dataset loader. On by default when found; without it that loader says so when a task uses it.
+list(APPEND CMAKE_MODULE_PATH ${PROJECT_SOURCE_DIR}/cmake)
+find_package(LmmbenchArrow)
+option(LMMBENCH_WITH_PARQUET "Build the hf-parquet dataset loader (Arrow/Parquet C++)" ${LmmbenchArrow_FOUND})
+if(LMMBENCH_WITH_PARQUET AND NOT LmmbenchArrow_FOUND)
+  message(FATAL_ERROR "LMMBENCH_WITH_PARQUET needs the pyarrow wheel's Arrow/Parquet C++: run "
+    "scripts/install-deps.sh or set LMMBENCH_ARROW_ROOT")
+endif()
 if(LMMBENCH_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

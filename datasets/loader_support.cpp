@@ -279,6 +279,75 @@ void ImageAttacher::attach_base64(Sample& sample, const std::filesystem::path& f
   sample.images.push_back(std::move(image));
 }
 
+namespace {
+
+/// True when `path` is a regular file (not a link) whose contents are `bytes`.
+bool holds_exactly(const std::filesystem::path& path, std::string_view bytes) {
+  std::error_code ec;
+  if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::regular ||
+      std::filesystem::file_size(path, ec) != bytes.size() || ec) {
+    return false;
+  }
+  try {
+    return read_file_bytes(path) == bytes;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+void ImageAttacher::attach_bytes(Sample& sample, std::string bytes,
+                                 const std::filesystem::path& extract_dir,
+                                 const Location& where) const {
+  if (!options_.load) return;
+  const std::string digest = sha256_hex(bytes);
+  auto [it, first] = attached_.try_emplace("sha256:" + digest);
+  Attached& attached = it->second;
+  if (first) {
+    ImageRef image;
+    // No path until extracted: a message about the bytes is prefixed with `where` (the cell).
+    const auto mime = sniff_image_mime_type(bytes);
+    if (!mime) {
+      attached.error = "not a readable image (no PNG, JPEG, GIF, BMP or WebP signature)";
+    } else {
+      image.mime_type = *mime;
+      std::string kept = bytes;  // load_bytes keeps its argument only while the budget lasts
+      attached.error = load_bytes(image, std::move(kept));
+    }
+    if (attached.error.empty()) {
+      const std::string extension = image.mime_type.substr(image.mime_type.find('/') + 1);
+      const std::filesystem::path name = digest + "." + (extension == "jpeg" ? "jpg" : extension);
+      std::error_code ec;
+      std::filesystem::create_directories(extract_dir, ec);
+      const auto target = extract_dir / name;
+      // A file already there is reused only when it is a regular file (not a link: requests
+      // read beneath the cache without following one) with exactly these bytes.
+      if (!holds_exactly(target, bytes)) {
+        try {
+          write_file_atomic(target, bytes);
+        } catch (const std::exception& e) {
+          attached_.erase(it);
+          throw InputError(Location{extract_dir.string(), 0, ""},
+                           fmt::format("cannot extract the dataset's embedded images here ({}); "
+                                       "set the dataset's \"image_cache\" to a writable directory",
+                                       e.what()));
+        }
+      }
+      const auto resolved = resolve_inside(extract_dir, name.string());
+      image.path = resolved.path;
+      image.root = resolved.real_root;
+      image.beneath = resolved.beneath;
+      attached.image = std::move(image);
+    }
+  }
+  if (!attached.error.empty()) {
+    set_sample_error(sample, where, attached.error);
+    return;
+  }
+  sample.images.push_back(*attached.image);
+}
+
 std::string id_text(const ConfigNode& node) {
   const auto& v = node.json();
   std::string id;

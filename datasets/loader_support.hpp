@@ -101,6 +101,15 @@ class ImageAttacher {
   /// An image stored as base64 text inside `file` at [offset, offset + length).
   void attach_base64(Sample& sample, const std::filesystem::path& file, std::uint64_t offset,
                      std::uint64_t length, const Location& where) const;
+  /// An image whose encoded bytes a dataset file holds in compressed pages (a parquet cell), so
+  /// no byte range of the file is the image: the bytes are hashed, probed and kept like any other
+  /// image, and written once to `extract_dir`/<sha256>.<ext> (content-addressed; an existing
+  /// file of that size is reused), which the ImageRef names, so requests past the memory budget
+  /// and reports read that file (checked against the hash). The same bytes in several cells are
+  /// one image. A bad image is the sample's error at `where`; a directory that cannot be written
+  /// throws InputError naming it.
+  void attach_bytes(Sample& sample, std::string bytes, const std::filesystem::path& extract_dir,
+                    const Location& where) const;
 
   [[nodiscard]] const ImageOptions& options() const { return options_; }
 

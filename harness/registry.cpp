@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "datasets/generic_jsonl.hpp"
+#include "datasets/hf_parquet.hpp"
 #include "datasets/judged_benchmarks.hpp"
 #include "datasets/llava_questions.hpp"
 #include "datasets/lmmbench_jsonl.hpp"
@@ -132,6 +133,9 @@ Registry::Registry() {
        &datasets::LlavaBenchLoader::create},
       {"mmvet", "MM-Vet mm-vet.json (question, answer, capability per id)",
        &datasets::MmVetLoader::create},
+      {"hf-parquet",
+       "Hugging Face parquet (lmms-lab layouts, images embedded), mapped by \"fields\"",
+       &datasets::HfParquetLoader::create},
       {"generic-jsonl", "any JSONL, mapped onto samples by a \"fields\" object in the task config",
        &datasets::GenericJsonlLoader::create},
   };

@@ -10,6 +10,10 @@
 # /opt/lmmbench/llama-cpp-venv (the CMake cache variable LMMBENCH_LLAMA_CPP_PYTHON names its
 # python). pip compiles llama.cpp for the CPU there, about 10 CPU-minutes (docs/testing.md); the venv
 # is kept, and skipped when it already has the pinned versions.
+# Debian 12 has no Apache Arrow/Parquet C++ package, so the hf-parquet loader links the libraries
+# and headers that the pinned pyarrow wheel bundles: the wheel is unpacked (never pip-installed)
+# into $LMMBENCH_ARROW_PREFIX (default /opt/lmmbench/pyarrow-$ARROW_VERSION), where CMake's
+# FindLmmbenchArrow.cmake looks, and where the tests' parquet generator imports pyarrow from.
 set -euo pipefail
 
 llama_cpp_python_version=0.3.36
@@ -19,6 +23,7 @@ llama_venv=${LMMBENCH_LLAMA_CPP_VENV:-/opt/lmmbench/llama-cpp-venv}
 packages=(
   build-essential cmake ninja-build git pkg-config python3
   nlohmann-json3-dev libfmt-dev libcli11-dev libstb-dev libwebp-dev libssl-dev libicu-dev
+  python3-pip unzip
   libgtest-dev libbenchmark-dev libcurl4-openssl-dev libsqlite3-dev
 )
 if [ "${1:-}" = "--test" ]; then
@@ -59,4 +64,24 @@ assert llama_cpp.__version__ == '$llama_cpp_python_version', llama_cpp.__version
       "$llama_venv/bin/pip" install -q --no-cache-dir \
       "llama-cpp-python[server]==$llama_cpp_python_version" "gguf==$gguf_version"
   fi
+fi
+
+# The pyarrow wheel's Arrow/Parquet C++ (see above). The version is pinned, in one place: the
+# libraries' soname (libarrow.so.2600) changes with every major release, and CMake looks for it.
+ARROW_VERSION="$(sed -n 's/^set(LMMBENCH_ARROW_VERSION \([0-9.]*\) .*/\1/p' \
+  "$(dirname "$0")/../cmake/FindLmmbenchArrow.cmake")"
+if [ -z "$ARROW_VERSION" ]; then
+  echo "install-deps.sh: no LMMBENCH_ARROW_VERSION in cmake/FindLmmbenchArrow.cmake" >&2
+  exit 1
+fi
+arrow_prefix="${LMMBENCH_ARROW_PREFIX:-/opt/lmmbench/pyarrow-$ARROW_VERSION}"
+if [ ! -f "$arrow_prefix/pyarrow/include/parquet/arrow/reader.h" ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$arrow_prefix")" ]; then sudo="sudo"; fi
+  download="$(mktemp -d)"
+  trap 'rm -rf "$download"' EXIT
+  echo "fetching the pyarrow $ARROW_VERSION wheel for its Arrow/Parquet C++ into $arrow_prefix" >&2
+  python3 -m pip download -q --no-deps --only-binary=:all: "pyarrow==$ARROW_VERSION" -d "$download"
+  $sudo mkdir -p "$arrow_prefix"
+  $sudo unzip -q -o "$download"/pyarrow-"$ARROW_VERSION"-*.whl -d "$arrow_prefix"
 fi

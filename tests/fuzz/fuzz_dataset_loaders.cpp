@@ -39,6 +39,17 @@ nlohmann::json options_for(const std::string& format, const std::filesystem::pat
               {"category", "c"},
               {"meta", {{"x", "m.x"}}}}}};
   }
+  if (format == "hf-parquet") {
+    return {{"path", input},
+            {"image_cache", (dir / "images").string()},
+            {"fields",
+             {{"id", "id"},
+              {"question", "q"},
+              {"options", {"A", "B"}},
+              {"answers", "a"},
+              {"images", "image"},
+              {"meta", {{"x", "m"}}}}}};
+  }
   for (const char* plain : {"lmmbench-jsonl", "llava-questions", "vizwiz", "textvqa", "gqa",
                             "llava-sqa", "seed-bench", "docvqa", "vlmevalkit-tsv", "mmvet"}) {
     if (format == plain) return {{"path", input}};
@@ -56,7 +67,8 @@ const std::vector<std::unique_ptr<lmmbench::datasets::Loader>>& loaders() {
     for (const auto& entry : registry.loaders()) {
       nlohmann::json config = options_for(entry.name, dir);
       config["format"] = entry.name;
-      if (entry.name != "mme-results") config["load_images"] = false;
+      // mme-results and hf-parquet (images inside the input) read their images too.
+      if (entry.name != "mme-results" && entry.name != "hf-parquet") config["load_images"] = false;
       const auto source = lmmbench::JsonSource::from_value(config, "fuzz-task.json", 1);
       try {
         out.push_back(registry.create_loader(
