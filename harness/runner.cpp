@@ -86,13 +86,8 @@ std::filesystem::path latest_run_to_resume(const RunConfig& config) {
 std::vector<reports::CellReplica> replica_use_since(const std::vector<models::ReplicaUse>& before,
                                                     const std::vector<models::ReplicaUse>& after) {
   std::vector<reports::CellReplica> out;
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    const models::ReplicaUse start = i < before.size() ? before[i] : models::ReplicaUse{};
-    out.push_back({after[i].base_url, after[i].requests - start.requests,
-                   after[i].answered - start.answered,
-                   after[i].connection_failures - start.connection_failures,
-                   after[i].latency_sum_s - start.latency_sum_s});
-  }
+  for (const auto& r : models::replica_use_since(before, after))
+    out.push_back({r.base_url, r.requests, r.answered, r.connection_failures, r.latency_sum_s});
   return out;
 }
 
