@@ -176,69 +176,6 @@ TEST(PerfCli, RateRunPrintsJsonAndWritesRecordAndRequests) {
   EXPECT_EQ(indices.size(), 30u);
 }
 
-// A model served by three replicas (docs/scale.md): each level records what every replica did
-// over it, in run.json, `--json` and the report; one URL records nothing (the test above).
-TEST(PerfCli, ReplicasPerLevelSumToTheLevelsRequests) {
-  TempDir dir;
-  LlmServer a;
-  LlmServer b;
-  LlmServer c;
-  const std::string path = "/perf/ttft=0.02;itl=0.002;tokens=8/v1";
-  const std::vector<std::string> urls{a.url() + path, b.url() + path, c.url() + path};
-  const nlohmann::json config{{"name", "perf-replicas"},
-                              {"backend", "openai"},
-                              {"options", {{"base_url", urls}, {"model", "m"}}}};
-  const auto model = dir.path() / "perf-replicas.json";
-  write_text(model, config.dump(2));
-  const auto out = dir.path() / "sweep";
-  const auto r = lmmbench(perf_args(model, {"--scenario", "sweep", "--concurrencies", "1,3",
-                                            "--requests", "12", "--json", "--out", out.string()}));
-  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-  const auto printed = nlohmann::json::parse(r.out);
-  ASSERT_EQ(printed.size(), 2u) << r.out;
-  validate_run_record(out / "run.json");
-  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
-  std::vector<std::size_t> served(urls.size(), 0);
-  for (std::size_t i = 0; i < printed.size(); ++i) {
-    const auto& level = record["perf"]["levels"][i];
-    SCOPED_TRACE(level["replicas"].dump());
-    EXPECT_EQ(printed[i]["replicas"], level["replicas"]);
-    ASSERT_EQ(level["replicas"].size(), urls.size());
-    std::size_t requests = 0;
-    for (std::size_t k = 0; k < urls.size(); ++k) {
-      const auto& replica = level["replicas"][k];
-      EXPECT_EQ(replica["base_url"], urls[k]);
-      // Least in flight, ties in turn: every replica gets a share of either level.
-      EXPECT_GE(replica["requests"].get<std::size_t>(), 1u);
-      EXPECT_EQ(replica["answered"], replica["requests"]);
-      EXPECT_EQ(replica["connection_failures"], 0);
-      // 20 ms to the first token and 7 gaps of 2 ms: at least 34 ms to the reply's end.
-      EXPECT_GE(replica["latency_mean_ms"].get<double>(), 30.0);
-      requests += replica["requests"].get<std::size_t>();
-      served[k] += replica["requests"].get<std::size_t>();
-    }
-    // No retries in perf: every measured request is one attempt on one replica.
-    EXPECT_EQ(requests, level["requests"].get<std::size_t>());
-    EXPECT_EQ(requests, 12u);
-  }
-  // What the servers saw: the levels' shares plus the warm-up's 2, which the levels exclude.
-  EXPECT_EQ(a.requests().size() + b.requests().size() + c.requests().size(), 2u + 24u);
-  EXPECT_GE(a.requests().size(), served[0]);
-  EXPECT_GE(b.requests().size(), served[1]);
-  EXPECT_GE(c.requests().size(), served[2]);
-
-  const auto md = lmmbench({"report", out.string(), "--md", "-"});
-  ASSERT_EQ(md.exit_code, 0) << md.err;
-  EXPECT_NE(md.out.find("Replicas"), std::string::npos) << md.out;
-  for (std::size_t k = 0; k < urls.size(); ++k) {
-    const auto n =
-        std::to_string(record["perf"]["levels"][1]["replicas"][k]["requests"].get<std::size_t>());
-    EXPECT_NE(md.out.find("| concurrency 3 · " + urls[k] + " | " + n + " | " + n + " | 0 | "),
-              std::string::npos)
-        << md.out;
-  }
-}
-
 TEST(PerfCli, ATaskWorkloadSendsItsSamplesAndCountsTheUnusableOnes) {
   TempDir dir;
   LlmServer server;
@@ -321,6 +258,71 @@ const nlohmann::json& series(const nlohmann::json& list, const std::string& name
     if (s["name"] == name && s["labels"] == labels) return s;
   }
   throw std::runtime_error("no series " + name + labels.dump() + " in " + list.dump());
+}
+
+// A model served by three replicas (docs/scale.md): each level records what every replica did
+// over it, in run.json, `--json` and the report; one URL records nothing (the test above).
+TEST(PerfCli, ReplicasPerLevelSumToTheLevelsRequests) {
+  TempDir dir;
+  LlmServer a;
+  LlmServer b;
+  LlmServer c;
+  const std::string path = "/perf/ttft=0.02;itl=0.002;tokens=8/v1";
+  const std::vector<std::string> urls{a.url() + path, b.url() + path, c.url() + path};
+  const nlohmann::json config{{"name", "perf-replicas"},
+                              {"backend", "openai"},
+                              {"options", {{"base_url", urls}, {"model", "m"}}}};
+  const auto model = dir.path() / "perf-replicas.json";
+  write_text(model, config.dump(2));
+  const auto out = dir.path() / "sweep";
+  // The second replica's own count of what it answered, per level (its /metrics).
+  const auto r = lmmbench(
+      perf_args(model, {"--scenario", "sweep", "--concurrencies", "1,3", "--requests", "12",
+                        "--prometheus", b.url() + "/metrics", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto printed = nlohmann::json::parse(r.out);
+  ASSERT_EQ(printed.size(), 2u) << r.out;
+  const nlohmann::json answered_labels{
+      {"engine", "0"}, {"model_name", "m"}, {"finished_reason", "length"}};
+  validate_run_record(out / "run.json");
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  for (std::size_t i = 0; i < printed.size(); ++i) {
+    const auto& level = record["perf"]["levels"][i];
+    SCOPED_TRACE(level["replicas"].dump());
+    EXPECT_EQ(printed[i]["replicas"], level["replicas"]);
+    ASSERT_EQ(level["replicas"].size(), urls.size());
+    std::size_t requests = 0;
+    for (std::size_t k = 0; k < urls.size(); ++k) {
+      const auto& replica = level["replicas"][k];
+      EXPECT_EQ(replica["base_url"], urls[k]);
+      // Least in flight, ties in turn: every replica gets a share of either level.
+      EXPECT_GE(replica["requests"].get<std::size_t>(), 1u);
+      EXPECT_EQ(replica["answered"], replica["requests"]);
+      EXPECT_EQ(replica["connection_failures"], 0);
+      // 20 ms to the first token and 7 gaps of 2 ms: at least 34 ms to the reply's end.
+      EXPECT_GE(replica["latency_mean_ms"].get<double>(), 30.0);
+      requests += replica["requests"].get<std::size_t>();
+    }
+    // The server agrees with the client's count for its replica, warm-up excluded.
+    EXPECT_EQ(series(level["server_metrics"]["counters"], "vllm:request_success_total",
+                     answered_labels)["value"]
+                  .get<double>(),
+              level["replicas"][1]["requests"].get<double>());
+    // No retries in perf: every measured request is one attempt on one replica.
+    EXPECT_EQ(requests, level["requests"].get<std::size_t>());
+    EXPECT_EQ(requests, 12u);
+  }
+
+  const auto md = lmmbench({"report", out.string(), "--md", "-"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("Replicas"), std::string::npos) << md.out;
+  for (std::size_t k = 0; k < urls.size(); ++k) {
+    const auto n =
+        std::to_string(record["perf"]["levels"][1]["replicas"][k]["requests"].get<std::size_t>());
+    EXPECT_NE(md.out.find("| concurrency 3 · " + urls[k] + " | " + n + " | " + n + " | 0 | "),
+              std::string::npos)
+        << md.out;
+  }
 }
 
 // The test server's /metrics counts what it answered (vLLM's names): each level's deltas must be
