@@ -420,6 +420,19 @@ TEST(PerfView, ReplicasTableRowPerLevelAndReplicaOnlyWhenPresent) {
   EXPECT_FALSE(has(md.str(), "secret"));
 }
 
+TEST(PerfView, ServerFactListsEveryReplicaWithoutCredentials) {
+  TempDir dir;
+  auto run = perf_run(dir.path() / "r", sweep("m"));
+  run.record.resolved_config["model"]["options"]["base_url"] = {
+      "http://user:secret@a:8000/v1?api_key=hidden", "http://b:8000/v1"};
+  run.raw["resolved_config"] = run.record.resolved_config;
+  const auto html = render_html({run});
+  EXPECT_TRUE(has(html,
+                  "<tr><th>server</th><td>openai · http://a:8000/v1, http://b:8000/v1 · "
+                  "llava-hf/llava-1.5-7b-hf</td></tr>"))
+      << html;
+}
+
 TEST(PerfView, HostileModelNameIsEscapedEverywhere) {
   TempDir dir;
   auto section = sweep(kHostileModel);
