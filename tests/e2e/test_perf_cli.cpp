@@ -4,6 +4,7 @@
 // `--out`, and exit code 2 with the flag named for bad input. Short runs (about 5 s in all); the
 // accuracy of the figures is tests/http/test_perf_accuracy.cpp's job.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -323,6 +324,49 @@ TEST(PerfCli, ReplicasPerLevelSumToTheLevelsRequests) {
               std::string::npos)
         << md.out;
   }
+}
+
+// A replica that refuses connections: its request fails (perf resends nothing), counted as its
+// connection failure and the level's, and while it is backed off the others take its share.
+TEST(PerfCli, ADeadReplicasFailuresAreItsOwnAndTheOthersServeTheRest) {
+  TempDir dir;
+  LlmServer a;
+  LlmServer b;
+  std::optional<LlmServer> dead(std::in_place);
+  const std::string path = "/perf/ttft=0.02;itl=0.002;tokens=8/v1";
+  const std::vector<std::string> urls{a.url() + path, b.url() + path, dead->url() + path};
+  dead.reset();  // its port now refuses connections
+  const nlohmann::json config{{"name", "perf-replicas"},
+                              {"backend", "openai"},
+                              {"options", {{"base_url", urls}, {"model", "m"}}}};
+  const auto model = dir.path() / "perf-replicas.json";
+  write_text(model, config.dump(2));
+  const auto out = dir.path() / "dead";
+  const auto r =
+      lmmbench(perf_args(model, {"--scenario", "concurrency", "--concurrency", "1", "--requests",
+                                 "12", "--max-failed", "0.5", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  validate_run_record(out / "run.json");
+  const auto level = nlohmann::json::parse(read_text(out / "run.json"))["perf"]["levels"][0];
+  SCOPED_TRACE(level.dump());
+  const auto& replicas = level["replicas"];
+  ASSERT_EQ(replicas.size(), 3u);
+  // The two warm-up requests went to the first two; the level's first, in turn, to the third.
+  EXPECT_GE(replicas[2]["requests"].get<std::size_t>(), 1u);
+  EXPECT_EQ(replicas[2]["answered"], 0);
+  EXPECT_EQ(replicas[2]["connection_failures"], replicas[2]["requests"]);
+  EXPECT_TRUE(replicas[2]["latency_mean_ms"].is_null());
+  EXPECT_EQ(level["failed"], replicas[2]["connection_failures"]);
+  EXPECT_EQ(level["failures_by_kind"]["connection"], replicas[2]["connection_failures"]);
+  std::size_t requests = 0;
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(replicas[k]["answered"], replicas[k]["requests"]);
+    EXPECT_EQ(replicas[k]["connection_failures"], 0);
+    requests += replicas[k]["requests"].get<std::size_t>();
+  }
+  EXPECT_GE(requests, 10u);
+  EXPECT_EQ(requests + replicas[2]["requests"].get<std::size_t>(), 12u);
+  EXPECT_EQ(level["completed"].get<std::size_t>(), requests);
 }
 
 // The test server's /metrics counts what it answered (vLLM's names): each level's deltas must be
