@@ -83,16 +83,11 @@ std::filesystem::path latest_run_to_resume(const RunConfig& config) {
 }
 
 /// What each replica did between two readings of Backend::replica_use (one cell).
-std::vector<reports::CellReplica> replica_use_since(const std::vector<models::ReplicaUse>& before,
-                                                    const std::vector<models::ReplicaUse>& after) {
+std::vector<reports::CellReplica> cell_replicas_since(
+    const std::vector<models::ReplicaUse>& before, const std::vector<models::ReplicaUse>& after) {
   std::vector<reports::CellReplica> out;
-  for (std::size_t i = 0; i < after.size(); ++i) {
-    const models::ReplicaUse start = i < before.size() ? before[i] : models::ReplicaUse{};
-    out.push_back({after[i].base_url, after[i].requests - start.requests,
-                   after[i].answered - start.answered,
-                   after[i].connection_failures - start.connection_failures,
-                   after[i].latency_sum_s - start.latency_sum_s});
-  }
+  for (const auto& r : models::replica_use_since(before, after))
+    out.push_back({r.base_url, r.requests, r.answered, r.connection_failures, r.latency_sum_s});
   return out;
 }
 
@@ -187,7 +182,7 @@ void run_cell(CellContext& run, std::size_t m, std::size_t t, const TaskLoad& lo
     cell_run.stopped_by = &run.plan.stopped_by[m];
     const auto replicas_before = backend.replica_use();
     const auto keys = infer_cell(cell_run, cell.counts, interrupted);
-    cell.replicas = replica_use_since(replicas_before, backend.replica_use());
+    cell.replicas = cell_replicas_since(replicas_before, backend.replica_use());
     result.backend_stopped = result.backend_stopped || run.plan.stopped_by[m].has_value();
     std::optional<CellJudgment> judged;  // judge-scored tasks: the judge stage
     if (!interrupted && run.plan.judges[t]) {

@@ -57,6 +57,22 @@ struct ReplicaUse {
   double latency_sum_s = 0;             ///< Over the answered requests, submit to reply.
 };
 
+/// What each replica did between two readings of Backend::replica_use (a cell of a run, a level
+/// of `lmmbench perf`): `after` less `before`, replica by replica (a replica missing from
+/// `before` counts from zero).
+[[nodiscard]] inline std::vector<ReplicaUse> replica_use_since(
+    const std::vector<ReplicaUse>& before, const std::vector<ReplicaUse>& after) {
+  std::vector<ReplicaUse> out;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    const ReplicaUse start = i < before.size() ? before[i] : ReplicaUse{};
+    out.push_back({after[i].base_url, after[i].requests - start.requests,
+                   after[i].answered - start.answered,
+                   after[i].connection_failures - start.connection_failures,
+                   after[i].latency_sum_s - start.latency_sum_s});
+  }
+  return out;
+}
+
 /// A model behind one interface (MLPerf LoadGen's system under test). The harness owns the clock,
 /// the schedule, timeouts between requests and retries of whole requests; a backend only does the
 /// work and reports each completion through the callback.

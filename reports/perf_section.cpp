@@ -8,6 +8,7 @@ namespace lmmbench::reports {
 // (core/json_fields.hpp). They are not in an unnamed namespace:
 // json_fields::write and read find them by argument-dependent lookup.
 
+using json_fields::omit_empty;
 using json_fields::Record;
 
 template <class S, class F>
@@ -130,6 +131,16 @@ void visit(S& o, F&& f) {
 }
 
 template <class S, class F>
+requires Record<S, PerfReplica>
+void visit(S& o, F&& f) {
+  f("base_url", o.base_url);
+  f("requests", o.requests);
+  f("answered", o.answered);
+  f("connection_failures", o.connection_failures);
+  f("latency_mean_ms", o.latency_mean_ms);
+}
+
+template <class S, class F>
 requires Record<S, PerfLevel>
 void visit(S& o, F&& f) {
   f("scenario", o.scenario);
@@ -166,6 +177,7 @@ void visit(S& o, F&& f) {
   f("token_cost", o.token_cost);
   f("server_metrics", o.server_metrics);
   f("gpu_telemetry", o.gpu_telemetry);
+  f("replicas", o.replicas, omit_empty);
   f("objectives", o.objectives);
 }
 
@@ -215,6 +227,7 @@ LMMBENCH_JSON_FIELDS(PerfServerMetrics)
 LMMBENCH_JSON_FIELDS(PerfGpuTelemetry)
 LMMBENCH_JSON_FIELDS(PerfGpuTelemetrySet)
 LMMBENCH_JSON_FIELDS(PerfWindow)
+LMMBENCH_JSON_FIELDS(PerfReplica)
 LMMBENCH_JSON_FIELDS(PerfLevel)
 LMMBENCH_JSON_FIELDS(PerfSlos)
 LMMBENCH_JSON_FIELDS(PerfValidity)

@@ -150,6 +150,19 @@ struct PerfWindow {
   std::optional<double> median_e2e_ms;  ///< Of the requests sent in the window.
 };
 
+/// What one replica of a model served by several (a "base_url" list, docs/scale.md) did in one
+/// load level: the backend's counts read just before the level's first request and just after
+/// its last completion.
+struct PerfReplica {
+  std::string base_url;
+  std::size_t requests = 0;             ///< Requests sent to it.
+  std::size_t answered = 0;             ///< Of them, got a reply (any HTTP status).
+  std::size_t connection_failures = 0;  ///< Of them, failed to connect (then backed off).
+  /// Mean over the answered requests, from submit to the reply's end as the backend saw it;
+  /// null when none was answered.
+  std::optional<double> latency_mean_ms;
+};
+
 /// One load level: the whole result of offline, rate and concurrency, one point of a sweep.
 struct PerfLevel {
   std::string scenario;  ///< "offline", "rate" or "concurrency".
@@ -190,6 +203,8 @@ struct PerfLevel {
   std::optional<PerfTokenCost> token_cost;           ///< With --prices (API models).
   std::optional<PerfServerMetrics> server_metrics;   ///< With --prometheus.
   std::optional<PerfGpuTelemetrySet> gpu_telemetry;  ///< With --nvml.
+  /// Models served by several replicas only (absent from the JSON otherwise).
+  std::vector<PerfReplica> replicas;
   /// The figures `lmmbench compare` gates on, self-describing (name, value, unit,
   /// higher_is_better), named after the level ("rate 4/s: ttft p99"): p50/p99 of TTFT, TPOT and
   /// E2E in seconds, request, output-token and goodput rates.
@@ -249,6 +264,8 @@ void to_json(nlohmann::json& j, const PerfGpuTelemetrySet& v);
 void from_json(const nlohmann::json& j, PerfGpuTelemetrySet& v);
 void to_json(nlohmann::json& j, const PerfWindow& v);
 void from_json(const nlohmann::json& j, PerfWindow& v);
+void to_json(nlohmann::json& j, const PerfReplica& v);
+void from_json(const nlohmann::json& j, PerfReplica& v);
 void to_json(nlohmann::json& j, const PerfLevel& v);
 void from_json(const nlohmann::json& j, PerfLevel& v);
 void to_json(nlohmann::json& j, const PerfSlos& v);

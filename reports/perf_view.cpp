@@ -386,6 +386,28 @@ Table telemetry_table(const PerfSection& s) {
   return t;
 }
 
+/// Models served by several replicas: what each did in each level.
+Table replicas_table(const PerfSection& s) {
+  Table t;
+  t.title = "Replicas";
+  t.note =
+      "Each replica's share of the level's requests (least in flight first; docs/scale.md): "
+      "requests sent to it, those it answered (any HTTP status), those that failed to connect "
+      "(it was then backed off), and its mean latency over the answered ones.";
+  t.columns = {text("level · replica"), num("requests", Unit::count), num("answered", Unit::count),
+               num("connection failures", Unit::count, Better::lower),
+               num("mean latency", Unit::milliseconds, Better::lower)};
+  for (const auto& L : s.levels) {
+    for (const auto& r : L.replicas) {
+      t.rows.push_back(
+          {Value::words(fmt::format("{} · {}", perf_level_label(L), public_url(r.base_url))),
+           of_count(r.requests), of_count(r.answered), of_count(r.connection_failures),
+           of(r.latency_mean_ms)});
+    }
+  }
+  return t;
+}
+
 std::string summary_of(const PerfSection& s) {
   const std::string model = s.model.empty() ? "model" : s.model;
   if (s.levels.empty()) return model + " · " + s.scenario + " · no level ran";
@@ -537,6 +559,7 @@ Section perf_view(const PerfSection& s, const std::string& server) {
     if (L.server_metrics && L.server_metrics->scraped)
       out.tables.push_back(server_metrics_table(L));
   }
+  if (auto t = replicas_table(s); !t.rows.empty()) out.tables.push_back(std::move(t));
   if (auto t = telemetry_table(s); !t.rows.empty()) out.tables.push_back(std::move(t));
   if (auto t = windows_table(s); !t.rows.empty()) out.tables.push_back(std::move(t));
   add_distributions(s, out.tables);

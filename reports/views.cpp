@@ -22,6 +22,14 @@ std::vector<Section> sections_of(const LoadedRun& run) {
         const auto& o = model["options"];
         if (o.contains("base_url") && o["base_url"].is_string())
           parts.push_back(public_url(o["base_url"].get<std::string>()));
+        if (o.contains("base_url") && o["base_url"].is_array()) {  // replicas
+          std::string urls;
+          for (const auto& url : o["base_url"]) {
+            if (url.is_string())
+              urls += (urls.empty() ? "" : ", ") + public_url(url.get<std::string>());
+          }
+          parts.push_back(urls);
+        }
         if (o.contains("model") && o["model"].is_string())
           parts.push_back(o["model"].get<std::string>());
       }

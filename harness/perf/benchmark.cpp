@@ -111,6 +111,18 @@ double load_of(const reports::PerfLevel& L) {
   return static_cast<double>(L.concurrency.value_or(0));
 }
 
+/// A level's per-replica figures, from what the backend counted over the level.
+std::vector<reports::PerfReplica> level_replicas(const std::vector<models::ReplicaUse>& use) {
+  std::vector<reports::PerfReplica> out;
+  for (const auto& r : use) {
+    out.push_back({r.base_url, r.requests, r.answered, r.connection_failures,
+                   r.answered > 0 ? std::optional<double>(1e3 * r.latency_sum_s /
+                                                          static_cast<double>(r.answered))
+                                  : std::nullopt});
+  }
+  return out;
+}
+
 }  // namespace
 
 PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock& clock,
@@ -162,11 +174,14 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
                        work[i].size());
     for (auto* observer : o.observers)
       observer->before_level(i);
+    const auto replicas_before = backend.replica_use();
     const auto records = generate_load(backend, clock, work[i], run.plan, stop);
+    const auto replicas = models::replica_use_since(replicas_before, backend.replica_use());
     if (records.size() < work[i].size()) out.interrupted = true;
     auto level = compute_level(run.spec, records, o.slos, o.validity);
     for (auto* observer : o.observers)
       observer->after_level(i, level);
+    level.replicas = level_replicas(replicas);
     if (o.cost) level.cost = compute_cost(level, *o.cost);
     if (o.token_prices) level.token_cost = compute_token_cost(level, *o.token_prices);
     add_objectives(level, describe(run.spec), records);

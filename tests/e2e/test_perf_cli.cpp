@@ -4,6 +4,7 @@
 // `--out`, and exit code 2 with the flag named for bad input. Short runs (about 5 s in all); the
 // accuracy of the figures is tests/http/test_perf_accuracy.cpp's job.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -146,6 +147,7 @@ TEST(PerfCli, RateRunPrintsJsonAndWritesRecordAndRequests) {
     level[key].erase("histogram");
   EXPECT_EQ(level, printed);
   EXPECT_FALSE(perf["levels"][0]["objectives"].empty());
+  EXPECT_FALSE(printed.contains("replicas"));  // one URL: no per-replica figures
 
   // requests.jsonl: the warm-up requests, then every measured one with its token events.
   const auto lines = jsonl(out / "requests.jsonl");
@@ -257,6 +259,114 @@ const nlohmann::json& series(const nlohmann::json& list, const std::string& name
     if (s["name"] == name && s["labels"] == labels) return s;
   }
   throw std::runtime_error("no series " + name + labels.dump() + " in " + list.dump());
+}
+
+// A model served by three replicas (docs/scale.md): each level records what every replica did
+// over it, in run.json, `--json` and the report; one URL records nothing (the test above).
+TEST(PerfCli, ReplicasPerLevelSumToTheLevelsRequests) {
+  TempDir dir;
+  LlmServer a;
+  LlmServer b;
+  LlmServer c;
+  const std::string path = "/perf/ttft=0.02;itl=0.002;tokens=8/v1";
+  const std::vector<std::string> urls{a.url() + path, b.url() + path, c.url() + path};
+  const nlohmann::json config{{"name", "perf-replicas"},
+                              {"backend", "openai"},
+                              {"options", {{"base_url", urls}, {"model", "m"}}}};
+  const auto model = dir.path() / "perf-replicas.json";
+  write_text(model, config.dump(2));
+  const auto out = dir.path() / "sweep";
+  // The second replica's own count of what it answered, per level (its /metrics).
+  const auto r = lmmbench(
+      perf_args(model, {"--scenario", "sweep", "--concurrencies", "1,3", "--requests", "12",
+                        "--prometheus", b.url() + "/metrics", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto printed = nlohmann::json::parse(r.out);
+  ASSERT_EQ(printed.size(), 2u) << r.out;
+  const nlohmann::json answered_labels{
+      {"engine", "0"}, {"model_name", "m"}, {"finished_reason", "length"}};
+  validate_run_record(out / "run.json");
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  for (std::size_t i = 0; i < printed.size(); ++i) {
+    const auto& level = record["perf"]["levels"][i];
+    SCOPED_TRACE(level["replicas"].dump());
+    EXPECT_EQ(printed[i]["replicas"], level["replicas"]);
+    ASSERT_EQ(level["replicas"].size(), urls.size());
+    std::size_t requests = 0;
+    for (std::size_t k = 0; k < urls.size(); ++k) {
+      const auto& replica = level["replicas"][k];
+      EXPECT_EQ(replica["base_url"], urls[k]);
+      // Least in flight, ties in turn: every replica gets a share of either level.
+      EXPECT_GE(replica["requests"].get<std::size_t>(), 1u);
+      EXPECT_EQ(replica["answered"], replica["requests"]);
+      EXPECT_EQ(replica["connection_failures"], 0);
+      // 20 ms to the first token and 7 gaps of 2 ms: at least 34 ms to the reply's end.
+      EXPECT_GE(replica["latency_mean_ms"].get<double>(), 30.0);
+      requests += replica["requests"].get<std::size_t>();
+    }
+    // The server agrees with the client's count for its replica, warm-up excluded.
+    EXPECT_EQ(series(level["server_metrics"]["counters"], "vllm:request_success_total",
+                     answered_labels)["value"]
+                  .get<double>(),
+              level["replicas"][1]["requests"].get<double>());
+    // No retries in perf: every measured request is one attempt on one replica.
+    EXPECT_EQ(requests, level["requests"].get<std::size_t>());
+    EXPECT_EQ(requests, 12u);
+  }
+
+  const auto md = lmmbench({"report", out.string(), "--md", "-"});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_NE(md.out.find("Replicas"), std::string::npos) << md.out;
+  for (std::size_t k = 0; k < urls.size(); ++k) {
+    const auto n =
+        std::to_string(record["perf"]["levels"][1]["replicas"][k]["requests"].get<std::size_t>());
+    EXPECT_NE(md.out.find("| concurrency 3 · " + urls[k] + " | " + n + " | " + n + " | 0 | "),
+              std::string::npos)
+        << md.out;
+  }
+}
+
+// A replica that refuses connections: its request fails (perf resends nothing), counted as its
+// connection failure and the level's, and while it is backed off the others take its share.
+TEST(PerfCli, ADeadReplicasFailuresAreItsOwnAndTheOthersServeTheRest) {
+  TempDir dir;
+  LlmServer a;
+  LlmServer b;
+  std::optional<LlmServer> dead(std::in_place);
+  const std::string path = "/perf/ttft=0.02;itl=0.002;tokens=8/v1";
+  const std::vector<std::string> urls{a.url() + path, b.url() + path, dead->url() + path};
+  dead.reset();  // its port now refuses connections
+  const nlohmann::json config{{"name", "perf-replicas"},
+                              {"backend", "openai"},
+                              {"options", {{"base_url", urls}, {"model", "m"}}}};
+  const auto model = dir.path() / "perf-replicas.json";
+  write_text(model, config.dump(2));
+  const auto out = dir.path() / "dead";
+  const auto r =
+      lmmbench(perf_args(model, {"--scenario", "concurrency", "--concurrency", "1", "--requests",
+                                 "12", "--max-failed", "0.5", "--json", "--out", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  validate_run_record(out / "run.json");
+  const auto level = nlohmann::json::parse(read_text(out / "run.json"))["perf"]["levels"][0];
+  SCOPED_TRACE(level.dump());
+  const auto& replicas = level["replicas"];
+  ASSERT_EQ(replicas.size(), 3u);
+  // The two warm-up requests went to the first two; the level's first, in turn, to the third.
+  EXPECT_GE(replicas[2]["requests"].get<std::size_t>(), 1u);
+  EXPECT_EQ(replicas[2]["answered"], 0);
+  EXPECT_EQ(replicas[2]["connection_failures"], replicas[2]["requests"]);
+  EXPECT_TRUE(replicas[2]["latency_mean_ms"].is_null());
+  EXPECT_EQ(level["failed"], replicas[2]["connection_failures"]);
+  EXPECT_EQ(level["failures_by_kind"]["connection"], replicas[2]["connection_failures"]);
+  std::size_t requests = 0;
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(replicas[k]["answered"], replicas[k]["requests"]);
+    EXPECT_EQ(replicas[k]["connection_failures"], 0);
+    requests += replicas[k]["requests"].get<std::size_t>();
+  }
+  EXPECT_GE(requests, 10u);
+  EXPECT_EQ(requests + replicas[2]["requests"].get<std::size_t>(), 12u);
+  EXPECT_EQ(level["completed"].get<std::size_t>(), requests);
 }
 
 // The test server's /metrics counts what it answered (vLLM's names): each level's deltas must be

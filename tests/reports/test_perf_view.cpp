@@ -388,6 +388,51 @@ TEST(PerfView, GpuTelemetryTableAndNote) {
   EXPECT_TRUE(has(html, "NVML, every 100 ms"));
 }
 
+TEST(PerfView, ReplicasTableRowPerLevelAndReplicaOnlyWhenPresent) {
+  PerfSection p = sweep("m");
+  for (const auto& t : perf_view(p).tables)
+    EXPECT_NE(t.title, "Replicas");  // one URL: no table
+  EXPECT_FALSE(nlohmann::json(p.levels[0]).contains("replicas"));
+  p.levels[0].replicas = {{"http://user:secret@a:8000/v1", 31, 31, 0, 80.25},
+                          {"http://b:8000/v1", 29, 27, 2, 81.5}};
+  p.levels[2].replicas = {{"http://user:secret@a:8000/v1", 60, 0, 60, std::nullopt},
+                          {"http://b:8000/v1", 0, 0, 0, std::nullopt}};
+  const Section s = perf_view(p);
+  const auto& t = table(s, "Replicas");
+  ASSERT_EQ(t.rows.size(), 4u);
+  EXPECT_EQ(cell(t, 0, "level · replica"), "rate 5/s · http://a:8000/v1");
+  EXPECT_EQ(cell(t, 0, "requests"), "31");
+  EXPECT_EQ(cell(t, 1, "level · replica"), "rate 5/s · http://b:8000/v1");
+  EXPECT_EQ(cell(t, 1, "answered"), "27");
+  EXPECT_EQ(cell(t, 1, "connection failures"), "2");
+  EXPECT_EQ(cell(t, 1, "mean latency"), "81.5");
+  EXPECT_EQ(cell(t, 2, "level · replica"), "rate 20/s · http://a:8000/v1");
+  EXPECT_EQ(cell(t, 2, "mean latency"), "—");  // none answered
+  // The record keeps them per level and reads them back.
+  const nlohmann::json j = p.levels[0];
+  ASSERT_TRUE(j.contains("replicas"));
+  EXPECT_EQ(j["replicas"][1]["connection_failures"], 2);
+  EXPECT_EQ(j.get<PerfLevel>().replicas[1].latency_mean_ms, 81.5);
+  EXPECT_TRUE(perf_level_summary(p.levels[0]).contains("replicas"));
+  std::ostringstream md;
+  render_section_markdown(s, md);
+  EXPECT_TRUE(has(md.str(), "| rate 5/s · http://b:8000/v1 | 29 | 27 | 2 | 81.5 |")) << md.str();
+  EXPECT_FALSE(has(md.str(), "secret"));
+}
+
+TEST(PerfView, ServerFactListsEveryReplicaWithoutCredentials) {
+  TempDir dir;
+  auto run = perf_run(dir.path() / "r", sweep("m"));
+  run.record.resolved_config["model"]["options"]["base_url"] = {
+      "http://user:secret@a:8000/v1?api_key=hidden", "http://b:8000/v1"};
+  run.raw["resolved_config"] = run.record.resolved_config;
+  const auto html = render_html({run});
+  EXPECT_TRUE(has(html,
+                  "<tr><th>server</th><td>openai · http://a:8000/v1, http://b:8000/v1 · "
+                  "llava-hf/llava-1.5-7b-hf</td></tr>"))
+      << html;
+}
+
 TEST(PerfView, HostileModelNameIsEscapedEverywhere) {
   TempDir dir;
   auto section = sweep(kHostileModel);
