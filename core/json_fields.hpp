@@ -33,6 +33,11 @@
 //  - Any other field absent or null on reading keeps the record's default (read() starts from a
 //    default-constructed record), unless it is `required`: then reading throws InputError naming
 //    the key.
+//  - A value of the wrong type throws InputError naming the field's path ("/usage/prompt_tokens"
+//    through nested records) and what was expected, as ObjectReader's accessors do. An integer
+//    field takes an integer, or a float with an integral value below 9e15, within the range of
+//    its C++ type (never a conversion that overflows). Unknown keys are ignored.
+//  - omit_empty leaves out an empty optional, string or container, and a false bool.
 //  - An enum with a json_enum_names(E) function (found by argument-dependent lookup, returning
 //    pairs of value and name) is written as its name; reading any other name throws InputError
 //    listing the known ones (nlohmann's own enum macro would read an unknown name as the first
@@ -46,7 +51,8 @@ namespace lmmbench::json_fields {
 /// How one field is written and read.
 struct Options {
   bool required = false;    ///< Reading fails when the key is absent or null.
-  bool omit_empty = false;  ///< Not written when empty (an empty optional, string or container).
+  bool omit_empty = false;  ///< Not written when empty (an empty optional, string or container,
+                            ///< a false bool).
 };
 inline constexpr Options required{.required = true};
 inline constexpr Options omit_empty{.omit_empty = true};
@@ -174,6 +180,8 @@ template <class T>
 bool empty(const T& v) {
   if constexpr (Adapter<T>) {
     return v.empty();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return !v;
   } else if constexpr (is_optional<T>::value) {
     return !v.has_value();
   } else if constexpr (requires { v.empty(); }) {
@@ -196,6 +204,57 @@ nlohmann::json encode(const T& v) {
   }
 }
 
+/// "a string", "a number", ...: the JSON type of `j` as ObjectReader's messages name it.
+inline std::string type_name(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
+}
+
+[[noreturn]] inline void fail(const std::string& field, const std::string& message) {
+  throw InputError(Location{"", 0, field}, message);
+}
+
+/// An integer field: an integer, or a float with an integral value below 9e15 (ObjectReader's
+/// rule), within the range of T.
+template <class T>
+T integer(const nlohmann::json& j, const std::string& field) {
+  using Limits = std::numeric_limits<T>;
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(Limits::max())) fail(field, j.dump() + " is out of range");
+    return static_cast<T>(u);
+  }
+  std::int64_t i = 0;
+  if (j.is_number_integer()) {
+    i = j.get<std::int64_t>();
+  } else if (j.is_number_float() && j.get<double>() == std::floor(j.get<double>()) &&
+             std::abs(j.get<double>()) < 9.0e15) {
+    i = static_cast<std::int64_t>(j.get<double>());
+  } else {
+    fail(field, "expected an integer, got " + type_name(j));
+  }
+  if constexpr (std::is_unsigned_v<T>) {
+    if (i < 0 || static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(Limits::max())) {
+      fail(field, std::to_string(i) + " is out of range");
+    }
+  } else if constexpr (sizeof(T) < sizeof(std::int64_t)) {
+    if (i < Limits::min() || i > Limits::max()) fail(field, std::to_string(i) + " is out of range");
+  }
+  return static_cast<T>(i);
+}
+
 template <class T>
 void decode(const nlohmann::json& j, const std::string& field, T& v) {
   if constexpr (is_optional<T>::value) {
@@ -204,8 +263,29 @@ void decode(const nlohmann::json& j, const std::string& field, T& v) {
     v = std::move(inner);
   } else if constexpr (NamedEnum<T>) {
     v = enum_value<T>(j, field);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!j.is_string()) fail(field, "expected a string, got " + type_name(j));
+    v = j.get<std::string>();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!j.is_boolean()) fail(field, "expected true or false, got " + type_name(j));
+    v = j.get<bool>();
+  } else if constexpr (std::is_integral_v<T>) {
+    v = integer<T>(j, field);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!j.is_number()) fail(field, "expected a number, got " + type_name(j));
+    v = j.get<T>();
   } else {
-    j.get_to(v);
+    // Containers and nested records: a nested record's error names its field below this one.
+    try {
+      j.get_to(v);
+    } catch (const InputError& e) {
+      if (!e.where().file.empty()) throw;
+      fail(field + e.where().field, e.detail());
+    } catch (const nlohmann::json::type_error& e) {
+      std::string what = e.what();
+      if (const auto end = what.find("] "); end != std::string::npos) what.erase(0, end + 2);
+      fail(field, what);
+    }
   }
 }
 

@@ -61,6 +61,10 @@ int verify_command(const DatasetsArguments& args) {
     reports::RunRecord record;
     try {
       from_json(parse_json(read_file_bytes(record_path), record_path.string()), record);
+    } catch (const InputError& e) {
+      if (!e.where().file.empty()) throw;
+      throw InputError(Location{record_path.string(), 0, e.where().field},
+                       "not a run record: " + e.detail());
     } catch (const nlohmann::json::exception& e) {
       throw InputError(Location{record_path.string(), 0, ""},
                        std::string("not a run record: ") + e.what());

@@ -42,9 +42,8 @@ int score_command(const ScoreOptions& options) {
     const auto score = metric->score(item);
     aggregator->add(item, score);
     if (per_sample.is_open()) {
-      line_text =
-          nlohmann::json{{"id", item.id}, {"score", score.score}, {"extracted", score.extracted}}
-              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line_text = nlohmann::json(metrics::PerSampleScore{item.id, score.score, score.extracted})
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       per_sample << line_text << '\n';
     }
   });

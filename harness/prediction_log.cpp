@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <limits>
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
+#include "core/json_fields.hpp"
 #include "core/jsonl.hpp"
 #include "core/sha256.hpp"
 
@@ -22,108 +24,207 @@ std::string log_key(const std::string& model, const std::string& task, const std
           .dump());
 }
 
+// A log line lists its fields once, in visit() (core/json_fields.hpp): append() writes and open()
+// reads through that one list. The completion's outcome, usage and timing have a representation
+// of their own, written and read by the adapters below.
+
 namespace {
 
-nlohmann::json optional_int(const std::optional<std::int64_t>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json();
-}
-
-nlohmann::json seconds(Nanos n) {
-  return to_seconds(n);
-}
-
-Nanos from_seconds(double s) {
-  return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(s));
+[[noreturn]] void fail(const std::string& field, const std::string& message) {
+  throw InputError(Location{"", 0, field}, message);
 }
 
 /// A logged time in seconds; beyond ±1e9 s (31 years) it cannot be a stamp of a run's clock, and
 /// converting it to nanoseconds would overflow.
-Nanos seconds_at(const ConfigNode& node) {
-  const double s = node.as_number();
-  if (!(std::abs(s) <= 1e9)) node.fail(fmt::format("{} s is not a time of this run", s));
-  return from_seconds(s);
+Nanos seconds_at(const nlohmann::json& j, const std::string& field) {
+  if (!j.is_number()) fail(field, "expected a number, got " + json_fields::detail::type_name(j));
+  const double s = j.get<double>();
+  if (!(std::abs(s) <= 1e9)) fail(field, fmt::format("{} s is not a time of this run", s));
+  return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(s));
 }
+
+/// "timing": {"submitted_s", "finished_s", "first_token_s" (when known), "token_events_s" (when
+/// any)}, in seconds on the run's clock. Anything but an object reads as no timings.
+struct TimingCodec {
+  static nlohmann::json encode(const models::Timings& t) {
+    nlohmann::json j{{"submitted_s", to_seconds(t.submitted)},
+                     {"finished_s", to_seconds(t.finished)}};
+    if (t.first_token) j["first_token_s"] = to_seconds(*t.first_token);
+    if (!t.token_events.empty()) {
+      auto& events = j["token_events_s"] = nlohmann::json::array();
+      for (const auto n : t.token_events)
+        events.push_back(to_seconds(n));
+    }
+    return j;
+  }
+  static void decode(const nlohmann::json& j, models::Timings& t) {
+    if (!j.is_object()) return;
+    const auto present = [&j](const char* key) {
+      const auto it = j.find(key);
+      return it != j.end() && !it->is_null() ? &*it : nullptr;
+    };
+    if (const auto* v = present("submitted_s")) t.submitted = seconds_at(*v, "/timing/submitted_s");
+    if (const auto* v = present("finished_s")) t.finished = seconds_at(*v, "/timing/finished_s");
+    if (const auto* v = present("first_token_s")) {
+      t.first_token = seconds_at(*v, "/timing/first_token_s");
+    }
+    if (const auto* v = present("token_events_s")) {
+      if (!v->is_array()) {
+        fail("/timing/token_events_s",
+             "expected an array, got " + json_fields::detail::type_name(*v));
+      }
+      for (std::size_t i = 0; i < v->size(); ++i)
+        t.token_events.push_back(
+            seconds_at((*v)[i], "/timing/token_events_s/" + std::to_string(i)));
+    }
+  }
+};
+
+/// "usage": {"prompt_tokens", "completion_tokens"}, null where the server did not report them;
+/// on reading, anything but an integer counts as unknown.
+struct UsageCodec {
+  static nlohmann::json encode(const models::TokenUsage& u) {
+    const auto count = [](const std::optional<std::int64_t>& v) {
+      return v ? nlohmann::json(*v) : nlohmann::json();
+    };
+    return {{"prompt_tokens", count(u.prompt_tokens)},
+            {"completion_tokens", count(u.completion_tokens)}};
+  }
+  static void decode(const nlohmann::json& j, models::TokenUsage& u) {
+    if (!j.is_object()) return;
+    for (const auto& [key, slot] : {std::pair{"prompt_tokens", &u.prompt_tokens},
+                                    std::pair{"completion_tokens", &u.completion_tokens}}) {
+      const auto it = j.find(key);
+      if (it != j.end() && it->is_number_integer()) *slot = it->get<std::int64_t>();
+    }
+  }
+};
+
+/// The completion's outcome, read before the fields it decides on: "outcome" is "ok" or "error"
+/// (required); an answer has a "prediction" (required), a failure an "error_kind" (required, a
+/// known kind) and an "error_message"; each is null in the other case and ignored on reading.
+/// Reading "error" marks the completion failed until "error_kind" says how.
+template <class C>
+struct Outcome {
+  using json_adapter = void;
+  C& c;
+  [[nodiscard]] nlohmann::json encode() const { return c.ok() ? "ok" : "error"; }
+  void decode(const nlohmann::json& j) const {
+    if (!j.is_string())
+      fail("/outcome", "expected a string, got " + json_fields::detail::type_name(j));
+    if (j.get_ref<const std::string&>() != "ok") c.error = models::ErrorKind::internal;
+  }
+  [[nodiscard]] bool empty() const { return false; }
+};
+
+template <class C>
+struct Prediction {
+  using json_adapter = void;
+  C& c;
+  [[nodiscard]] nlohmann::json encode() const {
+    return c.ok() ? nlohmann::json(c.text) : nlohmann::json();
+  }
+  void decode(const nlohmann::json& j) const {
+    if (!c.ok()) return;
+    if (!j.is_string()) {
+      fail("/prediction", "expected a string, got " + json_fields::detail::type_name(j));
+    }
+    c.text = j.get<std::string>();
+  }
+  void missing() const {
+    if (c.ok()) fail("/prediction", "missing required field");
+  }
+  [[nodiscard]] bool empty() const { return false; }
+};
+
+template <class C>
+struct FailureKind {
+  using json_adapter = void;
+  C& c;
+  [[nodiscard]] nlohmann::json encode() const {
+    return c.ok() ? nlohmann::json() : nlohmann::json(models::to_string(c.error));
+  }
+  void decode(const nlohmann::json& j) const {
+    if (c.ok()) return;
+    if (!j.is_string()) {
+      fail("/error_kind", "expected a string, got " + json_fields::detail::type_name(j));
+    }
+    const auto& name = j.get_ref<const std::string&>();
+    const auto kind = models::parse_error_kind(name);
+    if (!kind || *kind == models::ErrorKind::none) {
+      fail("/error_kind", fmt::format("unknown error kind '{}'", name));
+    }
+    c.error = *kind;
+  }
+  void missing() const {
+    if (!c.ok()) fail("/error_kind", "missing required field");
+  }
+  [[nodiscard]] bool empty() const { return false; }
+};
+
+template <class C>
+struct FailureMessage {
+  using json_adapter = void;
+  C& c;
+  [[nodiscard]] nlohmann::json encode() const {
+    return c.ok() ? nlohmann::json() : nlohmann::json(c.error_message);
+  }
+  void decode(const nlohmann::json& j) const {
+    if (c.ok()) return;
+    if (!j.is_string()) {
+      fail("/error_message", "expected a string, got " + json_fields::detail::type_name(j));
+    }
+    c.error_message = j.get<std::string>();
+  }
+  [[nodiscard]] bool empty() const { return false; }
+};
 
 }  // namespace
 
-void to_json(nlohmann::json& j, const LogEntry& e) {
-  const auto& c = e.completion;
-  nlohmann::json timing{{"submitted_s", seconds(c.timings.submitted)},
-                        {"finished_s", seconds(c.timings.finished)}};
-  if (c.timings.first_token) timing["first_token_s"] = seconds(*c.timings.first_token);
-  if (!c.timings.token_events.empty()) {
-    auto& events = timing["token_events_s"] = nlohmann::json::array();
-    for (const auto t : c.timings.token_events)
-      events.push_back(seconds(t));
-  }
-  j = nlohmann::json{
-      {"key", e.key},
-      {"model", e.model},
-      {"task", e.task},
-      {"sample_id", e.sample_id},
-      {"prompt_sha256", e.prompt_sha256},
-      {"params_sha256", e.params_sha256},
-      {"backend", e.backend},
-      {"outcome", c.ok() ? "ok" : "error"},
-      {"prediction", c.ok() ? nlohmann::json(c.text) : nlohmann::json()},
-      {"error_kind", c.ok() ? nlohmann::json() : nlohmann::json(models::to_string(c.error))},
-      {"error_message", c.ok() ? nlohmann::json() : nlohmann::json(c.error_message)},
-      {"usage",
-       {{"prompt_tokens", optional_int(c.usage.prompt_tokens)},
-        {"completion_tokens", optional_int(c.usage.completion_tokens)}}},
-      {"timing", std::move(timing)},
-      {"attempts", c.attempts},
-      {"logged_at", e.logged_at}};
-  if (c.cached) j["cached"] = true;  // served by the response cache: no request was sent
-  if (!e.request.empty()) j["request"] = e.request;
+template <class S, class F>
+requires json_fields::Record<S, LogEntry>
+void visit(S& e, F&& f) {
+  using json_fields::required;
+  f("key", e.key, required);
+  f("model", e.model, required);
+  f("task", e.task, required);
+  f("sample_id", e.sample_id, required);
+  f("prompt_sha256", e.prompt_sha256, required);
+  f("params_sha256", e.params_sha256, required);
+  f("backend", e.backend, required);
+  auto& c = e.completion;
+  using C = std::remove_reference_t<decltype(c)>;
+  // "outcome" first: the reader walks this list in order, and the next three depend on it.
+  f("outcome", Outcome<C>{c}, required);
+  f("prediction", Prediction<C>{c});
+  f("error_kind", FailureKind<C>{c});
+  f("error_message", FailureMessage<C>{c});
+  f("usage", json_fields::with_codec<UsageCodec>(c.usage));
+  f("timing", json_fields::with_codec<TimingCodec>(c.timings));
+  f("attempts", c.attempts);
+  f("cached", c.cached, json_fields::omit_empty);  // served by the response cache: no request sent
+  f("logged_at", e.logged_at);
+  f("request", e.request, json_fields::omit_empty);
 }
 
+LMMBENCH_JSON_FIELDS(LogEntry)
+
 LogEntry read_log_entry(const ConfigNode& line) {
-  ObjectReader j = line.object();
+  (void)line.object();  // "expected an object" at the line
   LogEntry e;
-  e.key = j.required_string("key");
-  e.model = j.required_string("model");
-  e.task = j.required_string("task");
-  e.sample_id = j.required_string("sample_id");
-  e.prompt_sha256 = j.required_string("prompt_sha256");
-  e.params_sha256 = j.required_string("params_sha256");
-  e.backend = j.required_string("backend");
-  e.logged_at = j.get_string("logged_at", "");
-  e.request = j.get_string("request", "");
-  auto& c = e.completion;
-  if (j.required_string("outcome") == "ok") {
-    c.text = j.required_string("prediction");
-  } else {
-    const ConfigNode kind_node = j.required("error_kind");
-    const auto kind = models::parse_error_kind(kind_node.as_string());
-    if (!kind || *kind == models::ErrorKind::none) {
-      kind_node.fail(fmt::format("unknown error kind '{}'", kind_node.as_string()));
-    }
-    c.error = *kind;
-    c.error_message = j.get_string("error_message", "");
+  try {
+    json_fields::read(line.json(), e);
+  } catch (const InputError& error) {
+    Location where = line.location();
+    where.field = line.pointer() + error.where().field;
+    throw InputError(where, error.detail());
   }
-  // Token counts a server did not report are null; anything but an integer counts as unknown.
-  if (const auto usage = j.find("usage"); usage && usage->is_object()) {
-    for (const auto& [key, slot] : {std::pair{"prompt_tokens", &c.usage.prompt_tokens},
-                                    std::pair{"completion_tokens", &c.usage.completion_tokens}}) {
-      const auto it = usage->json().find(key);
-      if (it != usage->json().end() && it->is_number_integer()) *slot = it->get<std::int64_t>();
-    }
+  if (e.completion.attempts < 0) {
+    Location where = line.location();
+    where.field = line.pointer() + "/attempts";
+    throw InputError(where, fmt::format("{} is out of range [0, {}]", e.completion.attempts,
+                                        std::numeric_limits<int>::max()));
   }
-  if (const auto timing_node = j.find("timing"); timing_node && timing_node->is_object()) {
-    ObjectReader timing = timing_node->object();
-    if (const auto submitted = timing.find("submitted_s")) {
-      c.timings.submitted = seconds_at(*submitted);
-    }
-    if (const auto finished = timing.find("finished_s")) c.timings.finished = seconds_at(*finished);
-    if (const auto first = timing.find("first_token_s")) c.timings.first_token = seconds_at(*first);
-    if (const auto events = timing.find("token_events_s")) {
-      for (const auto& t : events->elements())
-        c.timings.token_events.push_back(seconds_at(t));
-    }
-  }
-  c.attempts = static_cast<int>(j.get_int("attempts", 1, 0, INT32_MAX));
-  c.cached = j.get_bool("cached", false);
   return e;
 }
 

@@ -32,8 +32,12 @@ std::string log_key(const std::string& model, const std::string& task, const std
                     const std::string& prompt_sha256, const std::string& params_sha256,
                     const std::string& backend);
 
+/// One line of the log, written and read through one field list (prediction_log.cpp's visit()).
 void to_json(nlohmann::json& j, const LogEntry& e);
-/// One parsed log line; a missing or wrong-typed field throws InputError naming it.
+/// Throws InputError naming the field (without file and line; read_log_entry adds them).
+void from_json(const nlohmann::json& j, LogEntry& e);
+/// One parsed log line; a missing or wrong-typed field throws InputError naming the file, the
+/// line and the field.
 LogEntry read_log_entry(const ConfigNode& line);
 
 /// Whether a logged failure is worth another try when a run is resumed: transient failures

@@ -64,6 +64,19 @@ struct SampleScore {
   std::string extracted;
 };
 
+/// One line of `lmmbench score --per-sample`: {"id", "score", "extracted"}, written and read
+/// through one field list (result_json.cpp's visit()); id and score are required. A subset of a
+/// run's per-sample line (reports::SampleRecord), which reads it too.
+struct PerSampleScore {
+  std::string id;
+  double score = 0.0;
+  std::string extracted;
+};
+
+void to_json(nlohmann::json& j, const PerSampleScore& s);
+/// Throws InputError naming the field of a missing or wrong-typed value.
+void from_json(const nlohmann::json& j, PerSampleScore& s);
+
 /// Aggregates of one breakdown value (e.g. answer_type = "yes/no").
 struct BreakdownCell {
   std::size_t n = 0;

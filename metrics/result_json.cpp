@@ -129,4 +129,14 @@ void visit(S& r, F&& f) {
 
 LMMBENCH_JSON_FIELDS(MetricResult)
 
+template <class S, class F>
+requires json_fields::Record<S, PerSampleScore>
+void visit(S& s, F&& f) {
+  f("id", s.id, json_fields::required);
+  f("score", s.score, json_fields::required);
+  f("extracted", s.extracted);
+}
+
+LMMBENCH_JSON_FIELDS(PerSampleScore)
+
 }  // namespace lmmbench::metrics

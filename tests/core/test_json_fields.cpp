@@ -2,6 +2,7 @@
 // adapters the record types need.
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
 
@@ -45,6 +46,24 @@ void visit(S& e, F&& f) {
 }
 
 LMMBENCH_JSON_FIELDS(Example)
+
+struct Outer {
+  Example inner;
+  bool flag = false;
+  std::uint8_t small = 0;
+  std::int64_t big = 0;
+};
+
+template <class S, class F>
+requires json_fields::Record<S, Outer>
+void visit(S& o, F&& f) {
+  f("inner", o.inner);
+  f("flag", o.flag, json_fields::omit_empty);
+  f("small", o.small);
+  f("big", o.big);
+}
+
+LMMBENCH_JSON_FIELDS(Outer)
 
 namespace {
 
@@ -97,6 +116,57 @@ TEST(JsonFields, AnUnknownEnumNameIsRefusedNotReadAsTheFirstValue) {
               std::string::npos)
         << e.what();
   }
+}
+
+/// The field and message of the InputError that reading `j` as an Outer throws.
+std::pair<std::string, std::string> outer_error(const nlohmann::json& j) {
+  try {
+    (void)j.get<Outer>();
+  } catch (const InputError& e) {
+    return {e.where().field, e.detail()};
+  }
+  ADD_FAILURE() << "no error for " << j.dump();
+  return {};
+}
+
+TEST(JsonFields, AWrongTypeIsAnInputErrorNamingTheFieldPath) {
+  const nlohmann::json inner{{"name", "a"}};
+  using Error = std::pair<std::string, std::string>;
+  EXPECT_EQ(outer_error({{"inner", inner}, {"flag", "yes"}}),
+            (Error{"/flag", "expected true or false, got a string"}));
+  EXPECT_EQ(outer_error({{"inner", {{"name", 5}}}}),
+            (Error{"/inner/name", "expected a string, got a number"}));
+  EXPECT_EQ(outer_error({{"inner", {{"count", 1}}}}),
+            (Error{"/inner/name", "missing required field"}));
+  EXPECT_EQ(outer_error({{"inner", {{"name", "a"}, {"list", {1, "x"}}}}}).first, "/inner/list");
+}
+
+TEST(JsonFields, IntegersAreCheckedAgainstTheirTypeNeverConvertedWithOverflow) {
+  const nlohmann::json inner{{"name", "a"}};
+  using Error = std::pair<std::string, std::string>;
+  EXPECT_EQ(outer_error({{"inner", inner}, {"small", 256}}),
+            (Error{"/small", "256 is out of range"}));
+  EXPECT_EQ(outer_error({{"inner", inner}, {"small", -1}}),
+            (Error{"/small", "-1 is out of range"}));
+  EXPECT_EQ(outer_error({{"inner", inner}, {"big", 18446744073709551615ULL}}).second,
+            "18446744073709551615 is out of range");
+  EXPECT_EQ(outer_error({{"inner", inner}, {"big", 1e300}}),
+            (Error{"/big", "expected an integer, got a number"}));
+  EXPECT_EQ(outer_error({{"inner", inner}, {"big", 2.5}}),
+            (Error{"/big", "expected an integer, got a number"}));
+  // An integral float reads as ObjectReader reads it.
+  const auto o = nlohmann::json{{"inner", inner}, {"small", 255}, {"big", 3.0}}.get<Outer>();
+  EXPECT_EQ(o.small, 255);
+  EXPECT_EQ(o.big, 3);
+}
+
+TEST(JsonFields, OmitEmptyLeavesOutAFalseBool) {
+  Outer o;
+  o.inner.name = "a";
+  EXPECT_FALSE(nlohmann::json(o).contains("flag"));
+  o.flag = true;
+  EXPECT_EQ(nlohmann::json(o).at("flag"), true);
+  EXPECT_TRUE(nlohmann::json(o).get<Outer>().flag);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/file_io.hpp"
+#include "core/jsonl.hpp"
 #include "datasets/image_io.hpp"
 #include "harness/prediction_log.hpp"
 
@@ -148,6 +150,147 @@ TEST_F(PredictionLogTest, TwoWritersOfOneLogNeverWriteOverEachOther) {
     EXPECT_NE(log.find(entry("a" + std::to_string(k), "").key), nullptr) << k;
     EXPECT_NE(log.find(entry("b" + std::to_string(k), "").key), nullptr) << k;
   }
+}
+
+TEST_F(PredictionLogTest, EntriesAreWrittenAsTheGoldenLines) {
+  // The bytes of the log format: an answer, a failure, and an entry with every optional part.
+  auto full = entry("3", "cat");
+  full.completion.usage.completion_tokens = 4;
+  full.completion.timings.submitted = Nanos(250'000'000);
+  full.completion.timings.finished = Nanos(1'750'000'000);
+  full.completion.attempts = 3;
+  full.completion.cached = true;
+  full.request = "Is it a cat?";
+  full.logged_at = "2026-01-02T03:04:05Z";
+  {
+    PredictionLog log(path_);
+    log.append(entry("1", "dog"));
+    log.append(entry("2", "took too long", models::ErrorKind::timeout));
+    log.append(full);
+  }
+  const auto line = [](const LogEntry& e, std::string text) {
+    return text.replace(text.find("{key}"), 5, e.key);
+  };
+  EXPECT_EQ(
+      read_file_bytes(path_),
+      line(entry("1", ""),
+           R"({"attempts":1,"backend":"b","error_kind":null,"error_message":null,"key":"{key}",)"
+           R"("logged_at":"","model":"m","outcome":"ok","params_sha256":"q","prediction":"dog",)"
+           R"("prompt_sha256":"p","sample_id":"1","task":"t","timing":{"finished_s":0.0,)"
+           R"("first_token_s":1.5e-06,"submitted_s":0.0,"token_events_s":[1.5e-06,2.5e-06]},)"
+           R"("usage":{"completion_tokens":null,"prompt_tokens":12}})"
+           "\n") +
+          line(entry("2", ""),
+               R"({"attempts":1,"backend":"b","error_kind":"timeout",)"
+               R"("error_message":"took too long","key":"{key}","logged_at":"","model":"m",)"
+               R"("outcome":"error","params_sha256":"q","prediction":null,"prompt_sha256":"p",)"
+               R"("sample_id":"2","task":"t","timing":{"finished_s":0.0,"first_token_s":1.5e-06,)"
+               R"("submitted_s":0.0,"token_events_s":[1.5e-06,2.5e-06]},)"
+               R"("usage":{"completion_tokens":null,"prompt_tokens":12}})"
+               "\n") +
+          line(full, R"({"attempts":3,"backend":"b","cached":true,"error_kind":null,)"
+                     R"("error_message":null,"key":"{key}","logged_at":"2026-01-02T03:04:05Z",)"
+                     R"("model":"m","outcome":"ok","params_sha256":"q","prediction":"cat",)"
+                     R"("prompt_sha256":"p","request":"Is it a cat?","sample_id":"3","task":"t",)"
+                     R"("timing":{"finished_s":1.75,"first_token_s":1.5e-06,"submitted_s":0.25,)"
+                     R"("token_events_s":[1.5e-06,2.5e-06]},)"
+                     R"("usage":{"completion_tokens":4,"prompt_tokens":12}})"
+                     "\n"));
+  // And they read back as they were written.
+  PredictionLog log(path_);
+  const auto* back = log.find(full.key);
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(nlohmann::json(*back), nlohmann::json(full));
+  EXPECT_TRUE(back->completion.cached);
+  EXPECT_EQ(back->completion.attempts, 3);
+  EXPECT_EQ(back->request, "Is it a cat?");
+  const auto* failed = log.find(entry("2", "").key);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->completion.error, models::ErrorKind::timeout);
+  EXPECT_EQ(failed->completion.error_message, "took too long");
+}
+
+TEST(PredictionLogFormat, ALogOfAnEarlierBuildReadsAndWritesBackByteForByte) {
+  const std::filesystem::path path = std::filesystem::path(LMMBENCH_SOURCE_DIR) /
+                                     "tests/fixtures/prediction_logs/v1/quickstart.jsonl";
+  std::size_t lines = 0;
+  for_each_line_in_memory(read_file_bytes(path), [&](std::size_t number, std::string_view line) {
+    const auto entry = read_log_entry(*parse_jsonl_line(line, path.string(), number));
+    EXPECT_EQ(nlohmann::json(entry).dump(), line) << "line " << number;
+    ++lines;
+  });
+  EXPECT_EQ(lines, 14u);
+}
+
+/// The InputError of reading `line` as line 3 of "log.jsonl".
+InputError bad_line_error(const std::string& line) {
+  try {
+    (void)read_log_entry(*parse_jsonl_line(line, "log.jsonl", 3));
+  } catch (const InputError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for " << line;
+  return InputError(Location{}, "");
+}
+
+TEST(PredictionLogFormat, ABadFieldIsNamedWithTheFileAndTheLine) {
+  const std::string head =
+      R"({"key": "k", "model": "m", "task": "t", "sample_id": "s", "prompt_sha256": "p",)"
+      R"( "params_sha256": "q", "backend": "b", )";
+  const struct {
+    std::string rest;
+    std::string field;
+    std::string message;
+  } cases[] = {
+      {R"("outcome": "ok"})", "/prediction", "missing required field"},
+      {R"("outcome": "ok", "prediction": 5})", "/prediction", "expected a string, got a number"},
+      {R"("prediction": "a"})", "/outcome", "missing required field"},
+      {R"("outcome": "error"})", "/error_kind", "missing required field"},
+      {R"("outcome": "error", "error_kind": "meltdown"})", "/error_kind",
+       "unknown error kind 'meltdown'"},
+      {R"("outcome": "error", "error_kind": "none"})", "/error_kind", "unknown error kind 'none'"},
+      {R"("outcome": "ok", "prediction": "a", "attempts": -1})", "/attempts", "out of range"},
+      {R"("outcome": "ok", "prediction": "a", "attempts": 3000000000})", "/attempts",
+       "out of range"},
+      {R"("outcome": "ok", "prediction": "a", "attempts": 1.5})", "/attempts",
+       "expected an integer, got a number"},
+      {R"("outcome": "ok", "prediction": "a", "cached": "yes"})", "/cached",
+       "expected true or false, got a string"},
+      {R"("outcome": "ok", "prediction": "a", "logged_at": 7})", "/logged_at",
+       "expected a string, got a number"},
+      {R"("outcome": "ok", "prediction": "a", "timing": {"submitted_s": 1e12}})",
+       "/timing/submitted_s", "is not a time of this run"},
+      {R"("outcome": "ok", "prediction": "a", "timing": {"finished_s": "1"}})",
+       "/timing/finished_s", "expected a number, got a string"},
+      {R"("outcome": "ok", "prediction": "a", "timing": {"token_events_s": [1, -2e15]}})",
+       "/timing/token_events_s/1", "is not a time of this run"},
+      {R"("outcome": "ok", "prediction": "a", "timing": {"token_events_s": 1}})",
+       "/timing/token_events_s", "expected an array, got a number"},
+  };
+  for (const auto& c : cases) {
+    const auto e = bad_line_error(head + c.rest);
+    EXPECT_EQ(e.where().file, "log.jsonl") << c.rest;
+    EXPECT_EQ(e.where().line, 3u) << c.rest;
+    EXPECT_EQ(e.where().field, c.field) << c.rest;
+    EXPECT_NE(e.detail().find(c.message), std::string::npos) << c.rest << ": " << e.detail();
+  }
+  const auto missing_key = bad_line_error(R"({"model": "m"})");
+  EXPECT_EQ(missing_key.where().field, "/key");
+  EXPECT_EQ(bad_line_error("[1]").where().line, 3u);
+}
+
+TEST(PredictionLogFormat, UnknownKeysAndUnreadableUsageAreIgnoredAsBefore) {
+  const auto entry = read_log_entry(*parse_jsonl_line(
+      R"({"key": "k", "model": "m", "task": "t", "sample_id": "s", "prompt_sha256": "p",)"
+      R"( "params_sha256": "q", "backend": "b", "outcome": "ok", "prediction": "a",)"
+      R"( "error_kind": 3, "from_the_future": {"x": 1}, "timing": [],)"
+      R"( "usage": {"prompt_tokens": "many", "completion_tokens": 7}})",
+      "log.jsonl", 1));
+  EXPECT_EQ(entry.completion.text, "a");
+  EXPECT_TRUE(entry.completion.ok());
+  EXPECT_EQ(entry.completion.attempts, 1);  // absent: one try
+  EXPECT_FALSE(entry.completion.usage.prompt_tokens.has_value());
+  EXPECT_EQ(entry.completion.usage.completion_tokens, 7);
 }
 
 }  // namespace

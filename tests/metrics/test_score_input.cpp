@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
 #include "core/jsonl.hpp"
 #include "metrics/score_input.hpp"
 
@@ -49,6 +50,29 @@ TEST(ScoreInput, WrongTypeIsRejected) {
   EXPECT_THROW(parse(R"({"id": 1, "prediction": 3, "answers": ["3"]})", {"answers"}), InputError);
   EXPECT_THROW(parse(R"({"id": [1], "prediction": "3"})", {}), InputError);
   EXPECT_THROW(parse(R"({"id": 1, "prediction": "a", "options": "A"})", {"options"}), InputError);
+}
+
+TEST(PerSampleScore, TheScoreLineIsWrittenAndReadThroughOneFieldList) {
+  const PerSampleScore s{"q-1", 0.5, "red"};
+  EXPECT_EQ(nlohmann::json(s).dump(), R"({"extracted":"red","id":"q-1","score":0.5})");
+  const auto back =
+      nlohmann::json::parse(R"({"extracted":"red","id":"q-1","score":0.5})").get<PerSampleScore>();
+  EXPECT_EQ(back.id, "q-1");
+  EXPECT_EQ(back.score, 0.5);
+  EXPECT_EQ(back.extracted, "red");
+  try {
+    (void)nlohmann::json::parse(R"({"id":"q-1","score":"high"})").get<PerSampleScore>();
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().field, "/score");
+    EXPECT_EQ(e.detail(), "expected a number, got a string");
+  }
+  try {
+    (void)nlohmann::json::parse(R"({"score":1})").get<PerSampleScore>();
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().field, "/id");
+  }
 }
 
 }  // namespace
