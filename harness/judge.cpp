@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -19,6 +20,7 @@
 #include "metrics/agreement.hpp"
 #include "metrics/llava_bench.hpp"
 #include "metrics/mmvet.hpp"
+#include "reports/sample_record.hpp"
 
 namespace lmmbench::harness {
 
@@ -231,20 +233,24 @@ void apply_judgment(const JudgeConfig& config, const SampleJudgment& judgment,
 
 VerdictLabels verdict_labels(const std::filesystem::path& scores_file, const std::string& parser) {
   VerdictLabels out;
-  std::ifstream in(scores_file);
-  for (std::string line; std::getline(in, line);) {
-    const auto j = parse_json_or_discarded(line);
-    if (!j.is_object() || !j.value("id", nlohmann::json()).is_string() ||
-        !j.value("extracted", nlohmann::json()).is_string()) {
-      continue;
-    }
+  if (!std::filesystem::exists(scores_file)) return out;
+  std::vector<reports::SampleRecord> records;
+  try {
+    records = reports::read_sample_records(scores_file);
+  } catch (const InputError& e) {
+    // The agreement is a statistic about the re-judge, not part of it: without readable earlier
+    // verdicts it is left out, and the re-judged cell stands.
+    std::cerr << "note: no judge agreement: " << e.what() << '\n';
+    return out;
+  }
+  for (const auto& record : records) {
     std::vector<std::string> labels;
-    std::istringstream words(j["extracted"].get<std::string>());
+    std::istringstream words(record.extracted);
     for (std::string word; words >> word;)
       labels.push_back(word);
     // LLaVA: "answer1 answer2"; the verdict on the model is answer 2's grade.
     if (parser == "llava_bench") labels = labels.size() == 2 ? std::vector{labels[1]} : labels;
-    out[j["id"].get<std::string>()] = std::move(labels);
+    out[record.id] = std::move(labels);
   }
   return out;
 }
