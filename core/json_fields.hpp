@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_source.hpp"
 
 // The one JSON idiom of lmmbench: a record type lists its fields once, in a visit(record, f)
 // function (declared in the record's namespace, so that argument-dependent lookup finds it) that
@@ -204,24 +205,6 @@ nlohmann::json encode(const T& v) {
   }
 }
 
-/// "a string", "a number", ...: the JSON type of `j` as ObjectReader's messages name it.
-inline std::string type_name(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null:
-      return "null";
-    case nlohmann::json::value_t::boolean:
-      return "a boolean";
-    case nlohmann::json::value_t::string:
-      return "a string";
-    case nlohmann::json::value_t::array:
-      return "an array";
-    case nlohmann::json::value_t::object:
-      return "an object";
-    default:
-      return "a number";
-  }
-}
-
 [[noreturn]] inline void fail(const std::string& field, const std::string& message) {
   throw InputError(Location{"", 0, field}, message);
 }
@@ -243,7 +226,7 @@ T integer(const nlohmann::json& j, const std::string& field) {
              std::abs(j.get<double>()) < 9.0e15) {
     i = static_cast<std::int64_t>(j.get<double>());
   } else {
-    fail(field, "expected an integer, got " + type_name(j));
+    fail(field, "expected an integer, got " + std::string(json_type_name(j)));
   }
   if constexpr (std::is_unsigned_v<T>) {
     if (i < 0 || static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(Limits::max())) {
@@ -264,15 +247,16 @@ void decode(const nlohmann::json& j, const std::string& field, T& v) {
   } else if constexpr (NamedEnum<T>) {
     v = enum_value<T>(j, field);
   } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!j.is_string()) fail(field, "expected a string, got " + type_name(j));
+    if (!j.is_string()) fail(field, "expected a string, got " + std::string(json_type_name(j)));
     v = j.get<std::string>();
   } else if constexpr (std::is_same_v<T, bool>) {
-    if (!j.is_boolean()) fail(field, "expected true or false, got " + type_name(j));
+    if (!j.is_boolean())
+      fail(field, "expected true or false, got " + std::string(json_type_name(j)));
     v = j.get<bool>();
   } else if constexpr (std::is_integral_v<T>) {
     v = integer<T>(j, field);
   } else if constexpr (std::is_floating_point_v<T>) {
-    if (!j.is_number()) fail(field, "expected a number, got " + type_name(j));
+    if (!j.is_number()) fail(field, "expected a number, got " + std::string(json_type_name(j)));
     v = j.get<T>();
   } else {
     // Containers and nested records: a nested record's error names its field below this one.

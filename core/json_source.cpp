@@ -275,23 +275,6 @@ bool parse_bounded(std::string_view text, BoundedBuilder& builder, bool comments
                                    /*strict=*/true, comments);
 }
 
-const char* type_name(const nlohmann::json& v) {
-  switch (v.type()) {
-    case nlohmann::json::value_t::null:
-      return "null";
-    case nlohmann::json::value_t::boolean:
-      return "a boolean";
-    case nlohmann::json::value_t::string:
-      return "a string";
-    case nlohmann::json::value_t::array:
-      return "an array";
-    case nlohmann::json::value_t::object:
-      return "an object";
-    default:
-      return "a number";
-  }
-}
-
 }  // namespace
 
 std::string append_pointer(const std::string& pointer, std::string_view token) {
@@ -341,6 +324,23 @@ nlohmann::json parse_json(std::string_view text, const std::string& name, std::s
     message = message.substr(p);
   }
   throw InputError(Location{name, line, ""}, "invalid JSON: " + message);
+}
+
+const char* json_type_name(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    default:
+      return "a number";
+  }
 }
 
 nlohmann::json parse_json_or_discarded(std::string_view text) {
@@ -399,18 +399,18 @@ void ConfigNode::fail(const std::string& message) const {
 }
 
 std::string ConfigNode::as_string() const {
-  if (!value_->is_string()) fail(fmt::format("expected a string, got {}", type_name(*value_)));
+  if (!value_->is_string()) fail(fmt::format("expected a string, got {}", json_type_name(*value_)));
   return value_->get<std::string>();
 }
 
 bool ConfigNode::as_bool() const {
   if (!value_->is_boolean())
-    fail(fmt::format("expected true or false, got {}", type_name(*value_)));
+    fail(fmt::format("expected true or false, got {}", json_type_name(*value_)));
   return value_->get<bool>();
 }
 
 double ConfigNode::as_number() const {
-  if (!value_->is_number()) fail(fmt::format("expected a number, got {}", type_name(*value_)));
+  if (!value_->is_number()) fail(fmt::format("expected a number, got {}", json_type_name(*value_)));
   return value_->get<double>();
 }
 
@@ -426,7 +426,7 @@ std::int64_t ConfigNode::as_int(std::int64_t min, std::int64_t max) const {
              std::abs(value_->get<double>()) < 9.0e15) {
     v = static_cast<std::int64_t>(value_->get<double>());
   } else {
-    fail(fmt::format("expected an integer, got {}", type_name(*value_)));
+    fail(fmt::format("expected an integer, got {}", json_type_name(*value_)));
   }
   if (v < min || v > max) fail(fmt::format("{} is out of range [{}, {}]", v, min, max));
   return v;
@@ -478,7 +478,7 @@ std::filesystem::path ConfigNode::as_path() const {
 }
 
 std::vector<ConfigNode> ConfigNode::elements() const {
-  if (!value_->is_array()) fail(fmt::format("expected an array, got {}", type_name(*value_)));
+  if (!value_->is_array()) fail(fmt::format("expected an array, got {}", json_type_name(*value_)));
   std::vector<ConfigNode> out;
   out.reserve(value_->size());
   for (std::size_t i = 0; i < value_->size(); ++i) {
@@ -511,7 +511,7 @@ void KeyRecorder::record(const ConfigNode& object, std::string_view key) {
 
 ObjectReader::ObjectReader(ConfigNode node) : node_(std::move(node)) {
   if (!node_.json().is_object()) {
-    node_.fail(fmt::format("expected an object, got {}", type_name(node_.json())));
+    node_.fail(fmt::format("expected an object, got {}", json_type_name(node_.json())));
   }
 }
 

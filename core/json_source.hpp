@@ -34,6 +34,10 @@ nlohmann::json parse_json(std::string_view text, const std::string& name,
 /// discarded value (is_discarded()) instead of an exception. Never throws InputError.
 nlohmann::json parse_json_or_discarded(std::string_view text);
 
+/// "a string", "a number", "an object", ...: the JSON type of `value` as every "expected X, got Y"
+/// message of the readers names it.
+const char* json_type_name(const nlohmann::json& value);
+
 /// What JsonSource does with a key that appears twice in one object.
 enum class DuplicateKeys {
   reject,     ///< An InputError naming both lines (configs: which value was meant is unknowable).

@@ -37,7 +37,7 @@ namespace {
 /// A logged time in seconds; beyond ±1e9 s (31 years) it cannot be a stamp of a run's clock, and
 /// converting it to nanoseconds would overflow.
 Nanos seconds_at(const nlohmann::json& j, const std::string& field) {
-  if (!j.is_number()) fail(field, "expected a number, got " + json_fields::detail::type_name(j));
+  if (!j.is_number()) fail(field, "expected a number, got " + std::string(json_type_name(j)));
   const double s = j.get<double>();
   if (!(std::abs(s) <= 1e9)) fail(field, fmt::format("{} s is not a time of this run", s));
   return std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(s));
@@ -70,8 +70,7 @@ struct TimingCodec {
     }
     if (const auto* v = present("token_events_s")) {
       if (!v->is_array()) {
-        fail("/timing/token_events_s",
-             "expected an array, got " + json_fields::detail::type_name(*v));
+        fail("/timing/token_events_s", "expected an array, got " + std::string(json_type_name(*v)));
       }
       for (std::size_t i = 0; i < v->size(); ++i)
         t.token_events.push_back(
@@ -111,7 +110,7 @@ struct Outcome {
   [[nodiscard]] nlohmann::json encode() const { return c.ok() ? "ok" : "error"; }
   void decode(const nlohmann::json& j) const {
     if (!j.is_string())
-      fail("/outcome", "expected a string, got " + json_fields::detail::type_name(j));
+      fail("/outcome", "expected a string, got " + std::string(json_type_name(j)));
     if (j.get_ref<const std::string&>() != "ok") c.error = models::ErrorKind::internal;
   }
   [[nodiscard]] bool empty() const { return false; }
@@ -127,7 +126,7 @@ struct Prediction {
   void decode(const nlohmann::json& j) const {
     if (!c.ok()) return;
     if (!j.is_string()) {
-      fail("/prediction", "expected a string, got " + json_fields::detail::type_name(j));
+      fail("/prediction", "expected a string, got " + std::string(json_type_name(j)));
     }
     c.text = j.get<std::string>();
   }
@@ -147,7 +146,7 @@ struct FailureKind {
   void decode(const nlohmann::json& j) const {
     if (c.ok()) return;
     if (!j.is_string()) {
-      fail("/error_kind", "expected a string, got " + json_fields::detail::type_name(j));
+      fail("/error_kind", "expected a string, got " + std::string(json_type_name(j)));
     }
     const auto& name = j.get_ref<const std::string&>();
     const auto kind = models::parse_error_kind(name);
@@ -172,7 +171,7 @@ struct FailureMessage {
   void decode(const nlohmann::json& j) const {
     if (c.ok()) return;
     if (!j.is_string()) {
-      fail("/error_message", "expected a string, got " + json_fields::detail::type_name(j));
+      fail("/error_message", "expected a string, got " + std::string(json_type_name(j)));
     }
     c.error_message = j.get<std::string>();
   }

@@ -17,15 +17,6 @@ namespace {
 
 using Row = std::vector<Value>;
 
-Column text(std::string name) {
-  return Column{std::move(name), std::nullopt, Better::neither};
-}
-Column num(std::string name, Unit unit, Better better = Better::neither) {
-  return Column{std::move(name), unit, better};
-}
-Value of(std::optional<double> v) {
-  return Value::of(v);
-}
 std::optional<double> pct(const std::optional<double>& fraction) {
   return fraction ? std::optional<double>(100 * *fraction) : std::nullopt;
 }
@@ -42,25 +33,25 @@ Table throughput_table(const GpuSection& s) {
       "Per GPU, each serving one replica with static batches (prefill together, then decode "
       "together); $/day is for all {} GPU{}. Bound: the roofline limit; measured: this run.",
       s.gpu_count, s.gpu_count == 1 ? "" : "s");
-  t.columns = {text("model · batch"),
-               text("fits"),
-               num("prefill bound", Unit::milliseconds, Better::lower),
-               num("prefill measured", Unit::milliseconds, Better::lower),
-               num("decode step bound", Unit::milliseconds, Better::lower),
-               num("decode step measured", Unit::milliseconds, Better::lower),
-               num("output tok/s bound", Unit::items_per_second, Better::higher),
-               num("output tok/s measured", Unit::items_per_second, Better::higher),
-               num("decode tok/s bound", Unit::items_per_second, Better::higher),
-               num("decode tok/s measured", Unit::items_per_second, Better::higher),
-               num("requests/s bound", Unit::items_per_second, Better::higher),
-               num("requests/s measured", Unit::items_per_second, Better::higher),
-               num("images/s bound", Unit::items_per_second, Better::higher),
-               num("images/s measured", Unit::items_per_second, Better::higher),
-               num("$/day", Unit::usd, Better::lower),
-               num("$/1M output tok bound", Unit::usd, Better::lower),
-               num("$/1M output tok measured", Unit::usd, Better::lower),
-               num("$/1k images bound", Unit::usd, Better::lower),
-               num("$/1k images measured", Unit::usd, Better::lower)};
+  t.columns = {text_column("model · batch"),
+               text_column("fits"),
+               number_column("prefill bound", Unit::milliseconds, Better::lower),
+               number_column("prefill measured", Unit::milliseconds, Better::lower),
+               number_column("decode step bound", Unit::milliseconds, Better::lower),
+               number_column("decode step measured", Unit::milliseconds, Better::lower),
+               number_column("output tok/s bound", Unit::items_per_second, Better::higher),
+               number_column("output tok/s measured", Unit::items_per_second, Better::higher),
+               number_column("decode tok/s bound", Unit::items_per_second, Better::higher),
+               number_column("decode tok/s measured", Unit::items_per_second, Better::higher),
+               number_column("requests/s bound", Unit::items_per_second, Better::higher),
+               number_column("requests/s measured", Unit::items_per_second, Better::higher),
+               number_column("images/s bound", Unit::items_per_second, Better::higher),
+               number_column("images/s measured", Unit::items_per_second, Better::higher),
+               number_column("$/day", Unit::usd, Better::lower),
+               number_column("$/1M output tok bound", Unit::usd, Better::lower),
+               number_column("$/1M output tok measured", Unit::usd, Better::lower),
+               number_column("$/1k images bound", Unit::usd, Better::lower),
+               number_column("$/1k images measured", Unit::usd, Better::lower)};
   for (const auto& m : s.models) {
     for (const auto& b : m.batches) {
       t.rows.push_back(
@@ -68,13 +59,15 @@ Table throughput_table(const GpuSection& s) {
            Value::words(b.fits_in_memory ? fmt::format("yes (≤ {})", b.max_batch_kv_fit)
                                          : fmt::format("no (KV fit {})", b.max_batch_kv_fit),
                         b.fits_in_memory ? Mark::none : Mark::bad),
-           of(b.bound_prefill_ms), of(b.measured_prefill_ms), of(b.bound_decode_step_ms),
-           of(b.measured_decode_step_ms), of(b.bound_tokens_per_s), of(b.measured_tokens_per_s),
-           of(b.bound_decode_tokens_per_s), of(b.measured_decode_tokens_per_s),
-           of(b.bound_requests_per_s), of(b.measured_requests_per_s), of(b.bound_images_per_s),
-           of(b.measured_images_per_s), of(b.usd_per_day), of(b.usd_per_1m_output_tokens),
-           of(b.measured_usd_per_1m_output_tokens), of(b.usd_per_1k_images),
-           of(b.measured_usd_per_1k_images)});
+           Value::of(b.bound_prefill_ms), Value::of(b.measured_prefill_ms),
+           Value::of(b.bound_decode_step_ms), Value::of(b.measured_decode_step_ms),
+           Value::of(b.bound_tokens_per_s), Value::of(b.measured_tokens_per_s),
+           Value::of(b.bound_decode_tokens_per_s), Value::of(b.measured_decode_tokens_per_s),
+           Value::of(b.bound_requests_per_s), Value::of(b.measured_requests_per_s),
+           Value::of(b.bound_images_per_s), Value::of(b.measured_images_per_s),
+           Value::of(b.usd_per_day), Value::of(b.usd_per_1m_output_tokens),
+           Value::of(b.measured_usd_per_1m_output_tokens), Value::of(b.usd_per_1k_images),
+           Value::of(b.measured_usd_per_1k_images)});
     }
   }
   t.charts.push_back(
@@ -86,24 +79,25 @@ Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
   Table t;
   t.title = "Stages · " + batch_label(m, b);
   t.note = "One execution of each stage for the whole batch (decode: one step).";
-  t.columns = {text("stage"),
-               text("phase"),
-               num("work", Unit::flops),
-               num("traffic", Unit::bytes),
-               num("bound", Unit::milliseconds, Better::lower),
-               text("bound by"),
-               num("measured", Unit::milliseconds, Better::lower),
-               num("achieved", Unit::flops_per_second, Better::higher),
-               num("MFU", Unit::percent, Better::higher),
-               num("MBU", Unit::percent, Better::higher)};
+  t.columns = {text_column("stage"),
+               text_column("phase"),
+               number_column("work", Unit::flops),
+               number_column("traffic", Unit::bytes),
+               number_column("bound", Unit::milliseconds, Better::lower),
+               text_column("bound by"),
+               number_column("measured", Unit::milliseconds, Better::lower),
+               number_column("achieved", Unit::flops_per_second, Better::higher),
+               number_column("MFU", Unit::percent, Better::higher),
+               number_column("MBU", Unit::percent, Better::higher)};
   for (const auto& st : b.stages) {
-    Value measured = of(st.measured_ms);
+    Value measured = Value::of(st.measured_ms);
     if (!st.error.empty()) measured = Value::words("failed: " + st.error, Mark::bad);
     t.rows.push_back(
-        {Value::words(st.name), Value::words(st.phase), of(st.flops), of(st.bytes), of(st.bound_ms),
-         Value::words(st.bound_by), measured,
-         of(st.achieved_tflops ? std::optional<double>(*st.achieved_tflops * 1e12) : std::nullopt),
-         of(pct(st.mfu)), of(pct(st.mbu))});
+        {Value::words(st.name), Value::words(st.phase), Value::of(st.flops), Value::of(st.bytes),
+         Value::of(st.bound_ms), Value::words(st.bound_by), measured,
+         Value::of(st.achieved_tflops ? std::optional<double>(*st.achieved_tflops * 1e12)
+                                      : std::nullopt),
+         Value::of(pct(st.mfu)), Value::of(pct(st.mbu))});
   }
   t.charts.push_back({Chart::Kind::bars, 0, {4, 6}, "Stage time: bound and measured", {}});
   return t;
@@ -115,25 +109,27 @@ Table ops_table(const GpuModelResult& m, const GpuBatchResult& b) {
   t.note =
       "Each GEMM or attention call of a stage, one call; checked against a host reference "
       "before timing where measured.";
-  t.columns = {text("stage · op"),
-               text("shape"),
-               num("calls", Unit::count),
-               num("work", Unit::flops),
-               num("traffic", Unit::bytes),
-               num("bound", Unit::milliseconds, Better::lower),
-               num("measured", Unit::milliseconds, Better::lower),
-               num("MFU", Unit::percent, Better::higher),
-               num("MBU", Unit::percent, Better::higher),
-               num("spread", Unit::percent, Better::lower),
-               num("runs", Unit::count),
-               num("max error", Unit::ratio, Better::lower)};
+  t.columns = {text_column("stage · op"),
+               text_column("shape"),
+               number_column("calls", Unit::count),
+               number_column("work", Unit::flops),
+               number_column("traffic", Unit::bytes),
+               number_column("bound", Unit::milliseconds, Better::lower),
+               number_column("measured", Unit::milliseconds, Better::lower),
+               number_column("MFU", Unit::percent, Better::higher),
+               number_column("MBU", Unit::percent, Better::higher),
+               number_column("spread", Unit::percent, Better::lower),
+               number_column("runs", Unit::count),
+               number_column("max error", Unit::ratio, Better::lower)};
   for (const auto& st : b.stages) {
     for (const auto& op : st.ops) {
-      t.rows.push_back(
-          {Value::words(st.name + " · " + op.name), Value::words(op.shape),
-           of(static_cast<double>(op.count)), of(op.flops), of(op.bytes), of(op.bound_ms),
-           of(op.measured_ms), of(pct(op.mfu)), of(pct(op.mbu)), of(pct(op.relative_spread)),
-           of(op.runs ? std::optional<double>(*op.runs) : std::nullopt), of(op.max_error)});
+      t.rows.push_back({Value::words(st.name + " · " + op.name), Value::words(op.shape),
+                        Value::of(static_cast<double>(op.count)), Value::of(op.flops),
+                        Value::of(op.bytes), Value::of(op.bound_ms), Value::of(op.measured_ms),
+                        Value::of(pct(op.mfu)), Value::of(pct(op.mbu)),
+                        Value::of(pct(op.relative_spread)),
+                        Value::of(op.runs ? std::optional<double>(*op.runs) : std::nullopt),
+                        Value::of(op.max_error)});
     }
   }
   t.detail = true;
@@ -144,29 +140,31 @@ Table models_table(const GpuSection& s) {
   Table t;
   t.title = "Models";
   t.note = "The request each model was planned for, and what it holds on the GPU.";
-  t.columns = {text("model"),
-               text("spec"),
-               text("vision"),
-               text("projector"),
-               text("language"),
-               num("images/request", Unit::count),
-               text("image size"),
-               num("tokens/image", Unit::count),
-               num("text tokens", Unit::count),
-               num("prompt tokens", Unit::count),
-               num("output tokens", Unit::count),
-               num("decode context", Unit::count),
-               num("weights", Unit::bytes),
-               num("KV cache per token", Unit::bytes)};
+  t.columns = {text_column("model"),
+               text_column("spec"),
+               text_column("vision"),
+               text_column("projector"),
+               text_column("language"),
+               number_column("images/request", Unit::count),
+               text_column("image size"),
+               number_column("tokens/image", Unit::count),
+               number_column("text tokens", Unit::count),
+               number_column("prompt tokens", Unit::count),
+               number_column("output tokens", Unit::count),
+               number_column("decode context", Unit::count),
+               number_column("weights", Unit::bytes),
+               number_column("KV cache per token", Unit::bytes)};
   for (const auto& m : s.models) {
-    t.rows.push_back(
-        {Value::words(m.model), Value::words(m.spec_source), Value::words(m.vision),
-         Value::words(m.projector), Value::words(m.language),
-         of(static_cast<double>(m.images_per_request)),
-         Value::words(fmt::format("{}×{}", m.image_width, m.image_height)),
-         of(static_cast<double>(m.image_tokens)), of(static_cast<double>(m.text_tokens)),
-         of(static_cast<double>(m.prompt_tokens)), of(static_cast<double>(m.output_tokens)),
-         of(static_cast<double>(m.decode_context)), of(m.weight_bytes), of(m.kv_bytes_per_token)});
+    t.rows.push_back({Value::words(m.model), Value::words(m.spec_source), Value::words(m.vision),
+                      Value::words(m.projector), Value::words(m.language),
+                      Value::of(static_cast<double>(m.images_per_request)),
+                      Value::words(fmt::format("{}×{}", m.image_width, m.image_height)),
+                      Value::of(static_cast<double>(m.image_tokens)),
+                      Value::of(static_cast<double>(m.text_tokens)),
+                      Value::of(static_cast<double>(m.prompt_tokens)),
+                      Value::of(static_cast<double>(m.output_tokens)),
+                      Value::of(static_cast<double>(m.decode_context)), Value::of(m.weight_bytes),
+                      Value::of(m.kv_bytes_per_token)});
   }
   return t;
 }
@@ -270,10 +268,10 @@ Section gpu_view(const GpuSection& s) {
                         ? std::optional<double>(*b.measured_decode_step_ms / 1e3)
                         : std::nullopt,
                     Unit::seconds, false);
-      add_objective(out, label + ": $/1M output tok bound", b.usd_per_1m_output_tokens,
+      add_objective(out, label + ": $/1M output tok bound", b.usd_per_1m_output_tokens, Unit::usd,
+                    false);
+      add_objective(out, label + ": $/1M output tok measured", b.measured_usd_per_1m_output_tokens,
                     Unit::usd, false);
-      add_objective(out, label + ": $/1M output tok measured",
-                    b.measured_usd_per_1m_output_tokens, Unit::usd, false);
     }
   }
   return out;

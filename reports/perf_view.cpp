@@ -17,19 +17,6 @@ namespace {
 
 using Row = std::vector<Value>;
 
-Column text(std::string name) {
-  return Column{std::move(name), std::nullopt, Better::neither};
-}
-Column num(std::string name, Unit unit, Better better = Better::neither) {
-  return Column{std::move(name), unit, better};
-}
-Value of(std::optional<double> v) {
-  return Value::of(v);
-}
-Value of_count(std::size_t n) {
-  return Value::of(static_cast<double>(n));
-}
-
 std::string json_text(const nlohmann::json& j) {
   if (j.is_string()) return j.get<std::string>();
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -137,33 +124,33 @@ Table levels_table(const PerfSection& s) {
   t.note =
       "Rates count completed requests over the level's duration; goodput only those that met "
       "every SLO.";
-  t.columns = {text("level"),
-               text("verdict"),
-               num("requests", Unit::count),
-               num("failed", Unit::count, Better::lower),
-               num("duration", Unit::seconds),
-               num("requests/s", Unit::items_per_second, Better::higher),
-               num("images/s", Unit::items_per_second, Better::higher),
-               num("output tok/s", Unit::items_per_second, Better::higher),
-               num("total tok/s", Unit::items_per_second, Better::higher),
-               num("goodput req/s", Unit::items_per_second, Better::higher),
-               num("SLO attained", Unit::percent, Better::higher)};
-  if (!axis.empty()) t.columns.push_back(num(axis, Unit::count));
+  t.columns = {text_column("level"),
+               text_column("verdict"),
+               number_column("requests", Unit::count),
+               number_column("failed", Unit::count, Better::lower),
+               number_column("duration", Unit::seconds),
+               number_column("requests/s", Unit::items_per_second, Better::higher),
+               number_column("images/s", Unit::items_per_second, Better::higher),
+               number_column("output tok/s", Unit::items_per_second, Better::higher),
+               number_column("total tok/s", Unit::items_per_second, Better::higher),
+               number_column("goodput req/s", Unit::items_per_second, Better::higher),
+               number_column("SLO attained", Unit::percent, Better::higher)};
+  if (!axis.empty()) t.columns.push_back(number_column(axis, Unit::count));
   for (std::size_t i = 0; i < s.levels.size(); ++i) {
     const auto& L = s.levels[i];
-    Row row = {
-        Value::words(perf_level_label(L)),
-        Value::words(verdict_text(s, i), L.valid && L.meets_slos ? Mark::good : Mark::bad),
-        of_count(L.requests),
-        of_count(L.failed),
-        of(L.duration_s),
-        of(L.request_throughput),
-        of(L.image_throughput),
-        of(L.output_throughput),
-        of(L.total_token_throughput),
-        of(L.goodput),
-        of(L.slo_attainment ? std::optional<double>(100 * *L.slo_attainment) : std::nullopt)};
-    if (!axis.empty()) row.push_back(of(load_of(L)));
+    Row row = {Value::words(perf_level_label(L)),
+               Value::words(verdict_text(s, i), L.valid && L.meets_slos ? Mark::good : Mark::bad),
+               Value::count(L.requests),
+               Value::count(L.failed),
+               Value::of(L.duration_s),
+               Value::of(L.request_throughput),
+               Value::of(L.image_throughput),
+               Value::of(L.output_throughput),
+               Value::of(L.total_token_throughput),
+               Value::of(L.goodput),
+               Value::of(L.slo_attainment ? std::optional<double>(100 * *L.slo_attainment)
+                                          : std::nullopt)};
+    if (!axis.empty()) row.push_back(Value::of(load_of(L)));
     t.rows.push_back(std::move(row));
   }
   if (!axis.empty()) {
@@ -190,15 +177,15 @@ Table latency_table(const PerfSection& s) {
       "TTFT: sent → first token; TPOT: (E2E − TTFT) ÷ (output tokens − 1); ITL: every gap "
       "between token events; E2E: sent → last token; send delay: how late the client sent "
       "against the schedule. Percentiles are NumPy's linear interpolation.";
-  t.columns = {text("level · latency"), num("n", Unit::count)};
+  t.columns = {text_column("level · latency"), number_column("n", Unit::count)};
   for (const char* p : {"mean", "std", "p50", "p90", "p95", "p99", "p99.9"})
-    t.columns.push_back(num(p, Unit::milliseconds, Better::lower));
+    t.columns.push_back(number_column(p, Unit::milliseconds, Better::lower));
   for (const auto& L : s.levels) {
     for (const auto& [name, member] : kLatencies) {
       const LatencyStats& st = L.*member;
-      t.rows.push_back({Value::words(perf_level_label(L) + " · " + name), of_count(st.count),
-                        of(st.mean), of(st.std), of(st.p50), of(st.p90), of(st.p95), of(st.p99),
-                        of(st.p999)});
+      t.rows.push_back({Value::words(perf_level_label(L) + " · " + name), Value::count(st.count),
+                        Value::of(st.mean), Value::of(st.std), Value::of(st.p50), Value::of(st.p90),
+                        Value::of(st.p95), Value::of(st.p99), Value::of(st.p999)});
     }
   }
   return t;
@@ -208,16 +195,17 @@ Table latency_table(const PerfSection& s) {
 Table latency_against_load(const PerfSection& s, const std::string& axis) {
   Table t;
   t.title = "Latency against " + axis;
-  t.columns = {text("level"),
-               num(axis, Unit::count),
-               num("TTFT p50", Unit::milliseconds, Better::lower),
-               num("TTFT p99", Unit::milliseconds, Better::lower),
-               num("TPOT p99", Unit::milliseconds, Better::lower),
-               num("E2E p50", Unit::milliseconds, Better::lower),
-               num("E2E p99", Unit::milliseconds, Better::lower)};
+  t.columns = {text_column("level"),
+               number_column(axis, Unit::count),
+               number_column("TTFT p50", Unit::milliseconds, Better::lower),
+               number_column("TTFT p99", Unit::milliseconds, Better::lower),
+               number_column("TPOT p99", Unit::milliseconds, Better::lower),
+               number_column("E2E p50", Unit::milliseconds, Better::lower),
+               number_column("E2E p99", Unit::milliseconds, Better::lower)};
   for (const auto& L : s.levels) {
-    t.rows.push_back({Value::words(perf_level_label(L)), of(load_of(L)), of(L.ttft_ms.p50),
-                      of(L.ttft_ms.p99), of(L.tpot_ms.p99), of(L.e2e_ms.p50), of(L.e2e_ms.p99)});
+    t.rows.push_back({Value::words(perf_level_label(L)), Value::of(load_of(L)),
+                      Value::of(L.ttft_ms.p50), Value::of(L.ttft_ms.p99), Value::of(L.tpot_ms.p99),
+                      Value::of(L.e2e_ms.p50), Value::of(L.e2e_ms.p99)});
   }
   Chart chart{Chart::Kind::line, 1, {2, 3, 5, 6}, "Latency against " + axis, {}};
   if (s.slos.ttft_ms)
@@ -237,12 +225,12 @@ void add_distributions(const PerfSection& s, std::vector<Table>& tables) {
       if (st.histogram.empty() || !st.min || !st.max) continue;
       Table t;
       t.title = fmt::format("{} distribution · {}", name, perf_level_label(L));
-      t.columns = {text("bin (ms)"), num("requests", Unit::count)};
+      t.columns = {text_column("bin (ms)"), number_column("requests", Unit::count)};
       const double width = (*st.max - *st.min) / static_cast<double>(st.histogram.size());
       for (std::size_t b = 0; b < st.histogram.size(); ++b) {
         const double lo = *st.min + width * static_cast<double>(b);
         t.rows.push_back({Value::words(fmt::format("{:.4g}–{:.4g}", lo, lo + width)),
-                          of_count(st.histogram[b])});
+                          Value::count(st.histogram[b])});
       }
       t.charts.push_back({Chart::Kind::bars, 0, {1}, t.title, {}});
       t.detail = true;
@@ -257,19 +245,20 @@ Table windows_table(const PerfSection& s) {
   t.note =
       "Each level's measurement split into equal windows; a level is steady when every "
       "window's rate is within the validity rule of their mean.";
-  t.columns = {text("level · window"),
-               num("start", Unit::seconds),
-               num("end", Unit::seconds),
-               num("sent", Unit::count),
-               num("completed", Unit::count),
-               num("requests/s", Unit::items_per_second, Better::higher),
-               num("median E2E", Unit::milliseconds, Better::lower)};
+  t.columns = {text_column("level · window"),
+               number_column("start", Unit::seconds),
+               number_column("end", Unit::seconds),
+               number_column("sent", Unit::count),
+               number_column("completed", Unit::count),
+               number_column("requests/s", Unit::items_per_second, Better::higher),
+               number_column("median E2E", Unit::milliseconds, Better::lower)};
   for (const auto& L : s.levels) {
     for (std::size_t w = 0; w < L.windows.size(); ++w) {
       const auto& W = L.windows[w];
       t.rows.push_back({Value::words(fmt::format("{} · {}", perf_level_label(L), w + 1)),
-                        of(W.start_s), of(W.end_s), of_count(W.sent), of_count(W.completed),
-                        of(W.request_throughput), of(W.median_e2e_ms)});
+                        Value::of(W.start_s), Value::of(W.end_s), Value::count(W.sent),
+                        Value::count(W.completed), Value::of(W.request_throughput),
+                        Value::of(W.median_e2e_ms)});
     }
   }
   t.detail = true;
@@ -282,28 +271,29 @@ Table cost_table(const PerfSection& s) {
   t.note =
       "What serving this load costs at the level's measured rates; \"good\" counts only the "
       "requests that met every SLO.";
-  t.columns = {text("level"),
-               text("GPUs"),
-               num("$/GPU-hour", Unit::usd),
-               num("$/day", Unit::usd, Better::lower),
-               num("$/1M output tok", Unit::usd, Better::lower),
-               num("$/1k images", Unit::usd, Better::lower),
-               num("$/1k requests", Unit::usd, Better::lower),
-               num("$/1M good output tok", Unit::usd, Better::lower),
-               num("$/1k good images", Unit::usd, Better::lower),
-               num("$/1k good requests", Unit::usd, Better::lower),
-               num("power per GPU", Unit::watts),
-               num("energy per day", Unit::kilowatt_hours, Better::lower)};
+  t.columns = {text_column("level"),
+               text_column("GPUs"),
+               number_column("$/GPU-hour", Unit::usd),
+               number_column("$/day", Unit::usd, Better::lower),
+               number_column("$/1M output tok", Unit::usd, Better::lower),
+               number_column("$/1k images", Unit::usd, Better::lower),
+               number_column("$/1k requests", Unit::usd, Better::lower),
+               number_column("$/1M good output tok", Unit::usd, Better::lower),
+               number_column("$/1k good images", Unit::usd, Better::lower),
+               number_column("$/1k good requests", Unit::usd, Better::lower),
+               number_column("power per GPU", Unit::watts),
+               number_column("energy per day", Unit::kilowatt_hours, Better::lower)};
   for (const auto& L : s.levels) {
     if (!L.cost) continue;
     const auto& c = *L.cost;
     t.rows.push_back(
         {Value::words(perf_level_label(L)),
          Value::words(fmt::format("{} × {}", c.gpu_count, c.gpu.empty() ? "GPU" : c.gpu)),
-         of(c.usd_per_gpu_hour), of(c.usd_per_day), of(c.usd_per_1m_output_tokens),
-         of(c.usd_per_1k_images), of(c.usd_per_1k_requests), of(c.usd_per_1m_good_output_tokens),
-         of(c.usd_per_1k_good_images), of(c.usd_per_1k_good_requests), of(c.power_w),
-         of(c.kwh_per_day)});
+         Value::of(c.usd_per_gpu_hour), Value::of(c.usd_per_day),
+         Value::of(c.usd_per_1m_output_tokens), Value::of(c.usd_per_1k_images),
+         Value::of(c.usd_per_1k_requests), Value::of(c.usd_per_1m_good_output_tokens),
+         Value::of(c.usd_per_1k_good_images), Value::of(c.usd_per_1k_good_requests),
+         Value::of(c.power_w), Value::of(c.kwh_per_day)});
   }
   return t;
 }
@@ -312,23 +302,24 @@ Table token_cost_table(const PerfSection& s) {
   Table t;
   t.title = "API token cost";
   t.note = "The level's measured prompt and output tokens at the price table's per-token rates.";
-  t.columns = {text("level"),
-               num("input tok", Unit::count),
-               num("output tok", Unit::count),
-               num("cost", Unit::usd, Better::lower),
-               num("$/1M output tok", Unit::usd, Better::lower),
-               num("$/1k images", Unit::usd, Better::lower),
-               num("$/1k requests", Unit::usd, Better::lower),
-               num("$/1k good requests", Unit::usd, Better::lower),
-               num("$/day at this load", Unit::usd, Better::lower)};
+  t.columns = {text_column("level"),
+               number_column("input tok", Unit::count),
+               number_column("output tok", Unit::count),
+               number_column("cost", Unit::usd, Better::lower),
+               number_column("$/1M output tok", Unit::usd, Better::lower),
+               number_column("$/1k images", Unit::usd, Better::lower),
+               number_column("$/1k requests", Unit::usd, Better::lower),
+               number_column("$/1k good requests", Unit::usd, Better::lower),
+               number_column("$/day at this load", Unit::usd, Better::lower)};
   for (const auto& L : s.levels) {
     if (!L.token_cost) continue;
     const auto& c = *L.token_cost;
-    t.rows.push_back({Value::words(perf_level_label(L)), of(static_cast<double>(L.prompt_tokens)),
-                      of(static_cast<double>(L.output_tokens)), of(c.usd),
-                      of(c.usd_per_1m_output_tokens), of(c.usd_per_1k_images),
-                      of(c.usd_per_1k_requests), of(c.usd_per_1k_good_requests),
-                      of(c.usd_per_day)});
+    t.rows.push_back({Value::words(perf_level_label(L)),
+                      Value::of(static_cast<double>(L.prompt_tokens)),
+                      Value::of(static_cast<double>(L.output_tokens)), Value::of(c.usd),
+                      Value::of(c.usd_per_1m_output_tokens), Value::of(c.usd_per_1k_images),
+                      Value::of(c.usd_per_1k_requests), Value::of(c.usd_per_1k_good_requests),
+                      Value::of(c.usd_per_day)});
   }
   return t;
 }
@@ -341,18 +332,21 @@ Table server_metrics_table(const PerfLevel& L) {
       "Prometheus exposition scraped before the level's first request and after its last "
       "completion: counters are increases, gauges the value after, histograms their count "
       "and mean over the level (other clients' work included).";
-  t.columns = {text("series"), text("kind"), num("value", Unit::count), num("mean", Unit::ratio)};
+  t.columns = {text_column("series"), text_column("kind"), number_column("value", Unit::count),
+               number_column("mean", Unit::ratio)};
   for (const auto& hist : m.histograms) {
     t.rows.push_back({Value::words(perf_series_label(hist.name, hist.labels)),
-                      Value::words("histogram: count"), of(hist.count), of(hist.mean)});
+                      Value::words("histogram: count"), Value::of(hist.count),
+                      Value::of(hist.mean)});
   }
   for (const auto& c : m.counters) {
     t.rows.push_back({Value::words(perf_series_label(c.name, c.labels)),
-                      Value::words("counter: increase"), of(c.value), of(std::nullopt)});
+                      Value::words("counter: increase"), Value::of(c.value),
+                      Value::of(std::nullopt)});
   }
   for (const auto& g : m.gauges) {
     t.rows.push_back({Value::words(perf_series_label(g.name, g.labels)),
-                      Value::words("gauge: after"), of(g.value), of(std::nullopt)});
+                      Value::words("gauge: after"), Value::of(g.value), Value::of(std::nullopt)});
   }
   return t;
 }
@@ -361,26 +355,26 @@ Table telemetry_table(const PerfSection& s) {
   Table t;
   t.title = "GPU telemetry (NVML)";
   t.note = "Sampled from just before each level's first request to just after its last completion.";
-  t.columns = {text("level · GPU"),
-               num("samples", Unit::count),
-               num("power mean", Unit::watts),
-               num("power max", Unit::watts),
-               num("energy", Unit::joules),
-               text("energy from"),
-               num("SM clock MHz", Unit::count),
-               num("memory clock MHz", Unit::count),
-               num("memory used max", Unit::bytes),
-               num("GPU busy", Unit::percent),
-               num("memory busy", Unit::percent)};
+  t.columns = {text_column("level · GPU"),
+               number_column("samples", Unit::count),
+               number_column("power mean", Unit::watts),
+               number_column("power max", Unit::watts),
+               number_column("energy", Unit::joules),
+               text_column("energy from"),
+               number_column("SM clock MHz", Unit::count),
+               number_column("memory clock MHz", Unit::count),
+               number_column("memory used max", Unit::bytes),
+               number_column("GPU busy", Unit::percent),
+               number_column("memory busy", Unit::percent)};
   for (const auto& L : s.levels) {
     if (!L.gpu_telemetry) continue;
     for (const auto& g : L.gpu_telemetry->gpus) {
       t.rows.push_back(
           {Value::words(fmt::format("{} · {} {}", perf_level_label(L), g.index, g.name)),
-           of_count(g.samples), of(g.power_w_mean), of(g.power_w_max), of(g.energy_j),
-           Value::words(g.energy_source), of(g.sm_clock_mhz_mean), of(g.memory_clock_mhz_mean),
-           of(g.memory_used_bytes_max), of(g.gpu_utilization_pct_mean),
-           of(g.memory_utilization_pct_mean)});
+           Value::count(g.samples), Value::of(g.power_w_mean), Value::of(g.power_w_max),
+           Value::of(g.energy_j), Value::words(g.energy_source), Value::of(g.sm_clock_mhz_mean),
+           Value::of(g.memory_clock_mhz_mean), Value::of(g.memory_used_bytes_max),
+           Value::of(g.gpu_utilization_pct_mean), Value::of(g.memory_utilization_pct_mean)});
     }
   }
   return t;
@@ -394,15 +388,16 @@ Table replicas_table(const PerfSection& s) {
       "Each replica's share of the level's requests (least in flight first; docs/scale.md): "
       "requests sent to it, those it answered (any HTTP status), those that failed to connect "
       "(it was then backed off), and its mean latency over the answered ones.";
-  t.columns = {text("level · replica"), num("requests", Unit::count), num("answered", Unit::count),
-               num("connection failures", Unit::count, Better::lower),
-               num("mean latency", Unit::milliseconds, Better::lower)};
+  t.columns = {text_column("level · replica"), number_column("requests", Unit::count),
+               number_column("answered", Unit::count),
+               number_column("connection failures", Unit::count, Better::lower),
+               number_column("mean latency", Unit::milliseconds, Better::lower)};
   for (const auto& L : s.levels) {
     for (const auto& r : L.replicas) {
       t.rows.push_back(
           {Value::words(fmt::format("{} · {}", perf_level_label(L), public_url(r.base_url))),
-           of_count(r.requests), of_count(r.answered), of_count(r.connection_failures),
-           of(r.latency_mean_ms)});
+           Value::count(r.requests), Value::count(r.answered), Value::count(r.connection_failures),
+           Value::of(r.latency_mean_ms)});
     }
   }
   return t;

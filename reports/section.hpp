@@ -42,7 +42,18 @@ struct Value {
   static Value words(std::string t, Mark m = Mark::none) {
     return Value{std::nullopt, std::move(t), std::nullopt, m};
   }
+  static Value count(std::size_t n) { return of(static_cast<double>(n)); }
 };
+
+/// A column of text.
+inline Column text_column(std::string name) {
+  return Column{std::move(name), std::nullopt, Better::neither};
+}
+
+/// A column of numbers in `unit`.
+inline Column number_column(std::string name, Unit unit, Better better = Better::neither) {
+  return Column{std::move(name), unit, better};
+}
 
 /// A chart of a table's columns, drawn by the HTML report with reports/svg.hpp.
 struct Chart {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "reports/renderer.hpp"
 #include "reports/report.hpp"
 #include "reports/run_record.hpp"
+#include "reports/section.hpp"
 
 namespace lmmbench::reports::testing {
 
@@ -168,11 +170,32 @@ inline bool has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
+/// The rendering of `runs` in `format`, with default options.
+inline std::string render(Format format, std::vector<LoadedRun> runs) {
+  std::ostringstream out;
+  make_renderer(format)->render(make_report(std::move(runs), ReportOptions{}), out);
+  return out.str();
+}
+
 /// The HTML report of `runs` with default options.
 inline std::string render_html(std::vector<LoadedRun> runs) {
-  std::ostringstream out;
-  make_renderer(Format::html)->render(make_report(std::move(runs), ReportOptions{}), out);
-  return out.str();
+  return render(Format::html, std::move(runs));
+}
+
+/// The table of `section` with this title; throws when there is none.
+inline const Table& table(const Section& section, const std::string& title) {
+  for (const auto& t : section.tables) {
+    if (t.title == title) return t;
+  }
+  throw std::runtime_error("no table " + title);
+}
+
+/// The formatted value of `row` in the column named `column` of `t`.
+inline std::string cell(const Table& t, std::size_t row, const std::string& column) {
+  for (std::size_t c = 0; c < t.columns.size(); ++c) {
+    if (t.columns[c].name == column) return format_value(t.columns[c], t.rows.at(row).at(c));
+  }
+  throw std::runtime_error("no column " + column);
 }
 
 }  // namespace lmmbench::reports::testing

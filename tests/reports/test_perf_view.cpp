@@ -18,9 +18,12 @@ namespace lmmbench::reports {
 namespace {
 
 using testing::binary_scores;
+using testing::cell;
 using testing::count;
 using testing::has;
+using testing::render;
 using testing::render_html;
+using testing::table;
 using testing::TempDir;
 using testing::write_run;
 
@@ -140,28 +143,6 @@ LoadedRun perf_run(const std::filesystem::path& dir, const PerfSection& section,
   run.raw["perf"] = section;
   run.raw["resolved_config"] = run.record.resolved_config;
   return run;
-}
-
-/// The rendering of `runs` in `format`.
-std::string render(Format format, std::vector<LoadedRun> runs) {
-  const Report report = make_report(std::move(runs), ReportOptions{});
-  std::ostringstream out;
-  make_renderer(format)->render(report, out);
-  return out.str();
-}
-
-const Table& table(const Section& s, const std::string& title) {
-  for (const auto& t : s.tables) {
-    if (t.title == title) return t;
-  }
-  throw std::runtime_error("no table " + title);
-}
-
-std::string cell(const Table& t, std::size_t row, const std::string& column) {
-  for (std::size_t c = 0; c < t.columns.size(); ++c) {
-    if (t.columns[c].name == column) return format_value(t.columns[c], t.rows.at(row).at(c));
-  }
-  throw std::runtime_error("no column " + column);
 }
 
 TEST(PerfView, PerfOnlyRunShowsThePerfSectionAndNoEmptyScoreSections) {
