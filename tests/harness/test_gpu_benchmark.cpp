@@ -191,8 +191,7 @@ TEST(GpuBenchmarkParts, MeasuredStagesGiveMeasuredThroughputAndAFailedStageIsRec
   ASSERT_TRUE(row.measured_tokens_per_s.has_value());
   EXPECT_NEAR(*row.measured_tokens_per_s, row.bound_tokens_per_s / 2,
               1e-9 * row.bound_tokens_per_s);
-  EXPECT_NEAR(*row.measured_usd_per_1m_output_tokens, 2 * *row.usd_per_1m_output_tokens,
-              1e-9);
+  EXPECT_NEAR(*row.measured_usd_per_1m_output_tokens, 2 * *row.usd_per_1m_output_tokens, 1e-9);
   EXPECT_THAT(log.str(), HasSubstr("measuring llava-1.5-7b batch 4: lm.decode\n"));
 
   StandInExecutor failing(2.0, std::string(gpu::kDecode));
