@@ -1063,6 +1063,7 @@ void HtmlRenderer::do_render(const Report& report, std::ostream& out) const {
     out << "<section id=\"" << h(k.key) << "\"><h2>" << h(k.title) << "</h2>";
     for (const auto& [label, section] : k.sections)
       render_section_html(section, report.runs.size() > 1 ? label : "", out);
+    render_sections_side_by_side(k.sections, out);
     out << "</section>\n";
   }
   if (perf) render_sections(report, out);

@@ -117,6 +117,44 @@ void render_table(const Table& table, std::ostream& out) {
 
 }  // namespace
 
+void render_sections_side_by_side(const std::vector<std::pair<std::string, Section>>& sections,
+                                  std::ostream& out) {
+  if (sections.size() < 2 || sections.front().second.tables.empty()) return;
+  const Table& first = sections.front().second.tables.front();
+  Table all;
+  all.title = "All runs · " + first.title;
+  all.note =
+      "The first table of every run's section, one after another; each run's own facts "
+      "(SLOs, prices, rules) apply to its rows.";
+  all.columns.push_back(text_column("run"));
+  // Columns joined by name, in the order they first appear (a sweep has a load column a single
+  // level lacks); a run without a column shows "—" there.
+  const auto column_of = [&](const Column& c) {
+    for (std::size_t i = 1; i < all.columns.size(); ++i) {
+      if (all.columns[i].name == c.name) return i;
+    }
+    all.columns.push_back(c);
+    return all.columns.size() - 1;
+  };
+  for (const auto& [label, section] : sections) {
+    if (section.tables.empty() || section.tables.front().title != first.title) continue;
+    const Table& t = section.tables.front();
+    std::vector<std::size_t> at;
+    for (const auto& c : t.columns)
+      at.push_back(column_of(c));
+    for (const auto& row : t.rows) {
+      std::vector<Value> joined(all.columns.size());
+      joined[0] = Value::words(label);
+      for (std::size_t c = 0; c < row.size() && c < at.size(); ++c)
+        joined[at[c]] = row[c];
+      all.rows.push_back(std::move(joined));
+    }
+  }
+  out << "<div class=\"category-block\"><h3>All runs</h3>";
+  render_table(all, out);
+  out << "</div>";
+}
+
 void render_section_html(const Section& section, const std::string& run_label, std::ostream& out) {
   out << "<div class=\"category-block\"><h3>" << h(section.title);
   if (!run_label.empty()) out << "<span class=\"sub\">run " << h(run_label) << "</span>";

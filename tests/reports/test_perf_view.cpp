@@ -451,6 +451,12 @@ TEST(PerfView, SeveralRunsEachGetTheirBlock) {
   EXPECT_EQ(count(html, "<section id=\"perf\">"), 1u);
   EXPECT_TRUE(has(html, "<h3>Serving performance<span class=\"sub\">run a</span></h3>"));
   EXPECT_TRUE(has(html, "<h3>Serving performance<span class=\"sub\">run b</span></h3>"));
+  // And side by side: every level of both runs in one table, named by run.
+  EXPECT_EQ(count(html, "<h4>All runs · Load levels</h4>"), 1u);
+  EXPECT_EQ(count(html, "<tr><td>a</td><td>rate "), 3u);
+  EXPECT_EQ(count(html, "<tr><td>b</td><td>rate 20/s</td>"), 1u);
+  // One run: no side-by-side table.
+  EXPECT_FALSE(has(render_html({perf_run(dir.path() / "c", sweep("m"))}), "All runs"));
 }
 
 // The "done when": report --md/--csv/--junit on a perf run shows its numbers.
