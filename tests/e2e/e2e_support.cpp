@@ -142,4 +142,30 @@ ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::pat
   return result;
 }
 
+nlohmann::json synthetic_suite_tasks(const std::vector<std::string>& open_metrics) {
+  const nlohmann::json prepare{{"generator", "synthetic-vqa"},
+                               {"path", "data"},
+                               {"seed", 7},
+                               {"open_items", 60},
+                               {"mc_items", 30},
+                               {"open_calibration_items", 0},
+                               {"mc_calibration_items", 0}};
+  return {
+      {{"name", "open"},
+       {"prepare", prepare},
+       {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "data/open.jsonl"}}},
+       {"prompt", {{"template", "{question}\nAnswer the question using a single word or phrase."}}},
+       {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
+       {"metrics", open_metrics}},
+      {{"name", "mc"},
+       {"prepare", prepare},
+       {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "data/mc.jsonl"}}},
+       {"prompt",
+        {{"template",
+          "{question}\n{options}\nAnswer with the option's letter from the given choices "
+          "directly."}}},
+       {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
+       {"metrics", {"multiple_choice"}}}};
+}
+
 }  // namespace lmmbench::testing

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,5 +30,10 @@ ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::pat
 /// Adds a test failure when the run.json at `record` does not match
 /// reports/schema/run.schema.json (a note, once, when python3-jsonschema is missing).
 void validate_run_record(const std::filesystem::path& record);
+
+/// Task configs "open" (metrics `open_metrics`) and "mc" (multiple_choice) over the synthetic
+/// suite (seed 7: 60 open and 30 multiple-choice items, prepared into `data/` of the run's
+/// directory), greedy with 16 tokens: what the HTTP end-to-end tests run against a test server.
+nlohmann::json synthetic_suite_tasks(const std::vector<std::string>& open_metrics);
 
 }  // namespace lmmbench::testing

@@ -101,29 +101,7 @@ TEST(HttpBackends, EveryDialectGetsTheOracleScoreOnTheSyntheticSuite) {
   TempDir dir;
   const auto data = dir.path() / "data";
   LlmServer server({{data / "open.jsonl", data / "mc.jsonl"}, "", 600});
-  const nlohmann::json prepare{{"generator", "synthetic-vqa"},
-                               {"path", "data"},
-                               {"seed", 7},
-                               {"open_items", 60},
-                               {"mc_items", 30},
-                               {"open_calibration_items", 0},
-                               {"mc_calibration_items", 0}};
-  const nlohmann::json tasks = {
-      {{"name", "open"},
-       {"prepare", prepare},
-       {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "data/open.jsonl"}}},
-       {"prompt", {{"template", "{question}\nAnswer the question using a single word or phrase."}}},
-       {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
-       {"metrics", {"vqa", "exact_match"}}},
-      {{"name", "mc"},
-       {"prepare", prepare},
-       {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "data/mc.jsonl"}}},
-       {"prompt",
-        {{"template",
-          "{question}\n{options}\nAnswer with the option's letter from the given choices "
-          "directly."}}},
-       {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
-       {"metrics", {"multiple_choice"}}}};
+  const nlohmann::json tasks = synthetic_suite_tasks({"vqa", "exact_match"});
   const nlohmann::json models = {
       {{"name", "oracle"}, {"backend", "oracle"}},
       model("gpt", "openai", {{"base_url", server.url() + "/v1"}, {"model", "gpt-4o"}}),

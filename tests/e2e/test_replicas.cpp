@@ -36,26 +36,7 @@ std::map<std::string, nlohmann::json> cells(const std::filesystem::path& run_dir
 /// The synthetic suite (90 items) and a run config whose model is `base_urls`, answering slowly.
 std::filesystem::path replica_config(const std::filesystem::path& dir,
                                      const nlohmann::json& base_urls) {
-  const nlohmann::json prepare{{"generator", "synthetic-vqa"},
-                               {"path", "data"},
-                               {"seed", 7},
-                               {"open_items", 60},
-                               {"mc_items", 30},
-                               {"open_calibration_items", 0},
-                               {"mc_calibration_items", 0}};
-  const nlohmann::json tasks = {
-      {{"name", "open"},
-       {"prepare", prepare},
-       {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "data/open.jsonl"}}},
-       {"prompt", {{"template", "{question}\nAnswer the question using a single word or phrase."}}},
-       {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
-       {"metrics", {"exact_match"}}},
-      {{"name", "mc"},
-       {"prepare", prepare},
-       {"dataset", {{"format", "lmmbench-jsonl"}, {"path", "data/mc.jsonl"}}},
-       {"prompt", {{"template", "{question}\n{options}\nAnswer with the option's letter."}}},
-       {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
-       {"metrics", {"multiple_choice"}}}};
+  const nlohmann::json tasks = synthetic_suite_tasks({"exact_match"});
   const nlohmann::json run{{"name", "replicas"},
                            {"output_dir", "runs"},
                            {"concurrency", 6},
