@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "metrics/mmbench.hpp"
+#include "metrics/vlmevalkit_matching.hpp"
 
 namespace lmmbench::metrics {
 namespace {
@@ -61,7 +62,7 @@ TEST(MmBenchLmmsEval, ExtractMcqAnswerRanksFormats) {
 }
 
 TEST(MmBenchVlmEvalKit, LetterAmongTheLastTokensRefusalsAndAnswerIs) {
-  auto read = [](std::string_view a) { return MmBench::vlmevalkit_can_infer_option(a, 4); };
+  auto read = [](std::string_view a) { return vlmevalkit::can_infer_option(a, 4); };
   EXPECT_EQ(read("B. A glass"), std::nullopt);  // two letters after punctuation becomes space
   EXPECT_EQ(read("(C)"), 'C');
   EXPECT_EQ(read("The answer is B"), 'B');
@@ -71,10 +72,9 @@ TEST(MmBenchVlmEvalKit, LetterAmongTheLastTokensRefusalsAndAnswerIs) {
   EXPECT_EQ(read("The correct answer is **c**"), 'C');  // (?i) regex
   EXPECT_EQ(read("anſwer iſ d"), 'D');                  // Python's re folds ſ to s
   EXPECT_EQ(read("E"), std::nullopt);                   // only the given options
-  EXPECT_EQ(MmBench::vlmevalkit_can_infer_text("a dog", kAnimals), 'B');
-  EXPECT_EQ(
-      MmBench::vlmevalkit_can_infer_text("it is a dog, not a cat or a bird or a fish", kAnimals),
-      std::nullopt);
+  EXPECT_EQ(vlmevalkit::can_infer_text("a dog", kAnimals), 'B');
+  EXPECT_EQ(vlmevalkit::can_infer_text("it is a dog, not a cat or a bird or a fish", kAnimals),
+            std::nullopt);
 }
 
 TEST(MmBench, GroupCountsOnlyWhenEveryCopyIsRight) {
