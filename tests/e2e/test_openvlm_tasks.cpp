@@ -1,7 +1,9 @@
 // The shipped task configs of the OpenVLM leaderboard's core set (AI2D, MMStar, RealWorldQA,
 // MMBench v1.1 dev EN/CN, InfoVQA) run end to end by `lmmbench run` on small TSVs in VLMEvalKit's
 // layouts (make_vlmevalkit_tsvs.py), answered by the replay backend: every score, unparsed count
-// and per-category breakdown of the run record, and the report's breakdown tables.
+// and per-category breakdown of the run record, and the report's breakdown tables. The expected
+// multiple-choice numbers are what VLMEvalKit itself reports for the same TSVs and answers
+// (vlmevalkit_scores_of_tsvs.py).
 #include <gtest/gtest.h>
 
 #include "e2e_support.hpp"
