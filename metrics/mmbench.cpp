@@ -121,7 +121,8 @@ class MmBenchAggregator final : public Aggregator {
       throw InputError(fmt::format("item '{}': MMBench needs the circular group id", item.id));
     }
     auto [it, inserted] = group_index_.try_emplace(std::string(group), groups_.size());
-    if (inserted) groups_.push_back(Group{true, item.category});
+    if (inserted)
+      groups_.push_back(Group{true, item.category, std::string(item.field("l2_category"))});
     if (score.score <= 0.0) groups_[it->second].hit = false;
     ++n_;
     if (score.status == ParseStatus::missing) ++n_missing_;
@@ -138,11 +139,14 @@ class MmBenchAggregator final : public Aggregator {
     r.n_missing = n_missing_;
     r.n_unparsed = n_unparsed_;
     std::size_t hits = 0;
-    std::map<std::string, std::pair<std::size_t, std::size_t>> categories;  // groups, hits
+    // Per breakdown key and value: groups, hits.
+    std::map<std::string, std::map<std::string, std::pair<std::size_t, std::size_t>>> by;
     for (const Group& g : groups_) {
       hits += g.hit ? 1 : 0;
-      if (!g.category.empty()) {
-        auto& [count, hit] = categories[g.category];
+      for (const auto& [key, value] :
+           {std::pair{"category", &g.category}, std::pair{"l2_category", &g.l2_category}}) {
+        if (value->empty()) continue;
+        auto& [count, hit] = by[key][*value];
         ++count;
         hit += g.hit ? 1 : 0;
       }
@@ -150,13 +154,15 @@ class MmBenchAggregator final : public Aggregator {
     r.score = 100.0 * (static_cast<double>(hits) / static_cast<double>(groups_.size()));
     r.metrics.push_back(
         MetricValue{"groups", static_cast<double>(groups_.size()), Unit::count, false});
-    for (const auto& [name, counts] : categories) {
-      r.breakdown["category"][name] = BreakdownCell{
-          counts.first,
-          {MetricValue{
-              "accuracy",
-              100.0 * (static_cast<double>(counts.second) / static_cast<double>(counts.first)),
-              Unit::percent, true}}};
+    for (const auto& [key, values] : by) {
+      for (const auto& [name, counts] : values) {
+        r.breakdown[key][name] = BreakdownCell{
+            counts.first,
+            {MetricValue{
+                "accuracy",
+                100.0 * (static_cast<double>(counts.second) / static_cast<double>(counts.first)),
+                Unit::percent, true}}};
+      }
     }
     const BootstrapEstimate e =
         bootstrap(groups_.size(), [&](std::span<const std::size_t> indices) {
@@ -174,7 +180,8 @@ class MmBenchAggregator final : public Aggregator {
  private:
   struct Group {
     bool hit = true;
-    std::string category;
+    std::string category;     ///< Of the group's first item (the main row).
+    std::string l2_category;  ///< Likewise ("" when the items have none).
   };
 
   MetricInfo info_;

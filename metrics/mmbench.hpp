@@ -14,8 +14,9 @@ namespace lmmbench::metrics {
 /// MMBench CircularEval without a judge: the items sharing a `group` are the option-rotated copies
 /// of one question, and the question counts as right only when every copy's extracted letter is
 /// that copy's gold `answer`. `score` = circular accuracy over groups, in percent (seeded
-/// bootstrap over groups); breakdown by `category` (of a group's first item) with the number of
-/// groups as n; metrics.groups = the number of groups. n, n_missing and n_unparsed count items.
+/// bootstrap over groups); breakdown by `category` and by `l2_category` (of a group's first item,
+/// as report_acc and eval_result report both) with the number of groups as n; metrics.groups = the
+/// number of groups. n, n_missing and n_unparsed count items.
 ///
 /// Variants (the letter read per copy is SampleScore::extracted, "" when none; a copy's score is
 /// 1 when it is the gold letter):

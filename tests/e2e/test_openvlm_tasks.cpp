@@ -103,6 +103,9 @@ TEST(OpenVlmTasks, ShippedVlmEvalKitConfigsScoreGeneratedTsvsPerCategory) {
   EXPECT_NEAR(en.at("score").get<double>(), 50.0, 1e-9);  // 2 circular groups, 1 right
   EXPECT_NEAR(accuracy(en, "category", "image_scene"), 100.0, 1e-9);
   EXPECT_NEAR(accuracy(en, "category", "ocr"), 0.0, 1e-9);
+  // report_acc's l2-category columns (VLMEvalKit abbreviates MMBench's names: CP 1.0, FP-S 0.0).
+  EXPECT_NEAR(accuracy(en, "l2_category", "coarse_perception"), 100.0, 1e-9);
+  EXPECT_NEAR(accuracy(en, "l2_category", "finegrained_perception (instance-level)"), 0.0, 1e-9);
   EXPECT_NEAR(cell_of(record, "mmbench-dev-cn-v11").at("scores").at(0).at("score").get<double>(),
               100.0, 1e-9);
 

@@ -97,6 +97,28 @@ TEST(MmBench, GroupCountsOnlyWhenEveryCopyIsRight) {
   }
 }
 
+TEST(MmBench, BreaksDownByTheMainRowsL2CategoryToo) {
+  // report_acc (VLMEvalKit) and eval_result (lmms-eval) report the l2-category as well.
+  const MmBench mmb(MmBench::Variant::vlmevalkit);
+  auto agg = mmb.aggregator();
+  auto with_l2 = [](ScoringItem i, std::string l2) {
+    i.fields["l2_category"] = std::move(l2);
+    return i;
+  };
+  for (const auto& item : {with_l2(copy("g1", "A", "A", "ocr"), "fine-grained perception"),
+                           with_l2(copy("g1", "B", "B", "ocr"), "fine-grained perception"),
+                           with_l2(copy("g2", "C", "B", "scene"), "coarse perception"),
+                           with_l2(copy("g3", "D", "D", "style"), "coarse perception")}) {
+    agg->add(item, mmb.score(item));
+  }
+  const MetricResult r = agg->finish();
+  EXPECT_EQ(r.breakdown.at("l2_category").at("coarse perception").n, 2u);
+  EXPECT_DOUBLE_EQ(r.breakdown.at("l2_category").at("coarse perception").values[0].value, 50.0);
+  EXPECT_DOUBLE_EQ(r.breakdown.at("l2_category").at("fine-grained perception").values[0].value,
+                   100.0);
+  EXPECT_EQ(r.breakdown.at("category").size(), 3u);
+}
+
 TEST(MmBench, UnresolvedCopyIsUnparsedAndWrong) {
   const MmBench vlm(MmBench::Variant::vlmevalkit);
   const auto s = vlm.score(copy("g", "I am not sure", "A"));
