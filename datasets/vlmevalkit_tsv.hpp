@@ -25,7 +25,9 @@ bool is_pandas_na(std::string_view cell);
 /// VLMEvalKit's de-duplication — the index of the row whose image it shares, when at most 64
 /// characters) or `image_path` (relative to image_root, default <file dir>/images/<file stem>).
 ///
-/// id = index; options = the option cells from A on; references = {answer}; category = category;
+/// id = index; options = the option cells from A on; references = {answer}, or the strings of an
+/// answer cell holding a Python list of string literals (`['120', '120 million']`: InfoVQA,
+/// DocVQA, which VLMEvalKit reads with eval); category = category;
 /// meta index, group (index modulo 1e6: MMBench's circular copies of question g have indices
 /// g + k * 1e6, so the mmbench metric scores them as one group), hint ("" for NaN), l2_category,
 /// and every other column by name. Base64 images are not copied: a sample refers to the bytes

@@ -177,7 +177,8 @@ Registry::Registry() {
        metrics::MmVet::variants(), &metrics::MmVet::create},
       {"exact_match", "trimmed, case-insensitive equality with any gold answer",
        metrics::ExactMatch::variants(), &metrics::ExactMatch::create},
-      {"multiple_choice", "option-letter accuracy with a strict, documented extraction",
+      {"multiple_choice",
+       "option-letter accuracy: a strict rule, or VLMEvalKit's can_infer (no judge)",
        metrics::MultipleChoice::variants(), &metrics::MultipleChoice::create},
   };
 }

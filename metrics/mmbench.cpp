@@ -13,6 +13,7 @@
 #include "metrics/answer_processing_unicode.hpp"
 #include "metrics/statistics.hpp"
 #include "metrics/variants.hpp"
+#include "metrics/vlmevalkit_matching.hpp"
 
 namespace lmmbench::metrics {
 
@@ -25,7 +26,7 @@ constexpr const char* kVlmReference =
     "open-compass/VLMEvalKit@e8e78f0 vlmeval/dataset/utils/multiple_choice.py "
     "mcq_circular_eval(model=None) + report_acc";
 
-constexpr std::string_view kApiFailure = "Failed to obtain answer via API";
+using vlmevalkit::kApiFailure;
 
 using Tokens = std::vector<std::string_view>;
 
@@ -96,56 +97,6 @@ constexpr std::array<std::u32string_view, 27> kAnswerPhrases = {U"the answer is"
                                                                 U"选",
                                                                 U"答えは"};
 
-/// VLMEvalKit can_infer_option's refusal strings, read as 'Z'.
-constexpr std::array<std::string_view, 4> kRefusals = {
-    "Sorry, I can't help with images of people yet.", "I can't process this file.",
-    "I'm sorry, but without the image provided", "Cannot determine the answer"};
-
-/// One character of the VLMEvalKit regex under (?i): the code points Python's re matches.
-bool ci_is(char32_t c, char lower) {
-  const char32_t upper = static_cast<char32_t>(lower - 'a' + 'A');
-  if (c == static_cast<char32_t>(lower) || c == upper) return true;
-  if (lower == 's') return c == 0x017F;                 // LATIN SMALL LETTER LONG S
-  if (lower == 'i') return c == 0x0130 || c == 0x0131;  // dotted capital I, dotless small i
-  return false;
-}
-
-/// re.search(r"(?i)(?:correct\s+)?answer\s+is\s+\**([ABCD])\**", answer).group(1).upper(). The
-/// optional prefix never changes the group, and every part is deterministic (\s, '*' and letters
-/// are disjoint), so the first "answer" followed by the rest decides.
-std::optional<char> answer_is_letter(std::u32string_view s) {
-  auto word = [&](std::size_t at, std::string_view w) {
-    if (at + w.size() > s.size()) return false;
-    for (std::size_t k = 0; k < w.size(); ++k) {
-      if (!ci_is(s[at + k], w[k])) return false;
-    }
-    return true;
-  };
-  auto spaces = [&](std::size_t at) {
-    std::size_t end = at;
-    while (end < s.size() && pystr::is_space(s[end]))
-      ++end;
-    return end;
-  };
-  for (std::size_t p = 0; p < s.size(); ++p) {
-    if (!word(p, "answer")) continue;
-    std::size_t at = p + 6;
-    std::size_t end = spaces(at);
-    if (end == at || !word(end, "is")) continue;
-    at = end + 2;
-    end = spaces(at);
-    if (end == at) continue;
-    while (end < s.size() && s[end] == U'*')
-      ++end;
-    if (end < s.size()) {
-      const char32_t c = s[end];
-      if (c >= U'A' && c <= U'D') return static_cast<char>(c);
-      if (c >= U'a' && c <= U'd') return static_cast<char>(c - U'a' + U'A');
-    }
-  }
-  return std::nullopt;
-}
-
 const std::string& gold_letter(const ScoringItem& item) {
   if (item.answers.empty() || item.answers.front().size() != 1 || item.answers.front()[0] < 'A' ||
       item.answers.front()[0] > 'Z') {
@@ -170,7 +121,8 @@ class MmBenchAggregator final : public Aggregator {
       throw InputError(fmt::format("item '{}': MMBench needs the circular group id", item.id));
     }
     auto [it, inserted] = group_index_.try_emplace(std::string(group), groups_.size());
-    if (inserted) groups_.push_back(Group{true, item.category});
+    if (inserted)
+      groups_.push_back(Group{true, item.category, std::string(item.field("l2_category"))});
     if (score.score <= 0.0) groups_[it->second].hit = false;
     ++n_;
     if (score.status == ParseStatus::missing) ++n_missing_;
@@ -187,11 +139,14 @@ class MmBenchAggregator final : public Aggregator {
     r.n_missing = n_missing_;
     r.n_unparsed = n_unparsed_;
     std::size_t hits = 0;
-    std::map<std::string, std::pair<std::size_t, std::size_t>> categories;  // groups, hits
+    // Per breakdown key and value: groups, hits.
+    std::map<std::string, std::map<std::string, std::pair<std::size_t, std::size_t>>> by;
     for (const Group& g : groups_) {
       hits += g.hit ? 1 : 0;
-      if (!g.category.empty()) {
-        auto& [count, hit] = categories[g.category];
+      for (const auto& [key, value] :
+           {std::pair{"category", &g.category}, std::pair{"l2_category", &g.l2_category}}) {
+        if (value->empty()) continue;
+        auto& [count, hit] = by[key][*value];
         ++count;
         hit += g.hit ? 1 : 0;
       }
@@ -199,13 +154,15 @@ class MmBenchAggregator final : public Aggregator {
     r.score = 100.0 * (static_cast<double>(hits) / static_cast<double>(groups_.size()));
     r.metrics.push_back(
         MetricValue{"groups", static_cast<double>(groups_.size()), Unit::count, false});
-    for (const auto& [name, counts] : categories) {
-      r.breakdown["category"][name] = BreakdownCell{
-          counts.first,
-          {MetricValue{
-              "accuracy",
-              100.0 * (static_cast<double>(counts.second) / static_cast<double>(counts.first)),
-              Unit::percent, true}}};
+    for (const auto& [key, values] : by) {
+      for (const auto& [name, counts] : values) {
+        r.breakdown[key][name] = BreakdownCell{
+            counts.first,
+            {MetricValue{
+                "accuracy",
+                100.0 * (static_cast<double>(counts.second) / static_cast<double>(counts.first)),
+                Unit::percent, true}}};
+      }
     }
     const BootstrapEstimate e =
         bootstrap(groups_.size(), [&](std::span<const std::size_t> indices) {
@@ -223,7 +180,8 @@ class MmBenchAggregator final : public Aggregator {
  private:
   struct Group {
     bool hit = true;
-    std::string category;
+    std::string category;     ///< Of the group's first item (the main row).
+    std::string l2_category;  ///< Likewise ("" when the items have none).
   };
 
   MetricInfo info_;
@@ -381,61 +339,6 @@ std::optional<char> MmBench::lmms_extract_mcq_answer(std::string_view response,
   return best->letter;
 }
 
-std::optional<char> MmBench::vlmevalkit_can_infer_option(std::string_view answer,
-                                                         std::size_t option_count) {
-  if (answer.find(kApiFailure) != std::string_view::npos) return std::nullopt;
-  for (const std::string_view refusal : kRefusals) {
-    if (answer.find(refusal) != std::string_view::npos) return 'Z';
-  }
-  std::string spaced(answer);
-  for (char& c : spaced) {
-    if (std::string_view(".()[],:;!*#{}").find(c) != std::string_view::npos) c = ' ';
-  }
-  Tokens tokens;
-  pystr::split(spaced, tokens);
-  const std::size_t letters = std::min<std::size_t>(option_count, 26);
-  std::size_t present = 0;
-  for (std::size_t k = 0; k < letters; ++k) {
-    if (has_token(tokens, std::string(1, static_cast<char>('A' + k)))) ++present;
-  }
-  if (present == 1) {
-    for (std::size_t k = 0; k < letters; ++k) {
-      const std::string letter(1, static_cast<char>('A' + k));
-      const auto it = std::find(tokens.begin(), tokens.end(), letter);
-      // splits.index(ch) > len(splits) - 5: the letter's first occurrence is among the last 4.
-      if (it != tokens.end() &&
-          static_cast<long>(it - tokens.begin()) > static_cast<long>(tokens.size()) - 5) {
-        return letter[0];
-      }
-    }
-  } else if (present == 0 && has_token(tokens, "Z")) {
-    return 'Z';
-  }
-  if (const auto letter = answer_is_letter(code_points(answer));
-      letter && static_cast<std::size_t>(*letter - 'A') < letters) {
-    return letter;
-  }
-  return std::nullopt;
-}
-
-std::optional<char> MmBench::vlmevalkit_can_infer_text(std::string_view answer,
-                                                       const std::vector<std::string>& options) {
-  const std::string lowered = pystr::lower(answer);
-  std::size_t total = 0;
-  for (const auto& option : options)
-    total += pystr::length(option);
-  if (pystr::length(lowered) > 2 * total) return std::nullopt;
-  std::optional<char> found;
-  std::size_t matches = 0;
-  for (std::size_t k = 0; k < options.size() && k < 26; ++k) {
-    if (lowered.find(pystr::lower(options[k])) != std::string::npos) {
-      ++matches;
-      found = static_cast<char>('A' + k);
-    }
-  }
-  return matches == 1 ? found : std::nullopt;
-}
-
 std::optional<char> MmBench::read(std::string_view prediction,
                                   const std::vector<std::string>& options) const {
   if (variant_ == Variant::lmms_eval) {
@@ -448,8 +351,7 @@ std::optional<char> MmBench::read(std::string_view prediction,
     if (const auto letter = lmms_can_infer_text(p, choices)) return letter;
     return lmms_extract_mcq_answer(p, "ABCD");
   }
-  if (const auto letter = vlmevalkit_can_infer_option(prediction, options.size())) return letter;
-  return vlmevalkit_can_infer_text(prediction, options);
+  return vlmevalkit::can_infer(prediction, options);
 }
 
 SampleScore MmBench::score(const ScoringItem& item) const {

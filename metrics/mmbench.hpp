@@ -14,8 +14,9 @@ namespace lmmbench::metrics {
 /// MMBench CircularEval without a judge: the items sharing a `group` are the option-rotated copies
 /// of one question, and the question counts as right only when every copy's extracted letter is
 /// that copy's gold `answer`. `score` = circular accuracy over groups, in percent (seeded
-/// bootstrap over groups); breakdown by `category` (of a group's first item) with the number of
-/// groups as n; metrics.groups = the number of groups. n, n_missing and n_unparsed count items.
+/// bootstrap over groups); breakdown by `category` and by `l2_category` (of a group's first item,
+/// as report_acc and eval_result report both) with the number of groups as n; metrics.groups = the
+/// number of groups. n, n_missing and n_unparsed count items.
 ///
 /// Variants (the letter read per copy is SampleScore::extracted, "" when none; a copy's score is
 /// 1 when it is the gold letter):
@@ -38,7 +39,8 @@ namespace lmmbench::metrics {
 ///    A copy left without a letter is unparsed and wrong — no judge, no random letter.
 ///  - "vlmevalkit": open-compass/VLMEvalKit@e8e78f0 vlmeval/dataset/utils/multiple_choice.py
 ///    prefetch_circular_group / mcq_circular_eval with no judge model (vlmeval/utils/
-///    matching_util.py can_infer): choices are the given options; can_infer_option replaces
+///    matching_util.py can_infer, metrics/vlmevalkit_matching.hpp): choices are the given options;
+///    can_infer_option replaces
 ///    ".()[],:;!*#{}" by spaces, reads a refusal ("Sorry, I can't help with images of people yet.",
 ///    ...) as "Z" (wrong), takes the single choice letter present as a token if its first
 ///    occurrence is among the last 4 tokens, a lone "Z" token as "Z", else the regex
@@ -75,12 +77,6 @@ class MmBench final : public Metric {
   /// lmms-eval extract_mcq_answer(response, choices) for the letters in `letters`.
   [[nodiscard]] static std::optional<char> lmms_extract_mcq_answer(std::string_view response,
                                                                    std::string_view letters);
-  /// VLMEvalKit can_infer_option(answer, choices) for choices A.. (`option_count` of them).
-  [[nodiscard]] static std::optional<char> vlmevalkit_can_infer_option(std::string_view answer,
-                                                                       std::size_t option_count);
-  /// VLMEvalKit can_infer_text(answer, choices) for the texts of A, B, ...
-  [[nodiscard]] static std::optional<char> vlmevalkit_can_infer_text(
-      std::string_view answer, const std::vector<std::string>& options);
 
  private:
   Variant variant_;

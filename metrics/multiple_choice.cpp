@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "metrics/mean_aggregator.hpp"
 #include "metrics/variants.hpp"
+#include "metrics/vlmevalkit_matching.hpp"
 
 namespace lmmbench::metrics {
 
@@ -26,13 +27,24 @@ std::string_view strip_final_period(std::string_view t) {
 
 }  // namespace
 
-MultipleChoice::MultipleChoice()
-    : info_{"multiple_choice",
-            "default",
-            "lmmbench (no external reference)",
-            "option-letter accuracy: bare letter, '(B)', 'B.', 'B)', 'B:', a leading 'B. text', "
-            "or the exact text of one option; anything else is unparsed",
-            {"options", "answer"}} {}
+MultipleChoice::MultipleChoice(Variant variant)
+    : variant_(variant),
+      info_{variant == Variant::vlmevalkit
+                ? MetricInfo{"multiple_choice",
+                             "vlmevalkit",
+                             "open-compass/VLMEvalKit@e8e78f0 vlmeval/dataset/utils/"
+                             "multiple_choice.py mcq_vanilla_eval(model=None) + report_acc",
+                             "option-letter accuracy with VLMEvalKit's rule-based extraction "
+                             "(can_infer, no judge); a refusal or an unread answer is unparsed "
+                             "and wrong",
+                             {"options", "answer"}}
+                : MetricInfo{"multiple_choice",
+                             "default",
+                             "lmmbench (no external reference)",
+                             "option-letter accuracy: bare letter, '(B)', 'B.', 'B)', 'B:', a "
+                             "leading 'B. text', or the exact text of one option; anything else "
+                             "is unparsed",
+                             {"options", "answer"}}} {}
 
 std::optional<std::string> MultipleChoice::extract_letter(std::string_view prediction,
                                                           const std::vector<std::string>& options) {
@@ -78,6 +90,18 @@ SampleScore MultipleChoice::score(const ScoringItem& item) const {
           item.id, item.options.size(), item.answers[0]));
     }
   }
+  if (variant_ == Variant::vlmevalkit) {
+    // mcq_vanilla_eval: hit = int(can_infer(prediction, choices) == GT); without a judge an
+    // unread prediction becomes 'Z', which is never the gold letter.
+    const auto letter = vlmevalkit::can_infer(
+        item.prediction ? std::string_view(*item.prediction) : "", item.options);
+    const std::string extracted = letter ? std::string(1, *letter) : "";
+    if (!item.prediction) return SampleScore{0.0, ParseStatus::missing, extracted};
+    const bool option = letter && static_cast<std::size_t>(*letter - 'A') < item.options.size();
+    if (!option) return SampleScore{0.0, ParseStatus::unparsed, extracted};
+    const bool correct = !item.answers.empty() && trim(item.answers[0]) == extracted;
+    return SampleScore{correct ? 1.0 : 0.0, ParseStatus::parsed, extracted};
+  }
   if (!item.prediction) return SampleScore{0.0, ParseStatus::missing, ""};
   const auto letter = extract_letter(*item.prediction, item.options);
   if (!letter) return SampleScore{0.0, ParseStatus::unparsed, ""};
@@ -88,12 +112,16 @@ SampleScore MultipleChoice::score(const ScoringItem& item) const {
 
 std::unique_ptr<Metric> MultipleChoice::create(std::string_view variant, ObjectReader& options) {
   options.finish();
-  select_variant("multiple_choice", variant, variants());
-  return std::make_unique<MultipleChoice>();
+  return std::make_unique<MultipleChoice>(
+      select_variant("multiple_choice", variant, variants()) == "vlmevalkit" ? Variant::vlmevalkit
+                                                                             : Variant::standard);
 }
 
 std::unique_ptr<Aggregator> MultipleChoice::aggregator() const {
-  return std::make_unique<MeanAggregator>(info_);
+  // report_acc: Overall, then the mean hit per l2-category and per category.
+  return variant_ == Variant::vlmevalkit
+             ? std::make_unique<MeanAggregator>(info_, std::vector<std::string>{"l2_category"})
+             : std::make_unique<MeanAggregator>(info_);
 }
 
 }  // namespace lmmbench::metrics

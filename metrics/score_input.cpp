@@ -100,7 +100,7 @@ ScoringItem parse_scoring_item(const ConfigNode& record, std::span<const std::st
   } else if (needs(required, "image")) {
     in.required("image");
   }
-  for (const char* name : {"subtask", "group", "question_type", "answer_type"}) {
+  for (const char* name : {"subtask", "group", "question_type", "answer_type", "l2_category"}) {
     if (const auto value = in.find(name)) {
       item.fields[name] =
           value->json().is_number_integer() ? value->json().dump() : value->as_string();
@@ -132,16 +132,17 @@ enum class Key : unsigned {
   group,
   question_type,
   answer_type,
+  l2_category,
   other,
 };
 
-constexpr std::array<std::string_view, 12> kKeyNames = {
-    "id",      "prediction", "category", "answers", "answer",        "label",
-    "options", "image",      "subtask",  "group",   "question_type", "answer_type"};
+constexpr std::array<std::string_view, 13> kKeyNames = {
+    "id",    "prediction", "category", "answers",       "answer",      "label",      "options",
+    "image", "subtask",    "group",    "question_type", "answer_type", "l2_category"};
 
 /// The keys kept in ScoringItem::fields, under their own names.
-constexpr std::array<Key, 5> kFieldKeys = {Key::image, Key::subtask, Key::group, Key::question_type,
-                                           Key::answer_type};
+constexpr std::array<Key, 6> kFieldKeys = {Key::image,         Key::subtask,     Key::group,
+                                           Key::question_type, Key::answer_type, Key::l2_category};
 
 constexpr unsigned bit(Key key) {
   return 1u << static_cast<unsigned>(key);
@@ -221,8 +222,8 @@ bool read_answers(JsonCursor& in, std::vector<std::string>& list, std::size_t& n
   }
 }
 
-/// A "subtask"/"group"/"question_type"/"answer_type" value: a string, or an integer kept as the
-/// decimal form nlohmann's dump() writes.
+/// A "subtask"/"group"/"question_type"/"answer_type"/"l2_category" value: a string, or an integer
+/// kept as the decimal form nlohmann's dump() writes.
 bool read_string_or_integer(JsonCursor& in, std::string& out) {
   if (in.peek() == '"') return in.read_string(out);
   std::string_view digits;
@@ -289,7 +290,8 @@ bool try_parse_scoring_line(std::string_view line, std::span<const std::string> 
       case Key::subtask:
       case Key::group:
       case Key::question_type:
-      case Key::answer_type: {
+      case Key::answer_type:
+      case Key::l2_category: {
         const auto name = kKeyNames[static_cast<std::size_t>(key)];
         auto it = item.fields.find(name);
         if (it == item.fields.end()) it = item.fields.emplace(std::string(name), "").first;

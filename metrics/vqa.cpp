@@ -29,6 +29,14 @@ MetricInfo make_info(VqaAccuracy::Variant variant) {
           "VQA accuracy as lmms-eval computes it: prediction and answers always normalised "
           "(EvalAI punctuation rules, Python 3 \\d)",
           {"answers"}};
+    case VqaAccuracy::Variant::lmms_eval_okvqa:
+      return {"vqa",
+              "lmms-eval-okvqa",
+              "EvolvingLMMs-Lab/lmms-eval@75571cf lmms_eval/tasks/ok_vqa/utils.py "
+              "ok_vqa_process_results",
+              "VQA accuracy as lmms-eval's ok_vqa task computes it: EvalAIAnswerProcessor "
+              "(word_tokenize, punctuation, digits and articles) on prediction and answers",
+              {"answers"}};
     case VqaAccuracy::Variant::official:
       break;
   }
@@ -103,9 +111,16 @@ SampleScore VqaAccuracy::score(const ScoringItem& item) const {
       }
       normalise(ws.prediction, vqa_text::kEvalAiRules, ws.scratch);
       break;
+    case Variant::lmms_eval_okvqa:
+      // EvalAIAnswerProcessor() called on every answer and on the response (which it strips).
+      for (std::size_t i = 0; i < item.answers.size(); ++i)
+        vqa_text::evalai_process(item.answers[i], ws.answers[i]);
+      vqa_text::evalai_process(prediction, ws.prediction);
+      break;
   }
-  const auto averaging =
-      variant_ == Variant::lmms_eval ? vqa_text::Averaging::exact : vqa_text::Averaging::sequential;
+  const auto averaging = variant_ == Variant::lmms_eval || variant_ == Variant::lmms_eval_okvqa
+                             ? vqa_text::Averaging::exact
+                             : vqa_text::Averaging::sequential;
   return SampleScore{vqa_text::leave_one_out_accuracy(ws.answers, ws.prediction, averaging),
                      item.prediction ? ParseStatus::parsed : ParseStatus::missing, ws.prediction};
 }
@@ -115,6 +130,7 @@ std::unique_ptr<Metric> VqaAccuracy::create(std::string_view variant, ObjectRead
   const std::string chosen = select_variant("vqa", variant, variants());
   if (chosen == "official-2017") return std::make_unique<VqaAccuracy>(Variant::official_2017);
   if (chosen == "lmms-eval") return std::make_unique<VqaAccuracy>(Variant::lmms_eval);
+  if (chosen == "lmms-eval-okvqa") return std::make_unique<VqaAccuracy>(Variant::lmms_eval_okvqa);
   return std::make_unique<VqaAccuracy>(Variant::official);
 }
 

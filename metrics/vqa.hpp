@@ -26,6 +26,10 @@ namespace lmmbench::metrics {
 ///  - "lmms-eval": EvolvingLMMs-Lab/lmms-eval@75571cf lmms_eval/tasks/vqav2/utils.py
 ///    vqav2_process_results: both sides always cleaned and fully normalised with the EvalAI
 ///    punctuation rules under Python 3 (Unicode `\d`, comma runs).
+///  - "lmms-eval-okvqa": the same checkout's lmms_eval/tasks/ok_vqa/utils.py
+///    ok_vqa_process_results (task ok_vqa_val2014): EvalAIAnswerProcessor() on both sides —
+///    word_tokenize first (lower, ',' and '?' deleted, "'s" -> " 's"), then the EvalAI
+///    punctuation, digit and article rules; statistics.mean over the answers.
 ///
 /// A missing prediction is scored as the empty answer "" (what LLaVA's
 /// scripts/convert_vqav2_for_submission.py submits for an unanswered question, and what lmms-eval's
@@ -33,12 +37,15 @@ namespace lmmbench::metrics {
 /// lacks a question) and counted in n_missing. Items need at least one answer.
 class VqaAccuracy final : public Metric {
  public:
-  enum class Variant { official, official_2017, lmms_eval };
+  enum class Variant { official, official_2017, lmms_eval, lmms_eval_okvqa };
 
   explicit VqaAccuracy(Variant variant = Variant::official);
-  /// Registry factory; variants: "official" (default), "official-2017", "lmms-eval".
+  /// Registry factory; variants: "official" (default), "official-2017", "lmms-eval",
+  /// "lmms-eval-okvqa".
   static std::unique_ptr<Metric> create(std::string_view variant, ObjectReader& options);
-  static std::vector<std::string> variants() { return {"official", "official-2017", "lmms-eval"}; }
+  static std::vector<std::string> variants() {
+    return {"official", "official-2017", "lmms-eval", "lmms-eval-okvqa"};
+  }
   [[nodiscard]] const MetricInfo& info() const override { return info_; }
   /// Thread-safe; reuses per-thread buffers.
   [[nodiscard]] SampleScore score(const ScoringItem& item) const override;

@@ -445,6 +445,36 @@ TEST(VlmEvalKitTsv, BadRowsNameTheirLine) {
               HasSubstr("option C is given but option B is empty"));
 }
 
+TEST(VlmEvalKitTsv, AnAnswerCellHoldingAPythonListGivesEveryAnswer) {
+  // InfoVQA_VAL.tsv / DocVQA_VAL.tsv write several answers as a Python list, which VLMEvalKit's
+  // vqa_eval.process_line reads back with eval (values checked with Python's ast.literal_eval).
+  TempDir dir("tsv");
+  write_text(dir.path() / "t.tsv",
+             "index\tquestion\tanswer\n"
+             "1\tq\t['120', '120 million']\n"
+             "2\tq\t\"[\"\"it's\"\", 'a \"\"b\"\"']\"\n"
+             "3\tq\t['caf\\xe9', '\\u4e2d', 'a\\\\b', u'x\\101']\n"
+             "4\tq\t['a',]\n"
+             "5\tq\t[1, 2]\n"
+             "6\tq\t[citation needed]\n"
+             "7\tq\t['unclosed]\n");
+  const Dataset d = load<VlmEvalKitTsvLoader>(R"({"path": "t.tsv"})", dir.path());
+  ASSERT_EQ(d.samples.size(), 7U);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(d.samples[0].references, (V{"120", "120 million"}));
+  EXPECT_EQ(d.samples[1].references, (V{"it's", "a \"b\""}));
+  EXPECT_EQ(d.samples[2].references, (V{"caf\xC3\xA9", "\xE4\xB8\xAD", "a\\b", "xA"}));
+  EXPECT_EQ(d.samples[3].references, (V{"a"}));
+  // Not a list of string literals: one answer, the cell's text (eval fails or is no str list).
+  EXPECT_EQ(d.samples[4].references, (V{"[1, 2]"}));
+  EXPECT_EQ(d.samples[5].references, (V{"[citation needed]"}));
+  EXPECT_EQ(d.samples[6].references, (V{"['unclosed]"}));
+
+  write_text(dir.path() / "t.tsv", "index\tquestion\tanswer\n1\tq\t[]\n");
+  EXPECT_THAT(load_error<VlmEvalKitTsvLoader>(R"({"path": "t.tsv"})", dir.path()),
+              HasSubstr("t.tsv:2: field answer: the list of answers is empty"));
+}
+
 TEST(GenericJsonl, MapsFieldsFromTheTaskConfig) {
   const Dataset d = load<GenericJsonlLoader>(R"({"path": "formats/generic.jsonl",
       "image_root": "tiny_vqa", "fields": {"id": "qid", "question": "prompt",

@@ -94,5 +94,44 @@ TEST(HfParquetRun, PopeAndMmBenchLayoutsRunThroughBaselines) {
   EXPECT_EQ(manifest.find("image-cache"), std::string::npos) << manifest;
 }
 
+TEST(HfParquetRun, ShippedOkVqaConfigReadsBothShardsAndScoresAsLmmsEval) {
+  TempDir dir;
+  const auto data = dir.path() / "data";
+  const std::string make = "PYTHONPATH='" LMMBENCH_ARROW_PYTHONPATH "' '" LMMBENCH_PYTHON "' '" +
+                           (kSource / "tests/e2e/make_okvqa_parquet.py").string() + "' '" +
+                           data.string() + "'";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  write_text(dir.path() / "answers.jsonl", R"({"id": "1", "prediction": "Tennis."}
+{"id": "2", "prediction": "toy"}
+{"id": "3", "prediction": "Unanswerable"}
+)");
+  // The shipped task config reads its data from $LMMBENCH_DATA (inherited by lmmbench).
+  ::setenv("LMMBENCH_DATA", data.c_str(), 1);
+  ::setenv("XDG_CACHE_HOME", (dir.path() / "cache").c_str(), 1);
+  const nlohmann::json config = {
+      {"name", "okvqa"},
+      {"output_dir", "runs"},
+      {"models",
+       {{{"name", "replayed"},
+         {"backend", "replay"},
+         {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
+      {"tasks", {(kSource / "configs/tasks/okvqa_val.json").string()}}};
+  write_text(dir.path() / "run.json", config.dump(2));
+  const auto out = dir.path() / "run";
+  const auto r =
+      lmmbench({"run", (dir.path() / "run.json").string(), "--out", out.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto record = nlohmann::json::parse(read_text(out / "run.json"));
+  const auto& c = cell(record, "replayed", "okvqa-val");
+  EXPECT_EQ(c.at("counts").at("ok"), 3) << c.dump(2);
+  const auto& score = c.at("scores").at(0);
+  EXPECT_EQ(score.at("variant"), "lmms-eval-okvqa");
+  // "Tennis." is 8 of 10 answers (1); "toy" is 1 of 10 (9 x 1/3 + 0, over 10: 0.3); a miss (0).
+  EXPECT_NEAR(score.at("score").get<double>(), 100.0 * (1.0 + 0.3 + 0.0) / 3, 1e-9) << c.dump(2);
+  const std::string manifest = read_text(out / "manifests/okvqa-val.sha256");
+  EXPECT_NE(manifest.find("val2014-00000-of-00002.parquet"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("val2014-00001-of-00002.parquet"), std::string::npos) << manifest;
+}
+
 }  // namespace
 }  // namespace lmmbench::testing

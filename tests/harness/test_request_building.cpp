@@ -1,6 +1,7 @@
 // Prompt template sections, and requests whose images must fit a backend (harness/prompt.hpp).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "core/file_io.hpp"
@@ -44,6 +45,33 @@ TEST(PromptSections, KeepTheirTextOnlyWhenThePlaceholderIsNotEmpty) {
       render_prompt("{if meta.hint}<{if meta.absent}x{end}{meta.hint}>{end}.", sample_with("h")),
       "<h>.");
   EXPECT_EQ(render_prompt("{if meta.absent}<{if meta.hint}x{end}>{end}.", sample_with("h")), ".");
+}
+
+TEST(PromptTemplates, ShippedVlmEvalKitTasksRenderWhatVlmEvalKitsBuildPromptWrites) {
+  // tests/fixtures/vlmevalkit_prompts/prompts.expected.json: the text part of VLMEvalKit's own
+  // ImageMCQDataset / ImageVQADataset.build_prompt for hand-written rows (README.md there).
+  const std::filesystem::path source(LMMBENCH_SOURCE_DIR);
+  const auto expected = nlohmann::json::parse(
+      read_file_bytes(source / "tests/fixtures/vlmevalkit_prompts/prompts.expected.json"));
+  ::setenv("LMMBENCH_DATA", "/nonexistent", 0);
+  const std::vector<std::pair<std::string, std::string>> tasks = {
+      {"ai2d_test", "mcq"},          {"mmstar", "mcq"},
+      {"realworldqa", "mcq"},        {"mmbench_dev_en_v11", "mcq"},
+      {"mmbench_dev_cn_v11", "mcq"}, {"infovqa_val", "vqa"}};
+  for (const auto& [file, kind] : tasks) {
+    const TaskConfig task = load_task_config(
+        ConfigNode(JsonSource::from_file(source / "configs/tasks" / (file + ".json"))));
+    EXPECT_EQ(task.prompt.image_placement, PromptConfig::ImagePlacement::before) << file;
+    for (const auto& c : expected.at("cases")) {
+      datasets::Sample s;
+      s.question = c.at("question");
+      s.options = c.at("options").get<std::vector<std::string>>();
+      // The vlmevalkit-tsv loader's meta.hint: "" for a NaN hint.
+      s.meta = {{"hint", c.at("hint").is_null() ? std::string() : c.at("hint").get<std::string>()}};
+      EXPECT_EQ(render_prompt(task.prompt.template_text, s), c.at(kind).get<std::string>())
+          << file << " " << c.at("id");
+    }
+  }
 }
 
 TEST(PromptSections, AreValidatedWithTheTemplate) {

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "metrics/mmbench.hpp"
+#include "metrics/vlmevalkit_matching.hpp"
 
 namespace lmmbench::metrics {
 namespace {
@@ -61,7 +62,7 @@ TEST(MmBenchLmmsEval, ExtractMcqAnswerRanksFormats) {
 }
 
 TEST(MmBenchVlmEvalKit, LetterAmongTheLastTokensRefusalsAndAnswerIs) {
-  auto read = [](std::string_view a) { return MmBench::vlmevalkit_can_infer_option(a, 4); };
+  auto read = [](std::string_view a) { return vlmevalkit::can_infer_option(a, 4); };
   EXPECT_EQ(read("B. A glass"), std::nullopt);  // two letters after punctuation becomes space
   EXPECT_EQ(read("(C)"), 'C');
   EXPECT_EQ(read("The answer is B"), 'B');
@@ -71,10 +72,9 @@ TEST(MmBenchVlmEvalKit, LetterAmongTheLastTokensRefusalsAndAnswerIs) {
   EXPECT_EQ(read("The correct answer is **c**"), 'C');  // (?i) regex
   EXPECT_EQ(read("anſwer iſ d"), 'D');                  // Python's re folds ſ to s
   EXPECT_EQ(read("E"), std::nullopt);                   // only the given options
-  EXPECT_EQ(MmBench::vlmevalkit_can_infer_text("a dog", kAnimals), 'B');
-  EXPECT_EQ(
-      MmBench::vlmevalkit_can_infer_text("it is a dog, not a cat or a bird or a fish", kAnimals),
-      std::nullopt);
+  EXPECT_EQ(vlmevalkit::can_infer_text("a dog", kAnimals), 'B');
+  EXPECT_EQ(vlmevalkit::can_infer_text("it is a dog, not a cat or a bird or a fish", kAnimals),
+            std::nullopt);
 }
 
 TEST(MmBench, GroupCountsOnlyWhenEveryCopyIsRight) {
@@ -95,6 +95,28 @@ TEST(MmBench, GroupCountsOnlyWhenEveryCopyIsRight) {
     EXPECT_DOUBLE_EQ(r.breakdown.at("category").at("ocr").values[0].value, 50.0);
     EXPECT_DOUBLE_EQ(r.breakdown.at("category").at("scene").values[0].value, 0.0);
   }
+}
+
+TEST(MmBench, BreaksDownByTheMainRowsL2CategoryToo) {
+  // report_acc (VLMEvalKit) and eval_result (lmms-eval) report the l2-category as well.
+  const MmBench mmb(MmBench::Variant::vlmevalkit);
+  auto agg = mmb.aggregator();
+  auto with_l2 = [](ScoringItem i, std::string l2) {
+    i.fields["l2_category"] = std::move(l2);
+    return i;
+  };
+  for (const auto& item : {with_l2(copy("g1", "A", "A", "ocr"), "fine-grained perception"),
+                           with_l2(copy("g1", "B", "B", "ocr"), "fine-grained perception"),
+                           with_l2(copy("g2", "C", "B", "scene"), "coarse perception"),
+                           with_l2(copy("g3", "D", "D", "style"), "coarse perception")}) {
+    agg->add(item, mmb.score(item));
+  }
+  const MetricResult r = agg->finish();
+  EXPECT_EQ(r.breakdown.at("l2_category").at("coarse perception").n, 2u);
+  EXPECT_DOUBLE_EQ(r.breakdown.at("l2_category").at("coarse perception").values[0].value, 50.0);
+  EXPECT_DOUBLE_EQ(r.breakdown.at("l2_category").at("fine-grained perception").values[0].value,
+                   100.0);
+  EXPECT_EQ(r.breakdown.at("category").size(), 3u);
 }
 
 TEST(MmBench, UnresolvedCopyIsUnparsedAndWrong) {

@@ -1,6 +1,6 @@
-// Scores every fixture input of pope, mme, scienceqa, seedbench and mmbench and compares per-sample
-// scores, extracted answers and aggregates with the expected files written by the reference
-// runners in tests/metrics/reference/ (README.md), to 1e-9.
+// Scores every fixture input of pope, mme, scienceqa, seedbench, mmbench and multiple_choice
+// (vlmevalkit) and compares per-sample scores, extracted answers and aggregates with the expected
+// files written by the reference runners in tests/metrics/reference/ (README.md), to 1e-9.
 
 #include <cmath>
 #include <fstream>
@@ -15,6 +15,7 @@
 #include "core/jsonl.hpp"
 #include "metrics/mmbench.hpp"
 #include "metrics/mme.hpp"
+#include "metrics/multiple_choice.hpp"
 #include "metrics/pope.hpp"
 #include "metrics/scienceqa.hpp"
 #include "metrics/score_input.hpp"
@@ -146,6 +147,11 @@ TEST(ReferenceFixtures, MmBenchLmmsEval) {
 
 TEST(ReferenceFixtures, MmBenchVlmEvalKit) {
   check("mmbench.input.jsonl", "mmbench.vlmevalkit.expected.json", &MmBench::create, "vlmevalkit");
+}
+
+TEST(ReferenceFixtures, MultipleChoiceVlmEvalKit) {
+  check("multiple_choice.input.jsonl", "multiple_choice.vlmevalkit.expected.json",
+        &MultipleChoice::create, "vlmevalkit");
 }
 
 }  // namespace

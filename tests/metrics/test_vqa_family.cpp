@@ -64,6 +64,18 @@ TEST(Vqa, VariantsDisagreeOnTheSameItem) {
   EXPECT_EQ(VqaAccuracy().score(item("1,２", answers)).extracted, "1 ２");
 }
 
+TEST(Vqa, OkVqaVariantTokenizesWordsFirst) {
+  const VqaAccuracy vqav2(VqaAccuracy::Variant::lmms_eval);
+  const VqaAccuracy okvqa(VqaAccuracy::Variant::lmms_eval_okvqa);
+  // word_tokenize deletes commas before the punctuation rules see them: "a,b" is "ab" for the
+  // ok_vqa task, "a b" for vqav2.
+  EXPECT_EQ(okvqa.score(item("a,b", ten("ab"))).score, 1.0);
+  EXPECT_EQ(vqav2.score(item("a,b", ten("ab"))).score, 0.0);
+  EXPECT_EQ(vqav2.score(item("a,b", ten("a b"))).score, 1.0);
+  EXPECT_EQ(okvqa.score(item("a,b", ten("a b"))).score, 0.0);
+  EXPECT_EQ(okvqa.score(item("Man's hat?", ten("man's hat"))).extracted, "man 's hat");
+}
+
 TEST(Vqa, MissingPredictionIsTheEmptyAnswer) {
   const VqaAccuracy official;
   const SampleScore s =

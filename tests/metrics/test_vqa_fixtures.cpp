@@ -163,6 +163,7 @@ INSTANTIATE_TEST_SUITE_P(
         Fixture{"vqa.expected.json", VqaAccuracy::create, "official"},
         Fixture{"vqa.official-2017.expected.json", VqaAccuracy::create, "official-2017"},
         Fixture{"vqa.lmms-eval.expected.json", VqaAccuracy::create, "lmms-eval"},
+        Fixture{"vqa.lmms-eval-okvqa.expected.json", VqaAccuracy::create, "lmms-eval-okvqa"},
         Fixture{"textvqa.expected.json", TextVqaAccuracy::create, "llava"},
         Fixture{"anls.expected.json", Anls::create, "lmms-eval"},
         Fixture{"anls.official.expected.json", Anls::create, "official"},

@@ -8,6 +8,9 @@ Variants:
   official-2017  the same file at a4f1afd (--vqa-repo: a checkout of that commit)
   lmms-eval      EvolvingLMMs-Lab/lmms-eval 75571cf lmms_eval/tasks/vqav2/utils.py
                  vqav2_process_results (--lmms-eval: a checkout of that commit)
+  lmms-eval-okvqa  the same checkout's lmms_eval/tasks/ok_vqa/utils.py ok_vqa_process_results
+                 (the ok_vqa_val2014 task): answers as a list of strings, as the OK-VQA parquet
+                 holds them
 
 The official code is Python 2. It is run under Python 3 with two mechanical adaptations made in
 memory here, never in the checkout: the two `print` statements are converted by lib2to3's
@@ -140,19 +143,37 @@ def run_lmms_eval(args, records):
         "api/metrics.py mean")
 
 
+def run_lmms_eval_okvqa(args, records):
+    pkg = common.lmms_eval_package(args.lmms_eval)
+    utils = common.load_module(os.path.join(pkg, "tasks", "ok_vqa", "utils.py"), "lmms_eval.tasks.ok_vqa.utils")
+    metrics = common.load_module(os.path.join(pkg, "api", "metrics.py"), "lmms_eval.api.metrics")
+    per_sample = []
+    for qid, r in enumerate(records):
+        doc = {"question_id": qid, "answers": list(r["answers"])}
+        pred = r.get("prediction")
+        out = utils.ok_vqa_process_results(doc, [pred.strip() if pred is not None else ""])
+        per_sample.append({"id": r["id"], "score": out["exact_match"], "extracted": out["submission"]["answer"]})
+    aggregate = {"exact_match": metrics.mean([s["score"] for s in per_sample])}
+    return per_sample, aggregate, (
+        "EvolvingLMMs-Lab/lmms-eval@75571cf lmms_eval/tasks/ok_vqa/utils.py ok_vqa_process_results "
+        "(prediction stripped, None -> '', as api/task.py process_results does), aggregated by "
+        "api/metrics.py mean")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["official", "official-2017", "lmms-eval"], default="official")
+    parser.add_argument("--variant", choices=["official", "official-2017", "lmms-eval", "lmms-eval-okvqa"], default="official")
     parser.add_argument("--vqa-repo", default=os.environ.get("VQA_REPO"),
                         help="checkout of GT-Vision-Lab/VQA at the variant's commit")
     parser.add_argument("--lmms-eval", default=os.environ.get("LMMS_EVAL_REPO"),
                         help="checkout of EvolvingLMMs-Lab/lmms-eval")
     args = parser.parse_args()
     records = common.read_records("vqa.input.jsonl")
-    if args.variant == "lmms-eval":
+    if args.variant in ("lmms-eval", "lmms-eval-okvqa"):
         if not args.lmms_eval:
             parser.error("--lmms-eval (or LMMS_EVAL_REPO) is required")
-        per_sample, aggregate, reference = run_lmms_eval(args, records)
+        run = run_lmms_eval if args.variant == "lmms-eval" else run_lmms_eval_okvqa
+        per_sample, aggregate, reference = run(args, records)
     else:
         if not args.vqa_repo:
             parser.error("--vqa-repo (or VQA_REPO) is required")
