@@ -26,6 +26,7 @@
 #include "metrics/pope.hpp"
 #include "metrics/relaxed_accuracy.hpp"
 #include "metrics/scienceqa.hpp"
+#include "metrics/mmmu.hpp"
 #include "metrics/seedbench.hpp"
 #include "metrics/textvqa.hpp"
 #include "metrics/vqa.hpp"
@@ -169,6 +170,8 @@ Registry::Registry() {
        &metrics::SeedBench::create},
       {"mmbench", "MMBench CircularEval accuracy, rule-based extraction (no judge)",
        metrics::MmBench::variants(), &metrics::MmBench::create},
+      {"mmmu", "MMMU accuracy per discipline and subject (official answer parsers)",
+       metrics::Mmmu::variants(), &metrics::Mmmu::create},
       // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
       // yet).
       {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",
