@@ -27,6 +27,7 @@
 #include "metrics/relaxed_accuracy.hpp"
 #include "metrics/scienceqa.hpp"
 #include "metrics/mmmu.hpp"
+#include "metrics/ocrbench.hpp"
 #include "metrics/seedbench.hpp"
 #include "metrics/textvqa.hpp"
 #include "metrics/vqa.hpp"
@@ -172,6 +173,8 @@ Registry::Registry() {
        metrics::MmBench::variants(), &metrics::MmBench::create},
       {"mmmu", "MMMU accuracy per discipline and subject (official answer parsers)",
        metrics::Mmmu::variants(), &metrics::Mmmu::create},
+      {"ocrbench", "OCRBench points (official substring rule), per question type and dataset",
+       metrics::OcrBench::variants(), &metrics::OcrBench::create},
       // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
       // yet).
       {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",
