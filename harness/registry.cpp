@@ -26,6 +26,7 @@
 #include "metrics/pope.hpp"
 #include "metrics/relaxed_accuracy.hpp"
 #include "metrics/scienceqa.hpp"
+#include "metrics/hallusionbench.hpp"
 #include "metrics/mmmu.hpp"
 #include "metrics/ocrbench.hpp"
 #include "metrics/seedbench.hpp"
@@ -175,6 +176,8 @@ Registry::Registry() {
        metrics::Mmmu::variants(), &metrics::Mmmu::create},
       {"ocrbench", "OCRBench points (official substring rule), per question type and dataset",
        metrics::OcrBench::variants(), &metrics::OcrBench::create},
+      {"hallusionbench", "HallusionBench aAcc, fAcc, qAcc (rule-based yes/no, official grouping)",
+       metrics::HallusionBench::variants(), &metrics::HallusionBench::create},
       // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
       // yet).
       {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",
