@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/python_literal.hpp"
 #include "datasets/parquet_rows.hpp"
 #include "datasets/vlmevalkit_tsv.hpp"
 
@@ -156,7 +157,16 @@ Dataset HfParquetLoader::load() const {
           }
           if (o.options_list) {
             const auto& value = cells[option_columns.front()];
-            if (!value.is_null()) {
+            if (value.is_string()) {
+              // lmms-lab/MMMU stores the list as its Python repr ("['1', '2']"), which lmms-eval
+              // reads with ast.literal_eval.
+              auto list = parse_python_string_list(value.get_ref<const std::string&>());
+              if (!list) {
+                wrong_type(at(option_columns.front()),
+                           "a list, or a string holding a Python list of strings", value);
+              }
+              sample.options = std::move(*list);
+            } else if (!value.is_null()) {
               if (!value.is_array()) wrong_type(at(option_columns.front()), "a list", value);
               for (const auto& element : value)
                 sample.options.push_back(scalar_text(element, at(option_columns.front())));

@@ -25,7 +25,8 @@ namespace lmmbench::datasets {
 ///
 /// `question` is required; `id` defaults to the row's 0-based position over all files (as
 /// lmms-eval's doc_id). `answers`: a string or number column, or a list of strings, numbers or
-/// {"answer": ...} structs (VQAv2's). `options`: a list<string> column, or a list of column names
+/// {"answer": ...} structs (VQAv2's). `options`: a list<string> column (or a string column holding
+/// a Python list of strings, lmms-lab/MMMU's), or a list of column names
 /// (["A", "B", "C", "D"]; a null or pandas-NaN cell ends the options, as VLMEvalKit reads them).
 /// `answer_index`: the 0-based index of the right option, stored as its letter. `images`: a
 /// column name or list of names, each cell an image struct<bytes, path>, binary bytes, or a list

@@ -56,7 +56,10 @@ std::string render_prompt(const std::string& template_text, const datasets::Samp
     i = close;
     if (name.starts_with("if ")) {
       ++open_levels;
-      if (skipped_levels > 0 || placeholder_value(name.substr(3), sample).empty()) ++skipped_levels;
+      const bool negated = name.starts_with("if !");
+      if (skipped_levels > 0 ||
+          placeholder_value(name.substr(negated ? 4 : 3), sample).empty() != negated)
+        ++skipped_levels;
     } else if (name == "end") {
       if (skipped_levels > 0) --skipped_levels;
       if (open_levels > 0) --open_levels;

@@ -46,10 +46,31 @@ TEST(PromptSections, KeepTheirTextOnlyWhenThePlaceholderIsNotEmpty) {
   EXPECT_EQ(render_prompt("{if meta.absent}<{if meta.hint}x{end}>{end}.", sample_with("h")), ".");
 }
 
+TEST(PromptSections, NegatedKeepTheirTextOnlyWhenThePlaceholderIsEmpty) {
+  // lmms-eval's MMMU prompt (tasks/mmmu/utils.py construct_prompt): options and the letter
+  // instruction for multiple choice, the short-answer instruction for open questions.
+  const std::string mmmu =
+      "{question}\n{if options}{options}\n\nAnswer with the option's letter from the given "
+      "choices directly.{end}{if !options}\nAnswer the question using a single word or "
+      "phrase.{end}";
+  EXPECT_EQ(render_prompt(mmmu, sample_with("")),
+            "Which could Gordon's test show?\nA. how steady it was\nB. whether it broke\n\nAnswer "
+            "with the option's letter from the given choices directly.");
+  datasets::Sample open = sample_with("");
+  open.options.clear();
+  EXPECT_EQ(render_prompt(mmmu, open),
+            "Which could Gordon's test show?\n\nAnswer the question using a single word or "
+            "phrase.");
+  EXPECT_EQ(render_prompt("{if meta.hint}<{if !meta.absent}x{end}>{end}.", sample_with("h")),
+            "<x>.");
+  EXPECT_EQ(render_prompt("{if !meta.hint}<{if meta.hint}x{end}>{end}.", sample_with("")), "<>.");
+}
+
 TEST(PromptSections, AreValidatedWithTheTemplate) {
   const ConfigNode where(JsonSource::from_value("x", "task.json", 7));
   EXPECT_NO_THROW(validate_template("{if meta.hint}{meta.hint}\n{end}{question}", where));
   EXPECT_NO_THROW(validate_template("{if options}{options}{end}", where));
+  EXPECT_NO_THROW(validate_template("{if !options}none{end}", where));
   auto error = [&](const std::string& text) {
     try {
       validate_template(text, where);
@@ -61,6 +82,7 @@ TEST(PromptSections, AreValidatedWithTheTemplate) {
   EXPECT_THAT(error("{if meta.hint}no end"), HasSubstr("task.json:7: {if ...} without {end}"));
   EXPECT_THAT(error("{end}"), HasSubstr("{end} without an {if ...}"));
   EXPECT_THAT(error("{if questoin}x{end}"), HasSubstr("did you mean 'question'"));
+  EXPECT_THAT(error("{if !questoin}x{end}"), HasSubstr("did you mean 'question'"));
 }
 
 TaskConfig task() {

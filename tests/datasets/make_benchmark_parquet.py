@@ -1,0 +1,69 @@
+"""Writes small parquet files in the column layouts of lmms-lab's copies of MMMU, OCRBench,
+HallusionBench and MathVista, images embedded as `datasets` stores them, for the end-to-end tests
+of the shipped task configs (tests/e2e/test_benchmark_parquet_run.cpp). Needs only pyarrow; the
+helpers (PNG writer, `datasets` schema metadata) are make_hf_parquet.py's.
+
+    python3 make_benchmark_parquet.py OUT_DIR
+
+Files:
+  mmmu/validation-00000-of-00001.parquet  lmms-lab/MMMU: id, question, options (a string holding a
+      Python list, "[]" for open questions), explanation, image_1 ... image_7 (null when unused),
+      img_type, answer (a letter, an open answer, or a Python list repr), topic_difficulty,
+      question_type, subfield.
+"""
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_hf_parquet import IMAGE, png, write  # noqa: E402
+
+
+def mmmu(out, images):
+    rows = [
+        # id, question, options, answer, question_type, images used
+        ("validation_Art_1", "<image 1> Which colour is shown?", "['red', 'green', 'blue']", "A",
+         "multiple-choice", ["red"]),
+        ("validation_Art_2", "<image 1> <image 2> Which animal is on the left?", "['cat', \"dog's\"]", "B",
+         "multiple-choice", ["green", "blue"]),
+        ("validation_Math_1", "What is 24/7 as a decimal? <image 1>", "[]", "['24/7', '3.429']",
+         "open", ["blue"]),
+        ("validation_Math_2", "How many dots are there? <image 1>", "[]", "12", "open", ["red"]),
+        ("validation_Physics_1", "<image 1> Which law applies?", "['Hooke', 'Ohm', 'Newton']", "C",
+         "multiple-choice", ["green"]),
+    ]
+    columns = {"id": [], "question": [], "options": [], "explanation": [], "img_type": [], "answer": [],
+               "topic_difficulty": [], "question_type": [], "subfield": []}
+    image_columns = {f"image_{k}": [] for k in range(1, 8)}
+    for id_, question, options, answer, question_type, used in rows:
+        columns["id"].append(id_)
+        columns["question"].append(question)
+        columns["options"].append(options)
+        columns["explanation"].append("")
+        columns["img_type"].append("['Photographs']")
+        columns["answer"].append(answer)
+        columns["topic_difficulty"].append("Easy")
+        columns["question_type"].append(question_type)
+        columns["subfield"].append("Test")
+        for k in range(1, 8):
+            name = used[k - 1] if k <= len(used) else None
+            image_columns[f"image_{k}"].append({"bytes": images[name], "path": f"{name}.png"} if name else None)
+    table = {name: pa.array(values) for name, values in columns.items()}
+    table.update({name: pa.array(values, type=IMAGE) for name, values in image_columns.items()})
+    value = {"_type": "Value", "dtype": "string"}
+    features = {name: value for name in columns}
+    features.update({name: {"_type": "Image"} for name in image_columns})
+    (out / "mmmu").mkdir(parents=True, exist_ok=True)
+    write(pa.table(table), features, out / "mmmu" / "validation-00000-of-00001.parquet", compression="snappy")
+
+
+def main(out):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    images = {"red": png(4, 3, (255, 0, 0)), "green": png(2, 2, (0, 255, 0)), "blue": png(5, 1, (0, 0, 255))}
+    mmmu(out, images)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

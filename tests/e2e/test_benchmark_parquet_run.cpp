@@ -1,0 +1,84 @@
+// The shipped task configs of benchmarks read from lmms-lab's parquet files (MMMU, ...), run end to
+// end by `lmmbench run` on files tests/datasets/make_benchmark_parquet.py writes in their layouts,
+// with answers replayed from a JSONL: the config's mapping, prompt and metric, and the report's
+// breakdown.
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "e2e_support.hpp"
+
+namespace lmmbench::testing {
+namespace {
+
+class BenchmarkParquetRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string make = "PYTHONPATH='" LMMBENCH_ARROW_PYTHONPATH "' '" LMMBENCH_PYTHON "' '" +
+                             (kSource / "tests/datasets/make_benchmark_parquet.py").string() +
+                             "' '" + (dir.path() / "data").string() + "'";
+    ASSERT_EQ(std::system(make.c_str()), 0) << make;
+    // The shipped task configs read their data from $LMMBENCH_DATA (inherited by lmmbench).
+    ::setenv("LMMBENCH_DATA", (dir.path() / "data").c_str(), 1);
+    // The images extracted from the parquet files go to $XDG_CACHE_HOME/lmmbench/images.
+    ::setenv("XDG_CACHE_HOME", (dir.path() / "cache").c_str(), 1);
+  }
+
+  /// Runs the shipped task `task` with the replay backend answering `answers` ({id: text}) and
+  /// returns the run record's only cell.
+  nlohmann::json run(const std::string& task, const nlohmann::json& answers) {
+    std::string lines;
+    for (const auto& [id, text] : answers.items())
+      lines += nlohmann::json{{"id", id}, {"prediction", text}}.dump() + "\n";
+    write_text(dir.path() / "answers.jsonl", lines);
+    const nlohmann::json config = {
+        {"name", "bench"},
+        {"output_dir", "runs"},
+        {"models",
+         {{{"name", "replayed"},
+           {"backend", "replay"},
+           {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
+        {"tasks", {(kSource / "configs/tasks" / (task + ".json")).string()}}};
+    write_text(dir.path() / "run.json", config.dump(2));
+    const auto r =
+        lmmbench({"run", (dir.path() / "run.json").string(), "--out", out().string(), "--quiet"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(read_text(out() / "run.json")).at("cells").at(0);
+  }
+
+  std::filesystem::path out() const { return dir.path() / "run"; }
+
+  TempDir dir;
+};
+
+TEST_F(BenchmarkParquetRun, MmmuValidationScoresPerDisciplineAndSubject) {
+  const auto cell = run("mmmu_val", {{"validation_Art_1", "(A)"},
+                                     {"validation_Art_2", "I am not sure"},
+                                     {"validation_Math_1", "The answer is 3.429"},
+                                     {"validation_Math_2", "13"},
+                                     {"validation_Physics_1", "B"}});
+  ASSERT_EQ(cell.at("counts").at("ok"), 5) << cell.dump(2);
+  const auto& score = cell.at("scores").at(0);
+  EXPECT_EQ(score.at("metric"), "mmmu");
+  EXPECT_EQ(score.at("variant"), "official");
+  // Right: Art_1 (the letter), Math_1 (one of the gold list stored as its Python repr).
+  EXPECT_NEAR(score.at("score").get<double>(), 40.0, 1e-9) << score.dump(2);
+  EXPECT_EQ(score.at("n_unparsed"), 1);  // Art_2: no letter, and no random one
+  const auto& breakdown = score.at("breakdown");
+  EXPECT_NEAR(breakdown.at("discipline").at("Art and Design").at("accuracy").get<double>(), 50.0,
+              1e-9);
+  EXPECT_NEAR(breakdown.at("discipline").at("Science").at("accuracy").get<double>(), 100.0 / 3,
+              1e-9);
+  EXPECT_EQ(breakdown.at("subject").at("Math").at("n"), 2);
+  EXPECT_EQ(breakdown.at("question_type").at("open").at("n"), 2);
+  // The HTML report shows the breakdown.
+  const auto report =
+      lmmbench({"report", out().string(), "--html", (dir.path() / "r.html").string()});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string html = read_text(dir.path() / "r.html");
+  EXPECT_NE(html.find("Art and Design"), std::string::npos);
+  EXPECT_NE(html.find("Physics"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lmmbench::testing
