@@ -10,6 +10,11 @@ Files:
       Python list, "[]" for open questions), explanation, image_1 ... image_7 (null when unused),
       img_type, answer (a letter, an open answer, or a Python list repr), topic_difficulty,
       question_type, subfield.
+  ocrbench/test-00000-of-00001.parquet  echo840/OCRBench: dataset, question, question_type,
+      answer (list<string>), image.
+  hallusionbench/image-00000-of-00001.parquet  lmms-lab/HallusionBench (image split): category,
+      subcategory, visual_input, set_id, figure_id, sample_note, question_id, question,
+      gt_answer_details, gt_answer ("1"/"0"), filename, image.
 """
 import sys
 from pathlib import Path
@@ -58,11 +63,57 @@ def mmmu(out, images):
     write(pa.table(table), features, out / "mmmu" / "validation-00000-of-00001.parquet", compression="snappy")
 
 
+def ocrbench(out, images):
+    rows = [  # dataset, question_type, answers
+        ("IIIT5K", "Regular Text Recognition", ["CENTRE"]),
+        ("HME100k", "Handwritten Mathematical Expression Recognition", ["x _ { 1 } = 2\n", "x_1 = 2\n"]),
+        ("docVQA", "Doc-oriented VQA", ["1999"]),
+    ]
+    value = {"_type": "Value", "dtype": "string"}
+    (out / "ocrbench").mkdir(parents=True, exist_ok=True)
+    write(pa.table({
+        "dataset": pa.array([r[0] for r in rows]),
+        "question": pa.array(["what is written in the image?", "Please write out the expression of the formula "
+                              "in the image using LaTeX format.", "In which year?"]),
+        "question_type": pa.array([r[1] for r in rows]),
+        "answer": pa.array([r[2] for r in rows], type=pa.list_(pa.string())),
+        "image": pa.array([{"bytes": images[n], "path": f"{n}.png"} for n in ("red", "green", "blue")], type=IMAGE),
+    }), {"dataset": value, "question": value, "question_type": value,
+         "answer": {"feature": value, "_type": "Sequence"}, "image": {"_type": "Image"}},
+        out / "ocrbench" / "test-00000-of-00001.parquet", compression="snappy")
+
+
+def hallusionbench(out, images):
+    # category, subcategory, visual_input, set_id, figure_id, question_id, gt_answer
+    rows = [
+        ("VD", "illusion", "1", "0", "0", "0", "1"),
+        ("VD", "illusion", "2", "0", "1", "0", "0"),
+        ("VS", "chart", "1", "1", "1", "0", "1"),
+        ("VS", "chart", "2", "1", "2", "0", "0"),
+    ]
+    names = ["category", "subcategory", "visual_input", "set_id", "figure_id", "question_id", "gt_answer"]
+    table = {name: pa.array([r[k] for r in rows]) for k, name in enumerate(names)}
+    table["sample_note"] = pa.array(["note"] * len(rows))
+    table["question"] = pa.array(["Is the left circle larger?", "Is the left circle larger?",
+                                  "Is the 2018 value the highest?", "Is the 2018 value the highest?"])
+    table["gt_answer_details"] = pa.array(["details"] * len(rows))
+    table["filename"] = pa.array([f"./{r[0]}/{r[1]}/{r[3]}_{r[4]}.png" for r in rows])
+    table["image"] = pa.array([{"bytes": images[n], "path": f"{n}.png"} for n in ("red", "green", "blue", "red")],
+                              type=IMAGE)
+    value = {"_type": "Value", "dtype": "string"}
+    features = {name: value for name in table}
+    features["image"] = {"_type": "Image"}
+    (out / "hallusionbench").mkdir(parents=True, exist_ok=True)
+    write(pa.table(table), features, out / "hallusionbench" / "image-00000-of-00001.parquet", compression="snappy")
+
+
 def main(out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     images = {"red": png(4, 3, (255, 0, 0)), "green": png(2, 2, (0, 255, 0)), "blue": png(5, 1, (0, 0, 255))}
     mmmu(out, images)
+    ocrbench(out, images)
+    hallusionbench(out, images)
 
 
 if __name__ == "__main__":

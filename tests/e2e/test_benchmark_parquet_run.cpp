@@ -80,5 +80,36 @@ TEST_F(BenchmarkParquetRun, MmmuValidationScoresPerDisciplineAndSubject) {
   EXPECT_NE(html.find("Physics"), std::string::npos);
 }
 
+TEST_F(BenchmarkParquetRun, OcrBenchScoresPointsPerTypeAndDataset) {
+  // Rows by position (the parquet has no id column): IIIT5K "CENTRE", an HME100k formula, a
+  // docVQA year.
+  const auto cell =
+      run("ocrbench", {{"0", "The word is Centre."}, {"1", "$x_1=2$"}, {"2", "It was 1998."}});
+  ASSERT_EQ(cell.at("counts").at("ok"), 3) << cell.dump(2);
+  const auto& score = cell.at("scores").at(0);
+  EXPECT_EQ(score.at("metric"), "ocrbench");
+  EXPECT_EQ(score.at("unit"), "points");
+  EXPECT_EQ(score.at("score").get<double>(), 2.0) << score.dump(2);
+  EXPECT_EQ(score.at("metrics").at("text_recognition").get<double>(), 1.0);
+  const auto& breakdown = score.at("breakdown");
+  EXPECT_EQ(breakdown.at("subtask").at("HME100k").at("points").get<double>(), 1.0);
+  EXPECT_EQ(breakdown.at("category").at("Doc-oriented VQA").at("points").get<double>(), 0.0);
+}
+
+TEST_F(BenchmarkParquetRun, HallusionBenchReportsQuestionFigureAndPairAccuracy) {
+  // VD set 0: figure 0 right, figure 1 wrong; VS set 1: both right.
+  const auto cell =
+      run("hallusionbench",
+          {{"0", "Yes, it is."}, {"1", "Yes."}, {"2", "Yes"}, {"3", "No, it is not."}});
+  ASSERT_EQ(cell.at("counts").at("ok"), 4) << cell.dump(2);
+  const auto& score = cell.at("scores").at(0);
+  EXPECT_EQ(score.at("metric"), "hallusionbench");
+  EXPECT_NEAR(score.at("score").get<double>(), 75.0, 1e-9) << score.dump(2);
+  const auto& metrics = score.at("metrics");
+  EXPECT_NEAR(metrics.at("fAcc").get<double>(), 75.0, 1e-9);  // 3 of 4 figures
+  EXPECT_NEAR(metrics.at("qAcc").get<double>(), 50.0, 1e-9);  // 1 of 2 question pairs
+  EXPECT_NEAR(score.at("breakdown").at("category").at("VS").at("qAcc").get<double>(), 100.0, 1e-9);
+}
+
 }  // namespace
 }  // namespace lmmbench::testing
