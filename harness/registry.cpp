@@ -27,6 +27,7 @@
 #include "metrics/relaxed_accuracy.hpp"
 #include "metrics/scienceqa.hpp"
 #include "metrics/hallusionbench.hpp"
+#include "metrics/mathvista.hpp"
 #include "metrics/mmmu.hpp"
 #include "metrics/ocrbench.hpp"
 #include "metrics/seedbench.hpp"
@@ -178,6 +179,8 @@ Registry::Registry() {
        metrics::OcrBench::variants(), &metrics::OcrBench::create},
       {"hallusionbench", "HallusionBench aAcc, fAcc, qAcc (rule-based yes/no, official grouping)",
        metrics::HallusionBench::variants(), &metrics::HallusionBench::create},
+      {"mathvista", "MathVista accuracy (official answer normalisation, no judge extraction)",
+       metrics::MathVista::variants(), &metrics::MathVista::create},
       // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
       // yet).
       {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",
