@@ -15,6 +15,9 @@ Files:
   hallusionbench/image-00000-of-00001.parquet  lmms-lab/HallusionBench (image split): category,
       subcategory, visual_input, set_id, figure_id, sample_note, question_id, question,
       gt_answer_details, gt_answer ("1"/"0"), filename, image.
+  mathvista/testmini.parquet  AI4Math/MathVista: pid, question, image (a path), decoded_image,
+      choices (list<string>, null for free-form), unit, precision (float64, null), answer,
+      question_type, answer_type, metadata (struct), query.
 """
 import sys
 from pathlib import Path
@@ -107,6 +110,34 @@ def hallusionbench(out, images):
     write(pa.table(table), features, out / "hallusionbench" / "image-00000-of-00001.parquet", compression="snappy")
 
 
+def mathvista(out, images):
+    # pid, question, choices, unit, precision, answer, question_type, answer_type
+    rows = [
+        ("1", "Which colour is the bar?", ["red", "green"], None, None, "green", "multi_choice", "text"),
+        ("2", "How many bars?", None, None, None, "3", "free_form", "integer"),
+        ("3", "How long is the bar?", None, "cm", 2.0, "1.25", "free_form", "float"),
+        ("4", "List the bar heights.", None, None, None, "[1, 2]", "free_form", "list"),
+    ]
+    metadata = pa.struct([("category", pa.string()), ("task", pa.string()), ("skills", pa.list_(pa.string()))])
+    (out / "mathvista").mkdir(parents=True, exist_ok=True)
+    write(pa.table({
+        "pid": pa.array([r[0] for r in rows]),
+        "question": pa.array([r[1] for r in rows]),
+        "image": pa.array([f"images/{r[0]}.jpg" for r in rows]),
+        "decoded_image": pa.array([{"bytes": images[n], "path": None} for n in ("red", "green", "blue", "red")],
+                                  type=IMAGE),
+        "choices": pa.array([r[2] for r in rows], type=pa.list_(pa.string())),
+        "unit": pa.array([r[3] for r in rows]),
+        "precision": pa.array([r[4] for r in rows], type=pa.float64()),
+        "answer": pa.array([r[5] for r in rows]),
+        "question_type": pa.array([r[6] for r in rows]),
+        "answer_type": pa.array([r[7] for r in rows]),
+        "metadata": pa.array([{"category": "math-targeted-vqa", "task": "figure question answering",
+                               "skills": ["arithmetic reasoning"]}] * len(rows), type=metadata),
+        "query": pa.array(["query"] * len(rows)),
+    }), {"decoded_image": {"_type": "Image"}}, out / "mathvista" / "testmini.parquet", compression="snappy")
+
+
 def main(out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +145,7 @@ def main(out):
     mmmu(out, images)
     ocrbench(out, images)
     hallusionbench(out, images)
+    mathvista(out, images)
 
 
 if __name__ == "__main__":

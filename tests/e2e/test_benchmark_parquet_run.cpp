@@ -111,5 +111,19 @@ TEST_F(BenchmarkParquetRun, HallusionBenchReportsQuestionFigureAndPairAccuracy) 
   EXPECT_NEAR(score.at("breakdown").at("category").at("VS").at("qAcc").get<double>(), 100.0, 1e-9);
 }
 
+TEST_F(BenchmarkParquetRun, MathVistaNormalisesEachAnswerType) {
+  // A letter for the choice, an integer written as a float, a float rounded to its precision
+  // (2), a list with other spacing (wrong: lists compare as text).
+  const auto cell =
+      run("mathvista_testmini", {{"1", "B"}, {"2", "3.0"}, {"3", "1.249"}, {"4", "[1,2]"}});
+  ASSERT_EQ(cell.at("counts").at("ok"), 4) << cell.dump(2);
+  const auto& score = cell.at("scores").at(0);
+  EXPECT_EQ(score.at("metric"), "mathvista");
+  EXPECT_NEAR(score.at("score").get<double>(), 75.0, 1e-9) << score.dump(2);
+  EXPECT_NEAR(score.at("breakdown").at("answer_type").at("list").at("accuracy").get<double>(), 0.0,
+              1e-9);
+  EXPECT_EQ(score.at("breakdown").at("question_type").at("free_form").at("n"), 3);
+}
+
 }  // namespace
 }  // namespace lmmbench::testing
