@@ -135,7 +135,7 @@ def run_vlmevalkit(yorn, frame_holder, records):
     for r in rows:
         counts[r["category"]] = counts.get(r["category"], 0) + 1
         counts[r["l2-category"]] = counts.get(r["l2-category"], 0) + 1
-    for split, row in result.items():
+    for split, row in sorted(result.items()):  # Hallusion_rating's order is a set's
         cell = {"n": counts[split], "aAcc": float(row["aAcc"]), "fAcc": float(row["fAcc"]), "qAcc": float(row["qAcc"])}
         breakdown["category" if split in categories else "subcategory"][split] = cell
     a, f, q = float(overall["aAcc"]), float(overall["fAcc"]), float(overall["qAcc"])

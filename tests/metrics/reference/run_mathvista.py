@@ -111,7 +111,7 @@ def run(calc, extract, records, variant):
             values = []
             for i in range(len(results_df)):
                 values += results_df[key].iloc[i]
-            values = list(set(values))
+            values = sorted(set(values))  # main() takes list(set(...)): the order is a set's
         else:
             values = results_df[key].unique()
         breakdown[key] = {}
