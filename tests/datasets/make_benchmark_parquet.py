@@ -118,7 +118,10 @@ def mathvista(out, images):
         ("3", "How long is the bar?", None, "cm", 2.0, "1.25", "free_form", "float"),
         ("4", "List the bar heights.", None, None, None, "[1, 2]", "free_form", "list"),
     ]
-    metadata = pa.struct([("category", pa.string()), ("task", pa.string()), ("skills", pa.list_(pa.string()))])
+    metadata = pa.struct([("split", pa.string()), ("language", pa.string()), ("img_width", pa.int64()),
+                          ("img_height", pa.int64()), ("source", pa.string()), ("category", pa.string()),
+                          ("task", pa.string()), ("context", pa.string()), ("grade", pa.string()),
+                          ("skills", pa.list_(pa.string()))])
     (out / "mathvista").mkdir(parents=True, exist_ok=True)
     write(pa.table({
         "pid": pa.array([r[0] for r in rows]),
@@ -132,8 +135,12 @@ def mathvista(out, images):
         "answer": pa.array([r[5] for r in rows]),
         "question_type": pa.array([r[6] for r in rows]),
         "answer_type": pa.array([r[7] for r in rows]),
-        "metadata": pa.array([{"category": "math-targeted-vqa", "task": "figure question answering",
-                               "skills": ["arithmetic reasoning"]}] * len(rows), type=metadata),
+        "metadata": pa.array([{"split": "testmini", "language": "english", "img_width": 4, "img_height": 3,
+                               "source": "FigureQA", "category": "math-targeted-vqa" if k else "general-vqa",
+                               "task": "figure question answering", "context": "bar chart",
+                               "grade": "elementary school",
+                               "skills": ["arithmetic reasoning", "statistical reasoning"][:1 + k % 2]}
+                              for k in range(len(rows))], type=metadata),
         "query": pa.array(["query"] * len(rows)),
     }), {"decoded_image": {"_type": "Image"}}, out / "mathvista" / "testmini.parquet", compression="snappy")
 

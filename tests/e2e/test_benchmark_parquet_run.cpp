@@ -123,6 +123,31 @@ TEST_F(BenchmarkParquetRun, MathVistaNormalisesEachAnswerType) {
   EXPECT_NEAR(score.at("breakdown").at("answer_type").at("list").at("accuracy").get<double>(), 0.0,
               1e-9);
   EXPECT_EQ(score.at("breakdown").at("question_type").at("free_form").at("n"), 3);
+  // The metadata struct's members: category, task, skills (a list: each skill counts).
+  EXPECT_EQ(score.at("breakdown").at("category").at("general-vqa").at("n"), 1);
+  EXPECT_EQ(score.at("breakdown").at("task").at("figure question answering").at("n"), 4);
+  EXPECT_EQ(score.at("breakdown").at("skills").at("arithmetic reasoning").at("n"), 4);
+  EXPECT_EQ(score.at("breakdown").at("skills").at("statistical reasoning").at("n"), 2);
+}
+
+TEST_F(BenchmarkParquetRun, AStructMemberThatIsNotThereNamesFileRowAndColumn) {
+  auto task = nlohmann::json::parse(read_text(kSource / "configs/tasks/mathvista_testmini.json"),
+                                    nullptr, true, /*ignore_comments=*/true);
+  task["dataset"]["fields"]["meta"]["grade"] = "metadata.grades";
+  task["dataset"]["path"] = (dir.path() / "data/mathvista/testmini.parquet").string();
+  write_text(dir.path() / "task.json", task.dump(2));
+  const nlohmann::json config = {
+      {"name", "bad"},
+      {"output_dir", "runs"},
+      {"models", {{{"name", "c"}, {"backend", "constant"}, {"options", {{"answer", "A"}}}}}},
+      {"tasks", {(dir.path() / "task.json").string()}}};
+  write_text(dir.path() / "run.json", config.dump(2));
+  const auto r =
+      lmmbench({"run", (dir.path() / "run.json").string(), "--out", out().string(), "--quiet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("testmini.parquet:1: field metadata: the struct has no member 'grades'"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace
