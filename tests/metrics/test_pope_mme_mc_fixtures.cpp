@@ -2,15 +2,22 @@
 // scores, extracted answers and aggregates with the expected files written by the reference
 // runners in tests/metrics/reference/ (README.md), to 1e-9.
 
+#include <cmath>
+#include <fstream>
+#include <functional>
 #include <string>
-#include <string_view>
+#include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "core/jsonl.hpp"
 #include "metrics/mmbench.hpp"
 #include "metrics/mme.hpp"
 #include "metrics/pope.hpp"
 #include "metrics/scienceqa.hpp"
+#include "metrics/score_input.hpp"
 #include "metrics/seedbench.hpp"
 #include "tests/metrics/fixture_check.hpp"
 
