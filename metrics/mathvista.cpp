@@ -2,8 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 
 #include <fmt/format.h>
@@ -63,24 +61,11 @@ std::optional<int> precision_of(std::string_view text) {
 std::string python_int_text(double v) {
   const double t = std::trunc(v);
   char buffer[400];
-  std::snprintf(buffer, sizeof buffer, "%.0f", t);
-  std::string s = buffer;
+  const auto end =
+      std::to_chars(buffer, buffer + sizeof buffer, t, std::chars_format::fixed, 0).ptr;
+  std::string s(buffer, end);
   if (s == "-0") s = "0";
   return s;
-}
-
-/// round(v, ndigits) as CPython computes it: the correctly rounded decimal string read back.
-double python_round(double v, int ndigits) {
-  if (!std::isfinite(v) || v == 0.0) return v;
-  if (ndigits >= 0) {
-    char buffer[512];
-    std::snprintf(buffer, sizeof buffer, "%.*f", ndigits, v);
-    const double r = std::strtod(buffer, nullptr);
-    return r == 0.0 ? std::copysign(0.0, v) : r;
-  }
-  const double scale = std::pow(10.0, -ndigits);
-  const double r = std::nearbyint(v / scale) * scale;
-  return r == 0.0 ? std::copysign(0.0, v) : r;
 }
 
 class MathVistaAggregator final : public Aggregator {
@@ -124,39 +109,6 @@ class MathVistaAggregator final : public Aggregator {
 
 }  // namespace
 
-std::string MathVista::python_float_repr(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  // The shortest round-tripping digits, placed as CPython's float_repr_style 'short' does:
-  // scientific when the decimal point would sit 4 or more places before the first digit or
-  // more than 16 after it.
-  char buffer[64];
-  const auto end =
-      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific).ptr;
-  std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
-  std::string sign;
-  if (text.front() == '-') {
-    sign = "-";
-    text.remove_prefix(1);
-  }
-  const std::size_t e = text.find('e');
-  std::string digits;
-  for (const char c : text.substr(0, e))
-    if (c != '.') digits += c;
-  const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
-  const int decpt = exponent + 1;
-  if (decpt <= -4 || decpt > 16) {
-    std::string mantissa = digits.substr(0, 1);
-    if (digits.size() > 1) mantissa += "." + digits.substr(1);
-    return fmt::format("{}{}e{}{:02d}", sign, mantissa, exponent < 0 ? '-' : '+',
-                       std::abs(exponent));
-  }
-  if (decpt <= 0) return sign + "0." + std::string(static_cast<std::size_t>(-decpt), '0') + digits;
-  const auto point = static_cast<std::size_t>(decpt);
-  if (digits.size() <= point) return sign + digits + std::string(point - digits.size(), '0') + ".0";
-  return sign + digits.substr(0, point) + "." + digits.substr(point);
-}
-
 std::optional<std::string> MathVista::normalize(std::string_view extraction,
                                                 std::span<const std::string> choices,
                                                 std::string_view question_type,
@@ -198,7 +150,7 @@ std::optional<std::string> MathVista::normalize(std::string_view extraction,
     const auto value = pystr::to_float(extraction);
     const auto digits = precision_of(precision);
     if (!value || !digits) return std::nullopt;
-    return python_float_repr(python_round(*value, *digits));
+    return pystr::float_repr(pystr::round(*value, *digits));
   }
   return std::string(extraction);  // "list"
 }

@@ -61,8 +61,6 @@ class MathVista final : public Metric {
                                                             std::string_view answer_type,
                                                             std::string_view precision,
                                                             Variant variant);
-  /// Python's repr() of a float ("1.0", "0.33", "1e+16", "inf", "nan").
-  [[nodiscard]] static std::string python_float_repr(double value);
 
  private:
   Variant variant_;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 
 #include <fmt/format.h>
@@ -212,15 +210,6 @@ class NumberScanner {
   std::u32string s_;
 };
 
-/// Python's round(x, 2): the correctly rounded 2-decimal string read back (CPython's
-/// double_round does the same through _Py_dg_dtoa mode 3; glibc's printf rounds exactly).
-double round2(double x) {
-  if (!std::isfinite(x)) return x;
-  char buffer[400];
-  std::snprintf(buffer, sizeof buffer, "%.2f", x);
-  return std::strtod(buffer, nullptr);
-}
-
 using Normalized = Mmmu::OpenPrediction;
 
 /// normalize_str.
@@ -230,7 +219,7 @@ void normalize_str(std::string_view text, std::vector<Normalized>& out) {
   for (const char c : s)
     if (c != ',') without_commas += c;
   if (const auto value = pystr::to_float(without_commas)) {
-    out.emplace_back(round2(*value));
+    out.emplace_back(pystr::round(*value, 2));
     return;
   }
   std::string lowered = pystr::lower(s);
@@ -280,14 +269,6 @@ std::vector<std::string> key_subresponses(std::string_view text) {
   }
   if (keys.empty()) keys.push_back(response);
   return keys;
-}
-
-std::string python_float_repr(double x) {
-  if (std::isnan(x)) return "nan";
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  std::string s = fmt::format("{}", x);
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
 }
 
 /// One 64-bit FNV-1a hash of the id's bytes.
@@ -611,7 +592,7 @@ SampleScore Mmmu::score(const ScoringItem& item) const {
     for (const auto& p : predictions) {
       if (!s.extracted.empty()) s.extracted += " | ";
       if (const auto* x = std::get_if<double>(&p)) {
-        s.extracted += python_float_repr(*x);
+        s.extracted += pystr::float_repr(*x);
       } else {
         s.extracted += std::get<std::string>(p);
       }

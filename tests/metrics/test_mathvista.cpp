@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "metrics/answer_processing_unicode.hpp"
 #include "metrics/mathvista.hpp"
 #include "tests/metrics/fixture_check.hpp"
 
@@ -22,15 +23,18 @@ TEST(ReferenceFixtures, MathVistaNearestChoice) {
                                          &MathVista::create, "nearest-choice");
 }
 
-TEST(MathVista, PythonFloatRepr) {
-  EXPECT_EQ(MathVista::python_float_repr(1.0), "1.0");
-  EXPECT_EQ(MathVista::python_float_repr(0.33), "0.33");
-  EXPECT_EQ(MathVista::python_float_repr(1e16), "1e+16");
-  EXPECT_EQ(MathVista::python_float_repr(1e15), "1000000000000000.0");
-  EXPECT_EQ(MathVista::python_float_repr(1e-5), "1e-05");
-  EXPECT_EQ(MathVista::python_float_repr(0.0001), "0.0001");
-  EXPECT_EQ(MathVista::python_float_repr(-0.0), "-0.0");
-  EXPECT_EQ(MathVista::python_float_repr(1.2345678901234567e-7), "1.2345678901234566e-07");
+TEST(PythonFloat, ReprAndRound) {
+  EXPECT_EQ(pystr::float_repr(1.0), "1.0");
+  EXPECT_EQ(pystr::float_repr(0.33), "0.33");
+  EXPECT_EQ(pystr::float_repr(1e16), "1e+16");
+  EXPECT_EQ(pystr::float_repr(1e15), "1000000000000000.0");
+  EXPECT_EQ(pystr::float_repr(1e-5), "1e-05");
+  EXPECT_EQ(pystr::float_repr(0.0001), "0.0001");
+  EXPECT_EQ(pystr::float_repr(-0.0), "-0.0");
+  EXPECT_EQ(pystr::float_repr(1.2345678901234567e-7), "1.2345678901234566e-07");
+  EXPECT_EQ(pystr::round(0.125, 2), 0.12);  // ties to even on the exact binary value
+  EXPECT_EQ(pystr::round(2.675, 2), 2.67);  // 2.67499999... in binary
+  EXPECT_EQ(pystr::round(1.5, 0), 2.0);
 }
 
 TEST(MathVista, ChoicesByLetterOrExactTextUnlessNearestChoice) {
