@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "metrics/anls.hpp"
 #include "metrics/answer_processing_unicode.hpp"
 #include "metrics/mean_aggregator.hpp"
 #include "metrics/variants.hpp"
@@ -26,27 +27,6 @@ constexpr const char* kNearestReference =
 /// item's own breakdown key, and `skills`, a list).
 const std::vector<std::string> kBreakdownFields{
     "question_type", "answer_type", "language", "source", "task", "context", "grade"};
-
-/// python-Levenshtein's distance over code points.
-std::size_t levenshtein(std::string_view a, std::string_view b) {
-  std::u32string x;
-  std::u32string y;
-  pystr::code_points(a, x);
-  pystr::code_points(b, y);
-  std::vector<std::size_t> row(y.size() + 1);
-  for (std::size_t j = 0; j <= y.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= x.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= y.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[y.size()];
-}
 
 /// int(precision) for a precision field: an integer, or an integral float (a parquet float
 /// column's "2.0").
@@ -132,7 +112,8 @@ std::optional<std::string> MathVista::normalize(std::string_view extraction,
     std::size_t best = 0;
     std::size_t best_distance = std::string::npos;
     for (std::size_t k = 0; k < choices.size(); ++k) {
-      const std::size_t d = levenshtein(text, choices[k]);
+      // python-Levenshtein's distance: code points, unit costs (the one ANLS uses).
+      const std::size_t d = Anls::levenshtein(text, choices[k]);
       if (d < best_distance) {
         best_distance = d;
         best = k;
