@@ -1,12 +1,13 @@
 #include "metrics/hallusionbench.hpp"
 
-#include <array>
+#include <limits>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "metrics/answer_processing.hpp"
 #include "metrics/answer_processing_unicode.hpp"
 #include "metrics/statistics.hpp"
 #include "metrics/variants.hpp"
@@ -22,53 +23,6 @@ constexpr const char* kOfficialReference =
 constexpr const char* kVlmEvalKitReference =
     "open-compass/VLMEvalKit@e8e78f0 vlmeval/dataset/utils/yorn.py YOrN_Extraction + "
     "Hallusion_rating";
-
-/// A character of Python's `\d` (str patterns): the commaStrip test needs it.
-bool is_digit_at(const std::u32string& s, std::size_t i) {
-  return i < s.size() && pystr::is_decimal(s[i]);
-}
-
-/// VLMEvalKit's process_punctuation (vlmeval/smp/misc.py) over code points.
-std::u32string process_punctuation(const std::u32string& in) {
-  static constexpr std::array<char32_t, 21> kPunct{U';', U'/', U'[', U']', U'"',  U'{', U'}',
-                                                   U'(', U')', U'=', U'+', U'\\', U'_', U'-',
-                                                   U'>', U'<', U'@', U'`', U',',  U'?', U'!'};
-  // re.search(r'(\d)(,)(\d)', inText): one comma between two digits anywhere.
-  bool comma_between_digits = false;
-  for (std::size_t i = 1; i + 1 < in.size() && !comma_between_digits; ++i)
-    comma_between_digits = in[i] == U',' && is_digit_at(in, i - 1) && is_digit_at(in, i + 1);
-  std::u32string out = in;
-  for (const char32_t p : kPunct) {
-    bool next_to_space = false;
-    for (std::size_t i = 0; i < in.size() && !next_to_space; ++i) {
-      next_to_space =
-          in[i] == p && ((i + 1 < in.size() && in[i + 1] == U' ') || (i > 0 && in[i - 1] == U' '));
-    }
-    const bool remove = next_to_space || comma_between_digits;
-    std::u32string replaced;
-    for (const char32_t c : out) {
-      if (c != p) {
-        replaced += c;
-      } else if (!remove) {
-        replaced += U' ';
-      }
-    }
-    out = std::move(replaced);
-  }
-  // periodStrip.sub('', outText, re.UNICODE): (?<!\d)\.(?!\d), with re.UNICODE (32) taken as the
-  // count: the first 32 such periods (looked at in the text before any is removed).
-  std::u32string stripped;
-  std::size_t removed = 0;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == U'.' && removed < 32 && !(i > 0 && pystr::is_decimal(out[i - 1])) &&
-        !is_digit_at(out, i + 1)) {
-      ++removed;
-      continue;
-    }
-    stripped += out[i];
-  }
-  return stripped;
-}
 
 /// 1 for a "yes" gold, 0 for "no".
 int gold_yes(const ScoringItem& item) {
@@ -257,12 +211,8 @@ HallusionBench::HallusionBench(Variant variant)
             {"answers"}} {}
 
 std::string_view HallusionBench::read_yes_no(std::string_view prediction) {
-  std::u32string text;
-  pystr::code_points(pystr::lower(prediction), text);
-  const std::u32string processed = process_punctuation(text);
-  std::string utf8;
-  for (const char32_t c : processed)
-    pystr::append_utf8(utf8, c);
+  thread_local std::string utf8;
+  vqa_text::process_punctuation(pystr::lower(prediction), vqa_text::kVlmEvalKitRules, utf8);
   std::vector<std::string_view> words;
   pystr::split(utf8, words);
   bool yes = false;
