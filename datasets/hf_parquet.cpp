@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/python_literal.hpp"
 #include "datasets/parquet_rows.hpp"
 #include "datasets/vlmevalkit_tsv.hpp"
 
@@ -118,16 +119,26 @@ Dataset HfParquetLoader::load() const {
   const auto id = o.id ? std::optional(column(*o.id)) : std::nullopt;
   const auto answers = o.answers ? std::optional(column(*o.answers)) : std::nullopt;
   const auto answer_index = o.answer_index ? std::optional(column(*o.answer_index)) : std::nullopt;
-  const auto category = o.category ? std::optional(column(*o.category)) : std::nullopt;
+  // A mapped column, or a member of a struct column ("metadata.task": MathVista's metadata).
+  struct Ref {
+    std::size_t column;
+    std::string member;
+  };
+  auto ref = [&column](const std::string& name) {
+    const std::size_t dot = name.find('.');
+    return dot == std::string::npos ? Ref{column(name), {}}
+                                    : Ref{column(name.substr(0, dot)), name.substr(dot + 1)};
+  };
+  const auto category = o.category ? std::optional(ref(*o.category)) : std::nullopt;
   std::vector<std::size_t> option_columns;
   for (const auto& name : o.options)
     option_columns.push_back(column(name));
   std::vector<std::size_t> image_columns;
   for (const auto& name : o.images_columns)
     image_columns.push_back(column(name));
-  std::vector<std::pair<std::string, std::size_t>> meta;
+  std::vector<std::pair<std::string, Ref>> meta;
   for (const auto& [key, name] : o.meta)
-    meta.emplace_back(key, column(name));
+    meta.emplace_back(key, ref(name));
 
   IdSet ids;
   std::uint64_t position = 0;  // over all files: the default id
@@ -136,6 +147,19 @@ Dataset HfParquetLoader::load() const {
     for_each_parquet_row(
         path, columns, [&](std::uint64_t row, const std::vector<nlohmann::json>& cells) {
           auto at = [&](std::size_t c) { return Location{file, row + 1, columns[c]}; };
+          auto value_of = [&](const Ref& r) -> const nlohmann::json& {
+            const nlohmann::json& cell = cells[r.column];
+            if (r.member.empty() || cell.is_null()) return cell;
+            if (!cell.is_object()) {
+              wrong_type(at(r.column), fmt::format("a struct with a member '{}'", r.member), cell);
+            }
+            const auto it = cell.find(r.member);
+            if (it == cell.end()) {
+              throw InputError(at(r.column),
+                               fmt::format("the struct has no member '{}'", r.member));
+            }
+            return *it;
+          };
           Sample sample;
           if (id) {
             const auto& value = cells[*id];
@@ -156,7 +180,16 @@ Dataset HfParquetLoader::load() const {
           }
           if (o.options_list) {
             const auto& value = cells[option_columns.front()];
-            if (!value.is_null()) {
+            if (value.is_string()) {
+              // lmms-lab/MMMU stores the list as its Python repr ("['1', '2']"), which lmms-eval
+              // reads with ast.literal_eval.
+              auto list = parse_python_string_list(value.get_ref<const std::string&>());
+              if (!list) {
+                wrong_type(at(option_columns.front()),
+                           "a list, or a string holding a Python list of strings", value);
+              }
+              sample.options = std::move(*list);
+            } else if (!value.is_null()) {
               if (!value.is_array()) wrong_type(at(option_columns.front()), "a list", value);
               for (const auto& element : value)
                 sample.options.push_back(scalar_text(element, at(option_columns.front())));
@@ -188,16 +221,17 @@ Dataset HfParquetLoader::load() const {
             sample.references = {std::string(1, option_letter(static_cast<std::size_t>(k)))};
           }
           if (answers) check_gold_letter(sample, at(*answers));
-          if (category && !cells[*category].is_null()) {
-            sample.category = scalar_text(cells[*category], at(*category));
+          if (category && !value_of(*category).is_null()) {
+            sample.category = scalar_text(value_of(*category), at(category->column));
           }
-          for (const auto& [key, c] : meta) {
-            if (holds_binary(cells[c])) {
-              throw InputError(at(c),
+          for (const auto& [key, r] : meta) {
+            const nlohmann::json& value = value_of(r);
+            if (holds_binary(value)) {
+              throw InputError(at(r.column),
                                "meta cannot hold binary bytes (an image column belongs in "
                                "\"images\")");
             }
-            sample.meta[key] = cells[c];
+            sample.meta[key] = value;
           }
           for (const auto c : image_columns)
             attach_cell(images, sample, cells[c], o.image_cache, at(c));

@@ -30,8 +30,10 @@ namespace lmmbench::datasets {
 /// `answer_index`: the 0-based index of the right option, stored as its letter. `images`: a
 /// column name or list of names, each cell an image struct<bytes, path>, binary bytes, or a list
 /// of those (a null cell is no image). `category`: a string or number column. `meta`: {name:
-/// column} copied as JSON. Every mapped column must exist. Errors name the file, the 1-based row
-/// (as the line) and the column.
+/// column} copied as JSON. In `category` and `meta`, "column.member" names a member of a struct
+/// column (AI4Math/MathVista's "metadata.task"). An `options` column of strings holds a Python
+/// list of strings each (lmms-lab/MMMU's "['1', '2']", read as ast.literal_eval reads it). Every
+/// mapped column must exist. Errors name the file, the 1-based row (as the line) and the column.
 ///
 /// Images are not converted first: each is hashed, probed and kept within image_memory_mb like
 /// any dataset image, and extracted once to "image_cache" (ImageAttacher::attach_bytes), from

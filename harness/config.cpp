@@ -175,9 +175,13 @@ void validate_template(const std::string& text, const ConfigNode& where) {
       if (close == std::string::npos) where.fail("unclosed '{' in prompt template");
       const std::string name = text.substr(i + 1, close - i - 1);
       if (name.starts_with("if ")) {
-        if (!known(name.substr(3))) {
+        // "{if !NAME}" keeps its section when NAME is empty, "{if NAME=VALUE}" when it equals
+        // VALUE.
+        std::string condition = name.substr(name.starts_with("if !") ? 4 : 3);
+        condition = condition.substr(0, condition.find('='));
+        if (!known(condition)) {
           where.fail(fmt::format("unknown placeholder in {{{}}} in prompt template{}", name,
-                                 did_you_mean(name.substr(3), kNames)));
+                                 did_you_mean(condition, kNames)));
         }
         ++open_sections;
       } else if (name == "end") {
@@ -186,7 +190,8 @@ void validate_template(const std::string& text, const ConfigNode& where) {
       } else if (!known(name)) {
         where.fail(
             fmt::format("unknown placeholder {{{}}} in prompt template; known: {{question}}, "
-                        "{{options}}, {{category}}, {{meta.KEY}}, {{if NAME}}...{{end}}{}",
+                        "{{options}}, {{category}}, {{meta.KEY}}, {{if NAME}}...{{end}}, {{if "
+                        "!NAME}}...{{end}}{}",
                         name, did_you_mean(name, kNames)));
       }
       i = close;

@@ -1,6 +1,8 @@
 #include "harness/prompt.hpp"
 
+#include <cstdlib>
 #include <memory>
+#include <string_view>
 
 #include "core/sha256.hpp"
 #include "datasets/image_fit.hpp"
@@ -33,6 +35,31 @@ std::string placeholder_value(const std::string& name, const datasets::Sample& s
   return {};
 }
 
+/// Whether an "{if ...}" section is kept: CONDITION is NAME (kept when its value is not empty),
+/// !NAME (when it is empty), NAME=VALUE (when it equals VALUE; two numbers compare by value, so
+/// a parquet float column's "1.0" equals "1") or !NAME=VALUE.
+bool section_kept(std::string_view condition, const datasets::Sample& sample) {
+  const bool negated = condition.starts_with('!');
+  if (negated) condition.remove_prefix(1);
+  const std::size_t eq = condition.find('=');
+  bool holds = false;
+  if (eq == std::string_view::npos) {
+    holds = !placeholder_value(std::string(condition), sample).empty();
+  } else {
+    const std::string value = placeholder_value(std::string(condition.substr(0, eq)), sample);
+    const std::string wanted(condition.substr(eq + 1));
+    holds = value == wanted;
+    if (!holds && !value.empty() && !wanted.empty()) {
+      char* value_end = nullptr;
+      char* wanted_end = nullptr;
+      const double a = std::strtod(value.c_str(), &value_end);
+      const double b = std::strtod(wanted.c_str(), &wanted_end);
+      holds = *value_end == '\0' && *wanted_end == '\0' && a == b;
+    }
+  }
+  return holds != negated;
+}
+
 }  // namespace
 
 std::string render_prompt(const std::string& template_text, const datasets::Sample& sample) {
@@ -56,7 +83,8 @@ std::string render_prompt(const std::string& template_text, const datasets::Samp
     i = close;
     if (name.starts_with("if ")) {
       ++open_levels;
-      if (skipped_levels > 0 || placeholder_value(name.substr(3), sample).empty()) ++skipped_levels;
+      if (skipped_levels > 0 || !section_kept(std::string_view(name).substr(3), sample))
+        ++skipped_levels;
     } else if (name == "end") {
       if (skipped_levels > 0) --skipped_levels;
       if (open_levels > 0) --open_levels;

@@ -16,7 +16,10 @@ namespace lmmbench::harness {
 /// per option, no trailing newline), {category}, {meta.KEY} (a string member of the sample's meta,
 /// or the JSON text of a non-string one; empty when absent). "{if NAME}...{end}" keeps the text
 /// between only when placeholder NAME is non-empty (LLaVA's "Context: {hint}" line exists only
-/// for ScienceQA problems with a hint); such sections nest.
+/// for ScienceQA problems with a hint), "{if !NAME}...{end}" only when it is empty (MMMU's open
+/// questions get another instruction than its multiple-choice ones), "{if NAME=VALUE}...{end}"
+/// only when it equals VALUE (numbers compare by value: MathVista's hint per answer type and
+/// precision), "{if !NAME=VALUE}" otherwise; such sections nest.
 std::string render_prompt(const std::string& template_text, const datasets::Sample& sample);
 
 /// A sample's image cannot be made to fit what the backend accepts (Capabilities: formats, max

@@ -18,11 +18,15 @@
 #include "metrics/anls.hpp"
 #include "metrics/exact_match.hpp"
 #include "metrics/gqa.hpp"
+#include "metrics/hallusionbench.hpp"
 #include "metrics/llava_bench.hpp"
+#include "metrics/mathvista.hpp"
 #include "metrics/mmbench.hpp"
 #include "metrics/mme.hpp"
+#include "metrics/mmmu.hpp"
 #include "metrics/mmvet.hpp"
 #include "metrics/multiple_choice.hpp"
+#include "metrics/ocrbench.hpp"
 #include "metrics/pope.hpp"
 #include "metrics/relaxed_accuracy.hpp"
 #include "metrics/scienceqa.hpp"
@@ -169,6 +173,14 @@ Registry::Registry() {
        &metrics::SeedBench::create},
       {"mmbench", "MMBench CircularEval accuracy, rule-based extraction (no judge)",
        metrics::MmBench::variants(), &metrics::MmBench::create},
+      {"mmmu", "MMMU accuracy per discipline and subject (official answer parsers)",
+       metrics::Mmmu::variants(), &metrics::Mmmu::create},
+      {"ocrbench", "OCRBench points (official substring rule), per question type and dataset",
+       metrics::OcrBench::variants(), &metrics::OcrBench::create},
+      {"hallusionbench", "HallusionBench aAcc, fAcc, qAcc (rule-based yes/no, official grouping)",
+       metrics::HallusionBench::variants(), &metrics::HallusionBench::create},
+      {"mathvista", "MathVista accuracy (official answer normalisation, no judge extraction)",
+       metrics::MathVista::variants(), &metrics::MathVista::create},
       // Judge-scored: they score a judge model's grades (lmmbench score; no judge stage in run
       // yet).
       {"llava_bench", "LLaVA-Bench relative score from GPT-4-style pairwise reviews (LLaVA)",

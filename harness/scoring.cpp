@@ -1,5 +1,6 @@
 #include "harness/scoring.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -39,6 +40,14 @@ metrics::ScoringItem scoring_item(const datasets::Sample& sample, const LogEntry
       item.fields[key] = value.get<std::string>();
     } else if (value.is_boolean() || value.is_number()) {
       item.fields[key] = value.dump();
+    } else if (value.is_array() && !value.empty() &&
+               std::all_of(value.begin(), value.end(),
+                           [](const nlohmann::json& v) { return v.is_string(); })) {
+      // A list of names (MathVista's skills): comma-separated, as `lmmbench score` input gives it.
+      std::string joined;
+      for (const auto& v : value)
+        joined += (joined.empty() ? "" : ",") + v.get<std::string>();
+      item.fields[key] = std::move(joined);
     }
   }
   return item;

@@ -272,7 +272,11 @@ void process_punctuation(std::string_view in, PunctuationRules rules, std::strin
       std::size_t next = read + 1;
       const bool digit_follows =
           next < out.size() && is_digit(pystr::next_code_point(out, next), rules.digits);
-      if (!digit_follows) {
+      // out[..read) still holds the text as it was before this pass wherever it matters: write <=
+      // read, and write == read while nothing has been deleted.
+      const bool digit_before = rules.period == PeriodRule::not_next_to_digit && read > 0 &&
+                                is_digit(pystr::previous_code_point(out, read), rules.digits);
+      if (!digit_follows && !digit_before) {
         ++deleted;
         continue;
       }

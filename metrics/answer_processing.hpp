@@ -27,22 +27,35 @@ enum class CommaRule {
   run_between_digits,
 };
 
+/// The period test of processPunctuation.
+enum class PeriodRule {
+  /// VQA's `(?!<=\d)(\.)(?!\d)`: the typo never looks behind; a period not followed by a digit.
+  not_before_digit,
+  /// VLMEvalKit's `(?<!\d)\.(?!\d)`: neither after nor before a digit.
+  not_next_to_digit,
+};
+
 struct PunctuationRules {
   Digits digits = Digits::ascii;
   CommaRule comma = CommaRule::one_between_digits;
+  PeriodRule period = PeriodRule::not_before_digit;
 };
 
 /// The official VQA rules (Python 2 `\d`).
 inline constexpr PunctuationRules kOfficialRules{Digits::ascii, CommaRule::one_between_digits};
 /// EvalAIAnswerProcessor's rules under Python 3.
 inline constexpr PunctuationRules kEvalAiRules{Digits::unicode, CommaRule::run_between_digits};
+/// open-compass/VLMEvalKit@e8e78f0 vlmeval/smp/misc.py process_punctuation (Python 3): the VQA
+/// code with the period lookbehind written correctly.
+inline constexpr PunctuationRules kVlmEvalKitRules{Digits::unicode, CommaRule::one_between_digits,
+                                                   PeriodRule::not_next_to_digit};
 
 /// processPunctuation: each of the 21 characters ; / [ ] " { } ( ) = + \ _ - > < @ ` , ? ! is
 /// deleted when it occurs next to a space anywhere in `in` (p + " " or " " + p) or when the comma
 /// rule matches anywhere in `in`, and replaced by a space otherwise. Then PERIOD_STRIP
 /// `(?!<=\d)(\.)(?!\d)` deletes periods not followed by a digit: the `(?!<=` typo makes the first
 /// group a lookahead that never matches, and re.UNICODE (32) passed as `count` stops after 32
-/// deletions.
+/// deletions (PeriodRule::not_next_to_digit also keeps a period that follows a digit).
 void process_punctuation(std::string_view in, PunctuationRules rules, std::string& out);
 
 /// processDigitArticle: str.lower(), str.split(), number words "none", "zero" ... "ten" -> "0" ...

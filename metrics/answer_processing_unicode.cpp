@@ -1,7 +1,10 @@
 #include "metrics/answer_processing_unicode.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 
+#include <fmt/format.h>
 #include <locale.h>  // newlocale, strtod_l (POSIX / glibc)
 #include <unicode/locid.h>
 #include <unicode/uchar.h>
@@ -329,6 +332,55 @@ std::optional<double> to_float(std::string_view s) {
   }
   if (is_decimal_literal(literal)) return c_locale_strtod(literal);
   return inf_or_nan(literal);
+}
+
+std::string float_repr(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  // The shortest round-tripping digits, placed as CPython's float_repr_style 'short' does:
+  // scientific when the decimal point would sit 4 or more places before the first digit or
+  // more than 16 after it.
+  char buffer[64];
+  const auto end =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific).ptr;
+  std::string_view text(buffer, static_cast<std::size_t>(end - buffer));
+  std::string sign;
+  if (text.front() == '-') {
+    sign = "-";
+    text.remove_prefix(1);
+  }
+  const std::size_t e = text.find('e');
+  std::string digits;
+  for (const char c : text.substr(0, e))
+    if (c != '.') digits += c;
+  const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
+  const int decpt = exponent + 1;
+  if (decpt <= -4 || decpt > 16) {
+    std::string mantissa = digits.substr(0, 1);
+    if (digits.size() > 1) mantissa += "." + digits.substr(1);
+    return fmt::format("{}{}e{}{:02d}", sign, mantissa, exponent < 0 ? '-' : '+',
+                       std::abs(exponent));
+  }
+  if (decpt <= 0) return sign + "0." + std::string(static_cast<std::size_t>(-decpt), '0') + digits;
+  const auto point = static_cast<std::size_t>(decpt);
+  if (digits.size() <= point) return sign + digits + std::string(point - digits.size(), '0') + ".0";
+  return sign + digits.substr(0, point) + "." + digits.substr(point);
+}
+
+double round(double v, int ndigits) {
+  if (!std::isfinite(v) || v == 0.0) return v;
+  if (ndigits >= 0) {
+    // to_chars/from_chars: exact and locale-independent (printf in the "C" locale).
+    char buffer[512];
+    const auto end =
+        std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed, ndigits).ptr;
+    double r = 0.0;
+    std::from_chars(buffer, end, r);
+    return r == 0.0 ? std::copysign(0.0, v) : r;
+  }
+  const double scale = std::pow(10.0, -ndigits);
+  const double r = std::nearbyint(v / scale) * scale;
+  return r == 0.0 ? std::copysign(0.0, v) : r;
 }
 
 }  // namespace lmmbench::metrics::pystr

@@ -69,4 +69,13 @@ void code_points(std::string_view s, std::u32string& out);
 /// "inf", "infinity" and "nan" in any case, and exponents; "1e400" is inf, "1e-400" is 0.0.
 [[nodiscard]] std::optional<double> to_float(std::string_view s);
 
+/// repr(x) of a Python float: the shortest digits that read back as x, in scientific notation
+/// when the decimal point would sit 4 or more places before the first digit or more than 16 after
+/// it ("1.0", "0.33", "1e-05", "1e+16", "inf", "nan").
+[[nodiscard]] std::string float_repr(double x);
+
+/// round(x, ndigits) of a Python float: the correctly rounded decimal (ties to even on the exact
+/// binary value) read back; x itself when it is not finite.
+[[nodiscard]] double round(double x, int ndigits);
+
 }  // namespace lmmbench::metrics::pystr

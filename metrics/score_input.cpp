@@ -108,6 +108,20 @@ ScoringItem parse_scoring_item(const ConfigNode& record, std::span<const std::st
       in.required(name);
     }
   }
+  if (const auto fields = in.find("fields")) {
+    // Metric-specific extras (HallusionBench's set/figure/question ids, MathVista's precision):
+    // each a string or an integer, kept under its own name.
+    if (!fields->is_object()) fields->fail("expected an object of strings or integers");
+    for (const auto& [name, value] : fields->json().items()) {
+      if (value.is_string()) {
+        item.fields[name] = value.get<std::string>();
+      } else if (value.is_number_integer()) {
+        item.fields[name] = value.dump();
+      } else if (!value.is_null()) {
+        fields->fail(fmt::format("field '{}': expected a string or an integer", name));
+      }
+    }
+  }
   if (judged) read_judge_fields(in, item);
   return item;
 }
@@ -133,12 +147,13 @@ enum class Key : unsigned {
   question_type,
   answer_type,
   l2_category,
+  fields,
   other,
 };
 
-constexpr std::array<std::string_view, 13> kKeyNames = {
-    "id",    "prediction", "category", "answers",       "answer",      "label",      "options",
-    "image", "subtask",    "group",    "question_type", "answer_type", "l2_category"};
+constexpr std::array<std::string_view, 14> kKeyNames = {
+    "id",    "prediction", "category", "answers",       "answer",      "label",       "options",
+    "image", "subtask",    "group",    "question_type", "answer_type", "l2_category", "fields"};
 
 /// The keys kept in ScoringItem::fields, under their own names.
 constexpr std::array<Key, 6> kFieldKeys = {Key::image,         Key::subtask,     Key::group,
@@ -173,6 +188,8 @@ struct Scratch {
   std::string key;
   std::string answer;
   std::string label;
+  std::vector<std::pair<std::string, std::string>> extras;  ///< "fields" members, in order
+  std::size_t n_extras = 0;
 };
 
 /// Slot `n` of `list`, reused when it exists (keeping its capacity), appended otherwise.
@@ -232,6 +249,26 @@ bool read_string_or_integer(JsonCursor& in, std::string& out) {
   return true;
 }
 
+/// A "fields" object: members whose values are strings or canonical integers (null ones are
+/// skipped), appended to `extras` in order.
+bool read_extras(JsonCursor& in, Scratch& scratch) {
+  if (!in.consume('{')) return false;
+  for (bool first = true, done = false;; first = false) {
+    if (!in.next('}', first, done)) return false;
+    if (done) return true;
+    std::string_view name;
+    if (!in.read_string_view(name, scratch.key) || !in.consume(':')) return false;
+    if (in.peek() == 'n') {
+      if (!in.read_null()) return false;
+      continue;
+    }
+    if (scratch.n_extras == scratch.extras.size()) scratch.extras.emplace_back();
+    auto& [extra_name, value] = scratch.extras[scratch.n_extras++];
+    extra_name.assign(name);
+    if (!read_string_or_integer(in, value)) return false;
+  }
+}
+
 }  // namespace
 
 bool try_parse_scoring_line(std::string_view line, std::span<const std::string> required_fields,
@@ -239,6 +276,7 @@ bool try_parse_scoring_line(std::string_view line, std::span<const std::string> 
   // Judge outputs (small files: tens to hundreds of lines) take the located parser alone.
   if (needs(required_fields, "judge")) return false;
   thread_local Scratch scratch;
+  scratch.n_extras = 0;
   JsonCursor in(line);
   if (!in.consume('{')) return false;
   unsigned seen = 0;     // keys met, null or not
@@ -306,6 +344,9 @@ bool try_parse_scoring_line(std::string_view line, std::span<const std::string> 
         }
         break;
       }
+      case Key::fields:
+        ok = read_extras(in, scratch);
+        break;
       case Key::other:
         break;
     }
@@ -338,11 +379,16 @@ bool try_parse_scoring_line(std::string_view line, std::span<const std::string> 
     field_mask |= bit(key);
   }
   // Drop the fields of earlier lines that this line lacks (usually none: files keep one schema).
-  if (item.fields.size() != static_cast<std::size_t>(std::popcount(present & field_mask))) {
+  // An earlier line's "fields" extras classify as `other` and are dropped here too.
+  if (scratch.n_extras > 0 ||
+      item.fields.size() != static_cast<std::size_t>(std::popcount(present & field_mask))) {
     std::erase_if(item.fields, [&](const auto& entry) {
       return (present & field_mask & bit(classify(entry.first))) == 0;
     });
   }
+  // As parse_scoring_item: the extras come last, so one named like a known key replaces it.
+  for (std::size_t k = 0; k < scratch.n_extras; ++k)
+    item.fields[scratch.extras[k].first] = scratch.extras[k].second;
   return true;
 }
 

@@ -22,7 +22,9 @@ namespace lmmbench::metrics {
 ///  - "image": a string (MME image name) or a boolean (ScienceQA image question), kept in
 ///    fields["image"] as the name or "true"/"false";
 ///  - "subtask", "group", "question_type", "answer_type": strings (an integer group is accepted
-///    and kept as its decimal form), kept in `fields`.
+///    and kept as its decimal form), kept in `fields`;
+///  - "fields": an object of metric-specific extras (HallusionBench's ids, MathVista's
+///    precision), each a string or an integer (kept as its decimal form), into `fields` by name.
 ///
 ///  - for a judge-scored metric (`required_fields` holds "judge"): "tuple" or else "score" (a list
 ///    of numbers) into judge_scores, "content" (a string or a list of strings) into judge_replies,

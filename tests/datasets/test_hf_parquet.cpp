@@ -178,7 +178,8 @@ TEST_F(HfParquet, BadColumnsAndFilesNameFileRowAndColumn) {
                         "got string"));
   EXPECT_THAT(load_error(R"({"path": "pope.parquet", "fields": {"question": "question",
       "options": "answer", "answer_index": "category"}})"),
-              HasSubstr(file("pope.parquet") + ":1: field answer: expected a list, got string"));
+              HasSubstr(file("pope.parquet") + ":1: field answer: expected a list, or a string "
+                                               "holding a Python list of strings, got string"));
   EXPECT_THAT(load_error(R"({"path": "pope.parquet", "fields": {"id": "answer",
       "question": "question"}})"),
               HasSubstr(file("pope.parquet") + ":3: field answer: duplicate sample id 'no'"));

@@ -74,10 +74,98 @@ TEST(PromptTemplates, ShippedVlmEvalKitTasksRenderWhatVlmEvalKitsBuildPromptWrit
   }
 }
 
+TEST(PromptSections, NegatedKeepTheirTextOnlyWhenThePlaceholderIsEmpty) {
+  // lmms-eval's MMMU prompt (tasks/mmmu/utils.py construct_prompt): options and the letter
+  // instruction for multiple choice, the short-answer instruction for open questions.
+  const std::string mmmu =
+      "{question}\n{if options}{options}\n\nAnswer with the option's letter from the given "
+      "choices directly.{end}{if !options}\nAnswer the question using a single word or "
+      "phrase.{end}";
+  EXPECT_EQ(render_prompt(mmmu, sample_with("")),
+            "Which could Gordon's test show?\nA. how steady it was\nB. whether it broke\n\nAnswer "
+            "with the option's letter from the given choices directly.");
+  datasets::Sample open = sample_with("");
+  open.options.clear();
+  EXPECT_EQ(render_prompt(mmmu, open),
+            "Which could Gordon's test show?\n\nAnswer the question using a single word or "
+            "phrase.");
+  EXPECT_EQ(render_prompt("{if meta.hint}<{if !meta.absent}x{end}>{end}.", sample_with("h")),
+            "<x>.");
+  EXPECT_EQ(render_prompt("{if !meta.hint}<{if meta.hint}x{end}>{end}.", sample_with("")), "<>.");
+}
+
+TEST(PromptSections, EqualityConditionsCompareTextOrNumbers) {
+  // lmms-eval's MathVista format prompt: the hint depends on the answer type and precision.
+  datasets::Sample s = sample_with("");
+  s.meta["answer_type"] = "float";
+  s.meta["precision"] = 2.0;  // a parquet float column
+  const std::string hint =
+      "{if meta.answer_type=integer}int{end}{if meta.precision=1}one{end}"
+      "{if meta.precision=2}two{end}{if !meta.answer_type=float}not float{end}";
+  EXPECT_EQ(render_prompt(hint, s), "two");
+  s.meta["answer_type"] = "integer";
+  s.meta["precision"] = nullptr;
+  EXPECT_EQ(render_prompt(hint, s), "intnot float");
+  EXPECT_EQ(render_prompt("{if meta.precision=}none{end}", s), "none");
+}
+
+/// The prompt template of the shipped task config `name`.
+std::string shipped_template(const std::string& name) {
+  const auto source = JsonSource::from_file(std::filesystem::path(LMMBENCH_SOURCE_DIR) /
+                                            "configs/tasks" / (name + ".json"));
+  return source->root().at("prompt").at("template").get<std::string>();
+}
+
+TEST(ShippedPrompts, MmmuAndMathVistaAreLmmsEvalsPrompts) {
+  // lmms-eval@75571cf tasks/mmmu/utils.py construct_prompt:
+  // f"{question}\n{parsed_options}\n\n{mc_prompt}" and f"{question}\n\n{open_ended_prompt}".
+  datasets::Sample mc;
+  mc.question = "<image 1> Which one?";
+  mc.options = {"x", "y"};
+  EXPECT_EQ(render_prompt(shipped_template("mmmu_val"), mc),
+            "<image 1> Which one?\nA. x\nB. y\n\nAnswer with the option's letter from the given "
+            "choices directly.");
+  datasets::Sample open;
+  open.question = "How many?";
+  EXPECT_EQ(render_prompt(shipped_template("mmmu_val"), open),
+            "How many?\n\nAnswer the question using a single word or phrase.");
+  // tasks/mathvista/mathvista_evals.py create_one_query, shot_type "format-prompt": question
+  // (+ " (Unit: u)"), "A. choice" lines, the hint of the answer type, joined by line breaks.
+  const std::string mathvista = shipped_template("mathvista_testmini");
+  datasets::Sample choice = mc;
+  choice.meta = {{"question_type", "multi_choice"},
+                 {"answer_type", "text"},
+                 {"precision", nullptr},
+                 {"unit", nullptr}};
+  EXPECT_EQ(render_prompt(mathvista, choice),
+            "<image 1> Which one?\nA. x\nB. y\nAnswer with the option's letter from the given "
+            "choices directly.");
+  datasets::Sample real = open;
+  real.meta = {
+      {"question_type", "free_form"}, {"answer_type", "float"}, {"precision", 2.0}, {"unit", "cm"}};
+  EXPECT_EQ(render_prompt(mathvista, real),
+            "How many? (Unit: cm)\nAnswer the question using a single floating-point number with "
+            "two decimal places.");
+  real.meta["precision"] = 1.0;
+  real.meta["unit"] = "";
+  EXPECT_EQ(render_prompt(mathvista, real),
+            "How many?\nAnswer the question using a single floating-point number with one "
+            "decimal place.");
+  real.meta["answer_type"] = "integer";
+  real.meta["precision"] = nullptr;
+  EXPECT_EQ(render_prompt(mathvista, real),
+            "How many?\nAnswer the question using a single integer number.");
+  real.meta["answer_type"] = "list";
+  EXPECT_EQ(render_prompt(mathvista, real), "How many?\nAnswer the question using a Python list.");
+}
+
 TEST(PromptSections, AreValidatedWithTheTemplate) {
   const ConfigNode where(JsonSource::from_value("x", "task.json", 7));
   EXPECT_NO_THROW(validate_template("{if meta.hint}{meta.hint}\n{end}{question}", where));
   EXPECT_NO_THROW(validate_template("{if options}{options}{end}", where));
+  EXPECT_NO_THROW(validate_template("{if !options}none{end}", where));
+  EXPECT_NO_THROW(validate_template("{if meta.answer_type=integer}x{end}", where));
+  EXPECT_NO_THROW(validate_template("{if !meta.precision=1}x{end}", where));
   auto error = [&](const std::string& text) {
     try {
       validate_template(text, where);
@@ -89,6 +177,8 @@ TEST(PromptSections, AreValidatedWithTheTemplate) {
   EXPECT_THAT(error("{if meta.hint}no end"), HasSubstr("task.json:7: {if ...} without {end}"));
   EXPECT_THAT(error("{end}"), HasSubstr("{end} without an {if ...}"));
   EXPECT_THAT(error("{if questoin}x{end}"), HasSubstr("did you mean 'question'"));
+  EXPECT_THAT(error("{if !questoin}x{end}"), HasSubstr("did you mean 'question'"));
+  EXPECT_THAT(error("{if questoin=x}x{end}"), HasSubstr("did you mean 'question'"));
 }
 
 TaskConfig task() {

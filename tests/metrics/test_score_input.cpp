@@ -34,6 +34,22 @@ TEST(ScoreInput, ReadsEveryAnswerForm) {
   EXPECT_EQ(items[2].field("group"), "12");
 }
 
+TEST(ScoreInput, FieldsObjectCarriesMetricSpecificExtras) {
+  const auto items = parse(
+      R"({"id": 1, "label": "no", "subtask": "x", "fields": {"set_id": 3, "figure_id": "0", "subtask": "y", "gone": null}}
+{"id": 2, "label": "no"}
+)",
+      {});
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].field("set_id"), "3");
+  EXPECT_EQ(items[0].field("figure_id"), "0");
+  EXPECT_EQ(items[0].field("subtask"), "y");  // the extras come last
+  EXPECT_EQ(items[0].fields.count("gone"), 0u);
+  EXPECT_TRUE(items[1].fields.empty());
+  EXPECT_THROW(parse(R"({"id": 1, "fields": {"a": 1.5}})", {}), InputError);
+  EXPECT_THROW(parse(R"({"id": 1, "fields": ["a"]})", {}), InputError);
+}
+
 TEST(ScoreInput, MissingRequiredFieldNamesFileLineAndField) {
   try {
     parse(

@@ -152,6 +152,15 @@ TEST(ScoreInputFast, AgreesOnUnusualAndBadLines) {
       R"({"id": 1, "answers": ["x"],})",
       R"({"id": 1 "answers": ["x"]})",
       R"({"id": 1, "answers": ["x"]}{)",
+      R"({"id": 1, "label": "no", "fields": {"set_id": 3, "figure_id": "0", "q": null}})",
+      R"({"id": 1, "subtask": "x", "fields": {"subtask": "y", "subtask": "z"}})",
+      R"({"id": 1, "label": "no"})",
+      R"({"id": 1, "fields": {"a": 1.5}})",
+      R"({"id": 1, "fields": {"a": true}})",
+      R"({"id": 1, "fields": ["a"]})",
+      R"({"id": 1, "fields": {}})",
+      R"({"id": 1, "fields": null, "subtask": "s"})",
+      R"({"id": 1, "fields": {"a": "b",}})",
   };
   ScoringItem reused;
   for (const auto& line : lines)

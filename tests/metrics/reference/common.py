@@ -29,6 +29,11 @@ def read_records(name):
     return records
 
 
+def read_json_file(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def load_module(path, name):
     """Imports the Python file at `path` as module `name` (the reference is never copied)."""
     spec = importlib.util.spec_from_file_location(name, path)
