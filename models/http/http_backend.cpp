@@ -87,6 +87,12 @@ std::string Dialect::error_message(const nlohmann::json& body) const {
   return excerpt(body.dump());
 }
 
+void Dialect::write_body(const Request& request, const Endpoint& endpoint, bool stream,
+                         std::string& out) const {
+  out += body(request, endpoint, stream)
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::optional<Nanos> Dialect::retry_hint(const nlohmann::json&) const {
   return std::nullopt;
 }
@@ -247,6 +253,8 @@ HttpBackend::HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, co
     : endpoint_(std::move(endpoint)),
       dialect_(std::move(dialect)),
       clock_(clock),
+      url_(dialect_->url(endpoint_, endpoint_.stream)),
+      headers_(dialect_->headers(endpoint_)),
       transport_(std::make_unique<Transport>(endpoint_.transport)) {
   if (endpoint_.replicas.empty()) endpoint_.replicas.push_back(endpoint_.base_url);
   for (const auto& url : endpoint_.replicas)
@@ -329,11 +337,15 @@ std::string HttpBackend::fingerprint() const {
 
 HttpCall HttpBackend::build_call(const Request& request) const {
   HttpCall call;
-  call.url = dialect_->url(endpoint_, endpoint_.stream);
-  call.headers = dialect_->headers(endpoint_);
-  nlohmann::json body = dialect_->body(request, endpoint_, endpoint_.stream);
-  if (!endpoint_.extra_body.empty()) body.merge_patch(endpoint_.extra_body);
-  call.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  call.url = url_;
+  call.headers = headers_;
+  if (endpoint_.extra_body.empty()) {
+    dialect_->write_body(request, endpoint_, endpoint_.stream, call.body);
+  } else {
+    nlohmann::json body = dialect_->body(request, endpoint_, endpoint_.stream);
+    body.merge_patch(endpoint_.extra_body);
+    call.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   call.stream = endpoint_.stream;
   // A rough prompt estimate (4 bytes of text per token, ~1000 tokens per image) plus the output
   // budget; the real usage corrects the bucket when the reply arrives.

@@ -73,6 +73,11 @@ class Dialect {
   [[nodiscard]] virtual std::vector<std::string> headers(const Endpoint& endpoint) const = 0;
   [[nodiscard]] virtual nlohmann::json body(const Request& request, const Endpoint& endpoint,
                                             bool stream) const = 0;
+  /// The body as sent, appended to `out`: exactly body(...).dump() (nlohmann's form: keys
+  /// sorted, no spaces, invalid UTF-8 replaced by U+FFFD). The default dumps body(); a dialect
+  /// on the hot path of `lmmbench perf` writes it directly, without a DOM.
+  virtual void write_body(const Request& request, const Endpoint& endpoint, bool stream,
+                          std::string& out) const;
   /// A complete, non-streamed 2xx reply. Throws MalformedReply.
   [[nodiscard]] virtual Reply parse_reply(const nlohmann::json& reply) const = 0;
   /// One server-sent event of a streamed reply, folded into `reply`. Returns whether the event is
@@ -152,6 +157,9 @@ class HttpBackend final : public Backend {
   Endpoint endpoint_;
   std::unique_ptr<Dialect> dialect_;
   const Clock& clock_;
+  // The same for every request (a dialect's url() and headers() depend on the endpoint only).
+  std::string url_;
+  std::vector<std::string> headers_;
   mutable std::mutex replicas_mutex_;
   std::vector<Replica> replicas_;  // guarded by replicas_mutex_ (its size never changes)
   std::size_t next_replica_ = 0;   // guarded by replicas_mutex_

@@ -9,6 +9,11 @@
 // before [DONE] has empty `choices` and the request's `usage`. Azure OpenAI: POST
 // {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=..., key in the
 // `api-key` header, prompt filtering answered as HTTP 400 with error.code "content_filter".
+#include <array>
+#include <charconv>
+#include <string_view>
+#include <variant>
+
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
@@ -18,6 +23,75 @@
 namespace lmmbench::models::http {
 
 namespace {
+
+/// The characters of a JSON string as nlohmann's dump() writes them (ensure_ascii off; invalid
+/// UTF-8 replaced by U+FFFD), without the quotes. ASCII is escaped here; a string with other
+/// bytes goes through nlohmann, which knows what it does with them.
+void append_json_string_body(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char ch : s) {
+    if (static_cast<unsigned char>(ch) >= 0x80) {
+      const std::string dumped =
+          nlohmann::json(std::string(s))
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      out.append(dumped, 1, dumped.size() - 2);
+      return;
+    }
+  }
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(plain, i - plain));
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s.substr(plain));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  append_json_string_body(out, s);
+  out += '"';
+}
+
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+  out.append(digits.data(), end);
+}
+
+/// A double as nlohmann writes it (shortest round-trip form, "0.0" for zero, null for NaN).
+void append_number(std::string& out, double value) {
+  out += nlohmann::json(value).dump();
+}
 
 void read_usage(const nlohmann::json& usage, Reply& reply) {
   if (!usage.is_object()) return;
@@ -87,46 +161,109 @@ class OpenAiDialect final : public Dialect {
     return h;
   }
 
+  /// The DOM of the body (for extra_body's merge): the written body, parsed.
   [[nodiscard]] nlohmann::json body(const Request& r, const Endpoint& e,
                                     bool stream) const override {
-    nlohmann::json content = nlohmann::json::array();
+    std::string text;
+    write_body(r, e, stream, text);
+    return nlohmann::json::parse(text);
+  }
+
+  /// Written directly, in nlohmann's canonical form (keys in byte order, no spaces), so that the
+  /// bytes are those a DOM would dump: {"max_tokens", "messages": [{"content", "role"}], "model",
+  /// "seed", "stop", "stream", "stream_options", "temperature", "top_p"}.
+  void write_body(const Request& r, const Endpoint& e, bool stream,
+                  std::string& out) const override {
+    std::size_t size = 256 + r.system_prompt.size();
     for (const auto& part : r.content) {
       if (const auto* text = std::get_if<TextPart>(&part)) {
-        content.push_back({{"type", "text"}, {"text", text->text}});
-        continue;
-      }
-      const auto& image = std::get<ImagePart>(part);
-      nlohmann::json url_part;
-      if (pass_image_urls_ &&
-          (image.source.starts_with("http://") || image.source.starts_with("https://"))) {
-        url_part["url"] = image.source;
+        size += text->text.size() + 32;
       } else {
-        url_part["url"] = "data:" + image.mime_type + ";base64," + base64_encode(*image.bytes);
+        const auto& image = std::get<ImagePart>(part);
+        size += 80 + image.mime_type.size() + image.source.size() +
+                (image.bytes ? (image.bytes->size() + 2) / 3 * 4 : 0);
       }
-      if (!image_detail_.empty()) url_part["detail"] = image_detail_;
-      content.push_back({{"type", "image_url"}, {"image_url", std::move(url_part)}});
     }
+    out.reserve(out.size() + size);
+    out += "{\"";
+    out += max_tokens_field_;
+    out += "\":";
+    append_integer(out, r.params.max_tokens);
+    out += ",\"messages\":[";
+    if (!r.system_prompt.empty()) {
+      out += "{\"content\":";
+      append_json_string(out, r.system_prompt);
+      out += ",\"role\":\"system\"},";
+    }
+    out += "{\"content\":";
     // A text-only message goes as a plain string, the form every server accepts: chat templates
     // that concatenate message["content"] (many GGUF templates served by llama.cpp) fail on a
     // list of parts, even of one text part.
-    if (content.size() == 1 && content[0]["type"] == "text") content = content[0]["text"];
-    nlohmann::json messages = nlohmann::json::array();
-    if (!r.system_prompt.empty()) {
-      messages.push_back({{"role", "system"}, {"content", r.system_prompt}});
+    if (r.content.size() == 1 && std::holds_alternative<TextPart>(r.content[0])) {
+      append_json_string(out, std::get<TextPart>(r.content[0]).text);
+    } else {
+      out += '[';
+      bool first = true;
+      for (const auto& part : r.content) {
+        if (!first) out += ',';
+        first = false;
+        if (const auto* text = std::get_if<TextPart>(&part)) {
+          out += "{\"text\":";
+          append_json_string(out, text->text);
+          out += ",\"type\":\"text\"}";
+          continue;
+        }
+        const auto& image = std::get<ImagePart>(part);
+        out += "{\"image_url\":{";
+        if (!image_detail_.empty()) {
+          out += "\"detail\":";
+          append_json_string(out, image_detail_);
+          out += ',';
+        }
+        out += "\"url\":";
+        if (pass_image_urls_ &&
+            (image.source.starts_with("http://") || image.source.starts_with("https://"))) {
+          append_json_string(out, image.source);
+        } else {
+          // "data:MIME;base64,..." (base64 needs no escaping)
+          out += "\"data:";
+          append_json_string_body(out, image.mime_type);
+          out += ";base64,";
+          base64_append(*image.bytes, out);
+          out += '"';
+        }
+        out += "},\"type\":\"image_url\"}";
+      }
+      out += ']';
     }
-    messages.push_back({{"role", "user"}, {"content", std::move(content)}});
-    nlohmann::json body{{"messages", std::move(messages)}};
-    if (azure_deployment_.empty()) body["model"] = e.model;  // Azure: the deployment decides
-    body[max_tokens_field_] = r.params.max_tokens;
-    body["temperature"] = r.params.temperature;
-    if (r.params.top_p != 1.0) body["top_p"] = r.params.top_p;
-    if (r.params.seed) body["seed"] = *r.params.seed;
-    if (!r.params.stop.empty()) body["stop"] = r.params.stop;
+    out += ",\"role\":\"user\"}]";
+    if (azure_deployment_.empty()) {  // Azure: the deployment decides
+      out += ",\"model\":";
+      append_json_string(out, e.model);
+    }
+    if (r.params.seed) {
+      out += ",\"seed\":";
+      append_integer(out, *r.params.seed);
+    }
+    if (!r.params.stop.empty()) {
+      out += ",\"stop\":[";
+      for (std::size_t i = 0; i < r.params.stop.size(); ++i) {
+        if (i > 0) out += ',';
+        append_json_string(out, r.params.stop[i]);
+      }
+      out += ']';
+    }
     if (stream) {
-      body["stream"] = true;
-      if (stream_usage_) body["stream_options"] = {{"include_usage", true}};
+      out += ",\"stream\":true";
+      if (stream_usage_) out += ",\"stream_options\":{\"include_usage\":true}";
     }
-    return body;
+    out += ",\"temperature\":";
+    append_number(out, r.params.temperature);
+    if (r.params.top_p != 1.0) {
+      out += ",\"top_p\":";
+      append_number(out, r.params.top_p);
+    }
+    out += '}';
   }
 
   [[nodiscard]] Reply parse_reply(const nlohmann::json& json) const override {
