@@ -93,6 +93,10 @@ void Dialect::write_body(const Request& request, const Endpoint& endpoint, bool 
              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+bool Dialect::try_parse_reply(std::string_view, Reply&) const {
+  return false;
+}
+
 std::optional<Nanos> Dialect::retry_hint(const nlohmann::json&) const {
   return std::nullopt;
 }
@@ -494,12 +498,15 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
             fmt::format("expected an application/json reply, got Content-Type '{}': {}",
                         r.content_type, excerpt(r.body)));
       }
-      const auto json = parse_json_or_discarded(r.body);
-      if (json.is_discarded()) {
-        return Completion::failure(ErrorKind::malformed_reply,
-                                   "the reply is not valid JSON: " + excerpt(r.body));
+      if (!dialect_->try_parse_reply(r.body, reply)) {
+        reply = Reply{};
+        const auto json = parse_json_or_discarded(r.body);
+        if (json.is_discarded()) {
+          return Completion::failure(ErrorKind::malformed_reply,
+                                     "the reply is not valid JSON: " + excerpt(r.body));
+        }
+        reply = dialect_->parse_reply(json);
       }
-      reply = dialect_->parse_reply(json);
     }
   } catch (const std::exception& e) {
     return Completion::failure(ErrorKind::malformed_reply, e.what());

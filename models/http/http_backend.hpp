@@ -80,6 +80,11 @@ class Dialect {
                           std::string& out) const;
   /// A complete, non-streamed 2xx reply. Throws MalformedReply.
   [[nodiscard]] virtual Reply parse_reply(const nlohmann::json& reply) const = 0;
+  /// The fast path of a complete, non-streamed 2xx reply, read from its text without a DOM.
+  /// Returns false for anything it does not handle (then parse_reply decides, errors included);
+  /// whenever it returns true, `reply` is what parse_reply gives for the parsed body. The
+  /// default handles nothing.
+  [[nodiscard]] virtual bool try_parse_reply(std::string_view body, Reply& reply) const;
   /// One server-sent event of a streamed reply, folded into `reply`. Returns whether the event is
   /// a token event: it carries generated output (text, reasoning, a refusal, tool calls), not
   /// only a role, a finish reason or usage. Throws

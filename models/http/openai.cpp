@@ -12,11 +12,13 @@
 #include <array>
 #include <charconv>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
+#include "core/json_cursor.hpp"
 #include "core/json_source.hpp"
 #include "models/http/http_backend.hpp"
 
@@ -103,6 +105,123 @@ Finish finish_of(const std::string& reason) {
   if (reason == "length") return Finish::length;
   if (reason == "content_filter") return Finish::refused;
   return Finish::stop;  // "stop", "tool_calls", "function_call", "eos", ...
+}
+
+/// A whole reply's finish from its finish_reason (when it has one as a string) and refusal.
+void settle_finish(Reply& reply, bool has_finish_reason) {
+  if (has_finish_reason) reply.finish = finish_of(reply.finish_reason);
+  if (!reply.refusal.empty()) {
+    reply.finish = Finish::refused;
+    if (reply.finish_reason.empty()) reply.finish_reason = "refusal";
+  }
+}
+
+// The fast path of a whole reply (try_parse_reply): each reader reads one value at the cursor
+// into `reply` as parse_reply reads it from the DOM, and declines (false) whatever it would
+// have to judge — another type, a repeated key, a number that is not a canonical integer.
+
+/// `"key":` of an object member, the key checked against those already seen.
+bool read_key(JsonCursor& c, std::string_view& key, std::string& scratch) {
+  return c.read_string_view(key, scratch) && c.consume(':');
+}
+
+/// A string into `out`, or null (nothing).
+bool read_optional_string(JsonCursor& c, std::string& out) {
+  if (c.peek() == 'n') return c.read_null();
+  return c.read_string(out);
+}
+
+bool read_usage(JsonCursor& c, Reply& reply) {
+  if (c.peek() == 'n') return c.read_null();
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool prompt = false;
+  bool completion = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    std::optional<std::int64_t>* slot = nullptr;
+    if (key == "prompt_tokens") {
+      if (std::exchange(prompt, true)) return false;
+      slot = &reply.usage.prompt_tokens;
+    } else if (key == "completion_tokens") {
+      if (std::exchange(completion, true)) return false;
+      slot = &reply.usage.completion_tokens;
+    } else {
+      if (!c.skip_value()) return false;
+      continue;
+    }
+    if (c.peek() == 'n') {
+      if (!c.read_null()) return false;
+      continue;
+    }
+    std::string_view digits;
+    std::int64_t value = 0;
+    if (!c.read_canonical_integer(digits) ||
+        std::from_chars(digits.data(), digits.data() + digits.size(), value).ec != std::errc()) {
+      return false;
+    }
+    *slot = value;
+  }
+}
+
+bool read_message(JsonCursor& c, Reply& reply) {
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool content = false;
+  bool refusal = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "content") {
+      if (std::exchange(content, true) || !read_optional_string(c, reply.text)) return false;
+    } else if (key == "refusal") {
+      if (std::exchange(refusal, true) || !read_optional_string(c, reply.refusal)) return false;
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+bool read_choice(JsonCursor& c, Reply& reply, bool& has_finish_reason) {
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool message = false;
+  bool finish_reason = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return message;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "message") {
+      if (std::exchange(message, true) || !read_message(c, reply)) return false;
+    } else if (key == "finish_reason") {
+      if (std::exchange(finish_reason, true)) return false;
+      if (c.peek() == 'n') {
+        if (!c.read_null()) return false;
+      } else {
+        if (!c.read_string(reply.finish_reason)) return false;
+        has_finish_reason = true;
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+bool read_choices(JsonCursor& c, Reply& reply, bool& has_finish_reason) {
+  bool done = false;
+  if (!c.consume('[') || !c.next(']', true, done) || done) return false;
+  if (!read_choice(c, reply, has_finish_reason)) return false;
+  while (true) {
+    if (!c.next(']', false, done)) return false;
+    if (done) return true;
+    if (!c.skip_value()) return false;
+  }
 }
 
 /// Message content is a string, null (with a refusal), or — from some servers — a list of parts.
@@ -283,16 +402,38 @@ class OpenAiDialect final : public Dialect {
     if (message->contains("refusal") && (*message)["refusal"].is_string()) {
       reply.refusal = (*message)["refusal"].get<std::string>();
     }
-    if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
-      reply.finish_reason = choice["finish_reason"].get<std::string>();
-      reply.finish = finish_of(reply.finish_reason);
-    }
-    if (!reply.refusal.empty()) {
-      reply.finish = Finish::refused;
-      if (reply.finish_reason.empty()) reply.finish_reason = "refusal";
-    }
+    const bool has_finish_reason =
+        choice.contains("finish_reason") && choice["finish_reason"].is_string();
+    if (has_finish_reason) reply.finish_reason = choice["finish_reason"].get<std::string>();
+    settle_finish(reply, has_finish_reason);
     read_usage(json.value("usage", nlohmann::json()), reply);
     return reply;
+  }
+
+  bool try_parse_reply(std::string_view body, Reply& reply) const override {
+    JsonCursor c(body);
+    if (!c.consume('{')) return false;
+    bool choices = false;
+    bool usage = false;
+    bool has_finish_reason = false;
+    std::string_view key;
+    std::string scratch;
+    for (bool first = true, done = false;; first = false) {
+      if (!c.next('}', first, done)) return false;
+      if (done) break;
+      if (!c.read_string_view(key, scratch) || !c.consume(':')) return false;
+      if (key == "choices") {
+        if (std::exchange(choices, true) || !read_choices(c, reply, has_finish_reason))
+          return false;
+      } else if (key == "usage") {
+        if (std::exchange(usage, true) || !read_usage(c, reply)) return false;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    }
+    if (!choices || !c.at_end()) return false;
+    settle_finish(reply, has_finish_reason);
+    return true;
   }
 
   bool on_event(const SseEvent& event, Reply& reply) const override {
