@@ -97,6 +97,10 @@ bool Dialect::try_parse_reply(std::string_view, Reply&) const {
   return false;
 }
 
+bool Dialect::try_on_event(const SseEvent&, Reply&, bool&) const {
+  return false;
+}
+
 std::optional<Nanos> Dialect::retry_hint(const nlohmann::json&) const {
   return std::nullopt;
 }
@@ -398,7 +402,7 @@ void HttpBackend::submit(Request request, CompletionCallback done) {
     const Nanos now = clock_.now();  // every event of one read arrived at the same moment
     try {
       exchange->parser.feed(bytes, [&](const SseEvent& event) {
-        if (dialect_->on_event(event, exchange->reply)) {
+        if (fold_event(event, exchange->reply)) {
           if (!exchange->first_token) exchange->first_token = now;
           exchange->token_events.push_back(now);
         }
@@ -423,6 +427,12 @@ void HttpBackend::submit(Request request, CompletionCallback done) {
     exchange->done(std::move(c));
   };
   transport_->submit(std::move(call));
+}
+
+bool HttpBackend::fold_event(const SseEvent& event, Reply& reply) const {
+  bool token = false;
+  if (dialect_->try_on_event(event, reply, token)) return token;
+  return dialect_->on_event(event, reply);
 }
 
 Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
@@ -477,7 +487,7 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
   try {
     if (r.streamed) {
       ex.parser.finish([&](const SseEvent& event) {
-        if (dialect_->on_event(event, ex.reply)) {
+        if (fold_event(event, ex.reply)) {
           const Nanos now = clock_.now();
           if (!ex.first_token) ex.first_token = now;
           ex.token_events.push_back(now);

@@ -90,6 +90,11 @@ class Dialect {
   /// only a role, a finish reason or usage. Throws
   /// MalformedReply, also for an error event inside the stream.
   virtual bool on_event(const SseEvent& event, Reply& reply) const = 0;
+  /// The fast path of on_event for an ordinary event, read without a DOM. Returns false, with
+  /// `reply` untouched, for anything it does not handle (then on_event decides, errors
+  /// included); whenever it returns true, `reply` and `token` are what on_event gives. The
+  /// default handles nothing.
+  virtual bool try_on_event(const SseEvent& event, Reply& reply, bool& token) const;
   /// The provider's error message from an error body ({"error": {"message": ...}} by default).
   [[nodiscard]] virtual std::string error_message(const nlohmann::json& body) const;
   /// A wait the provider asks for inside an error body (Gemini's RetryInfo); none by default.
@@ -144,6 +149,9 @@ class HttpBackend final : public Backend {
  private:
   struct Exchange;
   Completion complete(Exchange& exchange, HttpResult result) const;
+  /// One stream event into `reply` (the dialect's fast path, else on_event); whether it was a
+  /// token event.
+  bool fold_event(const SseEvent& event, Reply& reply) const;
   struct Replica {
     ReplicaUse stats;
     std::size_t in_flight = 0;

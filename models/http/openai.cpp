@@ -11,6 +11,7 @@
 // `api-key` header, prompt filtering answered as HTTP 400 with error.code "content_filter".
 #include <array>
 #include <charconv>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -224,6 +225,175 @@ bool read_choices(JsonCursor& c, Reply& reply, bool& has_finish_reason) {
   }
 }
 
+/// What one ordinary stream chunk says, read without a DOM (the fast path of on_event), to be
+/// applied to the reply only once the whole chunk was read.
+struct Chunk {
+  bool has_usage = false;  ///< "usage" is an object.
+  TokenUsage usage;
+  bool has_choice = false;  ///< choices[0] exists (an object).
+  std::string content;      ///< delta.content (null and absent read as "").
+  bool has_content = false;
+  std::string refusal;
+  bool reasoning = false;   ///< A non-empty reasoning_content or reasoning.
+  bool tool_calls = false;  ///< A non-empty tool_calls list.
+  bool has_finish_reason = false;
+  std::string finish_reason;
+
+  /// Folds the chunk into `reply` as on_event does with the DOM; returns whether it was a token
+  /// event.
+  bool apply(Reply& reply) const {
+    if (has_usage) reply.usage = usage;
+    if (!has_choice) return false;
+    bool output = false;
+    if (has_content) {
+      output = !content.empty();
+      reply.text += content;
+    }
+    output = output || !refusal.empty() || reasoning || tool_calls;
+    reply.refusal += refusal;
+    if (has_finish_reason) {
+      reply.finish_reason = finish_reason;
+      reply.finish = reply.refusal.empty() ? finish_of(reply.finish_reason) : Finish::refused;
+      reply.stream_complete = !reply.finish_reason.empty();
+    }
+    return output;
+  }
+};
+
+/// Whether the string or null at the cursor is a non-empty string; anything else is skipped (the
+/// DOM path ignores it).
+bool read_is_nonempty_string(JsonCursor& c, bool& nonempty) {
+  if (c.peek() != '"') {
+    nonempty = false;
+    return c.skip_value();
+  }
+  std::string_view text;
+  std::string scratch;
+  if (!c.read_string_view(text, scratch)) return false;
+  nonempty = !text.empty();
+  return true;
+}
+
+bool read_delta(JsonCursor& c, Chunk& chunk) {
+  if (c.peek() != '{') return c.skip_value();  // not an object: ignored
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool refusal = false;
+  bool reasoning_content = false;
+  bool reasoning = false;
+  bool tool_calls = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "content") {
+      if (std::exchange(chunk.has_content, true)) return false;
+      if (!read_optional_string(c, chunk.content)) return false;  // a list of parts: declined
+    } else if (key == "refusal") {
+      if (std::exchange(refusal, true)) return false;
+      if (c.peek() == '"') {
+        if (!c.read_string(chunk.refusal)) return false;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } else if (key == "reasoning_content" || key == "reasoning") {
+      if (std::exchange(key == "reasoning" ? reasoning : reasoning_content, true)) return false;
+      bool nonempty = false;
+      if (!read_is_nonempty_string(c, nonempty)) return false;
+      chunk.reasoning = chunk.reasoning || nonempty;
+    } else if (key == "tool_calls") {
+      if (std::exchange(tool_calls, true)) return false;
+      if (c.peek() == '[') {
+        bool end = false;
+        if (!c.consume('[') || !c.next(']', true, end)) return false;
+        chunk.tool_calls = !end;
+        for (bool first_call = true; !end; first_call = false) {
+          if (!first_call && !c.next(']', false, end)) return false;
+          if (!end && !c.skip_value()) return false;
+        }
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+bool read_chunk_choice(JsonCursor& c, Chunk& chunk) {
+  if (!c.consume('{')) return false;  // not an object: declined
+  chunk.has_choice = true;
+  std::string_view key;
+  std::string scratch;
+  bool delta = false;
+  bool finish_reason = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "delta") {
+      if (std::exchange(delta, true) || !read_delta(c, chunk)) return false;
+    } else if (key == "finish_reason") {
+      if (std::exchange(finish_reason, true)) return false;
+      if (c.peek() == '"') {
+        if (!c.read_string(chunk.finish_reason)) return false;
+        chunk.has_finish_reason = true;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+/// An ordinary chunk; none for anything the DOM path must judge (an error event, repeated keys,
+/// usage counts that are not canonical integers, content as a list of parts, invalid JSON).
+std::optional<Chunk> read_chunk(std::string_view data) {
+  JsonCursor c(data);
+  if (!c.consume('{')) return std::nullopt;
+  Chunk chunk;
+  bool usage = false;
+  bool choices = false;
+  std::string_view key;
+  std::string scratch;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return std::nullopt;
+    if (done) break;
+    if (!read_key(c, key, scratch)) return std::nullopt;
+    if (key == "error") return std::nullopt;
+    if (key == "usage") {
+      if (std::exchange(usage, true)) return std::nullopt;
+      if (c.peek() == '{') {
+        chunk.has_usage = true;
+        Reply counts;
+        if (!read_usage(c, counts)) return std::nullopt;
+        chunk.usage = counts.usage;
+      } else if (!c.skip_value()) {
+        return std::nullopt;
+      }
+    } else if (key == "choices") {
+      if (std::exchange(choices, true)) return std::nullopt;
+      if (c.peek() != '[') {
+        if (!c.skip_value()) return std::nullopt;
+        continue;
+      }
+      bool end = false;
+      if (!c.consume('[') || !c.next(']', true, end)) return std::nullopt;
+      if (!end && !read_chunk_choice(c, chunk)) return std::nullopt;
+      while (!end) {
+        if (!c.next(']', false, end)) return std::nullopt;
+        if (!end && !c.skip_value()) return std::nullopt;
+      }
+    } else if (!c.skip_value()) {
+      return std::nullopt;
+    }
+  }
+  if (!c.at_end()) return std::nullopt;
+  return chunk;
+}
+
 /// Message content is a string, null (with a refusal), or — from some servers — a list of parts.
 std::string content_text(const nlohmann::json& content) {
   if (content.is_string()) return content.get<std::string>();
@@ -433,6 +603,13 @@ class OpenAiDialect final : public Dialect {
     }
     if (!choices || !c.at_end()) return false;
     settle_finish(reply, has_finish_reason);
+    return true;
+  }
+
+  bool try_on_event(const SseEvent& event, Reply& reply, bool& token) const override {
+    const auto chunk = read_chunk(event.data);
+    if (!chunk) return false;
+    token = chunk->apply(reply);
     return true;
   }
 

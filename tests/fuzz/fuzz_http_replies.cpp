@@ -46,7 +46,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lmmbench::models::http::Reply reply;
     try {
       const auto on_event = [&](const lmmbench::models::http::SseEvent& event) {
-        (void)dialect->on_event(event, reply);
+        // The fast path's contract: what it accepts, it folds in as the DOM path does.
+        auto fast = reply;
+        bool fast_token = false;
+        const bool accepted = dialect->try_on_event(event, fast, fast_token);
+        bool token = false;
+        try {
+          token = dialect->on_event(event, reply);
+        } catch (const MalformedReply&) {
+          if (accepted) std::abort();
+          throw;
+        }
+        if (accepted &&
+            (token != fast_token || fast.text != reply.text || fast.refusal != reply.refusal ||
+             fast.finish != reply.finish || fast.finish_reason != reply.finish_reason ||
+             fast.stream_complete != reply.stream_complete ||
+             fast.usage.prompt_tokens != reply.usage.prompt_tokens ||
+             fast.usage.completion_tokens != reply.usage.completion_tokens)) {
+          std::abort();
+        }
       };
       for (std::size_t at = 0; at < size; at += piece)
         parser.feed(text.substr(at, piece), on_event);

@@ -1,7 +1,8 @@
-// The OpenAI dialect reads an ordinary whole reply without a DOM (Dialect::try_parse_reply). Its
-// contract: whenever it accepts a body, the Reply is exactly what parse_reply gives for the
-// parsed body; anything else (other types, repeated keys, invalid JSON) it declines, and the DOM
-// path decides, errors included.
+// The OpenAI dialect reads an ordinary whole reply and an ordinary stream chunk without a DOM
+// (Dialect::try_parse_reply, try_on_event). The contract: whenever the fast path accepts a body
+// or an event, the result is exactly what the DOM path (parse_reply, on_event) gives; anything
+// else (other types, repeated keys, error events, invalid JSON) it declines, and the DOM path
+// decides, errors included.
 #include <random>
 #include <string>
 #include <vector>
@@ -117,6 +118,114 @@ TEST(ReplyFastPath, RandomlyEditedRepliesNeverDisagree) {
     accepted += check(*dialect, body) ? 1 : 0;
   }
   EXPECT_GT(accepted, 1000u);  // the check saw many accepted edits, not only declines
+}
+
+/// Checks the contract of the stream fast path on one event, from a reply in `before`; returns
+/// whether the fast path accepted it.
+bool check_event(const Dialect& dialect, const std::string& data, const Reply& before) {
+  models::http::SseEvent event;
+  event.data = data;
+  Reply fast = before;
+  bool fast_token = false;
+  if (!dialect.try_on_event(event, fast, fast_token)) {
+    EXPECT_TRUE(same(fast, before)) << "a declined event changed the reply: " << data;
+    return false;
+  }
+  Reply slow = before;
+  try {
+    const bool slow_token = dialect.on_event(event, slow);
+    EXPECT_EQ(fast_token, slow_token) << data;
+    EXPECT_TRUE(same(fast, slow)) << data << "\nfast: " << fast.text << "|" << fast.refusal << "|"
+                                  << fast.finish_reason << "\nslow: " << slow.text << "|"
+                                  << slow.refusal << "|" << slow.finish_reason;
+  } catch (const MalformedReply& e) {
+    ADD_FAILURE() << "accepted an event the DOM path rejects (" << e.what() << "): " << data;
+  }
+  return true;
+}
+
+const std::vector<std::string> kEvents = {
+    // vLLM / OpenAI / the benchmark server.
+    R"({"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]})",
+    R"({"id":"c","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":" cat"},"logprobs":null,"finish_reason":null}]})",
+    R"({"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":"yes"},"finish_reason":"stop"}]})",
+    R"({"id":"c","choices":[],"usage":{"prompt_tokens":600,"completion_tokens":1,"total_tokens":601}})",
+    R"({"choices":[{"delta":{},"finish_reason":"length"}],"usage":null})",
+    R"({"choices":[{"delta":{"refusal":"I won't."},"finish_reason":null}]})",
+    R"({"choices":[{"delta":{"reasoning_content":"think","content":null}}]})",
+    R"({"choices":[{"delta":{"reasoning":"","tool_calls":[{"index":0,"function":{"name":"f"}}]}}]})",
+    R"({"choices":[{"delta":{"tool_calls":[]},"finish_reason":"tool_calls"}]})",
+    R"({"choices":[{"delta":null,"finish_reason":""}]})",
+    R"({"choices":null})",
+    R"({"choices":[{"delta":{"content":"\u00e9\n"}},{"delta":{"content":"ignored"}}]})",
+    // Declined: the DOM path decides.
+    R"({"error":{"message":"overloaded"}})",
+    R"({"choices":[{"delta":{"content":[{"type":"text","text":"a"}]}}]})",
+    R"({"choices":[{"delta":{"content":"a","content":"b"}}]})",
+    R"({"choices":[7]})",
+    R"({"choices":[],"usage":{"prompt_tokens":"3"}})",
+    "[DONE]",
+    "not json",
+};
+
+TEST(StreamFastPath, AcceptsOrdinaryChunksAndAgreesWithTheDomPath) {
+  const auto dialect = openai();
+  Reply empty;
+  Reply partial;
+  partial.text = "A";
+  partial.refusal = "no";
+  partial.usage.prompt_tokens = 5;
+  std::size_t accepted = 0;
+  for (const auto& data : kEvents) {
+    accepted += check_event(*dialect, data, empty) ? 1 : 0;
+    check_event(*dialect, data, partial);
+  }
+  EXPECT_EQ(accepted, 12u);  // the first twelve, the ordinary shapes
+  // A whole stream: the role chunk is no token event, the text and the finish reason are.
+  Reply reply;
+  bool token = true;
+  models::http::SseEvent event;
+  event.data = kEvents[0];
+  ASSERT_TRUE(dialect->try_on_event(event, reply, token));
+  EXPECT_FALSE(token);
+  event.data = kEvents[2];
+  ASSERT_TRUE(dialect->try_on_event(event, reply, token));
+  EXPECT_TRUE(token);
+  event.data = kEvents[3];
+  ASSERT_TRUE(dialect->try_on_event(event, reply, token));
+  EXPECT_FALSE(token);
+  EXPECT_EQ(reply.text, "yes");
+  EXPECT_EQ(reply.finish, models::http::Finish::stop);
+  EXPECT_TRUE(reply.stream_complete);
+  EXPECT_EQ(reply.usage.completion_tokens, 1);
+}
+
+TEST(StreamFastPath, RandomlyEditedChunksNeverDisagree) {
+  const auto dialect = openai();
+  std::mt19937 rng(2121);
+  const std::string alphabet = "{}[]:,\"\\ 0123456789-.eEnulltruefalse\xc3\xa9\xff";
+  Reply partial;
+  partial.text = "A";
+  std::size_t accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string data = kEvents[rng() % kEvents.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !data.empty(); ++e) {
+      const std::size_t at = rng() % data.size();
+      switch (rng() % 3) {
+        case 0:
+          data[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          data.erase(at, 1 + rng() % 4);
+          break;
+        default:
+          data.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    accepted += check_event(*dialect, data, round % 2 == 0 ? Reply{} : partial) ? 1 : 0;
+  }
+  EXPECT_GT(accepted, 1000u);
 }
 
 }  // namespace
