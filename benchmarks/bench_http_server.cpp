@@ -11,6 +11,9 @@
 //                                              written to FILE once it accepts connections)
 //   GET /stats                                 {"requests": N, "request_bytes": B}: POSTs served
 //                                              and the bytes of their bodies since the start
+//   bench_http_server --capture                also keeps the last POST body, answered to
+//                                              GET /last_body (the benchmark script sends wrk
+//                                              the very body lmmbench sent)
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -67,6 +70,8 @@ struct Connection {
 
 std::size_t requests = 0;
 std::size_t request_bytes = 0;
+bool capture = false;
+std::string last_body;
 
 [[noreturn]] void die(const char* what) {
   std::fprintf(stderr, "bench_http_server: %s: %s\n", what, std::strerror(errno));
@@ -123,6 +128,9 @@ bool serve(Connection& c) {
       ++requests;
       request_bytes += length;
       c.out += asks_for_stream(body) ? kStreamResponse : kJsonResponse;
+      if (capture) last_body.assign(body);
+    } else if (head.starts_with("GET /last_body ")) {
+      c.out += response("application/json", last_body);
     } else if (head.starts_with("GET /stats ")) {
       const std::string stats =
           fmt::format(R"({{"requests":{},"request_bytes":{}}})", requests, request_bytes);
@@ -159,8 +167,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--port-file" && i + 1 < argc) {
       port_file = argv[++i];
+    } else if (std::string_view(argv[i]) == "--capture") {
+      capture = true;
     } else {
-      std::fprintf(stderr, "usage: bench_http_server [--port-file FILE]\n");
+      std::fprintf(stderr, "usage: bench_http_server [--port-file FILE] [--capture]\n");
       return 2;
     }
   }
