@@ -27,6 +27,8 @@ an LMM benchmark sends) for bench_http_client and wrk.
 
   benchmarks/http_client_vs_wrk.py --build build/release
 
+  benchmarks/http_client_vs_wrk.py --instructions   # instructions per request (callgrind)
+
 Exit status 1 when lmmbench (bench_http_client or perf) reaches less than --min-ratio of wrk's
 rate at some concurrency, pinned.
 """
@@ -189,6 +191,57 @@ def capture_bodies(args, tmp):
     return bench_body, perf_body, jpeg, jpeg_body
 
 
+def instructions_per_request(server, cmd, env=None):
+    """User-space instructions per request of `cmd` (callgrind's total over the requests the
+    server counted): a count that other processes on the machine do not change."""
+    served = server.requests()
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                          capture_output=True, text=True, env=env)
+    m = re.search(r"Collected : (\d+)", proc.stderr)
+    if not m:
+        raise SystemExit(f"callgrind failed on {cmd[0]}:\n{proc.stderr[-2000:]}")
+    return int(m.group(1)) / (server.requests() - served)
+
+
+def count_instructions(args, tmp, bodies, jpeg, concurrency):
+    """One run of each client under callgrind per concurrency (unpinned, short)."""
+    bench_body, perf_body, jpeg_body = bodies
+    server = Server(args.server, tmp, None)
+    rows = []
+    try:
+        url = f"http://127.0.0.1:{server.port}/v1"
+        model = write_model(tmp, server.port)
+        script = os.path.join(tmp, "count.lua")
+        for c in concurrency:
+            row = {"in_flight": c}
+            env = dict(os.environ, LMMBENCH_BENCH_URL=url, LMMBENCH_BENCH_IMAGE=args.image)
+            # One iteration of max(2000, 40 x c) requests (and Google Benchmark's own start).
+            row["bench_http_client"] = instructions_per_request(
+                server, [args.bench, f"--benchmark_filter=BM_openai_client/{c}/",
+                         "--benchmark_min_time=0.01"], env)
+            row["lmmbench perf"] = instructions_per_request(
+                server, [args.lmmbench, "perf", model, "--scenario", "concurrency",
+                         "--concurrency", str(c), "--requests", str(max(2000, 20 * c)),
+                         "--warmup", str(c), "--images", "0", "--prompt-tokens", "16",
+                         "--output-tokens", "16", "--min-duration", "0", "--min-requests", "1",
+                         "--json"])
+            for name, body in (("wrk (bench body)", bench_body), ("wrk (perf body)", perf_body)):
+                with open(script, "w") as f:
+                    f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = '
+                            '"application/json"\nwrk.body = ' + json.dumps(body) + "\n")
+                row[name] = instructions_per_request(
+                    server, ["wrk", "-t1", f"-c{c}", "-d2s", "-s", script, url + "/chat/completions"])
+            rows.append(row)
+        if jpeg is not None:
+            env = dict(os.environ, LMMBENCH_BENCH_URL=url, LMMBENCH_BENCH_IMAGE=jpeg)
+            rows.append({"in_flight": 16, "bench_http_client, 336x336 JPEG": instructions_per_request(
+                server, [args.bench, "--benchmark_filter=BM_openai_client/16/",
+                         "--benchmark_min_time=0.01"], env)})
+    finally:
+        server.stop()
+    return rows
+
+
 def median_row(runs):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
@@ -210,6 +263,10 @@ def main():
                     help="exit 1 when lmmbench reaches less than this fraction of wrk's rate "
                          "(pinned)")
     ap.add_argument("--json", help="also write every run here")
+    ap.add_argument("--instructions", action="store_true",
+                    help="only count user-space instructions per request of each client "
+                         "(valgrind --tool=callgrind, one short unpinned run each): robust to "
+                         "other load on the machine")
     args = ap.parse_args()
     args.bench = args.bench or os.path.join(args.build, "benchmarks", "bench_http_client")
     args.server = args.server or os.path.join(args.build, "benchmarks", "bench_http_server")
@@ -229,6 +286,20 @@ def main():
     warnings = []
     with tempfile.TemporaryDirectory() as tmp:
         bench_body, perf_body, jpeg, jpeg_body = capture_bodies(args, tmp)
+        if args.instructions:
+            if shutil.which("valgrind") is None:
+                raise SystemExit("valgrind is not installed: apt-get install valgrind")
+            rows = count_instructions(args, tmp, (bench_body, perf_body, jpeg_body),
+                                      None if args.no_jpeg else jpeg, concurrency)
+            print("User-space instructions per request (callgrind; process start included):")
+            for row in rows:
+                c = row.pop("in_flight")
+                print(f"  {c:4} in flight: " +
+                      ", ".join(f"{k} {v:,.0f}" for k, v in row.items()))
+            if args.json:
+                with open(args.json, "w") as f:
+                    json.dump(rows, f, indent=2)
+            return 0
         cases = [("bench_http_client", bench_body, args.image), ("lmmbench perf", perf_body, None)]
         for mode in modes:
             server_cpus, client_cpus = ({0}, {1}) if mode == "pinned" else (None, None)
