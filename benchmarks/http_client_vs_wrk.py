@@ -28,6 +28,7 @@ an LMM benchmark sends) for bench_http_client and wrk.
   benchmarks/http_client_vs_wrk.py --build build/release
 
   benchmarks/http_client_vs_wrk.py --instructions   # instructions per request (callgrind)
+  benchmarks/http_client_vs_wrk.py --aiperf /tmp/aiperf-venv/bin/aiperf   # AIPerf's CPU too
 
 Exit status 1 when lmmbench (bench_http_client or perf) reaches less than --min-ratio of wrk's
 rate at some concurrency, pinned.
@@ -242,6 +243,39 @@ def count_instructions(args, tmp, bodies, jpeg, concurrency):
     return rows
 
 
+def aiperf_cpu(args, tmp, cpus, server_cpus):
+    """AIPerf's client CPU per request at 16 in flight, streaming text-only requests as lmmbench
+    perf sends them: the whole multi-process run (its start included) and the marginal cost per
+    request from two runs of --aiperf-requests and 3x as many."""
+    from perf_vs_aiperf import MAKE_TOKENIZER, aiperf_python
+    tokenizer = os.path.join(tmp, "tokenizer")
+    subprocess.run([aiperf_python(args.aiperf), "-c", MAKE_TOKENIZER, tokenizer], check=True,
+                   capture_output=True)
+    server = Server(args.server, tmp, server_cpus)
+    runs = []
+    try:
+        for n in (args.aiperf_requests, 3 * args.aiperf_requests):
+            out_dir = os.path.join(tmp, f"aiperf-{n}")
+
+            def client():
+                run([args.aiperf, "profile", "-m", "bench", "--url",
+                     f"http://127.0.0.1:{server.port}/v1", "--endpoint-type", "chat",
+                     "--streaming", "--use-server-token-count", "--tokenizer", tokenizer,
+                     "--request-count", str(n), "--warmup-request-count", "16", "--isl", "16",
+                     "--osl", "16", "--concurrency", "16", "--random-seed", "1", "--ui", "none",
+                     "--no-gpu-telemetry", "--no-server-metrics", "--artifact-dir", out_dir], cpus)
+                with open(os.path.join(out_dir, "profile_export_aiperf.json")) as f:
+                    return json.load(f)["request_throughput"]["avg"]
+            runs.append(measured(server, client))
+    finally:
+        server.stop()
+    small, large = runs
+    marginal = ((large["cpu_us"] * large["requests"] - small["cpu_us"] * small["requests"]) /
+                (large["requests"] - small["requests"]))
+    return {"rps": large["rps"], "cpu_us": large["cpu_us"], "marginal_cpu_us": marginal,
+            "requests": large["requests"]}
+
+
 def median_row(runs):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
@@ -263,6 +297,9 @@ def main():
                     help="exit 1 when lmmbench reaches less than this fraction of wrk's rate "
                          "(pinned)")
     ap.add_argument("--json", help="also write every run here")
+    ap.add_argument("--aiperf", help="also measure AIPerf (its `aiperf` entry point, e.g. "
+                    "/tmp/aiperf-venv/bin/aiperf from `pip install aiperf`) at 16 in flight")
+    ap.add_argument("--aiperf-requests", type=int, default=2000)
     ap.add_argument("--instructions", action="store_true",
                     help="only count user-space instructions per request of each client "
                          "(valgrind --tool=callgrind, one short unpinned run each): robust to "
@@ -341,6 +378,10 @@ def main():
                                     "client, bounded this rate")
             finally:
                 server.stop()
+        aiperf = None
+        if args.aiperf:
+            pin = "pinned" in modes
+            aiperf = aiperf_cpu(args, tmp, {1} if pin else None, {0} if pin else None)
 
     print(f"\nMedians of {args.repeats} interleaved runs of ~{args.duration:g} s; CPU µs/request = "
           "the client process's user + system time per request the server counted.")
@@ -352,11 +393,16 @@ def main():
         print(f"| {r['mode']} | {r['in_flight']} | {r['client']} | {r['body_bytes']:,} | "
               f"{w['rps']:,.0f} | {o['rps']:,.0f} | {r['ratio']:.2f} | {w['cpu_us']:.1f} | "
               f"{o['cpu_us']:.1f} | {w['server_share']:.0%} / {o['server_share']:.0%} |")
+    if aiperf:
+        print(f"\nAIPerf, 16 in flight, streamed text-only requests ({aiperf['requests']} "
+              f"requests, {'pinned' if 'pinned' in modes else 'unpinned'}): {aiperf['rps']:,.0f} "
+              f"req/s, client CPU {aiperf['cpu_us']:,.0f} µs/request for the whole run, "
+              f"{aiperf['marginal_cpu_us']:,.0f} µs per additional request")
     for w in warnings:
         print("warning: " + w)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+            json.dump({"results": results, "aiperf": aiperf}, f, indent=2)
     short = [r for r in results if r["mode"] == "pinned" and "JPEG" not in r["client"] and
              r["ratio"] < args.min_ratio]
     for r in short:
