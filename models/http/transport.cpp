@@ -415,7 +415,10 @@ void* Transport::header_list(const std::vector<std::string>& lines, bool& owned)
 void Transport::release(Transfer& t) {
   // The buffer dies with the transfer; nothing may write there while the handle is idle.
   curl_easy_setopt(t.easy, CURLOPT_ERRORBUFFER, nullptr);
-  if (t.owns_headers) curl_slist_free_all(t.headers);
+  if (t.owns_headers) {
+    curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(t.headers);
+  }
   t.headers = nullptr;
   t.owns_headers = false;
   idle_handles_.push_back(t.easy);
