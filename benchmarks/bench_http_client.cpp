@@ -1,9 +1,9 @@
 // The HTTP client (openai backend: transport + dialect) against a local server with an instant
 // reply: requests/s and CPU per request at a fixed number of requests in flight. Every request
-// carries a real PNG as a base64 data URL, so the figures include building the multimodal JSON
+// carries a real image as a base64 data URL, so the figures include building the multimodal JSON
 // body and parsing the reply. benchmarks/http_client_vs_wrk.py starts the server, runs wrk on the
 // same endpoint and compares; run this program directly with LMMBENCH_BENCH_URL set to
-// http://127.0.0.1:PORT/bench/v1 of a running tests/servers/llm_server.py.
+// http://127.0.0.1:PORT/v1 of a running bench_http_server (any path is answered).
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -38,13 +38,18 @@ void BM_openai_client(benchmark::State& state) {
   ObjectReader options{ConfigNode(JsonSource::from_value(
       nlohmann::json{{"base_url", url}, {"model", "bench"}, {"max_images", 1}}, "bench.json", 1))};
   auto backend = models::http::create_openai(options, models::BackendContext{clock, 0});
-  // LMMBENCH_BENCH_IMAGE: the PNG sent with every request (default: a tiny fixture).
+  // LMMBENCH_BENCH_IMAGE: the PNG (or .jpg/.jpeg JPEG) sent with every request (default: a tiny
+  // fixture PNG).
   const char* image = std::getenv("LMMBENCH_BENCH_IMAGE");
   auto png = std::make_shared<const std::string>(read_file_bytes(
       image != nullptr
           ? std::filesystem::path(image)
           : std::filesystem::path(LMMBENCH_SOURCE_DIR) / "tests/fixtures/tiny_vqa/images/red.png"));
   const std::string digest(64, '0');
+  const std::string mime = image != nullptr && (std::string_view(image).ends_with(".jpg") ||
+                                                std::string_view(image).ends_with(".jpeg"))
+                               ? "image/jpeg"
+                               : "image/png";
 
   std::size_t failed = 0;
   double cpu = 0;
@@ -62,7 +67,7 @@ void BM_openai_client(benchmark::State& state) {
       }
       models::Request request;
       request.sample_id = std::to_string(sent);
-      request.content.emplace_back(models::ImagePart{png, "image/png", digest, "red.png"});
+      request.content.emplace_back(models::ImagePart{png, mime, digest, "image"});
       request.content.emplace_back(models::TextPart{
           "What color is the square? Answer the question using a single word or phrase."});
       request.params.max_tokens = 16;
@@ -86,7 +91,7 @@ void BM_openai_client(benchmark::State& state) {
       dynamic_cast<models::http::HttpBackend&>(*backend)
           .build_call([&] {
             models::Request r;
-            r.content.emplace_back(models::ImagePart{png, "image/png", digest, "red.png"});
+            r.content.emplace_back(models::ImagePart{png, mime, digest, "image"});
             r.content.emplace_back(models::TextPart{
                 "What color is the square? Answer the question using a single word or phrase."});
             return r;

@@ -153,6 +153,7 @@ int exit_code(const reports::PerfSection& section, bool interrupted) {
 
 int perf_command(const PerfCliOptions& cli) {
   perf::PerfOptions options = perf::benchmark_options(cli);
+  options.request_lines = !cli.out.empty();  // only --out writes them
   bool patched = false;
   const ModelConfig model = perf::perf_model_config(cli, patched);
   const Clock clock;

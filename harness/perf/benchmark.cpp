@@ -151,8 +151,10 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
     if (o.concurrency) plan.max_in_flight = static_cast<std::size_t>(*o.concurrency);
     log << fmt::format("warm-up: {} request(s)\n", warmup.size());
     const auto records = generate_load(backend, clock, warmup, plan, stop);
-    for (const auto& r : records)
-      out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), 0, true));
+    for (const auto& r : records) {
+      if (o.request_lines)
+        out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), 0, true));
+    }
     const auto failures = describe_failures(records);
     const bool all_failed =
         !records.empty() && std::none_of(records.begin(), records.end(),
@@ -185,8 +187,10 @@ PerfOutcome run_perf(const PerfOptions& o, models::Backend& backend, const Clock
     if (o.cost) level.cost = compute_cost(level, *o.cost);
     if (o.token_prices) level.token_cost = compute_token_cost(level, *o.token_prices);
     add_objectives(level, describe(run.spec), records);
-    for (const auto& r : records)
-      out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), i, false));
+    for (const auto& r : records) {
+      if (o.request_lines)
+        out.request_lines.push_back(request_json(r, request_metrics(r, o.slos), i, false));
+    }
     log << fmt::format("  {:.2f} s, {} ok, {} failed, {:.3g} req/s, {:.4g} output tok/s: {}\n",
                        level.duration_s, level.completed, level.failed, level.request_throughput,
                        level.output_throughput, level.valid ? "VALID" : "INVALID");

@@ -46,6 +46,9 @@ struct PerfOptions {
   std::optional<TokenPrices> token_prices;  ///< API models: $ from the measured tokens.
   std::vector<LevelObserver*> observers;    ///< Not owned; called in order.
   std::uint64_t seed = 0;                   ///< Of the workload and the arrival schedule.
+  /// Fill PerfOutcome::request_lines (what --out writes as requests.jsonl). Off, no JSON object
+  /// is built per request.
+  bool request_lines = true;
 };
 
 /// Makes `count` requests for one phase; `seed` differs per phase so no two levels send the
@@ -55,7 +58,8 @@ using RequestSource =
 
 struct PerfOutcome {
   reports::PerfSection section;  ///< workload, model and requests_file are left to the caller.
-  std::vector<nlohmann::json> request_lines;  ///< The per-request JSONL, every phase.
+  /// The per-request JSONL, every phase (empty unless PerfOptions::request_lines).
+  std::vector<nlohmann::json> request_lines;
   bool interrupted = false;
   /// Every warm-up request failed (a dead endpoint, a wrong key): no level was run, since a
   /// measurement against a server that answers nothing measures nothing. What failed and the

@@ -87,6 +87,20 @@ std::string Dialect::error_message(const nlohmann::json& body) const {
   return excerpt(body.dump());
 }
 
+void Dialect::write_body(const Request& request, const Endpoint& endpoint, bool stream,
+                         std::string& out) const {
+  out += body(request, endpoint, stream)
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool Dialect::try_parse_reply(std::string_view, Reply&) const {
+  return false;
+}
+
+bool Dialect::try_on_event(const SseEvent&, Reply&, bool&) const {
+  return false;
+}
+
 std::optional<Nanos> Dialect::retry_hint(const nlohmann::json&) const {
   return std::nullopt;
 }
@@ -247,6 +261,8 @@ HttpBackend::HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, co
     : endpoint_(std::move(endpoint)),
       dialect_(std::move(dialect)),
       clock_(clock),
+      url_(dialect_->url(endpoint_, endpoint_.stream)),
+      headers_(dialect_->headers(endpoint_)),
       transport_(std::make_unique<Transport>(endpoint_.transport)) {
   if (endpoint_.replicas.empty()) endpoint_.replicas.push_back(endpoint_.base_url);
   for (const auto& url : endpoint_.replicas)
@@ -329,11 +345,15 @@ std::string HttpBackend::fingerprint() const {
 
 HttpCall HttpBackend::build_call(const Request& request) const {
   HttpCall call;
-  call.url = dialect_->url(endpoint_, endpoint_.stream);
-  call.headers = dialect_->headers(endpoint_);
-  nlohmann::json body = dialect_->body(request, endpoint_, endpoint_.stream);
-  if (!endpoint_.extra_body.empty()) body.merge_patch(endpoint_.extra_body);
-  call.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  call.url = url_;
+  call.headers = headers_;
+  if (endpoint_.extra_body.empty()) {
+    dialect_->write_body(request, endpoint_, endpoint_.stream, call.body);
+  } else {
+    nlohmann::json body = dialect_->body(request, endpoint_, endpoint_.stream);
+    body.merge_patch(endpoint_.extra_body);
+    call.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   call.stream = endpoint_.stream;
   // A rough prompt estimate (4 bytes of text per token, ~1000 tokens per image) plus the output
   // budget; the real usage corrects the bucket when the reply arrives.
@@ -382,7 +402,7 @@ void HttpBackend::submit(Request request, CompletionCallback done) {
     const Nanos now = clock_.now();  // every event of one read arrived at the same moment
     try {
       exchange->parser.feed(bytes, [&](const SseEvent& event) {
-        if (dialect_->on_event(event, exchange->reply)) {
+        if (fold_event(event, exchange->reply)) {
           if (!exchange->first_token) exchange->first_token = now;
           exchange->token_events.push_back(now);
         }
@@ -407,6 +427,12 @@ void HttpBackend::submit(Request request, CompletionCallback done) {
     exchange->done(std::move(c));
   };
   transport_->submit(std::move(call));
+}
+
+bool HttpBackend::fold_event(const SseEvent& event, Reply& reply) const {
+  bool token = false;
+  if (dialect_->try_on_event(event, reply, token)) return token;
+  return dialect_->on_event(event, reply);
 }
 
 Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
@@ -461,7 +487,7 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
   try {
     if (r.streamed) {
       ex.parser.finish([&](const SseEvent& event) {
-        if (dialect_->on_event(event, ex.reply)) {
+        if (fold_event(event, ex.reply)) {
           const Nanos now = clock_.now();
           if (!ex.first_token) ex.first_token = now;
           ex.token_events.push_back(now);
@@ -482,12 +508,15 @@ Completion HttpBackend::complete(Exchange& ex, HttpResult r) const {
             fmt::format("expected an application/json reply, got Content-Type '{}': {}",
                         r.content_type, excerpt(r.body)));
       }
-      const auto json = parse_json_or_discarded(r.body);
-      if (json.is_discarded()) {
-        return Completion::failure(ErrorKind::malformed_reply,
-                                   "the reply is not valid JSON: " + excerpt(r.body));
+      if (!dialect_->try_parse_reply(r.body, reply)) {
+        reply = Reply{};
+        const auto json = parse_json_or_discarded(r.body);
+        if (json.is_discarded()) {
+          return Completion::failure(ErrorKind::malformed_reply,
+                                     "the reply is not valid JSON: " + excerpt(r.body));
+        }
+        reply = dialect_->parse_reply(json);
       }
-      reply = dialect_->parse_reply(json);
     }
   } catch (const std::exception& e) {
     return Completion::failure(ErrorKind::malformed_reply, e.what());

@@ -73,13 +73,28 @@ class Dialect {
   [[nodiscard]] virtual std::vector<std::string> headers(const Endpoint& endpoint) const = 0;
   [[nodiscard]] virtual nlohmann::json body(const Request& request, const Endpoint& endpoint,
                                             bool stream) const = 0;
+  /// The body as sent, appended to `out`: exactly body(...).dump() (nlohmann's form: keys
+  /// sorted, no spaces, invalid UTF-8 replaced by U+FFFD). The default dumps body(); a dialect
+  /// on the hot path of `lmmbench perf` writes it directly, without a DOM.
+  virtual void write_body(const Request& request, const Endpoint& endpoint, bool stream,
+                          std::string& out) const;
   /// A complete, non-streamed 2xx reply. Throws MalformedReply.
   [[nodiscard]] virtual Reply parse_reply(const nlohmann::json& reply) const = 0;
+  /// The fast path of a complete, non-streamed 2xx reply, read from its text without a DOM.
+  /// Returns false for anything it does not handle (then parse_reply decides, errors included);
+  /// whenever it returns true, `reply` is what parse_reply gives for the parsed body. The
+  /// default handles nothing.
+  [[nodiscard]] virtual bool try_parse_reply(std::string_view body, Reply& reply) const;
   /// One server-sent event of a streamed reply, folded into `reply`. Returns whether the event is
   /// a token event: it carries generated output (text, reasoning, a refusal, tool calls), not
   /// only a role, a finish reason or usage. Throws
   /// MalformedReply, also for an error event inside the stream.
   virtual bool on_event(const SseEvent& event, Reply& reply) const = 0;
+  /// The fast path of on_event for an ordinary event, read without a DOM. Returns false, with
+  /// `reply` untouched, for anything it does not handle (then on_event decides, errors
+  /// included); whenever it returns true, `reply` and `token` are what on_event gives. The
+  /// default handles nothing.
+  virtual bool try_on_event(const SseEvent& event, Reply& reply, bool& token) const;
   /// The provider's error message from an error body ({"error": {"message": ...}} by default).
   [[nodiscard]] virtual std::string error_message(const nlohmann::json& body) const;
   /// A wait the provider asks for inside an error body (Gemini's RetryInfo); none by default.
@@ -134,6 +149,9 @@ class HttpBackend final : public Backend {
  private:
   struct Exchange;
   Completion complete(Exchange& exchange, HttpResult result) const;
+  /// One stream event into `reply` (the dialect's fast path, else on_event); whether it was a
+  /// token event.
+  bool fold_event(const SseEvent& event, Reply& reply) const;
   struct Replica {
     ReplicaUse stats;
     std::size_t in_flight = 0;
@@ -152,6 +170,9 @@ class HttpBackend final : public Backend {
   Endpoint endpoint_;
   std::unique_ptr<Dialect> dialect_;
   const Clock& clock_;
+  // The same for every request (a dialect's url() and headers() depend on the endpoint only).
+  std::string url_;
+  std::vector<std::string> headers_;
   mutable std::mutex replicas_mutex_;
   std::vector<Replica> replicas_;  // guarded by replicas_mutex_ (its size never changes)
   std::size_t next_replica_ = 0;   // guarded by replicas_mutex_

@@ -9,15 +9,92 @@
 // before [DONE] has empty `choices` and the request's `usage`. Azure OpenAI: POST
 // {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=..., key in the
 // `api-key` header, prompt filtering answered as HTTP 400 with error.code "content_filter".
+#include <array>
+#include <charconv>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <variant>
+
 #include <fmt/format.h>
 
 #include "core/base64.hpp"
+#include "core/json_cursor.hpp"
 #include "core/json_source.hpp"
 #include "models/http/http_backend.hpp"
 
 namespace lmmbench::models::http {
 
 namespace {
+
+/// The characters of a JSON string as nlohmann's dump() writes them (ensure_ascii off; invalid
+/// UTF-8 replaced by U+FFFD), without the quotes. ASCII is escaped here; a string with other
+/// bytes goes through nlohmann, which knows what it does with them.
+void append_json_string_body(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char ch : s) {
+    if (static_cast<unsigned char>(ch) >= 0x80) {
+      const std::string dumped =
+          nlohmann::json(std::string(s))
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      out.append(dumped, 1, dumped.size() - 2);
+      return;
+    }
+  }
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(plain, i - plain));
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s.substr(plain));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  append_json_string_body(out, s);
+  out += '"';
+}
+
+template <typename Integer>
+void append_integer(std::string& out, Integer value) {
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+  out.append(digits.data(), end);
+}
+
+/// A double as nlohmann writes it (shortest round-trip form, "0.0" for zero, null for NaN).
+void append_number(std::string& out, double value) {
+  out += nlohmann::json(value).dump();
+}
 
 void read_usage(const nlohmann::json& usage, Reply& reply) {
   if (!usage.is_object()) return;
@@ -29,6 +106,292 @@ Finish finish_of(const std::string& reason) {
   if (reason == "length") return Finish::length;
   if (reason == "content_filter") return Finish::refused;
   return Finish::stop;  // "stop", "tool_calls", "function_call", "eos", ...
+}
+
+/// A whole reply's finish from its finish_reason (when it has one as a string) and refusal.
+void settle_finish(Reply& reply, bool has_finish_reason) {
+  if (has_finish_reason) reply.finish = finish_of(reply.finish_reason);
+  if (!reply.refusal.empty()) {
+    reply.finish = Finish::refused;
+    if (reply.finish_reason.empty()) reply.finish_reason = "refusal";
+  }
+}
+
+// The fast path of a whole reply (try_parse_reply): each reader reads one value at the cursor
+// into `reply` as parse_reply reads it from the DOM, and declines (false) whatever it would
+// have to judge — another type, a repeated key, a number that is not a canonical integer.
+
+/// `"key":` of an object member, the key checked against those already seen.
+bool read_key(JsonCursor& c, std::string_view& key, std::string& scratch) {
+  return c.read_string_view(key, scratch) && c.consume(':');
+}
+
+/// A string into `out`, or null (nothing).
+bool read_optional_string(JsonCursor& c, std::string& out) {
+  if (c.peek() == 'n') return c.read_null();
+  return c.read_string(out);
+}
+
+bool read_usage(JsonCursor& c, Reply& reply) {
+  if (c.peek() == 'n') return c.read_null();
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool prompt = false;
+  bool completion = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    std::optional<std::int64_t>* slot = nullptr;
+    if (key == "prompt_tokens") {
+      if (std::exchange(prompt, true)) return false;
+      slot = &reply.usage.prompt_tokens;
+    } else if (key == "completion_tokens") {
+      if (std::exchange(completion, true)) return false;
+      slot = &reply.usage.completion_tokens;
+    } else {
+      if (!c.skip_value()) return false;
+      continue;
+    }
+    if (c.peek() == 'n') {
+      if (!c.read_null()) return false;
+      continue;
+    }
+    std::string_view digits;
+    std::int64_t value = 0;
+    if (!c.read_canonical_integer(digits) ||
+        std::from_chars(digits.data(), digits.data() + digits.size(), value).ec != std::errc()) {
+      return false;
+    }
+    *slot = value;
+  }
+}
+
+bool read_message(JsonCursor& c, Reply& reply) {
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool content = false;
+  bool refusal = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "content") {
+      if (std::exchange(content, true) || !read_optional_string(c, reply.text)) return false;
+    } else if (key == "refusal") {
+      if (std::exchange(refusal, true) || !read_optional_string(c, reply.refusal)) return false;
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+bool read_choice(JsonCursor& c, Reply& reply, bool& has_finish_reason) {
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool message = false;
+  bool finish_reason = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return message;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "message") {
+      if (std::exchange(message, true) || !read_message(c, reply)) return false;
+    } else if (key == "finish_reason") {
+      if (std::exchange(finish_reason, true)) return false;
+      if (c.peek() == 'n') {
+        if (!c.read_null()) return false;
+      } else {
+        if (!c.read_string(reply.finish_reason)) return false;
+        has_finish_reason = true;
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+bool read_choices(JsonCursor& c, Reply& reply, bool& has_finish_reason) {
+  bool done = false;
+  if (!c.consume('[') || !c.next(']', true, done) || done) return false;
+  if (!read_choice(c, reply, has_finish_reason)) return false;
+  while (true) {
+    if (!c.next(']', false, done)) return false;
+    if (done) return true;
+    if (!c.skip_value()) return false;
+  }
+}
+
+/// What one ordinary stream chunk says, read without a DOM (the fast path of on_event), to be
+/// applied to the reply only once the whole chunk was read.
+struct Chunk {
+  bool has_usage = false;  ///< "usage" is an object.
+  TokenUsage usage;
+  bool has_choice = false;  ///< choices[0] exists (an object).
+  std::string content;      ///< delta.content (null and absent read as "").
+  bool has_content = false;
+  std::string refusal;
+  bool reasoning = false;   ///< A non-empty reasoning_content or reasoning.
+  bool tool_calls = false;  ///< A non-empty tool_calls list.
+  bool has_finish_reason = false;
+  std::string finish_reason;
+
+  /// Folds the chunk into `reply` as on_event does with the DOM; returns whether it was a token
+  /// event.
+  bool apply(Reply& reply) const {
+    if (has_usage) reply.usage = usage;
+    if (!has_choice) return false;
+    bool output = false;
+    if (has_content) {
+      output = !content.empty();
+      reply.text += content;
+    }
+    output = output || !refusal.empty() || reasoning || tool_calls;
+    reply.refusal += refusal;
+    if (has_finish_reason) {
+      reply.finish_reason = finish_reason;
+      reply.finish = reply.refusal.empty() ? finish_of(reply.finish_reason) : Finish::refused;
+      reply.stream_complete = !reply.finish_reason.empty();
+    }
+    return output;
+  }
+};
+
+/// Whether the string or null at the cursor is a non-empty string; anything else is skipped (the
+/// DOM path ignores it).
+bool read_is_nonempty_string(JsonCursor& c, bool& nonempty) {
+  if (c.peek() != '"') {
+    nonempty = false;
+    return c.skip_value();
+  }
+  std::string_view text;
+  std::string scratch;
+  if (!c.read_string_view(text, scratch)) return false;
+  nonempty = !text.empty();
+  return true;
+}
+
+bool read_delta(JsonCursor& c, Chunk& chunk) {
+  if (c.peek() != '{') return c.skip_value();  // not an object: ignored
+  if (!c.consume('{')) return false;
+  std::string_view key;
+  std::string scratch;
+  bool refusal = false;
+  bool reasoning_content = false;
+  bool reasoning = false;
+  bool tool_calls = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "content") {
+      if (std::exchange(chunk.has_content, true)) return false;
+      if (!read_optional_string(c, chunk.content)) return false;  // a list of parts: declined
+    } else if (key == "refusal") {
+      if (std::exchange(refusal, true)) return false;
+      if (c.peek() == '"') {
+        if (!c.read_string(chunk.refusal)) return false;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } else if (key == "reasoning_content" || key == "reasoning") {
+      if (std::exchange(key == "reasoning" ? reasoning : reasoning_content, true)) return false;
+      bool nonempty = false;
+      if (!read_is_nonempty_string(c, nonempty)) return false;
+      chunk.reasoning = chunk.reasoning || nonempty;
+    } else if (key == "tool_calls") {
+      if (std::exchange(tool_calls, true)) return false;
+      if (c.peek() == '[') {
+        bool end = false;
+        if (!c.consume('[') || !c.next(']', true, end)) return false;
+        chunk.tool_calls = !end;
+        for (bool first_call = true; !end; first_call = false) {
+          if (!first_call && !c.next(']', false, end)) return false;
+          if (!end && !c.skip_value()) return false;
+        }
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+bool read_chunk_choice(JsonCursor& c, Chunk& chunk) {
+  if (!c.consume('{')) return false;  // not an object: declined
+  chunk.has_choice = true;
+  std::string_view key;
+  std::string scratch;
+  bool delta = false;
+  bool finish_reason = false;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return false;
+    if (done) return true;
+    if (!read_key(c, key, scratch)) return false;
+    if (key == "delta") {
+      if (std::exchange(delta, true) || !read_delta(c, chunk)) return false;
+    } else if (key == "finish_reason") {
+      if (std::exchange(finish_reason, true)) return false;
+      if (c.peek() == '"') {
+        if (!c.read_string(chunk.finish_reason)) return false;
+        chunk.has_finish_reason = true;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    } else if (!c.skip_value()) {
+      return false;
+    }
+  }
+}
+
+/// An ordinary chunk; none for anything the DOM path must judge (an error event, repeated keys,
+/// usage counts that are not canonical integers, content as a list of parts, invalid JSON).
+std::optional<Chunk> read_chunk(std::string_view data) {
+  JsonCursor c(data);
+  if (!c.consume('{')) return std::nullopt;
+  Chunk chunk;
+  bool usage = false;
+  bool choices = false;
+  std::string_view key;
+  std::string scratch;
+  for (bool first = true, done = false;; first = false) {
+    if (!c.next('}', first, done)) return std::nullopt;
+    if (done) break;
+    if (!read_key(c, key, scratch)) return std::nullopt;
+    if (key == "error") return std::nullopt;
+    if (key == "usage") {
+      if (std::exchange(usage, true)) return std::nullopt;
+      if (c.peek() == '{') {
+        chunk.has_usage = true;
+        Reply counts;
+        if (!read_usage(c, counts)) return std::nullopt;
+        chunk.usage = counts.usage;
+      } else if (!c.skip_value()) {
+        return std::nullopt;
+      }
+    } else if (key == "choices") {
+      if (std::exchange(choices, true)) return std::nullopt;
+      if (c.peek() != '[') {
+        if (!c.skip_value()) return std::nullopt;
+        continue;
+      }
+      bool end = false;
+      if (!c.consume('[') || !c.next(']', true, end)) return std::nullopt;
+      if (!end && !read_chunk_choice(c, chunk)) return std::nullopt;
+      while (!end) {
+        if (!c.next(']', false, end)) return std::nullopt;
+        if (!end && !c.skip_value()) return std::nullopt;
+      }
+    } else if (!c.skip_value()) {
+      return std::nullopt;
+    }
+  }
+  if (!c.at_end()) return std::nullopt;
+  return chunk;
 }
 
 /// Message content is a string, null (with a refusal), or — from some servers — a list of parts.
@@ -87,46 +450,109 @@ class OpenAiDialect final : public Dialect {
     return h;
   }
 
+  /// The DOM of the body (for extra_body's merge): the written body, parsed.
   [[nodiscard]] nlohmann::json body(const Request& r, const Endpoint& e,
                                     bool stream) const override {
-    nlohmann::json content = nlohmann::json::array();
+    std::string text;
+    write_body(r, e, stream, text);
+    return nlohmann::json::parse(text);
+  }
+
+  /// Written directly, in nlohmann's canonical form (keys in byte order, no spaces), so that the
+  /// bytes are those a DOM would dump: {"max_tokens", "messages": [{"content", "role"}], "model",
+  /// "seed", "stop", "stream", "stream_options", "temperature", "top_p"}.
+  void write_body(const Request& r, const Endpoint& e, bool stream,
+                  std::string& out) const override {
+    std::size_t size = 256 + r.system_prompt.size();
     for (const auto& part : r.content) {
       if (const auto* text = std::get_if<TextPart>(&part)) {
-        content.push_back({{"type", "text"}, {"text", text->text}});
-        continue;
-      }
-      const auto& image = std::get<ImagePart>(part);
-      nlohmann::json url_part;
-      if (pass_image_urls_ &&
-          (image.source.starts_with("http://") || image.source.starts_with("https://"))) {
-        url_part["url"] = image.source;
+        size += text->text.size() + 32;
       } else {
-        url_part["url"] = "data:" + image.mime_type + ";base64," + base64_encode(*image.bytes);
+        const auto& image = std::get<ImagePart>(part);
+        size += 80 + image.mime_type.size() + image.source.size() +
+                (image.bytes ? (image.bytes->size() + 2) / 3 * 4 : 0);
       }
-      if (!image_detail_.empty()) url_part["detail"] = image_detail_;
-      content.push_back({{"type", "image_url"}, {"image_url", std::move(url_part)}});
     }
+    out.reserve(out.size() + size);
+    out += "{\"";
+    out += max_tokens_field_;
+    out += "\":";
+    append_integer(out, r.params.max_tokens);
+    out += ",\"messages\":[";
+    if (!r.system_prompt.empty()) {
+      out += "{\"content\":";
+      append_json_string(out, r.system_prompt);
+      out += ",\"role\":\"system\"},";
+    }
+    out += "{\"content\":";
     // A text-only message goes as a plain string, the form every server accepts: chat templates
     // that concatenate message["content"] (many GGUF templates served by llama.cpp) fail on a
     // list of parts, even of one text part.
-    if (content.size() == 1 && content[0]["type"] == "text") content = content[0]["text"];
-    nlohmann::json messages = nlohmann::json::array();
-    if (!r.system_prompt.empty()) {
-      messages.push_back({{"role", "system"}, {"content", r.system_prompt}});
+    if (r.content.size() == 1 && std::holds_alternative<TextPart>(r.content[0])) {
+      append_json_string(out, std::get<TextPart>(r.content[0]).text);
+    } else {
+      out += '[';
+      bool first = true;
+      for (const auto& part : r.content) {
+        if (!first) out += ',';
+        first = false;
+        if (const auto* text = std::get_if<TextPart>(&part)) {
+          out += "{\"text\":";
+          append_json_string(out, text->text);
+          out += ",\"type\":\"text\"}";
+          continue;
+        }
+        const auto& image = std::get<ImagePart>(part);
+        out += "{\"image_url\":{";
+        if (!image_detail_.empty()) {
+          out += "\"detail\":";
+          append_json_string(out, image_detail_);
+          out += ',';
+        }
+        out += "\"url\":";
+        if (pass_image_urls_ &&
+            (image.source.starts_with("http://") || image.source.starts_with("https://"))) {
+          append_json_string(out, image.source);
+        } else {
+          // "data:MIME;base64,..." (base64 needs no escaping)
+          out += "\"data:";
+          append_json_string_body(out, image.mime_type);
+          out += ";base64,";
+          base64_append(*image.bytes, out);
+          out += '"';
+        }
+        out += "},\"type\":\"image_url\"}";
+      }
+      out += ']';
     }
-    messages.push_back({{"role", "user"}, {"content", std::move(content)}});
-    nlohmann::json body{{"messages", std::move(messages)}};
-    if (azure_deployment_.empty()) body["model"] = e.model;  // Azure: the deployment decides
-    body[max_tokens_field_] = r.params.max_tokens;
-    body["temperature"] = r.params.temperature;
-    if (r.params.top_p != 1.0) body["top_p"] = r.params.top_p;
-    if (r.params.seed) body["seed"] = *r.params.seed;
-    if (!r.params.stop.empty()) body["stop"] = r.params.stop;
+    out += ",\"role\":\"user\"}]";
+    if (azure_deployment_.empty()) {  // Azure: the deployment decides
+      out += ",\"model\":";
+      append_json_string(out, e.model);
+    }
+    if (r.params.seed) {
+      out += ",\"seed\":";
+      append_integer(out, *r.params.seed);
+    }
+    if (!r.params.stop.empty()) {
+      out += ",\"stop\":[";
+      for (std::size_t i = 0; i < r.params.stop.size(); ++i) {
+        if (i > 0) out += ',';
+        append_json_string(out, r.params.stop[i]);
+      }
+      out += ']';
+    }
     if (stream) {
-      body["stream"] = true;
-      if (stream_usage_) body["stream_options"] = {{"include_usage", true}};
+      out += ",\"stream\":true";
+      if (stream_usage_) out += ",\"stream_options\":{\"include_usage\":true}";
     }
-    return body;
+    out += ",\"temperature\":";
+    append_number(out, r.params.temperature);
+    if (r.params.top_p != 1.0) {
+      out += ",\"top_p\":";
+      append_number(out, r.params.top_p);
+    }
+    out += '}';
   }
 
   [[nodiscard]] Reply parse_reply(const nlohmann::json& json) const override {
@@ -146,16 +572,45 @@ class OpenAiDialect final : public Dialect {
     if (message->contains("refusal") && (*message)["refusal"].is_string()) {
       reply.refusal = (*message)["refusal"].get<std::string>();
     }
-    if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
-      reply.finish_reason = choice["finish_reason"].get<std::string>();
-      reply.finish = finish_of(reply.finish_reason);
-    }
-    if (!reply.refusal.empty()) {
-      reply.finish = Finish::refused;
-      if (reply.finish_reason.empty()) reply.finish_reason = "refusal";
-    }
+    const bool has_finish_reason =
+        choice.contains("finish_reason") && choice["finish_reason"].is_string();
+    if (has_finish_reason) reply.finish_reason = choice["finish_reason"].get<std::string>();
+    settle_finish(reply, has_finish_reason);
     read_usage(json.value("usage", nlohmann::json()), reply);
     return reply;
+  }
+
+  bool try_parse_reply(std::string_view body, Reply& reply) const override {
+    JsonCursor c(body);
+    if (!c.consume('{')) return false;
+    bool choices = false;
+    bool usage = false;
+    bool has_finish_reason = false;
+    std::string_view key;
+    std::string scratch;
+    for (bool first = true, done = false;; first = false) {
+      if (!c.next('}', first, done)) return false;
+      if (done) break;
+      if (!c.read_string_view(key, scratch) || !c.consume(':')) return false;
+      if (key == "choices") {
+        if (std::exchange(choices, true) || !read_choices(c, reply, has_finish_reason))
+          return false;
+      } else if (key == "usage") {
+        if (std::exchange(usage, true) || !read_usage(c, reply)) return false;
+      } else if (!c.skip_value()) {
+        return false;
+      }
+    }
+    if (!choices || !c.at_end()) return false;
+    settle_finish(reply, has_finish_reason);
+    return true;
+  }
+
+  bool try_on_event(const SseEvent& event, Reply& reply, bool& token) const override {
+    const auto chunk = read_chunk(event.data);
+    if (!chunk) return false;
+    token = chunk->apply(reply);
+    return true;
   }
 
   bool on_event(const SseEvent& event, Reply& reply) const override {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <stdexcept>
 #include <utility>
 
@@ -94,17 +95,30 @@ TransportError classify(CURLcode code) {
 struct TransportCallbacks {
   static int on_socket(CURL*, curl_socket_t socket, int what, void* self, void*) {
     auto* t = static_cast<Transport*>(self);
+    if (socket < 0) return 0;
+    auto& watched = t->watched_;
+    const auto fd = static_cast<std::size_t>(socket);
+    if (fd >= watched.size()) watched.resize(fd + 1, 0);
     if (what == CURL_POLL_REMOVE) {
-      epoll_ctl(t->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+      if (watched[fd] != 0) epoll_ctl(t->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+      watched[fd] = 0;
       return 0;
     }
     epoll_event event{};
     event.data.fd = socket;
     event.events =
         ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
-    if (epoll_ctl(t->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0) {
+    // One system call per change: a socket curl stopped watching (a kept-alive connection
+    // between requests) is added again, one already watched is modified.
+    if (watched[fd] == 0) {
+      if (epoll_ctl(t->epoll_fd_, EPOLL_CTL_ADD, socket, &event) != 0 && errno == EEXIST) {
+        epoll_ctl(t->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+      }
+    } else if (epoll_ctl(t->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+      // The descriptor was closed and its number reused without a CURL_POLL_REMOVE first.
       epoll_ctl(t->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
     }
+    watched[fd] = 1;
     return 0;
   }
   static int on_timer(CURLM*, long timeout_ms, void* self) {
@@ -120,6 +134,7 @@ struct TransportCallbacks {
 struct Transport::Transfer {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
+  bool owns_headers = false;  ///< `headers` is this transfer's own, not a shared cached list.
   HttpCall call;
   HttpResult result;
   Transport* owner = nullptr;
@@ -261,6 +276,8 @@ Transport::~Transport() {
                     "the transport shut down before the request was sent");
   for (void* easy : idle_handles_)
     curl_easy_cleanup(static_cast<CURL*>(easy));
+  for (auto& [lines, list] : header_lists_)
+    curl_slist_free_all(static_cast<curl_slist*>(list));
   curl_multi_cleanup(as_multi(multi_));
   ::close(wake_fd_);
   ::close(epoll_fd_);
@@ -273,8 +290,7 @@ void Transport::cancel_everything(const char* running_message, const char* queue
   queued_.clear();
   for (auto& t : running) {
     curl_multi_remove_handle(as_multi(multi_), t->easy);
-    curl_slist_free_all(t->headers);
-    idle_handles_.push_back(t->easy);
+    release(*t);
     t->result.error = TransportError::cancelled;
     // Still connecting: the request did not leave (it is still one attempt of the harness's).
     t->result.error_message = t->sends == 0 ? queued_message : running_message;
@@ -355,6 +371,59 @@ std::chrono::milliseconds Transport::start_ready() {
   return std::chrono::milliseconds(0);
 }
 
+CURL* Transport::new_handle() {
+  CURL* e = curl_easy_init();
+  if (e == nullptr) return nullptr;
+  // What is the same for every request of this transport is set once per handle: a handle is
+  // reused without curl_easy_reset, and start() sets everything that varies between requests.
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Transfer::on_prerequest);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_2TLS});
+  curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  if (!options_.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  return e;
+}
+
+void* Transport::header_list(const std::vector<std::string>& lines, bool& owned) {
+  owned = false;
+  for (const auto& [cached_lines, list] : header_lists_) {
+    if (cached_lines == lines) return list;
+  }
+  curl_slist* list = nullptr;
+  for (const auto& h : lines)
+    list = curl_slist_append(list, h.c_str());
+  // No "Expect: 100-continue" round trip for large bodies.
+  list = curl_slist_append(list, "Expect:");
+  // A backend sends the same few header sets on every request; a caller that varies them per
+  // request gets a list of its own for each beyond the first kMaxHeaderLists.
+  if (header_lists_.size() < kMaxHeaderLists) {
+    header_lists_.emplace_back(lines, list);
+  } else {
+    owned = true;
+  }
+  return list;
+}
+
+void Transport::release(Transfer& t) {
+  // The buffer dies with the transfer; nothing may write there while the handle is idle.
+  curl_easy_setopt(t.easy, CURLOPT_ERRORBUFFER, nullptr);
+  if (t.owns_headers) {
+    curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(t.headers);
+  }
+  t.headers = nullptr;
+  t.owns_headers = false;
+  idle_handles_.push_back(t.easy);
+}
+
 void Transport::start(HttpCall call) {
   auto t = std::make_unique<Transfer>();
   t->owner = this;
@@ -362,9 +431,8 @@ void Transport::start(HttpCall call) {
   if (!idle_handles_.empty()) {
     t->easy = static_cast<CURL*>(idle_handles_.back());
     idle_handles_.pop_back();
-    curl_easy_reset(t->easy);
   } else {
-    t->easy = curl_easy_init();
+    t->easy = new_handle();
   }
   if (t->easy == nullptr) {
     HttpResult r;
@@ -374,35 +442,19 @@ void Transport::start(HttpCall call) {
     return;
   }
   CURL* e = t->easy;
-  for (const auto& h : t->call.headers)
-    t->headers = curl_slist_append(t->headers, h.c_str());
-  // No "Expect: 100-continue" round trip for large bodies.
-  t->headers = curl_slist_append(t->headers, "Expect:");
+  t->headers = static_cast<curl_slist*>(header_list(t->call.headers, t->owns_headers));
   curl_easy_setopt(e, CURLOPT_URL, t->call.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->call.body.data());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->call.body.size()));
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer.data());
-  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Transfer::on_prerequest);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_2TLS});
   // Waiting for a connection that might multiplex pays only where HTTP/2 can be negotiated
   // (TLS); on plain http:// it made a burst's second request wait for the first to finish.
   curl_easy_setopt(e, CURLOPT_PIPEWAIT, t->call.url.starts_with("https://") ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   t->last_activity = SteadyClock::now();
   const CURLMcode added = curl_multi_add_handle(as_multi(multi_), e);
   if (added != CURLM_OK) {
@@ -410,7 +462,7 @@ void Transport::start(HttpCall call) {
     r.error = TransportError::connection;
     r.error_message = fmt::format("curl_multi_add_handle: {}", curl_multi_strerror(added));
     t->call.on_done(std::move(r));
-    curl_slist_free_all(t->headers);
+    if (t->owns_headers) curl_slist_free_all(t->headers);
     curl_easy_cleanup(e);
     return;
   }
@@ -452,8 +504,7 @@ void Transport::finish(Transfer* t, int code_int) {
   }
   auto on_done = std::move(t->call.on_done);
   HttpResult result = std::move(t->result);
-  curl_slist_free_all(t->headers);
-  idle_handles_.push_back(t->easy);
+  release(*t);
   const auto it =
       std::find_if(running_.begin(), running_.end(), [t](const auto& p) { return p.get() == t; });
   if (it != running_.end()) {

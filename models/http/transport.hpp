@@ -138,6 +138,13 @@ class Transport {
   /// wait before a rate-limited call may start (zero when none waits on a bucket).
   std::chrono::milliseconds start_ready();
   void start(HttpCall call);
+  /// A new easy handle with the options that every request of this transport shares.
+  void* new_handle();
+  /// The curl header list of `lines` plus "Expect:", shared from header_lists_ when it is there
+  /// or fits (`owned` false), else built for one transfer (`owned` true: the caller frees it).
+  void* header_list(const std::vector<std::string>& lines, bool& owned);
+  /// Frees what a finished transfer owns and keeps its easy handle for the next request.
+  void release(Transfer& transfer);
   void finish(Transfer* transfer, int curl_code);
   void check_idle();
   /// Completes every running and queued call with TransportError::cancelled.
@@ -157,7 +164,13 @@ class Transport {
   // Transport thread only:
   std::deque<HttpCall> queued_;
   std::vector<std::unique_ptr<Transfer>> running_;
-  std::vector<void*> idle_handles_;  ///< CURL* kept for reuse.
+  /// Per socket descriptor: whether it is in the epoll set (curl's socket callback).
+  std::vector<char> watched_;
+  std::vector<void*> idle_handles_;  ///< CURL* kept for reuse, the shared options preset.
+  static constexpr std::size_t kMaxHeaderLists = 16;
+  /// curl_slist* of each header set seen, kept until the destructor: libcurl rebuilds nothing
+  /// per request from them, and a backend sends the same set every time.
+  std::vector<std::pair<std::vector<std::string>, void*>> header_lists_;
   Bucket requests_;
   Bucket tokens_;
   std::chrono::steady_clock::time_point next_idle_check_;

@@ -200,6 +200,18 @@ TEST(Base64, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(base64_decode(base64_encode(png)), png);
 }
 
+TEST(Base64, AppendsAfterWhatTheBufferHolds) {
+  std::string out = "data:x;base64,";
+  base64_append("foobar", out);
+  base64_append("fo", out);
+  EXPECT_EQ(out, "data:x;base64,Zm9vYmFyZm8=");
+  for (const std::string text : {"", "f", "fo", "foo", "foob"}) {
+    std::string appended = "<";
+    base64_append(text, appended);
+    EXPECT_EQ(appended, "<" + base64_encode(text));
+  }
+}
+
 TEST(Base64, AnImageInsideALargerFileIsReadFromItsSlice) {
   TempDir dir("b64");
   const std::string encoded = base64_encode(bytes_of("quadrants.webp"));

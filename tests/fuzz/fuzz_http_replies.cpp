@@ -46,7 +46,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lmmbench::models::http::Reply reply;
     try {
       const auto on_event = [&](const lmmbench::models::http::SseEvent& event) {
-        (void)dialect->on_event(event, reply);
+        // The fast path's contract: what it accepts, it folds in as the DOM path does.
+        auto fast = reply;
+        bool fast_token = false;
+        const bool accepted = dialect->try_on_event(event, fast, fast_token);
+        bool token = false;
+        try {
+          token = dialect->on_event(event, reply);
+        } catch (const MalformedReply&) {
+          if (accepted) std::abort();
+          throw;
+        }
+        if (accepted &&
+            (token != fast_token || fast.text != reply.text || fast.refusal != reply.refusal ||
+             fast.finish != reply.finish || fast.finish_reason != reply.finish_reason ||
+             fast.stream_complete != reply.stream_complete ||
+             fast.usage.prompt_tokens != reply.usage.prompt_tokens ||
+             fast.usage.completion_tokens != reply.usage.completion_tokens)) {
+          std::abort();
+        }
       };
       for (std::size_t at = 0; at < size; at += piece)
         parser.feed(text.substr(at, piece), on_event);
@@ -58,9 +76,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)dialect->error_message(body);
     (void)dialect->retry_hint(body);
     (void)dialect->is_content_filter(400, body);
+    lmmbench::models::http::Reply fast;
+    const bool fast_accepted = dialect->try_parse_reply(text, fast);
     try {
-      (void)dialect->parse_reply(body);
+      const auto reply = dialect->parse_reply(body);
+      // The fast path's contract: what it accepts, it reads as the DOM path does.
+      if (fast_accepted &&
+          (fast.text != reply.text || fast.finish != reply.finish ||
+           fast.finish_reason != reply.finish_reason || fast.refusal != reply.refusal ||
+           fast.usage.prompt_tokens != reply.usage.prompt_tokens ||
+           fast.usage.completion_tokens != reply.usage.completion_tokens)) {
+        std::abort();
+      }
     } catch (const MalformedReply&) {
+      if (fast_accepted) std::abort();  // accepted what the DOM path rejects
     }
   }
   (void)lmmbench::models::http::parse_retry_after(std::string(text.substr(0, 64)));

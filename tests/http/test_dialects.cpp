@@ -111,6 +111,69 @@ TEST_F(Dialects, OpenAiSendsATextOnlyMessageAsAString) {
   EXPECT_TRUE(vision["messages"][0]["content"].is_array());
 }
 
+// The OpenAI body is written without a DOM; its bytes must be what a DOM of the same values
+// dumps (keys in order, nlohmann's numbers and escapes, invalid UTF-8 replaced), whatever the
+// text, the parameters and the options.
+TEST_F(Dialects, OpenAiBodyIsWrittenInTheFormADomDumps) {
+  const std::vector<std::string> texts = {"plain",
+                                          "",
+                                          "quote \" backslash \\ slash /",
+                                          "lines\nand\ttabs\r\b\f",
+                                          std::string("control \x01\x1f and DEL \x7f", 25),
+                                          "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
+                                          "invalid \xff\xfe utf-8 \xc3",
+                                          "</script>\u2028"};
+  const std::vector<nlohmann::json> options = {
+      {{"model", "m"}},
+      {{"model", "m \"quoted\""}, {"stream", true}, {"image_detail", "high"}},
+      {{"model", "m"}, {"stream", true}, {"stream_usage", false}},
+      {{"max_tokens_field", "max_completion_tokens"}, {"model", "m"}},
+      {{"pass_image_urls", true}, {"model", "m"}},
+      {{"azure", {{"deployment", "d"}, {"api_version", "2024-06-01"}}}}};
+  int checked = 0;
+  for (const auto& o : options) {
+    auto config = o;
+    config["base_url"] = "http://127.0.0.1:8000/v1";
+    auto backend = make_backend(&create_openai, config);
+    for (const auto& text : texts) {
+      for (int variant = 0; variant < 4; ++variant) {
+        models::Request r = variant == 0 ? vqa_request(text, text) : vqa_request(text);
+        if (variant == 1) r.content.erase(r.content.begin());  // text only: a plain string
+        if (variant == 2) {
+          r.content.emplace_back(
+              models::ImagePart{png_bytes(), "image/png", "", "https://x/a.png"});
+          r.params.stop = {text, "\n\n"};
+          r.params.seed = 18446744073709551615ULL;
+          r.params.top_p = 0.95;
+          r.params.temperature = 0.7;
+          r.params.max_tokens = 0;
+        }
+        if (variant == 3) {
+          r.params.temperature = 1e-7;
+          r.params.top_p = 0.1 + 0.2;
+          r.params.max_tokens = -5;
+        }
+        const auto body = http(*backend).build_call(r).body;
+        const auto parsed = nlohmann::json::parse(body);
+        EXPECT_EQ(body, parsed.dump()) << body;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 6 * 8 * 4);
+  // Invalid UTF-8 becomes U+FFFD, as the DOM's dump with error_handler_t::replace wrote it.
+  auto backend =
+      make_backend(&create_openai, {{"base_url", "http://127.0.0.1:8000/v1"}, {"model", "m"}});
+  const auto body = http(*backend).build_call(vqa_request("a\xff b")).body;
+  EXPECT_NE(body.find("a\xef\xbf\xbd b"), std::string::npos) << body;
+  // A URL image is passed on only with pass_image_urls; else it is sent as a data URL.
+  auto r = vqa_request("Q?");
+  r.content[0] = models::ImagePart{png_bytes(), "image/png", "", "https://x/a.png"};
+  EXPECT_EQ(nlohmann::json::parse(
+                http(*backend).build_call(r).body)["messages"][0]["content"][0]["image_url"]["url"],
+            "data:image/png;base64,iVBORw0KGgo=");
+}
+
 TEST_F(Dialects, AzureUsesTheDeploymentUrlAndTheApiKeyHeader) {
   auto backend = make_backend(
       &create_openai, {{"base_url", "https://my-resource.openai.azure.com"},

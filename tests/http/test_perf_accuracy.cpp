@@ -159,6 +159,21 @@ TEST(LMMBENCH_PERF_SUITE, MeasuredLatenciesMatchInjectedDelays) {
   EXPECT_EQ(out.request_lines.size(), 102u);
 }
 
+TEST(LMMBENCH_PERF_SUITE, RequestLinesAreBuiltOnlyWhenAsked) {
+  PerfServer server;
+  const Clock clock;
+  auto backend = backend_for(server, "ttft=0;itl=0;tokens=2", clock);
+  std::ostringstream log;
+  auto options = rate_options(200, 5);
+  options.request_lines = false;
+  const auto out = run_perf(options, *backend, clock, text_requests(), log);
+  ASSERT_EQ(out.section.levels.size(), 1u) << log.str();
+  EXPECT_EQ(out.section.levels.front().completed, 5u) << log.str();
+  EXPECT_TRUE(out.request_lines.empty());
+  options.request_lines = true;
+  EXPECT_EQ(run_perf(options, *backend, clock, text_requests(), log).request_lines.size(), 7u);
+}
+
 TEST(LMMBENCH_PERF_SUITE, WithoutUsageTheTokensAreTheOutputChunks) {
   PerfServer server;
   const Clock clock;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -433,6 +434,37 @@ TEST(Transport, ARequestIsNeverSentTwiceBehindTheHarnessesBack) {
   const auto third = ask(*b, vqa_request("[[answer:three]]"));  // a new connection again
   EXPECT_EQ(third.text, "three") << third.error_message;
   EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(Transport, EveryRequestCarriesItsOwnHeadersPastTheSharedLists) {
+  // The transport builds the curl header list of each distinct header set once and shares it
+  // (up to a bound), and reuses easy handles without resetting them: every request must still
+  // carry exactly its own headers, also once the shared lists are full.
+  LlmServer server;
+  models::http::Transport transport(models::http::TransportOptions{});
+  constexpr int kCalls = 24;
+  for (int i = 0; i < kCalls; ++i) {
+    std::promise<models::http::HttpResult> done;
+    auto result = done.get_future();
+    models::http::HttpCall call;
+    call.url = server.url() + "/v1/chat/completions";
+    // The last calls repeat earlier sets (shared lists again).
+    call.headers = {"Content-Type: application/json",
+                    "X-Lmmbench-Call: " + std::to_string(i < 20 ? i : i - 20)};
+    call.body = R"({"model": "m", "max_tokens": 4, "messages": [{"role": "user",)"
+                R"( "content": "[[answer:ok]]"}]})";
+    call.on_done = [&done](models::http::HttpResult r) { done.set_value(std::move(r)); };
+    transport.submit(std::move(call));
+    const auto r = result.get();
+    EXPECT_EQ(r.status, 200) << r.error_message << r.body;
+  }
+  const auto logged = server.requests();
+  ASSERT_EQ(logged.size(), static_cast<std::size_t>(kCalls));
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(logged[i]["headers"].value("x-lmmbench-call", ""),
+              std::to_string(i < 20 ? i : i - 20))
+        << logged[i]["headers"].dump();
+  }
 }
 
 TEST(Transport, DestroyingTheBackendCancelsWhatIsInFlight) {
