@@ -79,13 +79,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     lmmbench::models::http::Reply fast;
     const bool fast_accepted = dialect->try_parse_reply(text, fast);
     try {
-      const auto reply = dialect->parse_reply(body);
+      const auto whole = dialect->parse_reply(body);
       // The fast path's contract: what it accepts, it reads as the DOM path does.
       if (fast_accepted &&
-          (fast.text != reply.text || fast.finish != reply.finish ||
-           fast.finish_reason != reply.finish_reason || fast.refusal != reply.refusal ||
-           fast.usage.prompt_tokens != reply.usage.prompt_tokens ||
-           fast.usage.completion_tokens != reply.usage.completion_tokens)) {
+          (fast.text != whole.text || fast.finish != whole.finish ||
+           fast.finish_reason != whole.finish_reason || fast.refusal != whole.refusal ||
+           fast.usage.prompt_tokens != whole.usage.prompt_tokens ||
+           fast.usage.completion_tokens != whole.usage.completion_tokens)) {
         std::abort();
       }
     } catch (const MalformedReply&) {
