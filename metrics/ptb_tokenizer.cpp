@@ -103,18 +103,18 @@ bool is_dash(char32_t c) {
 bool keeps_period(std::u32string_view word_with_period) {
   const std::u32string_view core = word_with_period.substr(0, word_with_period.size() - 1);
   if (core.empty()) return false;
-  if (core.size() == 1) return is_letter(core[0]);
-  bool inner_period = false;
-  for (std::size_t i = 0; i < core.size(); ++i) {
-    if (core[i] == '.') {
-      if (i == 0 || core[i - 1] == '.') return false;
-      inner_period = true;
-    } else if (!is_letter(core[i])) {
-      inner_period = false;
-      break;
-    }
-  }
-  if (inner_period) return true;
+  const auto ascii_letter = [](char32_t c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  if (core.size() == 1) return ascii_letter(core[0]);
+  // r&b.: the lexer splits at '&' first, then reads "b." as an initial.
+  if (const auto amp = core.rfind('&'); amp != core.npos && amp + 2 == core.size())
+    return ascii_letter(core.back()) && !u_isupper(static_cast<UChar32>(core.back()));
+  // An acronym: single letters, each followed by a period (u.s., e.g., p.m., x.y.z.).
+  bool acronym = core.size() >= 3;
+  for (std::size_t i = 0; i < core.size() && acronym; ++i)
+    acronym = i % 2 == 0 ? ascii_letter(core[i]) : core[i] == '.';
+  if (acronym && core.size() % 2 == 1) return true;
   for (const auto a : kAbbreviations) {
     if (equals_lower(core, a)) return true;
   }
@@ -122,6 +122,15 @@ bool keeps_period(std::u32string_view word_with_period) {
     if (equals_lower(core, a)) return true;
   }
   return false;
+}
+
+/// "90s" after an apostrophe: '90s stays one token ('5 and '2-year-old lose the apostrophe).
+bool is_decade(std::u32string_view rest) {
+  std::size_t i = 0;
+  while (i < rest.size() && is_digit(rest[i]))
+    ++i;
+  return i > 0 && i < rest.size() && ascii_lower(rest[i]) == 's' &&
+         (i + 1 == rest.size() || !(is_letter(rest[i + 1]) || is_digit(rest[i + 1])));
 }
 
 /// Splits a contraction off a word without surrounding punctuation.
@@ -163,6 +172,12 @@ void add_word(std::u32string_view w, Tokens& out) {
     out.push_back(std::move(tail));
   };
   const std::size_t n = w.size();
+  if (is_apostrophe(w[0])) {  // a lone suffix: 's, ’s
+    std::u32string word(w);
+    word[0] = '\'';
+    out.push_back(std::move(word));
+    return;
+  }
   if (n > 3 && ascii_lower(w[n - 3]) == 'n' && is_apostrophe(w[n - 2]) &&
       ascii_lower(w[n - 1]) == 't') {
     suffix(3);
@@ -248,6 +263,9 @@ void add_chunk(std::u32string_view w, Tokens& out) {
     } else if (c == '"' || c == U'\u201C' || c == U'\u201E') {
       out.emplace_back(U"``");
       w.remove_prefix(1);
+    } else if (c == '`' && w.size() > 1) {
+      out.emplace_back(U"`");
+      w.remove_prefix(1);
     } else if (c == U'\u201D') {
       out.emplace_back(U"''");
       w.remove_prefix(1);
@@ -263,11 +281,19 @@ void add_chunk(std::u32string_view w, Tokens& out) {
         w.remove_prefix(2);
         continue;
       }
+      if (rest.size() >= 2 && ascii_lower(rest[0]) == 'n' && is_apostrophe(rest[1])) {
+        out.emplace_back(w.substr(0, 3));  // 'n' (rock'n'roll after a hashtag)
+        w.remove_prefix(3);
+        continue;
+      }
       // '90s, 's, 'll, 're ... stay words (add_word splits what follows them).
-      if (c != U'\u2018' &&
-          (is_digit(rest[0]) || equals_lower(rest, U"s") || equals_lower(rest, U"m") ||
-           equals_lower(rest, U"d") || equals_lower(rest, U"ll") || equals_lower(rest, U"re") ||
-           equals_lower(rest, U"ve") || equals_lower(rest, U"t"))) {
+      const auto suffix = [&](std::u32string_view sfx) {
+        return rest.size() >= sfx.size() && equals_lower(rest.substr(0, sfx.size()), sfx) &&
+               (rest.size() == sfx.size() ||
+                !(is_letter(rest[sfx.size()]) || is_digit(rest[sfx.size()])));
+      };
+      if (c != U'\u2018' && (is_decade(rest) || suffix(U"s") || suffix(U"m") || suffix(U"d") ||
+                             suffix(U"ll") || suffix(U"re") || suffix(U"ve"))) {
         break;
       }
       out.emplace_back(U"`");
@@ -275,6 +301,13 @@ void add_chunk(std::u32string_view w, Tokens& out) {
     } else if (!bracket(c).empty()) {
       out.emplace_back(bracket(c));
       w.remove_prefix(1);
+    } else if (c == '#' && w.size() > 1 && is_letter(w[1])) {
+      // A hashtag: '#' and the letters, digits and '_' after it; the rest is lexed anew.
+      std::size_t length = 2;
+      while (length < w.size() && (is_letter(w[length]) || is_digit(w[length]) || w[length] == '_'))
+        ++length;
+      out.emplace_back(w.substr(0, length));
+      w.remove_prefix(length);
     } else if (w.size() > 1 && (c == '$' || c == '#' || c == U'\u20AC' || c == U'\u00A3' ||
                                 c == U'\u00A5' || c == U'\u00A2')) {
       // ptb3Escaping's normalizeCurrency: pound -> '#', euro -> '$'.
@@ -300,7 +333,7 @@ void add_chunk(std::u32string_view w, Tokens& out) {
       out.emplace_back(U"...");
       w.remove_prefix(length);
     } else if (w.size() > 1 && (c == ',' || c == ';' || c == ':' || c == '*' || c == '+' ||
-                                c == '=' || c == '~' || c == '%' || c == '&')) {
+                                c == '/' || c == '=' || c == '~' || c == '%' || c == '&')) {
       out.emplace_back(w.substr(0, 1));
       w.remove_prefix(1);
     } else if (w.size() > 1 && (c == '!' || c == '?')) {
@@ -312,6 +345,20 @@ void add_chunk(std::u32string_view w, Tokens& out) {
     } else {
       break;
     }
+  }
+
+  // An e-mail address keeps whatever clings to its end (the lexer's EMAIL pattern).
+  if (const auto at = w.find('@');
+      at != w.npos && at > 0 && w.find('.', at) != w.npos && is_letter(w[at - 1])) {
+    std::size_t end = w.size();
+    while (end > at &&
+           (w[end - 1] == '.' || w[end - 1] == ')' || w[end - 1] == ']' || w[end - 1] == '}'))
+      --end;
+    out.emplace_back(w.substr(0, end));
+    for (std::size_t i = end; i < w.size(); ++i) {
+      if (!bracket(w[i]).empty()) out.emplace_back(bracket(w[i]));
+    }
+    return;
   }
 
   // Trailing punctuation, collected in reverse.
@@ -364,6 +411,12 @@ void add_chunk(std::u32string_view w, Tokens& out) {
       while (dots < w.size() && w[w.size() - 1 - dots] == '.')
         ++dots;
       if (dots == w.size()) break;
+      if (dots >= 2 && keeps_period(w.substr(0, w.size() - dots + 1))) {
+        // "etc...." is "etc." and "...": the abbreviation keeps one period.
+        tail.emplace_back(dots >= 4 ? U"..." : U".");
+        w.remove_suffix(dots - 1);
+        break;
+      }
       if (dots >= 3) {
         tail.emplace_back(U"...");
       } else if (dots == 2) {

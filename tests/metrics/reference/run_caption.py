@@ -111,10 +111,39 @@ TOKENIZER_CASES = [
 ]
 
 
+# Words and the punctuation that clings to them, as in running text: the stress cases combine
+# them at random (opening marks glued before a word, closing marks after it, words apart).
+WORDS = [
+    "dog", "Dog", "DOG", "a", "the", "man's", "isn't", "can't", "won't", "they're", "I'm", "we'll",
+    "he'd", "you've", "cannot", "gonna", "dogs'", "'90s", "o'clock", "rock'n'roll", "it\u2019s",
+    "don\u2019t", "3", "3.5", "3,000", "10:30", "1/2", "2-year-old", "t-shirt", "e-mail", "U.S.",
+    "p.m.", "Mr.", "Dr.", "etc.", "e.g.", "St.", "a/b", "@home", "x@y.com", "www.x.com", "50%",
+    "AT&T", "r&b", "caf\u00e9", "\u00c9COLE", "stra\u00dfe", "\u0130stanbul", "\u03a3\u039f\u03a3",
+    "\u732b", "-", "--", "\u2014", "&", "+", "=", "...", "$", "5",
+]
+OPENING = ["(", "[", "{", "\"", "'", "`", "``", "\u201c", "\u2018", "$", "#", "\u00a3", "\u20ac"]
+CLOSING = [".", ",", ";", ":", "!", "?", "?!", "...", "..", "\u2026", ")", "]", "}", "\"", "'",
+           "''", "\u201d", "\u2019", "%", "\u3002", "-", "--"]
+
+
+def stress_case(rng):
+    words = []
+    for _ in range(rng.randint(1, 10)):
+        w = rng.choice(WORDS)
+        if rng.random() < 0.25:
+            w = rng.choice(OPENING) + w
+        if rng.random() < 0.35:
+            w = w + rng.choice(CLOSING)
+        words.append(w)
+    return rng.choice([" ", " ", "  ", " \u00a0", "\t"]).join(words)
+
+
 def tokenizer_cases(rng):
     cases = list(TOKENIZER_CASES)
     for _ in range(300):
         cases.append(random_caption(rng, punctuate=True))
+    for _ in range(1500):
+        cases.append(stress_case(rng))
     return cases
 
 
