@@ -114,7 +114,7 @@ Dataset HfParquetLoader::load() const {
     columns.push_back(name);
     return columns.size() - 1;
   };
-  const std::size_t question = column(o.question);
+  const auto question = o.question ? std::optional(column(*o.question)) : std::nullopt;
   const auto id = o.id ? std::optional(column(*o.id)) : std::nullopt;
   const auto answers = o.answers ? std::optional(column(*o.answers)) : std::nullopt;
   const auto answer_index = o.answer_index ? std::optional(column(*o.answer_index)) : std::nullopt;
@@ -149,8 +149,12 @@ Dataset HfParquetLoader::load() const {
             sample.id = std::to_string(position);
           }
           ++position;
-          if (!cells[question].is_string()) wrong_type(at(question), "a string", cells[question]);
-          sample.question = cells[question].get<std::string>();
+          if (question) {
+            if (!cells[*question].is_string()) {
+              wrong_type(at(*question), "a string", cells[*question]);
+            }
+            sample.question = cells[*question].get<std::string>();
+          }
           if (answers && !cells[*answers].is_null()) {
             sample.references = answer_list(cells[*answers], at(*answers));
           }
@@ -239,7 +243,9 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
     return out;
   };
   o.id = optional("id");
-  o.question = name(fields.required("question"));
+  // Caption sets (lmms-lab/NoCaps, lmms-lab/flickr30k) have no question column: the prompt is
+  // the task's.
+  o.question = optional("question");
   o.answers = optional("answers");
   o.answer_index = optional("answer_index");
   o.category = optional("category");

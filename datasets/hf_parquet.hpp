@@ -23,8 +23,9 @@ namespace lmmbench::datasets {
 ///               "fields": {"id": "question_id", "question": "question", "answers": "answer",
 ///                          "images": "image", "category": "category"}}
 ///
-/// `question` is required; `id` defaults to the row's 0-based position over all files (as
-/// lmms-eval's doc_id). `answers`: a string or number column, or a list of strings, numbers or
+/// `question` may be absent (caption sets: the question is ""); `id` defaults to the row's 0-based
+/// position over all files (as lmms-eval's doc_id). `answers`: a string or number column, or a list
+/// of strings, numbers or
 /// {"answer": ...} structs (VQAv2's). `options`: a list<string> column, or a list of column names
 /// (["A", "B", "C", "D"]; a null or pandas-NaN cell ends the options, as VLMEvalKit reads them).
 /// `answer_index`: the 0-based index of the right option, stored as its letter. `images`: a
@@ -43,7 +44,7 @@ class HfParquetLoader final : public Loader {
     std::filesystem::path image_cache;
     ImageOptions images;  ///< "load_images", "verify_images" and the ImageBudget's.
     std::optional<std::string> id;
-    std::string question;
+    std::optional<std::string> question;
     std::optional<std::string> answers;
     std::vector<std::string> options;  ///< One list column, or one column per option.
     bool options_list = false;         ///< `options` names one list<string> column.

@@ -164,6 +164,16 @@ TEST_F(HfParquet, ReadsShardsInOrderWithIdsOverAllOfThem) {
   EXPECT_TRUE(d.samples[0].images.empty());
 }
 
+TEST_F(HfParquet, ACaptionSetNeedsNoQuestionColumn) {
+  // lmms-lab/NoCaps and lmms-lab/flickr30k have no question: the task's prompt asks for the
+  // caption, and the question is "".
+  const Dataset d = load(R"({"path": "pope.parquet",
+      "fields": {"id": "question_id", "answers": "answer"}, "load_images": false})");
+  ASSERT_EQ(d.samples.size(), 3u);
+  EXPECT_EQ(d.samples[0].question, "");
+  EXPECT_THAT(d.samples[1].references, ElementsAre("no"));
+}
+
 TEST_F(HfParquet, BadColumnsAndFilesNameFileRowAndColumn) {
   EXPECT_THAT(load_error(R"({"path": "pope.parquet", "fields": {"question": "prompt"}})"),
               HasSubstr(file("pope.parquet") + ": field prompt: no column 'prompt' in the file "
