@@ -27,6 +27,8 @@ constexpr std::string_view kMeteorReference =
     "cider/cider_scorer.py";
 
 constexpr int kMaxOrder = 4;
+/// Captions with at most this many grams of one order dedupe them by scanning.
+constexpr std::size_t kLinearScan = 48;
 /// cider.py: sigma = 6.0; the penalty is e ** (-(delta ** 2) / (2 * sigma ** 2)).
 constexpr double kCiderSigma = 6.0;
 /// np.e, the base cider_scorer.py raises (Python float pow, not exp()).
@@ -84,6 +86,90 @@ struct Caption {
   std::uint32_t bigrams = 0;  ///< cider_scorer.py's "length": the count of 2-grams.
 };
 
+/// An open-addressing map from a 64-bit n-gram key to its id (linear probing, power-of-two
+/// capacity, at most half full): the n-gram tables are the hottest lookups of the aggregation,
+/// and a node-based map spends them on cache misses.
+class GramTable {
+ public:
+  GramTable() { slots_.assign(1024, Slot{kEmpty, 0}); }
+
+  /// The id of `key`, interning it as the next id when new.
+  std::uint32_t intern(std::uint64_t key) {
+    std::size_t i = slot(key);
+    while (slots_[i].key != kEmpty) {
+      if (slots_[i].key == key) return slots_[i].id;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = Slot{key, size_};
+    if (++size_ * 2 > slots_.size()) grow();
+    return size_ - 1;
+  }
+  [[nodiscard]] std::size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    std::uint64_t key;
+    std::uint32_t id;
+  };
+  // Never a key: ids are 32-bit, so the high word of a real key is below 2^32 - 1.
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+
+  std::size_t slot(std::uint64_t key) const {
+    key ^= key >> 31;
+    key *= 0x7fb5d329728ea185ULL;
+    key ^= key >> 27;
+    key *= 0x81dadef4bc2dd44dULL;
+    key ^= key >> 33;
+    return static_cast<std::size_t>(key) & (slots_.size() - 1);
+  }
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2, Slot{kEmpty, 0});
+    old.swap(slots_);
+    for (const Slot& s : old) {
+      if (s.key == kEmpty) continue;
+      std::size_t i = slot(s.key);
+      while (slots_[i].key != kEmpty)
+        i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::uint32_t size_ = 0;
+};
+
+/// The references of the item this thread scored last, raw and tokenised: the aggregator's add()
+/// follows score() on the same item, and tokenising every reference twice was a fifth of the
+/// work. Reused only when the raw references are equal, so it can never give another item's.
+struct TokenisedReferences {
+  std::vector<std::string> raw;
+  std::vector<std::string> tokenised;
+
+  const std::vector<std::string>& of(const std::vector<std::string>& references) {
+    if (raw != references) {
+      raw = references;
+      tokenised.resize(references.size());
+      for (std::size_t i = 0; i < references.size(); ++i)
+        ptb_tokenize(references[i], tokenised[i]);
+    }
+    return tokenised;
+  }
+};
+
+TokenisedReferences& last_references() {
+  thread_local TokenisedReferences memo;
+  return memo;
+}
+
+/// Lets the vocabulary be searched with a string_view (no std::string per word looked up).
+struct WordHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
 struct Image {
   std::uint32_t candidate = 0;         ///< Index in captions_.
   std::uint32_t references_begin = 0;  ///< Index in captions_.
@@ -102,19 +188,15 @@ class CaptionAggregator final : public Aggregator {
     Image image;
     image.candidate = add_caption(score.extracted);
     image.references_begin = static_cast<std::uint32_t>(captions_.size());
-    thread_local std::string tokenised;
-    std::vector<std::string> meteor_references;
-    for (const auto& reference : item.answers) {
-      ptb_tokenize(reference, tokenised);
+    const auto& references = last_references().of(item.answers);
+    for (const auto& tokenised : references)
       add_caption(tokenised);
-      if (meteor_) meteor_references.push_back(tokenised);
-    }
     image.references_end = static_cast<std::uint32_t>(captions_.size());
     add_bleu(image);
     images_.push_back(image);
     if (meteor_) {
       meteor_hypotheses_.push_back(score.extracted);
-      meteor_references_.push_back(std::move(meteor_references));
+      meteor_references_.push_back(references);
     }
   }
 
@@ -162,12 +244,17 @@ class CaptionAggregator final : public Aggregator {
     c.bigrams = words.size() > 1 ? c.words - 1 : 0;
     ids.resize(words.size());
     for (std::size_t i = 0; i < words.size(); ++i) {
-      auto [it, inserted] = vocabulary_.try_emplace(std::string(words[i]),
-                                                    static_cast<std::uint32_t>(vocabulary_.size()));
+      auto it = vocabulary_.find(words[i]);
+      if (it == vocabulary_.end()) {
+        it = vocabulary_
+                 .emplace(std::string(words[i]), static_cast<std::uint32_t>(vocabulary_.size()))
+                 .first;
+      }
       ids[i] = it->second;
     }
     // grams of order k from those of order k - 1: id(k) = intern(id(k-1) at i, word i + k).
     thread_local std::vector<std::uint32_t> previous;
+    thread_local std::unordered_map<std::uint32_t, std::size_t> positions;
     previous = ids;
     for (int k = 0; k < kMaxOrder && static_cast<std::size_t>(k) < words.size(); ++k) {
       const std::size_t first = grams_.size();
@@ -176,20 +263,30 @@ class CaptionAggregator final : public Aggregator {
         std::uint32_t id = previous[i];
         if (k > 0) {
           const std::uint64_t key = (static_cast<std::uint64_t>(previous[i]) << 32) | ids[i + k];
-          auto [it, inserted] = ngrams_[k - 1].try_emplace(
-              key, static_cast<std::uint32_t>(ngrams_[k - 1].size() + 0));
-          id = it->second;
+          id = ngrams_[k - 1].intern(key);
           previous[i] = id;
         }
-        bool seen = false;
-        for (std::size_t g = first; g < grams_.size(); ++g) {
-          if (grams_[g].id == id) {
-            ++grams_[g].count;
-            seen = true;
-            break;
+        // Counted in first-occurrence order (the reference's dict order); a long caption (a
+        // model's paragraph) looks its grams up in a map instead of scanning them.
+        if (count <= kLinearScan) {
+          bool seen = false;
+          for (std::size_t g = first; g < grams_.size(); ++g) {
+            if (grams_[g].id == id) {
+              ++grams_[g].count;
+              seen = true;
+              break;
+            }
+          }
+          if (!seen) grams_.push_back(Gram{id, 1, static_cast<std::uint8_t>(k)});
+        } else {
+          if (i == 0) positions.clear();
+          const auto [it, inserted] = positions.try_emplace(id, grams_.size());
+          if (inserted) {
+            grams_.push_back(Gram{id, 1, static_cast<std::uint8_t>(k)});
+          } else {
+            ++grams_[it->second].count;
           }
         }
-        if (!seen) grams_.push_back(Gram{id, 1, static_cast<std::uint8_t>(k)});
       }
     }
     c.end = static_cast<std::uint32_t>(grams_.size());
@@ -202,28 +299,32 @@ class CaptionAggregator final : public Aggregator {
     return std::span<const Gram>(grams_).subspan(c.begin, c.end - c.begin);
   }
 
-  static std::uint64_t key(const Gram& g) {
-    return (static_cast<std::uint64_t>(g.order) << 32) | g.id;
-  }
-
   /// bleu_scorer.py cook_refs + cook_test: one image's clipped matches, guesses and lengths.
   void add_bleu(const Image& image) {
-    thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> max_counts;
-    max_counts.clear();
-    for (std::uint32_t r = image.references_begin; r < image.references_end; ++r) {
-      for (const Gram& g : grams(r))
-        max_counts.emplace_back(key(g), g.count);
+    // The largest count of each gram in any reference, in dense per-order arrays stamped with
+    // the image they belong to (ids are dense, so no map and no sort).
+    const auto stamp = static_cast<std::uint32_t>(images_.size() + 1);
+    for (int k = 0; k < kMaxOrder; ++k) {
+      const std::size_t size = k == 0 ? vocabulary_.size() : ngrams_[k - 1].size();
+      if (bleu_stamp_[k].size() < size) {
+        bleu_stamp_[k].resize(size, 0);
+        bleu_max_[k].resize(size, 0);
+      }
     }
-    std::sort(max_counts.begin(), max_counts.end(), [](const auto& a, const auto& b) {
-      return a.first < b.first || (a.first == b.first && a.second > b.second);
-    });
+    for (std::uint32_t r = image.references_begin; r < image.references_end; ++r) {
+      for (const Gram& g : grams(r)) {
+        if (bleu_stamp_[g.order][g.id] != stamp) {
+          bleu_stamp_[g.order][g.id] = stamp;
+          bleu_max_[g.order][g.id] = g.count;
+        } else {
+          bleu_max_[g.order][g.id] = std::max(bleu_max_[g.order][g.id], g.count);
+        }
+      }
+    }
     const std::uint32_t test_length = captions_[image.candidate].words;
     for (const Gram& g : grams(image.candidate)) {
-      const auto it =
-          std::lower_bound(max_counts.begin(), max_counts.end(), key(g),
-                           [](const auto& entry, std::uint64_t k) { return entry.first < k; });
-      if (it != max_counts.end() && it->first == key(g))
-        bleu_correct_[g.order] += std::min(it->second, g.count);
+      if (bleu_stamp_[g.order][g.id] == stamp)
+        bleu_correct_[g.order] += std::min(bleu_max_[g.order][g.id], g.count);
     }
     for (int k = 0; k < kMaxOrder; ++k)
       bleu_guess_[k] += test_length > static_cast<std::uint32_t>(k) ? test_length - k : 0;
@@ -263,65 +364,81 @@ class CaptionAggregator final : public Aggregator {
 
   /// cider_scorer.py compute_doc_freq + compute_cider: the per-image CIDEr-D scores.
   std::vector<double> cider_scores() const {
+    // Document frequencies: each gram once per image whose references hold it (a stamp per gram
+    // instead of a set per image).
     std::array<std::vector<std::uint32_t>, kMaxOrder> df;
-    df[0].assign(vocabulary_.size(), 0);
-    for (int k = 1; k < kMaxOrder; ++k)
-      df[k].assign(ngrams_[k - 1].size(), 0);
-    std::vector<std::uint64_t> seen;
-    for (const Image& image : images_) {
-      seen.clear();
-      for (std::uint32_t r = image.references_begin; r < image.references_end; ++r) {
-        for (const Gram& g : grams(r))
-          seen.push_back(key(g));
-      }
-      std::sort(seen.begin(), seen.end());
-      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-      for (const std::uint64_t k : seen)
-        ++df[k >> 32][k & 0xffffffffU];
+    std::array<std::vector<std::uint32_t>, kMaxOrder> stamp;
+    for (int k = 0; k < kMaxOrder; ++k) {
+      const std::size_t size = k == 0 ? vocabulary_.size() : ngrams_[k - 1].size();
+      df[k].assign(size, 0);
+      stamp[k].assign(size, 0);
     }
+    for (std::uint32_t i = 0; i < images_.size(); ++i) {
+      for (std::uint32_t r = images_[i].references_begin; r < images_[i].references_end; ++r) {
+        for (const Gram& g : grams(r)) {
+          if (stamp[g.order][g.id] != i + 1) {
+            stamp[g.order][g.id] = i + 1;
+            ++df[g.order][g.id];
+          }
+        }
+      }
+    }
+    // ref_len - log(max(1, df)) of every gram: the idf factor counts2vec multiplies by.
     const double ref_len = std::log(static_cast<double>(images_.size()));
+    std::array<std::vector<double>, kMaxOrder> idf;
+    for (int k = 0; k < kMaxOrder; ++k) {
+      idf[k].resize(df[k].size());
+      for (std::size_t id = 0; id < df[k].size(); ++id)
+        idf[k][id] = ref_len - std::log(std::max(1.0, static_cast<double>(df[k][id])));
+    }
 
     struct Vector {
-      std::vector<std::pair<std::uint64_t, double>> values;  // in the caption's gram order
-      std::vector<std::pair<std::uint64_t, double>> sorted;
+      std::vector<double> values;  // in the caption's gram order
       std::array<double, kMaxOrder> norm{};
       double length = 0;
     };
-    const auto to_vector = [&](std::uint32_t caption, Vector& v, bool sort) {
+    const auto to_vector = [&](std::uint32_t caption, Vector& v) {
       v.values.clear();
       v.norm.fill(0.0);
       for (const Gram& g : grams(caption)) {
-        const double d = std::log(std::max(1.0, static_cast<double>(df[g.order][g.id])));
-        const double value = static_cast<double>(g.count) * (ref_len - d);
-        v.values.emplace_back(key(g), value);
+        const double value = static_cast<double>(g.count) * idf[g.order][g.id];
+        v.values.push_back(value);
         v.norm[g.order] += value * value;
       }
       for (auto& n : v.norm)
         n = std::sqrt(n);
       v.length = captions_[caption].bigrams;
-      if (sort) {
-        v.sorted = v.values;
-        std::sort(v.sorted.begin(), v.sorted.end());
-      }
     };
+    // A reference's values by gram, for the candidate's lookups: dense arrays stamped with the
+    // reference (its caption index + 1).
+    std::array<std::vector<double>, kMaxOrder> reference_value;
+    for (int k = 0; k < kMaxOrder; ++k) {
+      reference_value[k].assign(df[k].size(), 0.0);
+      stamp[k].assign(df[k].size(), 0);
+    }
 
     std::vector<double> scores;
     scores.reserve(images_.size());
     Vector candidate;
     Vector reference;
     for (const Image& image : images_) {
-      to_vector(image.candidate, candidate, false);
+      to_vector(image.candidate, candidate);
+      const std::span<const Gram> candidate_grams = grams(image.candidate);
       std::array<double, kMaxOrder> total{};
       for (std::uint32_t r = image.references_begin; r < image.references_end; ++r) {
-        to_vector(r, reference, true);
+        to_vector(r, reference);
+        const std::span<const Gram> reference_grams = grams(r);
+        for (std::size_t j = 0; j < reference_grams.size(); ++j) {
+          const Gram& g = reference_grams[j];
+          stamp[g.order][g.id] = r + 1;
+          reference_value[g.order][g.id] = reference.values[j];
+        }
         const double delta = candidate.length - reference.length;
         std::array<double, kMaxOrder> value{};
-        for (const auto& [k, hyp] : candidate.values) {
-          const auto it = std::lower_bound(
-              reference.sorted.begin(), reference.sorted.end(), k,
-              [](const auto& entry, std::uint64_t key) { return entry.first < key; });
-          const double ref = it != reference.sorted.end() && it->first == k ? it->second : 0.0;
-          value[k >> 32] += std::min(hyp, ref) * ref;
+        for (std::size_t j = 0; j < candidate_grams.size(); ++j) {
+          const Gram& g = candidate_grams[j];
+          const double ref = stamp[g.order][g.id] == r + 1 ? reference_value[g.order][g.id] : 0.0;
+          value[g.order] += std::min(candidate.values[j], ref) * ref;
         }
         for (int n = 0; n < kMaxOrder; ++n) {
           if (candidate.norm[n] != 0 && reference.norm[n] != 0)
@@ -343,11 +460,13 @@ class CaptionAggregator final : public Aggregator {
   std::size_t n_ = 0;
   std::size_t n_missing_ = 0;
   std::vector<double> rouge_;
-  std::unordered_map<std::string, std::uint32_t> vocabulary_;
-  std::array<std::unordered_map<std::uint64_t, std::uint32_t>, kMaxOrder - 1> ngrams_;
+  std::unordered_map<std::string, std::uint32_t, WordHash, std::equal_to<>> vocabulary_;
+  std::array<GramTable, kMaxOrder - 1> ngrams_;
   std::vector<Gram> grams_;
   std::vector<Caption> captions_;
   std::vector<Image> images_;
+  std::array<std::vector<std::uint32_t>, kMaxOrder> bleu_stamp_;
+  std::array<std::vector<std::uint32_t>, kMaxOrder> bleu_max_;
   std::array<std::uint64_t, kMaxOrder> bleu_correct_{};
   std::array<std::uint64_t, kMaxOrder> bleu_guess_{};
   std::uint64_t bleu_test_length_ = 0;
@@ -429,11 +548,7 @@ SampleScore CaptionMetric::score(const ScoringItem& item) const {
     throw InputError(fmt::format("caption: item '{}' has no reference caption", item.id));
   SampleScore s{0.0, item.prediction ? ParseStatus::parsed : ParseStatus::missing, {}};
   ptb_tokenize(item.prediction ? std::string_view(*item.prediction) : "", s.extracted);
-  thread_local std::vector<std::string> references;
-  references.resize(item.answers.size());
-  for (std::size_t i = 0; i < item.answers.size(); ++i)
-    ptb_tokenize(item.answers[i], references[i]);
-  s.score = rouge_l(s.extracted, references);
+  s.score = rouge_l(s.extracted, last_references().of(item.answers));
   return s;
 }
 
