@@ -125,6 +125,9 @@ Dataset HfParquetLoader::load() const {
   std::vector<std::size_t> image_columns;
   for (const auto& name : o.images_columns)
     image_columns.push_back(column(name));
+  std::vector<std::size_t> image_file_columns;
+  for (const auto& name : o.image_file_columns)
+    image_file_columns.push_back(column(name));
   std::vector<std::pair<std::string, std::size_t>> meta;
   for (const auto& [key, name] : o.meta)
     meta.emplace_back(key, column(name));
@@ -205,6 +208,12 @@ Dataset HfParquetLoader::load() const {
           }
           for (const auto c : image_columns)
             attach_cell(images, sample, cells[c], o.image_cache, at(c));
+          for (const auto c : image_file_columns) {
+            const auto& value = cells[c];
+            if (value.is_null()) continue;
+            if (!value.is_string()) wrong_type(at(c), "an image file name (a string)", value);
+            images.attach(sample, value.get_ref<const std::string&>(), at(c), dataset.files);
+          }
           dataset.samples.push_back(std::move(sample));
         });
   }
@@ -260,6 +269,9 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
   if (const auto node = fields.find("images")) {
     o.images_columns = node->is_array() ? names(*node) : std::vector{name(*node)};
   }
+  if (const auto node = fields.find("image_files")) {
+    o.image_file_columns = node->is_array() ? names(*node) : std::vector{name(*node)};
+  }
   if (const auto meta = fields.find("meta")) {
     ObjectReader reader = meta->object();
     for (const auto& [key, value] : meta->json().items())
@@ -269,9 +281,12 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
   fields.finish();
   o.image_cache = options.find("image_cache") ? options.required("image_cache").as_path()
                                               : default_image_cache();
-  o.images.load = options.get_bool("load_images", true);
-  o.images.probe = options.get_bool("verify_images", true);
-  o.images.budget = read_image_budget(options);
+  o.images = read_image_options(options, {});
+  if (!o.image_file_columns.empty() && o.images.load && o.images.root.empty()) {
+    options.node().fail(
+        "\"image_root\" is required with \"fields.image_files\" (the folder the file names are "
+        "in)");
+  }
   options.finish();
   return std::make_unique<HfParquetLoader>(std::move(o));
 }

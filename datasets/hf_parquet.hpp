@@ -42,7 +42,7 @@ class HfParquetLoader final : public Loader {
   struct Options {
     std::vector<std::filesystem::path> paths;
     std::filesystem::path image_cache;
-    ImageOptions images;  ///< "load_images", "verify_images" and the ImageBudget's.
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images", the ImageBudget's.
     std::optional<std::string> id;
     std::optional<std::string> question;
     std::optional<std::string> answers;
@@ -51,12 +51,16 @@ class HfParquetLoader final : public Loader {
     std::optional<std::string> answer_index;
     std::optional<std::string> category;
     std::vector<std::string> images_columns;
+    /// Columns of image file names under ImageOptions::root ("image_root"), for sets whose
+    /// parquet files hold captions but not the images (yerevann/coco-karpathy).
+    std::vector<std::string> image_file_columns;
     std::vector<std::pair<std::string, std::string>> meta;
   };
   explicit HfParquetLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
   /// Options: "path" (a file or a list of files, read in that order) and "fields" (required),
   /// "image_cache" (default $XDG_CACHE_HOME/lmmbench/images, else ~/.cache/lmmbench/images),
+  /// "image_root" (for `image_files`; required with it unless load_images is false),
   /// "load_images", "verify_images", "max_image_pixels", "image_memory_mb".
   static std::unique_ptr<Loader> create(ObjectReader& options);
 

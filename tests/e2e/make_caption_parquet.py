@@ -10,6 +10,9 @@ Files:
                    list<int64>, annotations_captions list<string>
   flickr.parquet   lmms-lab/flickr30k: image, caption list<string>, sentids list<string>, img_id
                    string, filename
+  karpathy.parquet yerevann/coco-karpathy (lmms-eval's coco_karpathy_test): filepath, filename,
+                   sentences list<string>, imgid, split, url, cocoid, no images; the images are
+                   written as val2014/<filename> (PNG bytes under COCO's .jpg names)
   predictions.jsonl {"id", "prediction"} per image, the ids being each layout's id column value
 """
 import json
@@ -61,9 +64,24 @@ def main(out):
         "filename": pa.array([f"{i}.jpg" for i in range(len(records))]),
     }), {"image": {"_type": "Image"}}, out / "flickr.parquet", compression="zstd")
 
+    names = [f"COCO_val2014_{i:012d}.jpg" for i in range(len(records))]
+    (out / "val2014").mkdir(exist_ok=True)
+    for name, image in zip(names, images):
+        (out / "val2014" / name).write_bytes(image["bytes"])
+    write(pa.table({
+        "filepath": pa.array(["val2014"] * len(records)),
+        "sentids": pa.array([list(range(len(r))) for r in references], type=pa.list_(pa.int64())),
+        "filename": pa.array(names),
+        "imgid": pa.array(list(range(len(records))), type=pa.int64()),
+        "split": pa.array(["test"] * len(records)),
+        "sentences": pa.array(references, type=strings),
+        "cocoid": pa.array(list(range(len(records))), type=pa.int64()),
+        "url": pa.array([f"http://images.cocodataset.org/val2014/{n}" for n in names]),
+    }), {}, out / "karpathy.parquet")
+
     with open(out / "predictions.jsonl", "w", encoding="utf-8") as f:
         for i, r in enumerate(records):
-            for sample_id in (str(i), f"{i:012d}.jpg"):
+            for sample_id in (str(i), f"{i:012d}.jpg", names[i]):
                 f.write(json.dumps({"id": sample_id, "prediction": r["prediction"]},
                                    ensure_ascii=False) + "\n")
 

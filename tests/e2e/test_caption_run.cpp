@@ -1,5 +1,6 @@
 // `lmmbench run` of the caption tasks' layouts: parquet files in lmms-lab's COCO-Caption2017,
-// NoCaps and flickr30k column layouts (make_caption_parquet.py writes the 20 images of the
+// NoCaps and flickr30k column layouts and yerevann/coco-karpathy's (captions in the file, images
+// as COCO val2014 files under image_root) (make_caption_parquet.py writes the 20 images of the
 // caption fixture), answered by the replay baseline with the fixture's predictions, scored by the
 // `caption` metric. Every layout must give pycocoevalcap's own numbers on those captions
 // (tests/metrics/fixtures/caption.expected.json).
@@ -21,11 +22,13 @@ const nlohmann::json& find_cell(const nlohmann::json& record, const std::string&
 }
 
 nlohmann::json caption_task(const std::string& name, const std::string& file,
-                            const nlohmann::json& fields, const std::string& cache) {
+                            const nlohmann::json& fields, const std::string& cache,
+                            const std::string& image_root = "") {
   nlohmann::json dataset = {{"format", "hf-parquet"},
                             {"path", "data/" + file},
                             {"image_cache", cache},
                             {"fields", fields}};
+  if (!image_root.empty()) dataset["image_root"] = image_root;
   return {{"name", name},
           {"dataset", dataset},
           {"prompt", {{"template", "Provide a one-sentence caption for the provided image."}}},
@@ -54,7 +57,10 @@ TEST(CaptionRun, LmmsLabCaptionLayoutsScoreAsPycocoevalcap) {
                      {{"id", "image_id"}, {"answers", "annotations_captions"}, {"images", "image"}},
                      cache),
         caption_task("flickr", "flickr.parquet",
-                     {{"id", "img_id"}, {"answers", "caption"}, {"images", "image"}}, cache)}}};
+                     {{"id", "img_id"}, {"answers", "caption"}, {"images", "image"}}, cache),
+        caption_task("karpathy", "karpathy.parquet",
+                     {{"id", "filename"}, {"answers", "sentences"}, {"image_files", "filename"}},
+                     cache, "data/val2014")}}};
   write_text(dir.path() / "run.json", config.dump(2));
   const auto out = dir.path() / "run";
   const auto r =
@@ -66,9 +72,10 @@ TEST(CaptionRun, LmmsLabCaptionLayoutsScoreAsPycocoevalcap) {
           .at("sets")
           .at("caption.input.jsonl")
           .at("aggregate");
-  for (const char* task : {"coco", "nocaps", "flickr"}) {
+  for (const char* task : {"coco", "nocaps", "flickr", "karpathy"}) {
     const auto& cell = find_cell(record, task);
     ASSERT_EQ(cell.at("counts").at("total"), 20) << cell.dump(2);
+    ASSERT_EQ(cell.at("counts").at("ok"), 20) << cell.dump(2);
     const auto& score = cell.at("scores").at(0);
     EXPECT_EQ(score.at("metric"), "caption");
     const auto& metrics = score.at("metrics");
