@@ -33,6 +33,8 @@ constexpr std::size_t kLinearScan = 48;
 constexpr double kCiderSigma = 6.0;
 /// np.e, the base cider_scorer.py raises (Python float pow, not exp()).
 constexpr double kE = 2.718281828459045;
+/// The headline is 100 x CIDEr-D.
+constexpr double kHeadlineScale = 100.0;
 /// rouge.py: beta = 1.2.
 constexpr double kRougeBeta = 1.2;
 /// bleu_scorer.py compute_score: small = 1e-9, tiny = 1e-15.
@@ -223,11 +225,15 @@ class CaptionAggregator final : public Aggregator {
     const std::vector<double> cider = cider_scores();
     const double cider_mean = CaptionMetric::pairwise_sum(cider) / n;
     r.metrics.push_back(MetricValue{"cider", cider_mean, Unit::points, true});
-    r.score = cider_mean;
+    // The headline in the scale papers print CIDEr in (110.2, not 1.102), so that `compare`'s
+    // --min-drop of 1 point means one CIDEr point; `metrics` keep pycocoevalcap's own values.
+    r.score = kHeadlineScale * cider_mean;
     const MeanEstimate e = estimate_mean(cider);
-    r.standard_error = e.standard_error;
-    r.ci95 = e.ci95;
-    r.interval_method = "normal";
+    r.standard_error = kHeadlineScale * e.standard_error;
+    r.ci95 = {kHeadlineScale * e.ci95[0], kHeadlineScale * e.ci95[1]};
+    // Not "normal": that names a headline that is the mean of the per-sample scores, which
+    // `lmmbench compare` would then recompute from them (here they are ROUGE-L).
+    r.interval_method = "normal, over the per-image CIDEr-D with the set's document frequencies";
     return r;
   }
 

@@ -49,11 +49,11 @@ double meteor_score(const MeteorSetup& setup, std::span<const std::string> hypot
 ///    bigrams as the scorer does), averaged over n and references, times 10; the mean over
 ///    images;
 ///  - METEOR 1.5 (variant `pycocoevalcap-meteor` only): the Java jar itself (meteor_score).
-/// The headline `score` is CIDEr-D (unit points, as pycocoevalcap prints it: 1.0 = 1.0, not
-/// percent); every number is in `metrics`. Per-sample score: the image's ROUGE-L (the one of
-/// these metrics pycocoevalcap defines per image without the rest of the set; `extracted` is
-/// the tokenised prediction). Interval: the normal interval of the mean of the per-image CIDEr-D
-/// scores with the set's document frequencies held fixed.
+/// The headline `score` is 100 x CIDEr-D (unit points: 110.2, the scale papers print); `metrics`
+/// hold pycocoevalcap's own values (bleu_1..4, rouge_l, meteor in 0..1, cider unscaled). Per-sample
+/// score: the image's ROUGE-L (the one of these metrics pycocoevalcap defines per image without the
+/// rest of the set; `extracted` is the tokenised prediction). Interval: the normal interval of the
+/// mean of the per-image CIDEr-D scores with the set's document frequencies held fixed.
 ///
 /// A missing prediction is scored as "" (lmms-eval's coco_cap process_results) and counted in
 /// n_missing; items need at least one reference in `answers`. Sums are numpy's pairwise
