@@ -19,10 +19,10 @@ namespace lmmbench::metrics {
 namespace {
 
 constexpr std::string_view kReference =
-    "pycocoevalcap 1.2 (PyPI; salaniz/pycocoevalcap) tokenizer/ptbtokenizer.py, "
+    "salaniz/pycocoevalcap@ad63453 (v1.2 = PyPI pycocoevalcap 1.2) tokenizer/ptbtokenizer.py, "
     "bleu/bleu_scorer.py (closest), rouge/rouge.py, cider/cider_scorer.py";
 constexpr std::string_view kMeteorReference =
-    "pycocoevalcap 1.2 (PyPI; salaniz/pycocoevalcap) tokenizer/ptbtokenizer.py, "
+    "salaniz/pycocoevalcap@ad63453 (v1.2 = PyPI pycocoevalcap 1.2) tokenizer/ptbtokenizer.py, "
     "bleu/bleu_scorer.py (closest), meteor/meteor.py (meteor-1.5.jar), rouge/rouge.py, "
     "cider/cider_scorer.py";
 

@@ -34,7 +34,8 @@ MeteorSetup find_meteor(std::optional<std::string> java, std::optional<std::stri
 double meteor_score(const MeteorSetup& setup, std::span<const std::string> hypotheses,
                     std::span<const std::vector<std::string>> references);
 
-/// The COCO caption metrics of pycocoevalcap 1.2 (PyPI; github.com/salaniz/pycocoevalcap, which
+/// The COCO caption metrics of pycocoevalcap 1.2 (PyPI; its files are those of
+/// github.com/salaniz/pycocoevalcap at ad63453, tag v1.2, which
 /// COCOEvalCap, lmms-eval's coco_cap/nocaps/flickr30k tasks and most LMM papers use): every
 /// caption is PTB-tokenised (ptb_tokenizer.hpp), then over the whole evaluated set
 ///  - BLEU-1..4 (bleu/bleu_scorer.py, option "closest"): corpus BLEU, clipped n-gram counts

@@ -18,7 +18,6 @@ import random
 import subprocess
 import sys
 
-import pycocoevalcap
 from pycocoevalcap.bleu.bleu import Bleu
 from pycocoevalcap.cider.cider import Cider
 from pycocoevalcap.meteor.meteor import Meteor
@@ -37,7 +36,8 @@ COMMAND = "python3 tests/metrics/reference/run_caption.py"
 def version():
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
     from importlib.metadata import version as package_version
-    return (f"pycocoevalcap {package_version('pycocoevalcap')} (PyPI; {pycocoevalcap.__file__}), "
+    # PyPI's 1.2 is salaniz/pycocoevalcap at ad63453 (tag v1.2), file for file.
+    return (f"pycocoevalcap {package_version('pycocoevalcap')} (PyPI; salaniz/pycocoevalcap@ad63453), "
             f"{java[0] if java else 'java ?'}")
 
 
