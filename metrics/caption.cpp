@@ -26,6 +26,10 @@ constexpr std::string_view kMeteorReference =
     "bleu/bleu_scorer.py (closest), meteor/meteor.py (meteor-1.5.jar), rouge/rouge.py, "
     "cider/cider_scorer.py";
 
+constexpr std::string_view kVlmEvalKitReference =
+    "open-compass/VLMEvalKit@0507265 vlmeval/dataset/image_caption.py ImageCaptionDataset."
+    "evaluate, COCO_Caption_Scorer (pycocoevalcap Bleu(4), Rouge(), Cider(), untokenised)";
+
 constexpr int kMaxOrder = 4;
 /// Captions with at most this many grams of one order dedupe them by scanning.
 constexpr std::size_t kLinearScan = 48;
@@ -147,13 +151,20 @@ class GramTable {
 struct TokenisedReferences {
   std::vector<std::string> raw;
   std::vector<std::string> tokenised;
+  bool untokenised = false;  ///< `tokenised` holds the raw captions (the vlmevalkit variant).
 
-  const std::vector<std::string>& of(const std::vector<std::string>& references) {
-    if (raw != references) {
+  const std::vector<std::string>& of(const std::vector<std::string>& references, bool as_is) {
+    if (raw != references || untokenised != as_is) {
       raw = references;
+      untokenised = as_is;
       tokenised.resize(references.size());
-      for (std::size_t i = 0; i < references.size(); ++i)
-        ptb_tokenize(references[i], tokenised[i]);
+      for (std::size_t i = 0; i < references.size(); ++i) {
+        if (as_is) {
+          tokenised[i] = references[i];
+        } else {
+          ptb_tokenize(references[i], tokenised[i]);
+        }
+      }
     }
     return tokenised;
   }
@@ -180,8 +191,8 @@ struct Image {
 
 class CaptionAggregator final : public Aggregator {
  public:
-  CaptionAggregator(const MetricInfo& info, const std::optional<MeteorSetup>& meteor)
-      : info_(info), meteor_(meteor) {}
+  CaptionAggregator(const MetricInfo& info, const std::optional<MeteorSetup>& meteor, bool as_is)
+      : info_(info), meteor_(meteor), as_is_(as_is) {}
 
   void add(const ScoringItem& item, const SampleScore& score) override {
     ++n_;
@@ -190,7 +201,7 @@ class CaptionAggregator final : public Aggregator {
     Image image;
     image.candidate = add_caption(score.extracted);
     image.references_begin = static_cast<std::uint32_t>(captions_.size());
-    const auto& references = last_references().of(item.answers);
+    const auto& references = last_references().of(item.answers, as_is_);
     for (const auto& tokenised : references)
       add_caption(tokenised);
     image.references_end = static_cast<std::uint32_t>(captions_.size());
@@ -463,6 +474,7 @@ class CaptionAggregator final : public Aggregator {
 
   MetricInfo info_;
   std::optional<MeteorSetup> meteor_;
+  bool as_is_ = false;  ///< Captions are scored untokenised (vlmevalkit).
   std::size_t n_ = 0;
   std::size_t n_missing_ = 0;
   std::vector<double> rouge_;
@@ -484,19 +496,34 @@ class CaptionAggregator final : public Aggregator {
 }  // namespace
 
 CaptionMetric::CaptionMetric(Variant variant, std::optional<MeteorSetup> meteor)
-    : variant_(variant),
-      meteor_(std::move(meteor)),
-      info_{"caption",
-            variant == Variant::with_meteor ? "pycocoevalcap-meteor" : "pycocoevalcap",
-            std::string(variant == Variant::with_meteor ? kMeteorReference : kReference),
-            variant == Variant::with_meteor
-                ? "COCO caption metrics on PTB-tokenised captions: BLEU-1..4, METEOR 1.5 (Java), "
-                  "ROUGE-L, CIDEr-D (headline)"
-                : "COCO caption metrics on PTB-tokenised captions: BLEU-1..4, ROUGE-L, CIDEr-D "
-                  "(headline)",
-            {"answers"}} {
-  if (variant_ == Variant::with_meteor && !meteor_)
-    throw Error("caption/pycocoevalcap-meteor needs a METEOR setup");
+    : variant_(variant), meteor_(std::move(meteor)) {
+  switch (variant_) {
+    case Variant::pycocoevalcap:
+      info_ = MetricInfo{"caption",
+                         "pycocoevalcap",
+                         std::string(kReference),
+                         "COCO caption metrics on PTB-tokenised captions: BLEU-1..4, ROUGE-L, "
+                         "CIDEr-D (headline)",
+                         {"answers"}};
+      break;
+    case Variant::with_meteor:
+      if (!meteor_) throw Error("caption/pycocoevalcap-meteor needs a METEOR setup");
+      info_ = MetricInfo{"caption",
+                         "pycocoevalcap-meteor",
+                         std::string(kMeteorReference),
+                         "COCO caption metrics on PTB-tokenised captions: BLEU-1..4, METEOR 1.5 "
+                         "(Java), ROUGE-L, CIDEr-D (headline)",
+                         {"answers"}};
+      break;
+    case Variant::vlmevalkit:
+      info_ = MetricInfo{"caption",
+                         "vlmevalkit",
+                         std::string(kVlmEvalKitReference),
+                         "COCO caption metrics as VLMEvalKit computes them: pycocoevalcap's "
+                         "BLEU-1..4, ROUGE-L, CIDEr-D on untokenised captions",
+                         {"answers"}};
+      break;
+  }
 }
 
 double CaptionMetric::pairwise_sum(std::span<const double> a) {
@@ -553,20 +580,28 @@ SampleScore CaptionMetric::score(const ScoringItem& item) const {
   if (item.answers.empty())
     throw InputError(fmt::format("caption: item '{}' has no reference caption", item.id));
   SampleScore s{0.0, item.prediction ? ParseStatus::parsed : ParseStatus::missing, {}};
-  ptb_tokenize(item.prediction ? std::string_view(*item.prediction) : "", s.extracted);
-  s.score = rouge_l(s.extracted, last_references().of(item.answers));
+  const bool as_is = variant_ == Variant::vlmevalkit;
+  if (as_is) {
+    // VLMEvalKit reads the predictions back with pandas: an empty or missing cell is NaN, and
+    // str(NaN) is the caption "nan".
+    s.extracted = item.prediction && !item.prediction->empty() ? *item.prediction : "nan";
+  } else {
+    ptb_tokenize(item.prediction ? std::string_view(*item.prediction) : "", s.extracted);
+  }
+  s.score = rouge_l(s.extracted, last_references().of(item.answers, as_is));
   return s;
 }
 
 std::unique_ptr<Aggregator> CaptionMetric::aggregator() const {
-  return std::make_unique<CaptionAggregator>(info_, meteor_);
+  return std::make_unique<CaptionAggregator>(info_, meteor_, variant_ == Variant::vlmevalkit);
 }
 
 std::unique_ptr<Metric> CaptionMetric::create(std::string_view variant, ObjectReader& options) {
   const std::string chosen = select_variant("caption", variant, variants());
   if (chosen != "pycocoevalcap-meteor") {
     options.finish();
-    return std::make_unique<CaptionMetric>(Variant::pycocoevalcap);
+    return std::make_unique<CaptionMetric>(chosen == "vlmevalkit" ? Variant::vlmevalkit
+                                                                  : Variant::pycocoevalcap);
   }
   std::optional<std::string> java;
   std::optional<std::string> jar;

@@ -61,15 +61,19 @@ double meteor_score(const MeteorSetup& setup, std::span<const std::string> hypot
 /// summation, as np.mean computes them.
 class CaptionMetric final : public Metric {
  public:
-  enum class Variant { pycocoevalcap, with_meteor };
+  enum class Variant { pycocoevalcap, with_meteor, vlmevalkit };
 
   explicit CaptionMetric(Variant variant = Variant::pycocoevalcap,
                          std::optional<MeteorSetup> meteor = std::nullopt);
-  /// Registry factory; variants "pycocoevalcap" (default: BLEU, ROUGE-L, CIDEr-D) and
-  /// "pycocoevalcap-meteor" (adds METEOR; options `java`, `meteor_jar`). Throws InputError when
-  /// the METEOR variant cannot find Java or the jar.
+  /// Registry factory; variants "pycocoevalcap" (default: BLEU, ROUGE-L, CIDEr-D),
+  /// "pycocoevalcap-meteor" (adds METEOR; options `java`, `meteor_jar`) and "vlmevalkit" (the same
+  /// scorers on untokenised captions, as VLMEvalKit's COCO_Caption_Scorer calls them: no PTB
+  /// tokenisation, case and punctuation kept, an empty or missing prediction read as "nan").
+  /// Throws InputError when the METEOR variant cannot find Java or the jar.
   static std::unique_ptr<Metric> create(std::string_view variant, ObjectReader& options);
-  static std::vector<std::string> variants() { return {"pycocoevalcap", "pycocoevalcap-meteor"}; }
+  static std::vector<std::string> variants() {
+    return {"pycocoevalcap", "pycocoevalcap-meteor", "vlmevalkit"};
+  }
   [[nodiscard]] const MetricInfo& info() const override { return info_; }
   [[nodiscard]] SampleScore score(const ScoringItem& item) const override;
   [[nodiscard]] std::unique_ptr<Aggregator> aggregator() const override;

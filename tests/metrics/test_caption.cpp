@@ -151,6 +151,26 @@ TEST_P(CaptionFixture, MeteorMatchesPycocoevalcapWhereJavaIsInstalled) {
                expected.at("aggregate").at("meteor").get<double>(), "meteor");
 }
 
+TEST_P(CaptionFixture, VlmEvalKitVariantMatchesItsScorerOnUntokenisedCaptions) {
+  const auto expected =
+      read_json(kFixtures / "caption.expected.json").at("vlmevalkit").at(GetParam());
+  const CaptionMetric metric(CaptionMetric::Variant::vlmevalkit);
+  EXPECT_EQ(metric.info().variant, "vlmevalkit");
+  const Scored scored = score_file(metric, kFixtures / GetParam());
+  const auto& per_sample = expected.at("per_sample");
+  ASSERT_EQ(per_sample.size(), scored.samples.size());
+  for (std::size_t i = 0; i < per_sample.size(); ++i) {
+    const auto id = per_sample[i].at("id").get<std::string>();
+    // The prediction as VLMEvalKit scores it: untouched, or "nan" where empty or missing.
+    EXPECT_EQ(scored.samples[i].extracted, per_sample[i].at("extracted").get<std::string>()) << id;
+    expect_close(scored.samples[i].score, per_sample[i].at("score").get<double>(),
+                 "ROUGE-L of " + id);
+  }
+  const auto& aggregate = expected.at("aggregate");
+  for (const char* name : {"bleu_1", "bleu_2", "bleu_3", "bleu_4", "rouge_l", "cider"})
+    expect_close(value_of(scored.result, name), aggregate.at(name).get<double>(), name);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sets, CaptionFixture,
                          ::testing::Values("caption.input.jsonl", "caption_random.input.jsonl"));
 
@@ -166,6 +186,23 @@ TEST(CaptionMetric, MissingPredictionIsEmptyAndCounted) {
   auto aggregator = metric.aggregator();
   aggregator->add(item, s);
   EXPECT_EQ(aggregator->finish().n_missing, 1U);
+}
+
+TEST(CaptionMetric, VariantsScoringOneItemInTurnEachSeeTheirOwnReferences) {
+  // score() and the aggregator share the last item's tokenised references per thread; a
+  // variant that does not tokenise must not get the tokenised ones, nor the other way round.
+  const CaptionMetric ptb;
+  const CaptionMetric raw(CaptionMetric::Variant::vlmevalkit);
+  ScoringItem item;
+  item.id = "x";
+  item.prediction = "A Dog.";
+  item.answers = {"A Dog."};
+  EXPECT_EQ(ptb.score(item).score, 1.0);
+  EXPECT_EQ(raw.score(item).score, 1.0);
+  item.prediction = "a dog";
+  EXPECT_EQ(ptb.score(item).score, 1.0);  // "a dog" both sides after PTB tokenisation
+  EXPECT_EQ(raw.score(item).score, 0.0);  // "a dog" against "A Dog.": no word in common
+  EXPECT_EQ(ptb.score(item).score, 1.0);
 }
 
 TEST(CaptionMetric, RefusesAnItemWithoutReferences) {

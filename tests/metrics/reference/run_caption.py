@@ -230,6 +230,27 @@ def evaluate(records, with_meteor):
     return {"aggregate": {k: float(v) for k, v in out.items()}, "per_sample": per_sample}
 
 
+def evaluate_vlmevalkit(records):
+    """VLMEvalKit's ImageCaptionDataset.evaluate (vlmeval/dataset/image_caption.py): no
+    tokenisation; ref[str(i)] = [str(prediction)] where pandas reads an empty or missing
+    prediction cell as NaN (so the caption "nan"), gt[str(i)] = the answer list as it is; then
+    COCO_Caption_Scorer's Bleu(4), Rouge(), Cider() (it prints them x 100; recorded unscaled)."""
+    ref, gt = {}, {}
+    for i, r in enumerate(records):
+        prediction = r.get("prediction")
+        ref[str(i)] = [str(prediction) if prediction else "nan"]
+        gt[str(i)] = list(r["answers"])
+    out = {}
+    bleu, _ = Bleu(4).compute_score(gt, ref, verbose=0)
+    for k in range(4):
+        out[f"bleu_{k + 1}"] = bleu[k]
+    out["rouge_l"], rouge_per_image = Rouge().compute_score(gt, ref)
+    out["cider"], _ = Cider().compute_score(gt, ref)
+    per_sample = [{"id": r["id"], "score": float(rouge_per_image[i]), "extracted": ref[str(i)][0]}
+                  for i, r in enumerate(records)]
+    return {"aggregate": {k: float(v) for k, v in out.items()}, "per_sample": per_sample}
+
+
 def write_jsonl(name, records):
     with open(os.path.join(FIXTURES, name), "w", encoding="utf-8") as f:
         for r in records:
@@ -260,6 +281,13 @@ def main():
         "sets": {
             "caption.input.jsonl": evaluate(hand, with_meteor=True),
             "caption_random.input.jsonl": evaluate(rand, with_meteor=True),
+        },
+        "vlmevalkit": {
+            "reference": "open-compass/VLMEvalKit@0507265 vlmeval/dataset/image_caption.py "
+                         "ImageCaptionDataset.evaluate + COCO_Caption_Scorer (its steps, run here "
+                         "on pycocoevalcap 1.2; VLMEvalKit itself is not imported)",
+            "caption.input.jsonl": evaluate_vlmevalkit(hand),
+            "caption_random.input.jsonl": evaluate_vlmevalkit(rand),
         },
     }
     with open(os.path.join(FIXTURES, "caption.expected.json"), "w", encoding="utf-8") as f:
