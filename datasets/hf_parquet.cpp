@@ -281,6 +281,12 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
   fields.finish();
   o.image_cache = options.find("image_cache") ? options.required("image_cache").as_path()
                                               : default_image_cache();
+  if (o.image_file_columns.empty() && options.has("image_root")) {
+    options.required("image_root")
+        .fail(
+            "\"image_root\" is only used with \"fields.image_files\" (images in the parquet file "
+            "need no root)");
+  }
   o.images = read_image_options(options, {});
   if (!o.image_file_columns.empty() && o.images.load && o.images.root.empty()) {
     options.node().fail(

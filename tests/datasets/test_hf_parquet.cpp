@@ -180,6 +180,9 @@ TEST_F(HfParquet, ImageFileColumnsAreReadBeneathImageRoot) {
   EXPECT_THAT(load_error(R"({"path": "pope.parquet",
       "fields": {"question": "question", "image_files": "image_source"}})"),
               HasSubstr("\"image_root\" is required with \"fields.image_files\""));
+  EXPECT_THAT(load_error(R"({"path": "pope.parquet", "image_root": ".",
+      "fields": {"question": "question", "images": "image"}})"),
+              HasSubstr("\"image_root\" is only used with \"fields.image_files\""));
   const Dataset d = load(R"({"path": "pope.parquet", "image_root": ".",
       "fields": {"question": "question", "image_files": "answer"}})");
   ASSERT_EQ(d.samples.size(), 3u);
