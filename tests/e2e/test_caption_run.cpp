@@ -6,6 +6,7 @@
 // (tests/metrics/fixtures/caption.expected.json).
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +91,42 @@ TEST(CaptionRun, LmmsLabCaptionLayoutsScoreAsPycocoevalcap) {
   // The report shows the caption numbers.
   const std::string summary = read_text(out / "summary.md");
   EXPECT_NE(summary.find("caption"), std::string::npos) << summary;
+}
+
+TEST(CaptionRun, MeteorWithoutJavaOrJarIsRefusedBeforeAnyWork) {
+  // The METEOR variant names what is missing, and the run stops before asking any model.
+  TempDir dir;
+  const std::string make = "PYTHONPATH='" LMMBENCH_ARROW_PYTHONPATH "' '" LMMBENCH_PYTHON "' '" +
+                           (kSource / "tests/e2e/make_caption_parquet.py").string() + "' '" +
+                           (dir.path() / "data").string() + "'";
+  ASSERT_EQ(std::system(make.c_str()), 0) << make;
+  nlohmann::json task =
+      caption_task("nocaps", "nocaps.parquet",
+                   {{"id", "image_id"}, {"answers", "annotations_captions"}, {"images", "image"}},
+                   (dir.path() / "image-cache").string());
+  task["metrics"] = {
+      {{"name", "caption"},
+       {"variant", "pycocoevalcap-meteor"},
+       {"options",
+        {{"java", "/nonexistent/bin/java"}, {"meteor_jar", "/nonexistent/meteor-1.5.jar"}}}}};
+  const nlohmann::json config = {
+      {"name", "meteor"},
+      {"output_dir", "runs"},
+      {"models",
+       {{{"name", "recorded"},
+         {"backend", "replay"},
+         {"options", {{"path", (dir.path() / "data/predictions.jsonl").string()}}}}}},
+      {"tasks", {task}}};
+  write_text(dir.path() / "run.json", config.dump(2));
+  const auto r =
+      lmmbench({"run", (dir.path() / "run.json").string(), "--out", (dir.path() / "run").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("Java: '/nonexistent/bin/java' is not an executable"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("meteor-1.5.jar: not found (looked in /nonexistent/meteor-1.5.jar"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "run" / "predictions.jsonl"));
 }
 
 }  // namespace
