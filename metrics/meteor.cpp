@@ -6,7 +6,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -120,6 +122,11 @@ class Child {
       if (n <= 0) throw Error("METEOR: the java process stopped reading (see its messages above)");
       done += static_cast<std::size_t>(n);
     }
+  }
+
+  /// Ends the conversation: the child sees end of input, a blocked write returns an error.
+  void stop() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
   }
 
   std::string read_line() {
@@ -242,19 +249,41 @@ double meteor_score(const MeteorSetup& setup, std::span<const std::string> hypot
   Child child({setup.java, "-jar", "-Xmx2G", setup.jar.filename().string(), "-", "-", "-stdio",
                "-l", "en", "-norm"},
               setup.jar.parent_path());
-  std::string eval = "EVAL";
-  for (std::size_t i = 0; i < hypotheses.size(); ++i) {
-    std::string line = "SCORE";
-    for (const auto& reference : references[i]) {
-      line += " ||| ";
-      line += reference;
+  // The SCORE lines are written by a second thread while this one reads the replies: the jar
+  // answers them in order, and not waiting for each reply before the next line saves a process
+  // switch per image (the reference waits; the replies are the same).
+  std::exception_ptr write_error;
+  std::thread writer([&] {
+    try {
+      std::string line;
+      for (std::size_t i = 0; i < hypotheses.size(); ++i) {
+        line = "SCORE";
+        for (const auto& reference : references[i]) {
+          line += " ||| ";
+          line += reference;
+        }
+        line += " ||| ";
+        line += clean_hypothesis(hypotheses[i]);
+        child.write_line(line);
+      }
+    } catch (...) {
+      write_error = std::current_exception();
     }
-    line += " ||| ";
-    line += clean_hypothesis(hypotheses[i]);
-    child.write_line(line);
-    eval += " ||| ";
-    eval += child.read_line();
+  });
+  std::string eval = "EVAL";
+  try {
+    for (std::size_t i = 0; i < hypotheses.size(); ++i) {
+      eval += " ||| ";
+      eval += child.read_line();
+    }
+  } catch (...) {
+    child.stop();  // unblocks the writer, then its error or ours is reported
+    writer.join();
+    if (write_error) std::rethrow_exception(write_error);
+    throw;
   }
+  writer.join();
+  if (write_error) std::rethrow_exception(write_error);
   child.write_line(eval);
   for (std::size_t i = 0; i < hypotheses.size(); ++i)
     parse_score(child.read_line());

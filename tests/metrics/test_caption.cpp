@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "core/error.hpp"
 #include "core/json_source.hpp"
@@ -223,6 +224,30 @@ TEST(CaptionMetric, MeteorVariantNamesWhatIsMissing) {
     EXPECT_NE(message.find("meteor-1.5.jar: not found"), std::string::npos) << message;
     EXPECT_NE(message.find("LMMBENCH_METEOR_JAR"), std::string::npos) << message;
   }
+}
+
+TEST(CaptionMetric, AMeteorProcessThatEndsEarlyIsAnErrorNotAHang) {
+  // A stand-in for java that answers one SCORE line and exits: the reply loop must report the
+  // ended process (and the writer thread its broken pipe), never block or kill the caller.
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lmmbench-meteor-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto java = dir / "java";
+  {
+    std::ofstream script(java);
+    script << "#!/bin/sh\nread line\necho 1.0\nexit 0\n";
+  }
+  std::filesystem::permissions(java, std::filesystem::perms::owner_all);
+  const MeteorSetup setup{java.string(), dir / "meteor-1.5.jar"};
+  const std::vector<std::string> hypotheses(2000, std::string(200, 'a'));
+  const std::vector<std::vector<std::string>> references(2000, {"a b c"});
+  try {
+    (void)meteor_score(setup, hypotheses, references);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("METEOR"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(CaptionMetric, PairwiseSumIsNumpys) {
