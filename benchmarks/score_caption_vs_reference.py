@@ -11,8 +11,9 @@ What it does, in one invocation:
     without METEOR (BLEU-1..4, ROUGE-L, CIDEr-D) and, unless --skip-meteor, with it (METEOR 1.5 is
     the Java jar in both): the reference --reference-repeats times, lmmbench --repeats times;
  3. checks that both report the same numbers (1e-9 relative; METEOR comes from the same jar);
- 4. prints median wall times, peak RSS and the ratio for each metric set, and optionally writes
-    them as JSON.
+ 4. prints median wall times, CPU times (user + system, the reference's Java children
+    included), peak RSS and the ratios for each metric set, and optionally writes them as JSON.
+    The runs of the two sides alternate, so that a change in the machine's load hits both alike.
 
 The reference process does what lmms-eval's coco_cap/nocaps/flickr30k aggregation does with
 pycocoevalcap (PyPI, 1.2): it reads the file, builds the gts/res dicts, runs PTBTokenizer (the
@@ -34,7 +35,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from caption_data import random_caption  # noqa: E402
-from score_vqa_vs_reference import run_measured  # noqa: E402
+from score_vqa_vs_reference import run_measured_with_cpu  # noqa: E402
 
 # Bump when the generated records change, so that cached files are never reused across versions.
 GENERATOR_VERSION = 1
@@ -86,24 +87,24 @@ def reference_worker(path, meteor):
     print(json.dumps({k: float(v) for k, v in out.items()}))
 
 
-def measure(command, repeats, label, env=None):
-    runs = []
-    stdout = ""
-    for i in range(repeats):
-        if env is not None:
-            saved = dict(os.environ)
-            os.environ.update(env)
-        try:
-            seconds, rss, stdout = run_measured(command)
-        finally:
-            if env is not None:
-                os.environ.clear()
-                os.environ.update(saved)
-        print(f"  {label} run {i + 1}/{repeats}: {seconds:.2f} s, peak RSS {rss / 2**20:.1f} MiB",
-              flush=True)
-        runs.append({"seconds": seconds, "max_rss_bytes": rss})
+def run_once(command, label, runs, env=None):
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        seconds, rss, stdout, cpu = run_measured_with_cpu(command)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    print(f"  {label} run {len(runs) + 1}: {seconds:.2f} s wall, {cpu:.2f} s CPU, peak RSS "
+          f"{rss / 2**20:.1f} MiB", flush=True)
+    runs.append({"seconds": seconds, "cpu_seconds": cpu, "max_rss_bytes": rss})
+    return stdout
+
+
+def summary(runs):
     return {"runs": runs, "median_seconds": statistics.median(r["seconds"] for r in runs),
-            "max_rss_bytes": max(r["max_rss_bytes"] for r in runs), "output": stdout}
+            "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+            "max_rss_bytes": max(r["max_rss_bytes"] for r in runs)}
 
 
 def compare(ours, theirs, names):
@@ -160,33 +161,44 @@ def main():
             if with_meteor:
                 command[4:4] = ["--variant", "pycocoevalcap-meteor"]
                 env = {"LMMBENCH_METEOR_JAR": meteor_jar(args.reference_python)}
-            ours = measure(command, args.repeats, "lmmbench", env)
-            entry = {"set": label, "lmmbench": {k: v for k, v in ours.items() if k != "output"}}
-            if not args.skip_reference:
-                ref_command = [args.reference_python, os.path.abspath(__file__),
-                               "--reference-worker", path] + (["--meteor"] if with_meteor else [])
-                theirs = measure(ref_command, args.reference_repeats, "pycocoevalcap")
-                entry["pycocoevalcap"] = {k: v for k, v in theirs.items() if k != "output"}
+            ref_command = [args.reference_python, os.path.abspath(__file__),
+                           "--reference-worker", path] + (["--meteor"] if with_meteor else [])
+            # Interleaved, so that a change in the machine's load hits both sides alike.
+            our_runs, their_runs = [], []
+            ours_out = theirs_out = None
+            reference_repeats = 0 if args.skip_reference else args.reference_repeats
+            for i in range(max(args.repeats, reference_repeats)):
+                if i < args.repeats:
+                    ours_out = run_once(command, "lmmbench", our_runs, env)
+                if i < reference_repeats:
+                    theirs_out = run_once(ref_command, "pycocoevalcap", their_runs)
+            entry = {"set": label, "lmmbench": summary(our_runs)}
+            if their_runs:
+                entry["pycocoevalcap"] = summary(their_runs)
                 names = COMPARED + (["meteor"] if with_meteor else [])
-                problems = compare(json.loads(ours["output"]), json.loads(theirs["output"]), names)
+                problems = compare(json.loads(ours_out), json.loads(theirs_out), names)
                 entry["agreement"] = "ok" if not problems else problems
                 if problems:
                     failed = True
                     print("DISAGREEMENT:\n  " + "\n  ".join(problems), flush=True)
-                entry["ratio"] = theirs["median_seconds"] / ours["median_seconds"]
+                entry["ratio"] = (entry["pycocoevalcap"]["median_seconds"]
+                                  / entry["lmmbench"]["median_seconds"])
+                entry["cpu_ratio"] = (entry["pycocoevalcap"]["median_cpu_seconds"]
+                                      / entry["lmmbench"]["median_cpu_seconds"])
             results.append(entry)
 
         print()
-        print(f"{'metric set':<16} {'lmmbench s':>11} {'RSS MiB':>8} {'pycocoevalcap s':>16} "
-              f"{'RSS MiB':>8} {'ratio':>7}")
+        print(f"{'metric set':<16} {'lmmbench s':>11} {'CPU s':>6} {'RSS MiB':>8} "
+              f"{'pycocoevalcap s':>16} {'CPU s':>6} {'RSS MiB':>8} {'ratio':>7} {'CPU ratio':>9}")
         for e in results:
             ours = e["lmmbench"]
             line = (f"{e['set']:<16} {ours['median_seconds']:>11.3f} "
-                    f"{ours['max_rss_bytes'] / 2**20:>8.1f}")
+                    f"{ours['median_cpu_seconds']:>6.2f} {ours['max_rss_bytes'] / 2**20:>8.1f}")
             if "pycocoevalcap" in e:
                 theirs = e["pycocoevalcap"]
-                line += (f" {theirs['median_seconds']:>16.2f} "
-                         f"{theirs['max_rss_bytes'] / 2**20:>8.1f} {e['ratio']:>6.1f}x")
+                line += (f" {theirs['median_seconds']:>16.2f} {theirs['median_cpu_seconds']:>6.2f} "
+                         f"{theirs['max_rss_bytes'] / 2**20:>8.1f} {e['ratio']:>6.1f}x "
+                         f"{e['cpu_ratio']:>8.1f}x")
             print(line)
         if args.json:
             with open(args.json, "w", encoding="utf-8") as f:
