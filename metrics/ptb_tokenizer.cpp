@@ -18,7 +18,30 @@ namespace lmmbench::metrics {
 
 namespace {
 
-using Tokens = std::vector<std::u32string>;
+/// The tokens of a caption. Each token is assigned into a string kept from earlier captions, so
+/// tokenising a set of captions allocates almost nothing.
+class Tokens {
+ public:
+  void clear() { size_ = 0; }
+  void emplace_back(std::u32string_view token) { next().assign(token); }
+  void push_back(const std::u32string& token) { next().assign(token); }
+  /// Appends `other`'s tokens, last first.
+  void append_reversed(const Tokens& other) {
+    for (std::size_t i = other.size_; i-- > 0;)
+      next().assign(other.items_[i]);
+  }
+  [[nodiscard]] const std::u32string* begin() const { return items_.data(); }
+  [[nodiscard]] const std::u32string* end() const { return items_.data() + size_; }
+
+ private:
+  std::u32string& next() {
+    if (size_ == items_.size()) items_.emplace_back();
+    return items_[size_++];
+  }
+
+  std::vector<std::u32string> items_;
+  std::size_t size_ = 0;
+};
 
 /// pycocoevalcap's PUNCTUATIONS, which it drops after tokenising (compared after lower-casing,
 /// so its upper-case bracket tokens never match).
@@ -362,7 +385,8 @@ void add_chunk(std::u32string_view w, Tokens& out) {
   }
 
   // Trailing punctuation, collected in reverse.
-  Tokens tail;
+  thread_local Tokens tail;
+  tail.clear();
   while (w.size() > 1) {
     const char32_t c = w.back();
     if (w.ends_with(U"''") || w.ends_with(U"``")) {
@@ -456,8 +480,7 @@ void add_chunk(std::u32string_view w, Tokens& out) {
   } else {
     add_middle(w, out);
   }
-  out.insert(out.end(), std::make_move_iterator(tail.rbegin()),
-             std::make_move_iterator(tail.rend()));
+  out.append_reversed(tail);
 }
 
 bool dropped(std::string_view token) {
