@@ -224,7 +224,15 @@ def vm_hwm_bytes(pid):
 
 
 def run_measured(command):
-    """Runs `command` to completion; returns (wall seconds, peak RSS in bytes, stdout text).
+    """Runs `command` to completion; returns (wall seconds, peak RSS in bytes, stdout text)
+    (run_measured_with_cpu without the CPU time)."""
+    seconds, rss, stdout, _ = run_measured_with_cpu(command)
+    return seconds, rss, stdout
+
+
+def run_measured_with_cpu(command):
+    """Runs `command` to completion; returns (wall seconds, peak RSS in bytes, stdout text, CPU
+    seconds: user + system of the process and the children it waited for).
 
     The peak RSS is the child's own VmHWM, polled from /proc every few milliseconds until it exits
     (growth in its last poll interval is missed). Not ru_maxrss: Linux folds the high-water mark
@@ -251,7 +259,8 @@ def run_measured(command):
             err.seek(0)
             sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{err.read()}")
         out.seek(0)
-        return seconds, peak if peak is not None else usage.ru_maxrss * 1024, out.read()
+        return (seconds, peak if peak is not None else usage.ru_maxrss * 1024, out.read(),
+                usage.ru_utime + usage.ru_stime)
 
 
 def measure(command, repeats, label):

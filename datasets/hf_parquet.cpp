@@ -115,7 +115,7 @@ Dataset HfParquetLoader::load() const {
     columns.push_back(name);
     return columns.size() - 1;
   };
-  const std::size_t question = column(o.question);
+  const auto question = o.question ? std::optional(column(*o.question)) : std::nullopt;
   const auto id = o.id ? std::optional(column(*o.id)) : std::nullopt;
   const auto answers = o.answers ? std::optional(column(*o.answers)) : std::nullopt;
   const auto answer_index = o.answer_index ? std::optional(column(*o.answer_index)) : std::nullopt;
@@ -136,6 +136,9 @@ Dataset HfParquetLoader::load() const {
   std::vector<std::size_t> image_columns;
   for (const auto& name : o.images_columns)
     image_columns.push_back(column(name));
+  std::vector<std::size_t> image_file_columns;
+  for (const auto& name : o.image_file_columns)
+    image_file_columns.push_back(column(name));
   std::vector<std::pair<std::string, Ref>> meta;
   for (const auto& [key, name] : o.meta)
     meta.emplace_back(key, ref(name));
@@ -173,8 +176,12 @@ Dataset HfParquetLoader::load() const {
             sample.id = std::to_string(position);
           }
           ++position;
-          if (!cells[question].is_string()) wrong_type(at(question), "a string", cells[question]);
-          sample.question = cells[question].get<std::string>();
+          if (question) {
+            if (!cells[*question].is_string()) {
+              wrong_type(at(*question), "a string", cells[*question]);
+            }
+            sample.question = cells[*question].get<std::string>();
+          }
           if (answers && !cells[*answers].is_null()) {
             sample.references = answer_list(cells[*answers], at(*answers));
           }
@@ -235,6 +242,12 @@ Dataset HfParquetLoader::load() const {
           }
           for (const auto c : image_columns)
             attach_cell(images, sample, cells[c], o.image_cache, at(c));
+          for (const auto c : image_file_columns) {
+            const auto& value = cells[c];
+            if (value.is_null()) continue;
+            if (!value.is_string()) wrong_type(at(c), "an image file name (a string)", value);
+            images.attach(sample, value.get_ref<const std::string&>(), at(c), dataset.files);
+          }
           dataset.samples.push_back(std::move(sample));
         });
   }
@@ -273,7 +286,9 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
     return out;
   };
   o.id = optional("id");
-  o.question = name(fields.required("question"));
+  // Caption sets (lmms-lab/NoCaps, lmms-lab/flickr30k) have no question column: the prompt is
+  // the task's.
+  o.question = optional("question");
   o.answers = optional("answers");
   o.answer_index = optional("answer_index");
   o.category = optional("category");
@@ -288,6 +303,9 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
   if (const auto node = fields.find("images")) {
     o.images_columns = node->is_array() ? names(*node) : std::vector{name(*node)};
   }
+  if (const auto node = fields.find("image_files")) {
+    o.image_file_columns = node->is_array() ? names(*node) : std::vector{name(*node)};
+  }
   if (const auto meta = fields.find("meta")) {
     ObjectReader reader = meta->object();
     for (const auto& [key, value] : meta->json().items())
@@ -297,9 +315,18 @@ std::unique_ptr<Loader> HfParquetLoader::create(ObjectReader& options) {
   fields.finish();
   o.image_cache = options.find("image_cache") ? options.required("image_cache").as_path()
                                               : default_image_cache();
-  o.images.load = options.get_bool("load_images", true);
-  o.images.probe = options.get_bool("verify_images", true);
-  o.images.budget = read_image_budget(options);
+  if (o.image_file_columns.empty() && options.has("image_root")) {
+    options.required("image_root")
+        .fail(
+            "\"image_root\" is only used with \"fields.image_files\" (images in the parquet file "
+            "need no root)");
+  }
+  o.images = read_image_options(options, {});
+  if (!o.image_file_columns.empty() && o.images.load && o.images.root.empty()) {
+    options.node().fail(
+        "\"image_root\" is required with \"fields.image_files\" (the folder the file names are "
+        "in)");
+  }
   options.finish();
   return std::make_unique<HfParquetLoader>(std::move(o));
 }

@@ -23,8 +23,9 @@ namespace lmmbench::datasets {
 ///               "fields": {"id": "question_id", "question": "question", "answers": "answer",
 ///                          "images": "image", "category": "category"}}
 ///
-/// `question` is required; `id` defaults to the row's 0-based position over all files (as
-/// lmms-eval's doc_id). `answers`: a string or number column, or a list of strings, numbers or
+/// `question` may be absent (caption sets: the question is ""); `id` defaults to the row's 0-based
+/// position over all files (as lmms-eval's doc_id). `answers`: a string or number column, or a list
+/// of strings, numbers or
 /// {"answer": ...} structs (VQAv2's). `options`: a list<string> column, or a list of column names
 /// (["A", "B", "C", "D"]; a null or pandas-NaN cell ends the options, as VLMEvalKit reads them).
 /// `answer_index`: the 0-based index of the right option, stored as its letter. `images`: a
@@ -43,21 +44,25 @@ class HfParquetLoader final : public Loader {
   struct Options {
     std::vector<std::filesystem::path> paths;
     std::filesystem::path image_cache;
-    ImageOptions images;  ///< "load_images", "verify_images" and the ImageBudget's.
+    ImageOptions images;  ///< "image_root", "load_images", "verify_images", the ImageBudget's.
     std::optional<std::string> id;
-    std::string question;
+    std::optional<std::string> question;
     std::optional<std::string> answers;
     std::vector<std::string> options;  ///< One list column, or one column per option.
     bool options_list = false;         ///< `options` names one list<string> column.
     std::optional<std::string> answer_index;
     std::optional<std::string> category;
     std::vector<std::string> images_columns;
+    /// Columns of image file names under ImageOptions::root ("image_root"), for sets whose
+    /// parquet files hold captions but not the images (yerevann/coco-karpathy).
+    std::vector<std::string> image_file_columns;
     std::vector<std::pair<std::string, std::string>> meta;
   };
   explicit HfParquetLoader(Options options) : options_(std::move(options)) {}
   [[nodiscard]] Dataset load() const override;
   /// Options: "path" (a file or a list of files, read in that order) and "fields" (required),
   /// "image_cache" (default $XDG_CACHE_HOME/lmmbench/images, else ~/.cache/lmmbench/images),
+  /// "image_root" (for `image_files`; required with it unless load_images is false),
   /// "load_images", "verify_images", "max_image_pixels", "image_memory_mb".
   static std::unique_ptr<Loader> create(ObjectReader& options);
 

@@ -16,6 +16,7 @@
 #include "datasets/vlmevalkit_tsv.hpp"
 #include "datasets/vqa_official.hpp"
 #include "metrics/anls.hpp"
+#include "metrics/caption.hpp"
 #include "metrics/exact_match.hpp"
 #include "metrics/gqa.hpp"
 #include "metrics/hallusionbench.hpp"
@@ -187,6 +188,9 @@ Registry::Registry() {
        metrics::LlavaBench::variants(), &metrics::LlavaBench::create},
       {"mmvet", "MM-Vet judge grades per capability and integration, averaged over runs",
        metrics::MmVet::variants(), &metrics::MmVet::create},
+      {"caption",
+       "COCO caption metrics: BLEU-1..4, ROUGE-L, CIDEr-D (+ METEOR via Java), pycocoevalcap",
+       metrics::CaptionMetric::variants(), &metrics::CaptionMetric::create},
       {"exact_match", "trimmed, case-insensitive equality with any gold answer",
        metrics::ExactMatch::variants(), &metrics::ExactMatch::create},
       {"multiple_choice",

@@ -28,7 +28,7 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium fonts-dejavu-core python3-jsonschema python3-yaml clang-14 libclang-rt-14-dev
-    python3-venv slurm-wlm munge)
+    python3-venv slurm-wlm munge default-jre-headless)
 elif [ $# -gt 0 ]; then
   echo "usage: scripts/install-deps.sh [--test]" >&2
   exit 2
@@ -84,4 +84,22 @@ if [ ! -f "$arrow_prefix/pyarrow/include/parquet/arrow/reader.h" ]; then
   python3 -m pip download -q --no-deps --only-binary=:all: "pyarrow==$ARROW_VERSION" -d "$download"
   $sudo mkdir -p "$arrow_prefix"
   $sudo unzip -q -o "$download"/pyarrow-"$ARROW_VERSION"-*.whl -d "$arrow_prefix"
+fi
+
+# METEOR 1.5 for the caption metric's Java step (docs/metrics.md): the jar and its paraphrase
+# tables from the pycocoevalcap wheel, unpacked (never pip-installed) into $LMMBENCH_COCOEVAL_PREFIX
+# (default /opt/lmmbench/pycocoevalcap-1.2), where test_metrics_caption looks for them.
+if [ "${1:-}" = "--test" ]; then
+  cocoeval_prefix="${LMMBENCH_COCOEVAL_PREFIX:-/opt/lmmbench/pycocoevalcap-1.2}"
+  if [ ! -f "$cocoeval_prefix/pycocoevalcap/meteor/meteor-1.5.jar" ]; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$cocoeval_prefix")" ]; then sudo="sudo"; fi
+    cocoeval_download="$(mktemp -d)"
+    echo "fetching the pycocoevalcap 1.2 wheel for METEOR 1.5 into $cocoeval_prefix" >&2
+    python3 -m pip download -q --no-deps --only-binary=:all: "pycocoevalcap==1.2" -d "$cocoeval_download"
+    $sudo mkdir -p "$cocoeval_prefix"
+    $sudo unzip -q -o "$cocoeval_download"/pycocoevalcap-1.2-*.whl 'pycocoevalcap/meteor/*' \
+      -d "$cocoeval_prefix"
+    rm -rf "$cocoeval_download"
+  fi
 fi

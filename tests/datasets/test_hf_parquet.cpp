@@ -164,6 +164,33 @@ TEST_F(HfParquet, ReadsShardsInOrderWithIdsOverAllOfThem) {
   EXPECT_TRUE(d.samples[0].images.empty());
 }
 
+TEST_F(HfParquet, ACaptionSetNeedsNoQuestionColumn) {
+  // lmms-lab/NoCaps and lmms-lab/flickr30k have no question: the task's prompt asks for the
+  // caption, and the question is "".
+  const Dataset d = load(R"({"path": "pope.parquet",
+      "fields": {"id": "question_id", "answers": "answer"}, "load_images": false})");
+  ASSERT_EQ(d.samples.size(), 3u);
+  EXPECT_EQ(d.samples[0].question, "");
+  EXPECT_THAT(d.samples[1].references, ElementsAre("no"));
+}
+
+TEST_F(HfParquet, ImageFileColumnsAreReadBeneathImageRoot) {
+  // yerevann/coco-karpathy holds file names, not images: "image_files" reads them under
+  // "image_root", each file beneath it; a missing file is that sample's error.
+  EXPECT_THAT(load_error(R"({"path": "pope.parquet",
+      "fields": {"question": "question", "image_files": "image_source"}})"),
+              HasSubstr("\"image_root\" is required with \"fields.image_files\""));
+  EXPECT_THAT(load_error(R"({"path": "pope.parquet", "image_root": ".",
+      "fields": {"question": "question", "images": "image"}})"),
+              HasSubstr("\"image_root\" is only used with \"fields.image_files\""));
+  const Dataset d = load(R"({"path": "pope.parquet", "image_root": ".",
+      "fields": {"question": "question", "image_files": "answer"}})");
+  ASSERT_EQ(d.samples.size(), 3u);
+  // The answer column names "yes", "no", "no": no such image files.
+  EXPECT_THAT(d.samples[0].error, HasSubstr("yes"));
+  EXPECT_TRUE(d.samples[0].images.empty());
+}
+
 TEST_F(HfParquet, BadColumnsAndFilesNameFileRowAndColumn) {
   EXPECT_THAT(load_error(R"({"path": "pope.parquet", "fields": {"question": "prompt"}})"),
               HasSubstr(file("pope.parquet") + ": field prompt: no column 'prompt' in the file "
