@@ -105,7 +105,7 @@ T read_as(const nlohmann::json& j, std::string_view type) {
   try {
     return j.get<T>();
   } catch (const InputError& e) {
-    throw ProtocolError(fmt::format("{} message: {}", type, e.detail()));
+    throw ProtocolError(fmt::format("{} message: {}: {}", type, e.where().field, e.detail()));
   } catch (const nlohmann::json::exception& e) {
     throw ProtocolError(fmt::format("{} message: {}", type, e.what()));
   }
