@@ -120,7 +120,8 @@ WorkerBackend::~WorkerBackend() {
 
 std::string WorkerBackend::fingerprint() const {
   nlohmann::json f{{"kind", "worker"},
-                   {"command", options_.spawn.command},
+                   {"command", options_.command_as_written.empty() ? options_.spawn.command
+                                                                   : options_.command_as_written},
                    {"args", options_.spawn.args},
                    {"protocol", kProtocolVersion},
                    {"model", hello_.model},
@@ -585,18 +586,20 @@ std::unique_ptr<Backend> create_worker(ObjectReader& options, const BackendConte
   WorkerOptions o;
   const ConfigNode command = options.required("command");
   o.spawn.command = command.as_string();
+  o.command_as_written = o.spawn.command;
   if (o.spawn.command.empty()) command.fail("expected a program to run");
   // A path with a '/' is relative to the config file; a bare name is looked up on PATH.
   if (o.spawn.command.find('/') != std::string::npos) o.spawn.command = command.as_path().string();
   o.spawn.args = options.get_string_list("args", {});
   if (const auto env = options.find("env")) {
-    ObjectReader vars = env->object();
+    // Free-form names (not config keys): read from the JSON itself.
+    if (!env->is_object()) env->fail("expected an object of environment variables");
     for (const auto& [name, value] : env->json().items()) {
       if (name.empty() || name.find('=') != std::string::npos)
         env->fail(fmt::format("\"{}\" is not an environment variable name", name));
-      o.spawn.env.emplace_back(name, vars.required_string(name));
+      if (!value.is_string()) env->fail(fmt::format("the value of \"{}\" is not a string", name));
+      o.spawn.env.emplace_back(name, value.get<std::string>());
     }
-    vars.finish();
   }
   const auto seconds = [&options](std::string_view key, double fallback) {
     const double s = options.get_number(key, fallback);

@@ -25,6 +25,9 @@ namespace lmmbench::models::worker {
 
 struct WorkerOptions {
   SpawnSpec spawn;
+  /// "command" as the config wrote it (a relative path unresolved): the fingerprint's, so that
+  /// answers are reused from a checkout or an installed tree alike.
+  std::string command_as_written;
   std::chrono::milliseconds timeout{600'000};          ///< Per request, from sending it.
   std::chrono::milliseconds startup_timeout{600'000};  ///< Until the hello (model loading).
   std::chrono::milliseconds shutdown_grace{10'000};    ///< Each of: exit, after SIGTERM.

@@ -66,7 +66,8 @@ TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithIma
   if (!std::filesystem::exists(python)) {
     const std::string why = "no interpreter with torch and transformers at " + python.string() +
                             " (scripts/install-deps.sh --test installs it; docs/testing.md)";
-    if (required()) FAIL() << why << " — required here (CI or LMMBENCH_REQUIRE_TRANSFORMERS is set)";
+    if (required())
+      FAIL() << why << " — required here (CI or LMMBENCH_REQUIRE_TRANSFORMERS is set)";
     GTEST_SKIP() << why;
   }
   ::setenv("HF_HUB_OFFLINE", "1", 1);
@@ -80,9 +81,9 @@ TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithIma
   const nlohmann::json models = {
       worker_model("llava", python, model, {"--max-batch", "1"}),
       worker_model("llava-batched", python, model, {"--max-batch", "4", "--stream"})};
-  const nlohmann::json run{{"name", "transformers"},  {"output_dir", "runs"},
-                           {"concurrency", 4},        {"seed", 1},
-                           {"models", models},        {"tasks", synthetic_suite_tasks({"vqa"})}};
+  const nlohmann::json run{{"name", "transformers"}, {"output_dir", "runs"},
+                           {"concurrency", 4},       {"seed", 1},
+                           {"models", models},       {"tasks", synthetic_suite_tasks({"vqa"})}};
   const auto config = dir.path() / "transformers.run.json";
   write_text(config, run.dump(2));
   const auto out = dir.path() / "run";
