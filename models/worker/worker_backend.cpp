@@ -25,6 +25,8 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kStderrTailBytes = 4096;
 /// The worker's hello had no time: token events are stamped when they arrive.
 constexpr Nanos kNoWorkerClock = Nanos::min();
+/// How long a worker may take to exit, and then to die of SIGTERM, once the run was cancelled.
+constexpr std::chrono::milliseconds kCancelledGrace{1000};
 
 /// Reads what is there from a non-blocking fd; returns false at end of file (or an error).
 bool read_available(int fd, std::string& out) {
@@ -448,7 +450,7 @@ void WorkerBackend::shutdown_process() {
   if (!process_) return;
   send(shutdown_message());
   // Best effort: a worker that reads nothing more still gets its stdin closed, then signals.
-  const auto until = SteadyClock::now() + std::chrono::milliseconds(1000);
+  const auto until = SteadyClock::now() + std::chrono::milliseconds(cancelled_ ? 100 : 1000);
   while (!to_stdin_.empty() && process_->stdin_fd() >= 0 && SteadyClock::now() < until) {
     flush_stdin();
     if (to_stdin_.empty()) break;
@@ -456,7 +458,10 @@ void WorkerBackend::shutdown_process() {
     ::poll(&fd, 1, 20);
   }
   process_->close_stdin();
-  process_->stop(options_.shutdown_grace);
+  // After a cancel (an interrupt, or the model stopped by a fatal failure) lmmbench is about to
+  // exit: a worker stuck in its model gets a second, not shutdown_timeout_s.
+  process_->stop(cancelled_ ? std::min(options_.shutdown_grace, kCancelledGrace)
+                            : options_.shutdown_grace);
   process_.reset();
 }
 
@@ -490,6 +495,7 @@ void WorkerBackend::run() {
       stopping = stopping_;
     }
     if (cancel) {
+      cancelled_ = true;
       // Everything here was submitted before cancel(): cancel() took the queue of that moment.
       for (const auto& [id, a] : active_)
         send(cancel_message(id));

@@ -125,6 +125,7 @@ class WorkerBackend final : public Backend {
   std::map<std::uint64_t, Active> active_;
   std::string to_stdin_;
   int restarts_ = 0;
+  bool cancelled_ = false;      // the run is ending: shut the worker down without long waits
   bool gone_for_good_ = false;  // no restarts left: every request fails at once
   std::string gone_reason_;
   Nanos worker_clock_offset_{0};  // harness clock - worker clock

@@ -3,7 +3,9 @@
 // and usage through the protocol, the response cache, a crash mid-run that loses nothing and
 // resumes, a hung worker, garbage on its stdout, and a worker of another protocol version.
 #include <chrono>
+#include <csignal>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -166,9 +168,9 @@ TEST(WorkerRun, ACrashedWorkerIsRestartedAndTheRunCompletes) {
 TEST(WorkerRun, AHungWorkerTimesOutPerSampleAndTheRunEnds) {
   TempDir dir;
   // Every multiple-choice prompt hangs; open questions are answered.
-  const auto config = write_config(
-      dir.path(),
-      {worker_model(dir.path(), "w", {"--hang-on", "option's letter"}, {{"timeout_s", 1}})});
+  const auto config =
+      write_config(dir.path(), {worker_model(dir.path(), "w", {"--hang-on", "option's letter"},
+                                             {{"timeout_s", 1}, {"shutdown_timeout_s", 1}})});
   const auto start = std::chrono::steady_clock::now();
   const auto out = dir.path() / "run";
   auto r = lmmbench(
@@ -180,6 +182,31 @@ TEST(WorkerRun, AHungWorkerTimesOutPerSampleAndTheRunEnds) {
   for (const auto& e : jsonl(out / "predictions.jsonl"))
     timeouts += error_kind(e) == "timeout" ? 1 : 0;
   EXPECT_EQ(timeouts, 8U);
+}
+
+TEST(WorkerRun, SigintWithAFrozenWorkerExitsAtOnce) {
+  TempDir dir;
+  // The worker freezes at its first request: four are in flight, none is answered.
+  const auto config =
+      write_config(dir.path(), {worker_model(dir.path(), "w", {"--hang-on", "Answer"})}, 4);
+  const auto out = dir.path() / "run";
+  const pid_t pid =
+      spawn_process({kBinary.string(), "run", config.string(), "--models", "w", "--tasks", "open",
+                     "--limit", "6", "--out", out.string(), "--quiet"},
+                    dir.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (requests_in(dir.path() / "w.log") < 4 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(requests_in(dir.path() / "w.log"), 4U);
+  const auto start = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_process(pid), 130);
+  // Cancelled at once; the frozen worker gets a second to exit, then SIGTERM.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  std::size_t cancelled = 0;
+  for (const auto& e : jsonl(out / "predictions.jsonl"))
+    cancelled += error_kind(e) == "cancelled" ? 1 : 0;
+  EXPECT_EQ(cancelled, 4U);
 }
 
 TEST(WorkerRun, GarbageFromTheWorkerIsAClearPerSampleError) {

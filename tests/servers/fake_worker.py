@@ -23,7 +23,8 @@ Faults for the whole process (flags):
                             leaving what it was sent unanswered; with --crash-marker FILE it
                             crashes only while FILE does not exist, and creates it first (so a
                             restarted or resumed worker goes on)
-  --hang-on TEXT            requests whose text contains TEXT are never answered
+  --hang-on TEXT            at a request whose text contains TEXT the worker freezes (as a stuck
+                            generate() would): it answers nothing more and ignores shutdown
   --garbage-after N         after N answers, writes a line that is not JSON
   --huge-line-after N       after N answers, writes a line of --huge-bytes bytes
   --error-without-id-after N  after N answers, an error message with no id
@@ -194,7 +195,10 @@ def main():
             texts = [part["text"] for part in request["content"] if part["type"] == "text"]
             text = (request.get("system") or "") + "".join(texts)
             images = [part for part in request["content"] if part["type"] == "image"]
-            if "[[hang]]" in text or (args.hang_on and args.hang_on in text):
+            if args.hang_on and args.hang_on in text:
+                while True:
+                    time.sleep(3600)
+            if "[[hang]]" in text:
                 continue
             error = ERROR_RE.search(text)
             if error:
