@@ -305,8 +305,7 @@ void WorkerBackend::ensure_process() {
       start_process(&abort_startup_);
       std::vector<std::string> early = std::move(early_lines_);
       early_lines_.clear();
-      for (const auto& line : early)
-        handle_line(line);
+      take_lines(early);
       return;
     } catch (const Error& e) {
       gone_for_good_ = true;
@@ -385,6 +384,18 @@ void WorkerBackend::flush_stdin() {
     sigaddset(&pipe_set, SIGPIPE);
     const timespec zero{0, 0};
     ::sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+}
+
+void WorkerBackend::take_lines(std::vector<std::string>& lines) {
+  for (const auto& line : lines) {
+    if (!process_) return;  // lost at an earlier line: the rest is the dead worker's
+    try {
+      handle_line(line);
+    } catch (const ProtocolError& e) {
+      lose_process(ErrorKind::malformed_reply,
+                   fmt::format("the worker broke the protocol: {}", e.what()));
+    }
   }
 }
 
@@ -475,117 +486,116 @@ void WorkerBackend::run() {
   {
     std::vector<std::string> early = std::move(early_lines_);
     early_lines_.clear();
-    try {
-      for (const auto& line : early)
-        handle_line(line);
-    } catch (const ProtocolError& e) {
-      lose_process(ErrorKind::malformed_reply,
-                   fmt::format("the worker broke the protocol: {}", e.what()));
-    }
+    take_lines(early);
   }
 
   for (;;) {
-    std::deque<Job> incoming;
-    bool cancel = false;
-    bool stopping = false;
-    {
-      std::lock_guard lock(mutex_);
-      cancel = std::exchange(cancel_requested_, false);
-      incoming.swap(queue_);
-      stopping = stopping_;
+    try {
+      if (!step()) return;
+    } catch (const std::exception& e) {
+      // Never leaves this thread: the worker is dropped and its requests fail, and the loop
+      // goes on serving (a restart, or failing every request), so no completion is lost.
+      lose_process(ErrorKind::internal, fmt::format("worker backend: {}", e.what()));
     }
-    if (cancel) {
-      cancelled_ = true;
-      // Everything here was submitted before cancel(): cancel() took the queue of that moment.
-      for (const auto& [id, a] : active_)
-        send(cancel_message(id));
-      fail_all(Completion::failure(ErrorKind::cancelled, "cancelled"));
-      abort_startup_ = stopping;
-    }
-    for (auto& job : incoming)
-      waiting_.push_back(std::move(job));
-    if (stopping) {
-      fail_all(Completion::failure(ErrorKind::cancelled, "the backend was shut down"));
-      shutdown_process();
-      return;
-    }
-    ensure_process();
-    dispatch();
-    flush_stdin();
-
-    std::vector<pollfd> fds{{wake_read_, POLLIN, 0}};
-    if (process_) {
-      fds.push_back({process_->stdout_fd(), POLLIN, 0});
-      if (process_->stderr_fd() >= 0) fds.push_back({process_->stderr_fd(), POLLIN, 0});
-      if (!to_stdin_.empty() && process_->stdin_fd() >= 0)
-        fds.push_back({process_->stdin_fd(), POLLOUT, 0});
-    }
-    int wait_ms = -1;
-    const auto now = SteadyClock::now();
-    for (const auto& [id, a] : active_) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(a.deadline - now).count() + 1;
-      wait_ms = wait_ms < 0 ? static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000))
-                            : std::min(wait_ms, static_cast<int>(std::max<std::int64_t>(left, 0)));
-    }
-    if (::poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) {
-      lose_process(ErrorKind::internal, fmt::format("poll: {}", std::strerror(errno)));
-      continue;
-    }
-    if (fds[0].revents != 0) {
-      char drain[256];
-      while (::read(wake_read_, drain, sizeof drain) > 0) {
-      }
-    }
-    if (process_) {
-      for (std::size_t i = 1; i < fds.size(); ++i) {
-        if (fds[i].revents == 0 || !process_) continue;
-        if (fds[i].fd == process_->stderr_fd()) {
-          std::string bytes;
-          const bool open = read_available(fds[i].fd, bytes);
-          stderr_tail_.append(bytes);
-          if (!open) process_->close_stderr();
-        } else if (fds[i].fd == process_->stdout_fd()) {
-          std::string bytes;
-          const bool open = read_available(fds[i].fd, bytes);
-          std::vector<std::string> lines;
-          const bool fits = lines_.append(bytes, lines);
-          try {
-            for (const auto& line : lines)
-              handle_line(line);
-          } catch (const ProtocolError& e) {
-            lose_process(ErrorKind::malformed_reply,
-                         fmt::format("the worker broke the protocol: {}", e.what()));
-            continue;
-          }
-          if (!fits) {
-            lose_process(ErrorKind::malformed_reply,
-                         fmt::format("the worker wrote a line longer than max_line_bytes ({} "
-                                     "bytes): {}",
-                                     options_.max_line_bytes, excerpt(lines_.partial(), 60)));
-            continue;
-          }
-          if (!open) {
-            // Its stdout is closed: it exited or is about to. Give it a moment to say how.
-            process_->close_stdout();
-            if (process_->stderr_fd() >= 0) {
-              std::string rest;
-              read_available(process_->stderr_fd(), rest);
-              stderr_tail_.append(rest);
-            }
-            const int status = process_->stop(std::chrono::milliseconds(1000));
-            lose_process(ErrorKind::connection,
-                         fmt::format("the worker exited ({})", describe_exit(status)) +
-                             (active_.empty() ? "" : " while answering"));
-          }
-        } else if (fds[i].revents != 0) {
-          flush_stdin();
-        }
-      }
-    }
-    expire(SteadyClock::now());
-    flush_stdin();
   }
+}
+
+bool WorkerBackend::step() {
+  std::deque<Job> incoming;
+  bool cancel = false;
+  bool stopping = false;
+  {
+    std::lock_guard lock(mutex_);
+    cancel = std::exchange(cancel_requested_, false);
+    incoming.swap(queue_);
+    stopping = stopping_;
+  }
+  if (cancel) {
+    cancelled_ = true;
+    // Everything here was submitted before cancel(): cancel() took the queue of that moment.
+    for (const auto& [id, a] : active_)
+      send(cancel_message(id));
+    fail_all(Completion::failure(ErrorKind::cancelled, "cancelled"));
+    abort_startup_ = stopping;
+  }
+  for (auto& job : incoming)
+    waiting_.push_back(std::move(job));
+  if (stopping) {
+    fail_all(Completion::failure(ErrorKind::cancelled, "the backend was shut down"));
+    shutdown_process();
+    return false;
+  }
+  ensure_process();
+  dispatch();
+  flush_stdin();
+
+  std::vector<pollfd> fds{{wake_read_, POLLIN, 0}};
+  if (process_) {
+    fds.push_back({process_->stdout_fd(), POLLIN, 0});
+    if (process_->stderr_fd() >= 0) fds.push_back({process_->stderr_fd(), POLLIN, 0});
+    if (!to_stdin_.empty() && process_->stdin_fd() >= 0)
+      fds.push_back({process_->stdin_fd(), POLLOUT, 0});
+  }
+  int wait_ms = -1;
+  const auto now = SteadyClock::now();
+  for (const auto& [id, a] : active_) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(a.deadline - now).count() + 1;
+    wait_ms = wait_ms < 0 ? static_cast<int>(std::clamp<std::int64_t>(left, 0, 60'000))
+                          : std::min(wait_ms, static_cast<int>(std::max<std::int64_t>(left, 0)));
+  }
+  if (::poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) {
+    lose_process(ErrorKind::internal, fmt::format("poll: {}", std::strerror(errno)));
+    return true;
+  }
+  if (fds[0].revents != 0) {
+    char drain[256];
+    while (::read(wake_read_, drain, sizeof drain) > 0) {
+    }
+  }
+  if (process_) {
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].revents == 0 || !process_) continue;
+      if (fds[i].fd == process_->stderr_fd()) {
+        std::string bytes;
+        const bool open = read_available(fds[i].fd, bytes);
+        stderr_tail_.append(bytes);
+        if (!open) process_->close_stderr();
+      } else if (fds[i].fd == process_->stdout_fd()) {
+        std::string bytes;
+        const bool open = read_available(fds[i].fd, bytes);
+        std::vector<std::string> lines;
+        const bool fits = lines_.append(bytes, lines);
+        take_lines(lines);
+        if (!process_) continue;
+        if (!fits) {
+          lose_process(ErrorKind::malformed_reply,
+                       fmt::format("the worker wrote a line longer than max_line_bytes ({} "
+                                   "bytes): {}",
+                                   options_.max_line_bytes, excerpt(lines_.partial(), 60)));
+          continue;
+        }
+        if (!open) {
+          // Its stdout is closed: it exited or is about to. Give it a moment to say how.
+          process_->close_stdout();
+          if (process_->stderr_fd() >= 0) {
+            std::string rest;
+            read_available(process_->stderr_fd(), rest);
+            stderr_tail_.append(rest);
+          }
+          const int status = process_->stop(std::chrono::milliseconds(1000));
+          lose_process(ErrorKind::connection,
+                       fmt::format("the worker exited ({})", describe_exit(status)) +
+                           (active_.empty() ? "" : " while answering"));
+        }
+      } else if (fds[i].revents != 0) {
+        flush_stdin();
+      }
+    }
+  }
+  expire(SteadyClock::now());
+  flush_stdin();
+  return true;
 }
 
 std::unique_ptr<Backend> create_worker(ObjectReader& options, const BackendContext& context) {

@@ -81,6 +81,8 @@ class WorkerBackend final : public Backend {
   /// Spawns and reads the hello; throws Error. Sets process_ on success.
   Hello start_process(const std::atomic<bool>* abort);
   void run();
+  /// One turn of the I/O loop; false once the backend is shutting down.
+  bool step();
   void take_lines(std::vector<std::string>& lines);
   void handle_line(const std::string& line);
   void finish(std::uint64_t id, Completion completion);
