@@ -1,7 +1,8 @@
 // `lmmbench run` on the synthetic suite through the shipped Hugging Face transformers worker
 // (scripts/transformers-worker → scripts/transformers_worker.py) serving a tiny random-weight
 // LLaVA-1.5 that the test builds (tests/models/tiny_llava.py build: CLIP ViT at 336 px, patch 14,
-// so each image is 576 tokens; nothing downloaded, HF_HUB_OFFLINE=1). The weights are random, so
+// so each image is 576 tokens; nothing downloaded, HF_HUB_OFFLINE=1), and a tiny LLaVA-NeXT
+// (anyres tiles: more image tokens per image). The weights are random, so
 // the answers are gibberish; what is real is the whole path: the processor's chat template, the
 // vision tower, the image tokens in the prompt count, generate(). The answers lmmbench logged must
 // equal model.generate() called directly on the same inputs (tiny_llava.py check).
@@ -87,7 +88,7 @@ TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithIma
   const auto config = dir.path() / "transformers.run.json";
   write_text(config, run.dump(2));
   const auto out = dir.path() / "run";
-  constexpr int kLimit = 6;
+  constexpr int kLimit = 4;
   r = lmmbench({"run", config.string(), "--out", out.string(), "--limit", std::to_string(kLimit),
                 "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -129,6 +130,51 @@ TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithIma
                                       static_cast<int>(check["text_mismatches"].size()));
     }
   }
+}
+
+TEST(TransformersWorker, ATinyLlavaNextAnswersAsGenerateDoesWithItsTiles) {
+  const auto python = transformers_python();
+  if (!std::filesystem::exists(python)) {
+    const std::string why = "no interpreter with torch and transformers at " + python.string() +
+                            " (scripts/install-deps.sh --test installs it; docs/testing.md)";
+    if (required())
+      FAIL() << why << " — required here (CI or LMMBENCH_REQUIRE_TRANSFORMERS is set)";
+    GTEST_SKIP() << why;
+  }
+  ::setenv("HF_HUB_OFFLINE", "1", 1);
+  TempDir dir;
+  const auto model = dir.path() / "tiny-llava-next";
+  const auto script = (kSource / "tests/models/tiny_llava.py").string();
+  auto r = run_process({python.string(), script, "build", model.string(), "--next"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json run{
+      {"name", "transformers"},
+      {"output_dir", "runs"},
+      {"concurrency", 2},
+      {"seed", 1},
+      {"models", {worker_model("llava-next", python, model, {"--max-batch", "1"})}},
+      {"tasks", synthetic_suite_tasks({"vqa"})}};
+  const auto config = dir.path() / "transformers.run.json";
+  write_text(config, run.dump(2));
+  const auto out = dir.path() / "run";
+  constexpr int kLimit = 4;
+  r = lmmbench({"run", config.string(), "--tasks", "open", "--out", out.string(), "--limit",
+                std::to_string(kLimit), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto cell = cell_of(out, "llava-next", "open");
+  EXPECT_EQ(cell["counts"]["ok"], kLimit) << cell.dump();
+  r = run_process({python.string(), script, "check", model.string(), "--dataset",
+                   (dir.path() / "data/open.jsonl").string(), "--predictions",
+                   (out / "predictions.jsonl").string(), "--model", "llava-next", "--task", "open",
+                   "--template", kOpenTemplate, "--max-tokens", "16"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto check = nlohmann::json::parse(r.out);
+  EXPECT_EQ(check["checked"], kLimit) << r.out;
+  // The base tile's 576 tokens and the higher-resolution tiles' (less padding).
+  EXPECT_GT(check["image_tokens"].get<std::int64_t>(), kImageTokens) << r.out;
+  EXPECT_EQ(check["errors"].size(), 0U) << r.out;
+  EXPECT_EQ(check["usage_mismatches"].size(), 0U) << r.out;
+  EXPECT_EQ(check["text_mismatches"].size(), 0U) << r.out;
 }
 
 }  // namespace

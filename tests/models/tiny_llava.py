@@ -2,11 +2,14 @@
 """A tiny random-weight LLaVA-1.5 in Hugging Face format, and a check of lmmbench's answers against
 model.generate() called directly (tests/e2e/test_transformers_worker.cpp).
 
-  tiny_llava.py build DIR
+  tiny_llava.py build DIR [--next]
       writes a LlavaForConditionalGeneration (CLIP ViT 2 layers, hidden 32, 336 px, patch 14:
       576 image tokens; Llama 2 layers, hidden 64), a byte-level BPE tokenizer trained here, a
       CLIPImageProcessor and a LlavaProcessor with a LLaVA-1.5-style chat template
-      ("USER: <image>\\n... ASSISTANT:"), with save_pretrained. Nothing is downloaded.
+      ("USER: <image>\\n... ASSISTANT:"), with save_pretrained. Nothing is downloaded. With
+      --next, a LlavaNextForConditionalGeneration of the same sizes with a LlavaNextProcessor
+      (anyres: grid pinpoints 336x672 and 672x336, so an image is a base tile plus two tiles,
+      1368 image tokens at this size).
 
   tiny_llava.py check DIR --dataset FILE.jsonl --predictions FILE.jsonl --model NAME
                 --task NAME --template TEXT --max-tokens N
@@ -14,7 +17,7 @@ model.generate() called directly (tests/e2e/test_transformers_worker.cpp).
       request as lmmbench sent it (TEXT with {question} replaced, after the item's first image),
       calls model.generate() directly (greedy, one request at a time) and prints a JSON object:
       {"checked": n, "errors": [...], "text_mismatches": [...], "usage_mismatches": [...],
-       "image_tokens": t}: answers that differ from generate()'s, prompt token counts that differ
+       "image_tokens": t} (t: of the last request): answers that differ from generate()'s, prompt token counts that differ
       from the processor's input length (image tokens included).
 
 Run with HF_HUB_OFFLINE=1.
@@ -40,11 +43,13 @@ CORPUS = [
 ]
 
 
-def build(directory):
+def build(directory, next_arch):
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import (CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, LlavaConfig,
-                              LlavaForConditionalGeneration, LlavaProcessor, PreTrainedTokenizerFast)
+                              LlavaForConditionalGeneration, LlavaNextConfig,
+                              LlavaNextForConditionalGeneration, LlavaNextImageProcessor,
+                              LlavaNextProcessor, LlavaProcessor, PreTrainedTokenizerFast)
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -59,17 +64,23 @@ def build(directory):
     vision = CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
                               image_size=336, patch_size=14, projection_dim=32)
     text = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                       num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=2048,
+                       num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=4096,
                        pad_token_id=3, bos_token_id=1, eos_token_id=2)
-    config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=4, vision_feature_layer=-2,
-                         vision_feature_select_strategy="default", projector_hidden_act="gelu")
-    model = LlavaForConditionalGeneration(config).eval()
-    images = CLIPImageProcessor(size={"shortest_edge": 336}, crop_size={"height": 336, "width": 336})
-    processor = LlavaProcessor(image_processor=images, tokenizer=tokenizer, patch_size=14,
-                               vision_feature_select_strategy="default", num_additional_image_tokens=1,
-                               chat_template=TEMPLATE, image_token="<image>")
+    common = dict(vision_config=vision, text_config=text, image_token_index=4, vision_feature_layer=-2,
+                  vision_feature_select_strategy="default")
+    processor_args = dict(tokenizer=tokenizer, patch_size=14, vision_feature_select_strategy="default",
+                          num_additional_image_tokens=1, chat_template=TEMPLATE, image_token="<image>")
+    size = {"size": {"shortest_edge": 336}, "crop_size": {"height": 336, "width": 336}}
+    if next_arch:
+        pinpoints = [[336, 672], [672, 336]]
+        model = LlavaNextForConditionalGeneration(LlavaNextConfig(image_grid_pinpoints=pinpoints, **common))
+        processor = LlavaNextProcessor(
+            image_processor=LlavaNextImageProcessor(image_grid_pinpoints=pinpoints, **size), **processor_args)
+    else:
+        model = LlavaForConditionalGeneration(LlavaConfig(projector_hidden_act="gelu", **common))
+        processor = LlavaProcessor(image_processor=CLIPImageProcessor(**size), **processor_args)
     processor.save_pretrained(directory)
-    model.save_pretrained(directory)
+    model.eval().save_pretrained(directory)
 
 
 def check(args):
@@ -121,6 +132,7 @@ def main():
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("dir")
+    b.add_argument("--next", action="store_true", help="LLaVA-NeXT instead of LLaVA-1.5")
     c = sub.add_parser("check")
     c.add_argument("dir")
     c.add_argument("--dataset", required=True)
@@ -131,7 +143,7 @@ def main():
     c.add_argument("--max-tokens", type=int, required=True)
     args = p.parse_args()
     if args.command == "build":
-        build(args.dir)
+        build(args.dir, args.next)
     else:
         check(args)
     return 0
