@@ -88,7 +88,7 @@ Registry::Registry() {
        &models::create_replay},
       {"worker",
        "a model in a child process speaking lmmbench's worker protocol over stdin/stdout (e.g. "
-       "workers/transformers_worker.py)",
+       "scripts/transformers_worker.py)",
        &models::worker::create_worker},
   };
 #ifdef LMMBENCH_WITH_HTTP

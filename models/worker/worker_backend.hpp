@@ -20,7 +20,7 @@
 
 /// The `worker` backend: a model served by a child process that speaks the worker protocol
 /// (protocol.hpp; docs/backends.md, "Worker processes") over its stdin and stdout — an in-process
-/// Python model (workers/transformers_worker.py) or anything else that speaks it.
+/// Python model (scripts/transformers_worker.py) or anything else that speaks it.
 namespace lmmbench::models::worker {
 
 struct WorkerOptions {
