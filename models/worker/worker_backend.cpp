@@ -1,6 +1,7 @@
 #include "models/worker/worker_backend.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -159,7 +160,9 @@ void WorkerBackend::cancel() {
 }
 
 std::string WorkerBackend::with_stderr(const std::string& message) const {
-  const auto tail = stderr_tail_.text();
+  auto tail = stderr_tail_.text();
+  while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())) != 0)
+    tail.pop_back();
   if (tail.empty()) return message;
   return fmt::format("{}; its stderr ends:\n{}", message, tail);
 }
