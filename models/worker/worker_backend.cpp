@@ -67,11 +67,17 @@ WorkerBackend::WorkerBackend(WorkerOptions options, const Clock& clock)
   wake_write_ = fds[1];
   try {
     hello_ = start_process(nullptr);
+    configure();
   } catch (...) {
+    process_.reset();
     ::close(wake_read_);
     ::close(wake_write_);
     throw;
   }
+  io_ = std::thread([this] { run(); });
+}
+
+void WorkerBackend::configure() {
   const auto& worker = hello_.capabilities;
   max_in_flight_ = static_cast<std::size_t>(worker.max_in_flight);
   if (options_.max_in_flight > 0) max_in_flight_ = std::min(max_in_flight_, options_.max_in_flight);
@@ -101,8 +107,6 @@ WorkerBackend::WorkerBackend(WorkerOptions options, const Clock& clock)
   capabilities_.max_images_per_request = max_images;
   transport_ = transport.value_or(ImageTransport::bytes);
   if (!options_.image_formats_given) capabilities_.image_mime_types = worker.image_formats;
-
-  io_ = std::thread([this] { run(); });
 }
 
 WorkerBackend::~WorkerBackend() {

@@ -78,6 +78,9 @@ class WorkerBackend final : public Backend {
     Timings timings;
   };
 
+  /// Capabilities, image transport and max_in_flight from the hello and the options; throws
+  /// Error when they cannot agree.
+  void configure();
   /// Spawns and reads the hello; throws Error. Sets process_ on success.
   Hello start_process(const std::atomic<bool>* abort);
   void run();

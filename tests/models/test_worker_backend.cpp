@@ -434,6 +434,13 @@ TEST(WorkerBackend, FactoryReadsOptionsAndLocatesAStartFailureAtCommand) {
     EXPECT_EQ(e.where().field, "/command");
     EXPECT_NE(e.detail().find("protocol version 0"), std::string::npos);
   }
+  try {
+    (void)make(R"({"command": "python3", "images": "path", "args": [")" + kFakeWorker +
+               R"(", "--images", "bytes"]})");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(e.detail().find("does not take images by path"), std::string::npos) << e.what();
+  }
   EXPECT_THROW((void)make(R"({"command": "python3", "timeout": 5})"), InputError);
   EXPECT_THROW((void)make(R"({"command": "python3", "images": "url"})"), InputError);
   EXPECT_THROW((void)make(R"({"args": []})"), InputError);
