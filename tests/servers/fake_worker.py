@@ -18,11 +18,10 @@ Directives in the prompt text, per request:
 Faults for the whole process (flags):
   --protocol N              the hello names protocol version N
   --exit-before-hello CODE  writes a reason to stderr and exits with CODE before the hello
-  --crash-after N           after answering N requests (counted over all its runs in
-                            --crash-marker, when given) exits with status 3 at the next request,
+  --crash-after N           after answering N requests exits with status 3 at the next one,
                             leaving what it was sent unanswered; with --crash-marker FILE it
                             crashes only while FILE does not exist, and creates it first (so a
-                            restarted or resumed worker goes on)
+                            restarted or resumed worker with the same arguments goes on)
   --hang-on TEXT            at a request whose text contains TEXT the worker freezes (as a stuck
                             generate() would): it answers nothing more and ignores shutdown
   --garbage-after N         after N answers, writes a line that is not JSON
