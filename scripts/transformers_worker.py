@@ -131,7 +131,7 @@ class Worker:
                     "time": time.monotonic(),
                     "capabilities": {"max_in_flight": max(1, 2 * self.args.max_batch),
                                      "batching": self.args.max_batch > 1,
-                                     "images": ["path", "bytes"],
+                                     "images": ["bytes", "path"],
                                      "max_images": self.args.max_images,
                                      "streaming": self.args.stream}})
 
