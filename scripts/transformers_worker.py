@@ -293,7 +293,7 @@ def main():
     args = parse_args()
     # The protocol keeps the real stdout; anything else written to fd 1 (library prints, progress
     # bars) goes to stderr.
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     worker = Worker(args, out)
