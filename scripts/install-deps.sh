@@ -10,7 +10,8 @@
 # /opt/lmmbench/llama-cpp-venv (the CMake cache variable LMMBENCH_LLAMA_CPP_PYTHON names its
 # python). pip compiles llama.cpp for the CPU there, about 10 CPU-minutes (docs/testing.md); the venv
 # is kept, and skipped when it already has the pinned versions.
-# --test also installs torch, transformers and pillow from PyPI into a second virtual environment
+# --test also installs torch, torchvision (Qwen2-VL's image processor needs it), transformers and
+# pillow from PyPI into a second virtual environment
 # for the transformers worker's test (test_transformers_worker_e2e): $LMMBENCH_TRANSFORMERS_VENV,
 # default /opt/lmmbench/transformers-venv (CMake cache variable LMMBENCH_TRANSFORMERS_PYTHON).
 # PyPI's torch wheel is the CUDA build, which also runs on CPU: about 2.9 GB downloaded, 5.6 GB
@@ -28,6 +29,7 @@ llama_venv=${LMMBENCH_LLAMA_CPP_VENV:-/opt/lmmbench/llama-cpp-venv}
 torch_version=2.15.0
 transformers_version=5.25.0
 pillow_version=13.0.0
+torchvision_version=0.29.2
 transformers_venv=${LMMBENCH_TRANSFORMERS_VENV:-/opt/lmmbench/transformers-venv}
 
 packages=(
@@ -75,19 +77,22 @@ assert llama_cpp.__version__ == '$llama_cpp_python_version', llama_cpp.__version
       "llama-cpp-python[server]==$llama_cpp_python_version" "gguf==$gguf_version"
   fi
 
-  check="import torch, transformers, PIL
+  check="import torch, torchvision, transformers, PIL
 assert torch.__version__.split('+')[0] == '$torch_version', torch.__version__
+assert torchvision.__version__.split('+')[0] == '$torchvision_version', torchvision.__version__
 assert transformers.__version__ == '$transformers_version', transformers.__version__
 assert PIL.__version__ == '$pillow_version', PIL.__version__"
   if ! "$transformers_venv/bin/python" -c "$check" 2>/dev/null; then
     sudo=""
     if [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$transformers_venv")" ]; then sudo="sudo"; fi
-    echo "installing torch $torch_version, transformers $transformers_version and pillow" \
-      "$pillow_version into $transformers_venv (about 2.9 GB from PyPI)" >&2
+    echo "installing torch $torch_version, torchvision $torchvision_version, transformers" \
+      "$transformers_version and pillow $pillow_version into $transformers_venv" \
+      "(about 2.9 GB from PyPI)" >&2
     $sudo mkdir -p "$(dirname "$transformers_venv")"
     $sudo /usr/bin/python3 -m venv "$transformers_venv"
     $sudo "$transformers_venv/bin/pip" install -q --no-cache-dir "torch==$torch_version" \
-      "transformers==$transformers_version" "pillow==$pillow_version"
+      "torchvision==$torchvision_version" "transformers==$transformers_version" \
+      "pillow==$pillow_version"
   fi
 fi
 

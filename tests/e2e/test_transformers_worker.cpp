@@ -1,11 +1,12 @@
 // `lmmbench run` on the synthetic suite through the shipped Hugging Face transformers worker
 // (scripts/transformers-worker → scripts/transformers_worker.py) serving a tiny random-weight
-// LLaVA-1.5 that the test builds (tests/models/tiny_llava.py build: CLIP ViT at 336 px, patch 14,
-// so each image is 576 tokens; nothing downloaded, HF_HUB_OFFLINE=1), and a tiny LLaVA-NeXT
-// (anyres tiles: more image tokens per image). The weights are random, so
-// the answers are gibberish; what is real is the whole path: the processor's chat template, the
-// vision tower, the image tokens in the prompt count, generate(). The answers lmmbench logged must
-// equal model.generate() called directly on the same inputs (tiny_llava.py check).
+// LLaVA-1.5 that the test builds (tests/models/tiny_hf_lmm.py build: CLIP ViT at 336 px, patch 14,
+// so each image is 576 tokens; nothing downloaded, HF_HUB_OFFLINE=1), a tiny LLaVA-NeXT (anyres
+// tiles: more image tokens per image) and a tiny Qwen2-VL (M-RoPE, 2x2 merged patches). The weights
+// are random, so the answers are gibberish; what is real is the whole path: the processor's chat
+// template, the vision tower, the image tokens in the prompt count, generate(). The answers
+// lmmbench logged must equal model.generate() called directly on the same inputs (tiny_hf_lmm.py
+// check).
 //
 // Needs the interpreter that scripts/install-deps.sh --test sets up with torch and transformers
 // (CMake cache variable LMMBENCH_TRANSFORMERS_PYTHON, or the environment variable of that name at
@@ -62,19 +63,24 @@ nlohmann::json worker_model(const std::string& name, const std::filesystem::path
           {"retry", {{"max_attempts", 1}}}};
 }
 
-TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithImageTokens) {
+/// Skips the test (or fails it where CI is set) when the interpreter is missing.
+void require_python() {
   const auto python = transformers_python();
-  if (!std::filesystem::exists(python)) {
-    const std::string why = "no interpreter with torch and transformers at " + python.string() +
-                            " (scripts/install-deps.sh --test installs it; docs/testing.md)";
-    if (required())
-      FAIL() << why << " — required here (CI or LMMBENCH_REQUIRE_TRANSFORMERS is set)";
-    GTEST_SKIP() << why;
-  }
+  if (std::filesystem::exists(python)) return;
+  const std::string why = "no interpreter with torch and transformers at " + python.string() +
+                          " (scripts/install-deps.sh --test installs it; docs/testing.md)";
+  if (required()) FAIL() << why << " — required here (CI or LMMBENCH_REQUIRE_TRANSFORMERS is set)";
+  GTEST_SKIP() << why;
+}
+
+TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithImageTokens) {
+  require_python();
+  if (IsSkipped() || HasFatalFailure()) return;
+  const auto python = transformers_python();
   ::setenv("HF_HUB_OFFLINE", "1", 1);
   TempDir dir;
   const auto model = dir.path() / "tiny-llava";
-  const auto script = (kSource / "tests/models/tiny_llava.py").string();
+  const auto script = (kSource / "tests/models/tiny_hf_lmm.py").string();
   auto r = run_process({python.string(), script, "build", model.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
@@ -132,49 +138,60 @@ TEST(TransformersWorker, ATinyLlavaAnswersTheSyntheticSuiteAsGenerateDoesWithIma
   }
 }
 
-TEST(TransformersWorker, ATinyLlavaNextAnswersAsGenerateDoesWithItsTiles) {
+/// Builds a tiny model of `arch` (tiny_hf_lmm.py build --arch), runs the open task of the
+/// synthetic suite through a one-request-at-a-time worker, and checks the answers against
+/// generate(); returns the image tokens of one prompt (0 after a failure).
+std::int64_t run_and_check(const std::string& arch) {
   const auto python = transformers_python();
-  if (!std::filesystem::exists(python)) {
-    const std::string why = "no interpreter with torch and transformers at " + python.string() +
-                            " (scripts/install-deps.sh --test installs it; docs/testing.md)";
-    if (required())
-      FAIL() << why << " — required here (CI or LMMBENCH_REQUIRE_TRANSFORMERS is set)";
-    GTEST_SKIP() << why;
-  }
   ::setenv("HF_HUB_OFFLINE", "1", 1);
   TempDir dir;
-  const auto model = dir.path() / "tiny-llava-next";
-  const auto script = (kSource / "tests/models/tiny_llava.py").string();
-  auto r = run_process({python.string(), script, "build", model.string(), "--next"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const nlohmann::json run{
-      {"name", "transformers"},
-      {"output_dir", "runs"},
-      {"concurrency", 2},
-      {"seed", 1},
-      {"models", {worker_model("llava-next", python, model, {"--max-batch", "1"})}},
-      {"tasks", synthetic_suite_tasks({"vqa"})}};
+  const auto model = dir.path() / arch;
+  const auto script = (kSource / "tests/models/tiny_hf_lmm.py").string();
+  auto r = run_process({python.string(), script, "build", model.string(), "--arch", arch});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return 0;
+  const nlohmann::json run{{"name", "transformers"},
+                           {"output_dir", "runs"},
+                           {"concurrency", 2},
+                           {"seed", 1},
+                           {"models", {worker_model(arch, python, model, {"--max-batch", "1"})}},
+                           {"tasks", synthetic_suite_tasks({"vqa"})}};
   const auto config = dir.path() / "transformers.run.json";
   write_text(config, run.dump(2));
   const auto out = dir.path() / "run";
   constexpr int kLimit = 4;
   r = lmmbench({"run", config.string(), "--tasks", "open", "--out", out.string(), "--limit",
                 std::to_string(kLimit), "--quiet"});
-  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-  const auto cell = cell_of(out, "llava-next", "open");
-  EXPECT_EQ(cell["counts"]["ok"], kLimit) << cell.dump();
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  if (r.exit_code != 0) return 0;
+  EXPECT_EQ(cell_of(out, arch, "open")["counts"]["ok"], kLimit);
   r = run_process({python.string(), script, "check", model.string(), "--dataset",
                    (dir.path() / "data/open.jsonl").string(), "--predictions",
-                   (out / "predictions.jsonl").string(), "--model", "llava-next", "--task", "open",
+                   (out / "predictions.jsonl").string(), "--model", arch, "--task", "open",
                    "--template", kOpenTemplate, "--max-tokens", "16"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  if (r.exit_code != 0) return 0;
   const auto check = nlohmann::json::parse(r.out);
   EXPECT_EQ(check["checked"], kLimit) << r.out;
-  // The base tile's 576 tokens and the higher-resolution tiles' (less padding).
-  EXPECT_GT(check["image_tokens"].get<std::int64_t>(), kImageTokens) << r.out;
   EXPECT_EQ(check["errors"].size(), 0U) << r.out;
   EXPECT_EQ(check["usage_mismatches"].size(), 0U) << r.out;
   EXPECT_EQ(check["text_mismatches"].size(), 0U) << r.out;
+  return check["image_tokens"].get<std::int64_t>();
+}
+
+TEST(TransformersWorker, ATinyLlavaNextAnswersAsGenerateDoesWithItsTiles) {
+  require_python();
+  if (IsSkipped() || HasFatalFailure()) return;
+  // The base tile's 576 tokens and the higher-resolution tiles' (less padding).
+  EXPECT_GT(run_and_check("llava-next"), kImageTokens);
+}
+
+TEST(TransformersWorker, ATinyQwen2VlAnswersAsGenerateDoes) {
+  require_python();
+  if (IsSkipped() || HasFatalFailure()) return;
+  // A 336 px image resized to the processor's 224x224 pixel cap: 16x16 patches of 14 px, merged
+  // 2x2 into 64 tokens.
+  EXPECT_EQ(run_and_check("qwen2-vl"), 64);
 }
 
 }  // namespace

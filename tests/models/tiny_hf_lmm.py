@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""A tiny random-weight LLaVA-1.5 in Hugging Face format, and a check of lmmbench's answers against
-model.generate() called directly (tests/e2e/test_transformers_worker.cpp).
+"""Tiny random-weight LMMs in Hugging Face format (LLaVA-1.5, LLaVA-NeXT, Qwen2-VL), and a check of
+lmmbench's answers against model.generate() called directly (tests/e2e/test_transformers_worker.cpp).
 
-  tiny_llava.py build DIR [--next]
-      writes a LlavaForConditionalGeneration (CLIP ViT 2 layers, hidden 32, 336 px, patch 14:
+  tiny_hf_lmm.py build DIR [--arch llava|llava-next|qwen2-vl]
+      llava (default) writes a LlavaForConditionalGeneration (CLIP ViT 2 layers, hidden 32, 336 px, patch 14:
       576 image tokens; Llama 2 layers, hidden 64), a byte-level BPE tokenizer trained here, a
       CLIPImageProcessor and a LlavaProcessor with a LLaVA-1.5-style chat template
-      ("USER: <image>\\n... ASSISTANT:"), with save_pretrained. Nothing is downloaded. With
-      --next, a LlavaNextForConditionalGeneration of the same sizes with a LlavaNextProcessor
-      (anyres: grid pinpoints 336x672 and 672x336, so an image is a base tile plus two tiles,
-      1368 image tokens at this size).
+      ("USER: <image>\\n... ASSISTANT:"), with save_pretrained. Nothing is downloaded.
+      llava-next: a LlavaNextForConditionalGeneration of the same sizes with a LlavaNextProcessor
+      (anyres: grid pinpoints 336x672 and 672x336, so an image is a base tile plus two tiles).
+      qwen2-vl: a Qwen2VLForConditionalGeneration (vision 2 layers, embed 32, patch 14, 2x2
+      merge; Qwen2 2 layers, hidden 64, M-RoPE sections 2+3+3) with a Qwen2VLProcessor capped at
+      224x224 pixels (a 336 px image is 64 tokens) and a Qwen-style chat template
+      ("<|im_start|>user\\n<|vision_start|><|image_pad|><|vision_end|>...<|im_end|>"); its image
+      processor needs torchvision.
 
-  tiny_llava.py check DIR --dataset FILE.jsonl --predictions FILE.jsonl --model NAME
+  tiny_hf_lmm.py check DIR --dataset FILE.jsonl --predictions FILE.jsonl --model NAME
                 --task NAME --template TEXT --max-tokens N
       for every answer of model NAME and task NAME in lmmbench's prediction log, rebuilds the
       request as lmmbench sent it (TEXT with {question} replaced, after the item's first image),
@@ -36,6 +40,12 @@ TEMPLATE = (
     "{% else %}ASSISTANT: {{ message['content'][0]['text'] }}</s>{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}ASSISTANT:{% endif %}")
 
+QWEN_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% for c in message['content'] %}{% if c['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif c['type'] == 'text' %}{{ c['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
 CORPUS = [
     "USER: ASSISTANT: What colour is the shape? How many shapes are there? Is there a circle?",
     "Answer the question using a single word or phrase. red green blue yellow square circle",
@@ -43,23 +53,60 @@ CORPUS = [
 ]
 
 
-def build(directory, next_arch):
-    import torch
+def tokenizer_of(specials, **tokens):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import (CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, LlavaConfig,
-                              LlavaForConditionalGeneration, LlavaNextConfig,
-                              LlavaNextForConditionalGeneration, LlavaNextImageProcessor,
-                              LlavaNextProcessor, LlavaProcessor, PreTrainedTokenizerFast)
+    from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=320, special_tokens=["<unk>", "<s>", "</s>", "<pad>", "<image>"],
+    trainer = trainers.BpeTrainer(vocab_size=320, special_tokens=specials,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(CORPUS, trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>",
-                                        eos_token="</s>", pad_token="<pad>",
-                                        extra_special_tokens={"image_token": "<image>"})
+    return PreTrainedTokenizerFast(tokenizer_object=tok, **tokens)
+
+
+def build_qwen2_vl(directory):
+    import torch
+    from transformers import (Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLImageProcessor,
+                              Qwen2VLProcessor)
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+
+    specials = ["<unk>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
+                "<|image_pad|>", "<|video_pad|>"]
+    tokenizer = tokenizer_of(specials, unk_token="<unk>", eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                             extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>",
+                                                   "vision_start_token": "<|vision_start|>",
+                                                   "vision_end_token": "<|vision_end|>"})
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in specials}
+    torch.manual_seed(0)
+    config = Qwen2VLConfig(
+        vision_config={"depth": 2, "embed_dim": 32, "hidden_size": 64, "num_heads": 2, "mlp_ratio": 2,
+                       "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2},
+        text_config={"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128,
+                     "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+                     "max_position_embeddings": 4096,
+                     "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 3, 3]},
+                     "bos_token_id": None, "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"]},
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"])
+    model = Qwen2VLForConditionalGeneration(config).eval()
+    processor = Qwen2VLProcessor(image_processor=Qwen2VLImageProcessor(min_pixels=56 * 56, max_pixels=224 * 224),
+                                 tokenizer=tokenizer, video_processor=Qwen2VLVideoProcessor(),
+                                 chat_template=QWEN_TEMPLATE)
+    processor.save_pretrained(directory)
+    model.save_pretrained(directory)
+
+
+def build(directory, next_arch):
+    import torch
+    from transformers import (CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, LlavaConfig,
+                              LlavaForConditionalGeneration, LlavaNextConfig,
+                              LlavaNextForConditionalGeneration, LlavaNextImageProcessor,
+                              LlavaNextProcessor, LlavaProcessor)
+
+    tokenizer = tokenizer_of(["<unk>", "<s>", "</s>", "<pad>", "<image>"], unk_token="<unk>", bos_token="<s>",
+                             eos_token="</s>", pad_token="<pad>", extra_special_tokens={"image_token": "<image>"})
     torch.manual_seed(0)
     vision = CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
                               image_size=336, patch_size=14, projection_dim=32)
@@ -116,7 +163,10 @@ def check(args):
                 output = model.generate(**inputs, max_new_tokens=args.max_tokens, do_sample=False)
             length = inputs["input_ids"].shape[1]
             expected = processor.tokenizer.decode(output[0, length:], skip_special_tokens=True).strip()
-            image_tokens = int((inputs["input_ids"][0] == model.config.image_token_index).sum())
+            image_token = getattr(model.config, "image_token_index", None)
+            if image_token is None:
+                image_token = model.config.image_token_id
+            image_tokens = int((inputs["input_ids"][0] == image_token).sum())
             checked += 1
             if expected != entry["prediction"]:
                 texts.append({"sample": entry["sample_id"], "lmmbench": entry["prediction"], "generate": expected})
@@ -132,7 +182,7 @@ def main():
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("dir")
-    b.add_argument("--next", action="store_true", help="LLaVA-NeXT instead of LLaVA-1.5")
+    b.add_argument("--arch", choices=["llava", "llava-next", "qwen2-vl"], default="llava")
     c = sub.add_parser("check")
     c.add_argument("dir")
     c.add_argument("--dataset", required=True)
@@ -143,7 +193,10 @@ def main():
     c.add_argument("--max-tokens", type=int, required=True)
     args = p.parse_args()
     if args.command == "build":
-        build(args.dir, args.next)
+        if args.arch == "qwen2-vl":
+            build_qwen2_vl(args.dir)
+        else:
+            build(args.dir, args.arch == "llava-next")
     else:
         check(args)
     return 0
