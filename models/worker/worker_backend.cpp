@@ -451,8 +451,21 @@ void WorkerBackend::handle_line(const std::string& line) {
 
 void WorkerBackend::expire(SteadyClock::time_point now) {
   std::vector<std::uint64_t> expired;
+  bool silent = false;
   for (const auto& [id, a] : active_) {
-    if (a.deadline <= now) expired.push_back(id);
+    if (a.deadline > now) continue;
+    expired.push_back(id);
+    // Not a line since this request was sent: the worker as a whole is stuck, not this request.
+    silent = silent || last_output_ < a.deadline - options_.timeout;
+  }
+  if (expired.empty()) return;
+  const double seconds = std::chrono::duration<double>(options_.timeout).count();
+  if (silent) {
+    lose_process(ErrorKind::timeout,
+                 fmt::format("the worker wrote nothing for timeout_s ({} s) while answering: it "
+                             "was stopped as hung",
+                             seconds));
+    return;
   }
   for (const auto id : expired) {
     send(cancel_message(id));
@@ -460,7 +473,7 @@ void WorkerBackend::expire(SteadyClock::time_point now) {
                    ErrorKind::timeout,
                    fmt::format("no answer from the worker within timeout_s ({} s); it was sent a "
                                "cancel",
-                               std::chrono::duration<double>(options_.timeout).count())));
+                               seconds)));
   }
 }
 
@@ -571,6 +584,7 @@ bool WorkerBackend::step() {
       } else if (fds[i].fd == process_->stdout_fd()) {
         std::string bytes;
         const bool open = read_available(fds[i].fd, bytes);
+        if (!bytes.empty()) last_output_ = SteadyClock::now();
         std::vector<std::string> lines;
         const bool fits = lines_.append(bytes, lines);
         take_lines(lines);

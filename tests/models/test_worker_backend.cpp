@@ -354,6 +354,31 @@ TEST(WorkerBackend, AHungRequestTimesOutAndIsCancelledWhileOthersAreAnswered) {
   EXPECT_EQ(log.back()["type"], "cancel");
 }
 
+TEST(WorkerBackend, AWorkerSilentForTimeoutIsStoppedAsHungAndRestarted) {
+  Clock clock;
+  WorkerOptions o = fake({"--hang-on", "FREEZE"});  // freezes the whole worker, as a stuck model
+  o.timeout = 500ms;
+  o.shutdown_grace = 500ms;
+  o.max_restarts = 1;
+  WorkerBackend backend(std::move(o), clock);
+  Collector got;
+  const auto start = std::chrono::steady_clock::now();
+  backend.submit(text_request("frozen", "FREEZE [[answer:x]]"), got.callback("frozen"));
+  backend.submit(text_request("behind", "[[answer:y]]"), got.callback("behind"));
+  ASSERT_TRUE(got.wait(2, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  for (const std::string id : {"frozen", "behind"}) {
+    EXPECT_EQ(got.get(id).error, ErrorKind::timeout) << id;
+    EXPECT_NE(got.get(id).error_message.find("stopped as hung"), std::string::npos)
+        << got.get(id).error_message;
+    EXPECT_FALSE(got.get(id).fatal);  // a restart is left
+  }
+  backend.submit(text_request("after", "[[answer:z]]"), got.callback("after"));
+  ASSERT_TRUE(got.wait(3));
+  EXPECT_EQ(got.get("after").text, "z") << got.get("after").error_message;
+  EXPECT_EQ(backend.processes_started(), 2);
+}
+
 TEST(WorkerBackend, GarbageOnStdoutIsAMalformedReplyNamingTheLine) {
   Clock clock;
   WorkerBackend backend(fake({"--garbage-after", "1", "--delay", "0.05"}), clock);
