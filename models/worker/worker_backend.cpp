@@ -291,6 +291,7 @@ void WorkerBackend::lose_process(ErrorKind kind, const std::string& why) {
   const bool last = restarts_ >= options_.max_restarts;
   if (last) {
     gone_for_good_ = true;
+    gone_kind_ = kind;
     gone_reason_ = message;
   }
   auto failure = Completion::failure(kind, message);
@@ -316,13 +317,14 @@ void WorkerBackend::ensure_process() {
       return;
     } catch (const Error& e) {
       gone_for_good_ = true;
+      gone_kind_ = ErrorKind::connection;
       gone_reason_ = fmt::format("the worker could not be restarted: {}", e.what());
     }
   }
+  // The kind of the loss that ended it, as the harness logs the samples it never sends.
   auto failure = Completion::failure(
-      ErrorKind::connection,
-      fmt::format("not sent: the worker is gone ({} of max_restarts {} used): {}", restarts_,
-                  options_.max_restarts, gone_reason_));
+      gone_kind_, fmt::format("not sent: the worker is gone ({} of max_restarts {} used): {}",
+                              restarts_, options_.max_restarts, gone_reason_));
   failure.fatal = true;
   failure.attempts = 0;
   for (auto& job : waiting_)

@@ -132,6 +132,7 @@ class WorkerBackend final : public Backend {
   int restarts_ = 0;
   bool cancelled_ = false;      // the run is ending: shut the worker down without long waits
   bool gone_for_good_ = false;  // no restarts left: every request fails at once
+  ErrorKind gone_kind_ = ErrorKind::connection;
   std::string gone_reason_;
   Nanos worker_clock_offset_{0};                       // harness clock - worker clock
   std::chrono::steady_clock::time_point last_output_;  // when its stdout last had bytes
