@@ -14,7 +14,7 @@
 # pillow from PyPI into a second virtual environment
 # for the transformers worker's test (test_transformers_worker_e2e): $LMMBENCH_TRANSFORMERS_VENV,
 # default /opt/lmmbench/transformers-venv (CMake cache variable LMMBENCH_TRANSFORMERS_PYTHON).
-# PyPI's torch wheel is the CUDA build, which also runs on CPU: about 2.9 GB downloaded, 5.6 GB
+# PyPI's torch wheel is the CUDA build, which also runs on CPU: about 2.9 GB downloaded, 5.7 GB
 # installed, about 2 minutes (docs/dependencies.md); kept, and skipped when it has the pinned
 # versions.
 # Debian 12 has no Apache Arrow/Parquet C++ package, so the hf-parquet loader links the libraries
