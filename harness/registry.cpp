@@ -35,6 +35,7 @@
 #include "metrics/textvqa.hpp"
 #include "metrics/vqa.hpp"
 #include "models/baselines/baselines.hpp"
+#include "models/worker/worker_backend.hpp"
 #ifdef LMMBENCH_WITH_HTTP
 #include "models/http/http_backend.hpp"
 #endif
@@ -90,6 +91,10 @@ Registry::Registry() {
        "answers recorded earlier (option \"path\"; \"format\": lmmbench, llava-answers, "
        "lmms-eval-samples, llava-sqa-results, mme-results)",
        &models::create_replay},
+      {"worker",
+       "a model in a child process speaking lmmbench's worker protocol over stdin/stdout (e.g. "
+       "scripts/transformers_worker.py)",
+       &models::worker::create_worker},
   };
 #ifdef LMMBENCH_WITH_HTTP
   // HTTP backends (models/http, docs/backends.md).

@@ -10,6 +10,13 @@
 # /opt/lmmbench/llama-cpp-venv (the CMake cache variable LMMBENCH_LLAMA_CPP_PYTHON names its
 # python). pip compiles llama.cpp for the CPU there, about 10 CPU-minutes (docs/testing.md); the venv
 # is kept, and skipped when it already has the pinned versions.
+# --test also installs torch, torchvision (Qwen2-VL's image processor needs it), transformers and
+# pillow from PyPI into a second virtual environment
+# for the transformers worker's test (test_transformers_worker_e2e): $LMMBENCH_TRANSFORMERS_VENV,
+# default /opt/lmmbench/transformers-venv (CMake cache variable LMMBENCH_TRANSFORMERS_PYTHON).
+# PyPI's torch wheel is the CUDA build, which also runs on CPU: about 2.9 GB downloaded, 5.7 GB
+# installed, about 2 minutes (docs/dependencies.md); kept, and skipped when it has the pinned
+# versions.
 # Debian 12 has no Apache Arrow/Parquet C++ package, so the hf-parquet loader links the libraries
 # and headers that the pinned pyarrow wheel bundles: the wheel is unpacked (never pip-installed)
 # into $LMMBENCH_ARROW_PREFIX (default /opt/lmmbench/pyarrow-$ARROW_VERSION), where CMake's
@@ -19,6 +26,11 @@ set -euo pipefail
 llama_cpp_python_version=0.3.36
 gguf_version=0.19.0
 llama_venv=${LMMBENCH_LLAMA_CPP_VENV:-/opt/lmmbench/llama-cpp-venv}
+torch_version=2.15.0
+transformers_version=5.25.0
+pillow_version=13.0.0
+torchvision_version=0.29.2
+transformers_venv=${LMMBENCH_TRANSFORMERS_VENV:-/opt/lmmbench/transformers-venv}
 
 packages=(
   build-essential cmake ninja-build git pkg-config python3
@@ -63,6 +75,24 @@ assert llama_cpp.__version__ == '$llama_cpp_python_version', llama_cpp.__version
     $sudo env CMAKE_ARGS="-DGGML_NATIVE=OFF" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
       "$llama_venv/bin/pip" install -q --no-cache-dir \
       "llama-cpp-python[server]==$llama_cpp_python_version" "gguf==$gguf_version"
+  fi
+
+  check="import torch, torchvision, transformers, PIL
+assert torch.__version__.split('+')[0] == '$torch_version', torch.__version__
+assert torchvision.__version__.split('+')[0] == '$torchvision_version', torchvision.__version__
+assert transformers.__version__ == '$transformers_version', transformers.__version__
+assert PIL.__version__ == '$pillow_version', PIL.__version__"
+  if ! "$transformers_venv/bin/python" -c "$check" 2>/dev/null; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ] && [ ! -w "$(dirname "$transformers_venv")" ]; then sudo="sudo"; fi
+    echo "installing torch $torch_version, torchvision $torchvision_version, transformers" \
+      "$transformers_version and pillow $pillow_version into $transformers_venv" \
+      "(about 2.9 GB from PyPI)" >&2
+    $sudo mkdir -p "$(dirname "$transformers_venv")"
+    $sudo /usr/bin/python3 -m venv "$transformers_venv"
+    $sudo "$transformers_venv/bin/pip" install -q --no-cache-dir "torch==$torch_version" \
+      "torchvision==$torchvision_version" "transformers==$transformers_version" \
+      "pillow==$pillow_version"
   fi
 fi
 

@@ -145,6 +145,14 @@ Keys accepted() {
            "azure": {"deployment": "d", "api_version": "v"}})"},
       {"gemini", R"({"model": "m"})"},
       {"anthropic", R"({"model": "m"})"},
+      // The worker backend starts its worker: the fake one of the tests, every option given.
+      {"worker", R"({"command": "python3", "args": [")" +
+                     (kSource / "tests/servers/fake_worker.py").string() +
+                     R"("], "env": {"LMMBENCH_CONFIG_REFERENCE": "1"}, "timeout_s": 60,
+           "startup_timeout_s": 60, "shutdown_timeout_s": 5, "max_restarts": 1,
+           "max_in_flight": 2, "max_line_bytes": 65536, "truncation": "error", "images": "path",
+           "max_images": 1, "max_image_side": 512, "max_image_bytes": 1000000,
+           "image_formats": ["png"]})"},
   };
   for (const auto& backend : Registry::builtin().backends()) {
     std::vector<std::string> forms;
