@@ -1,26 +1,10 @@
 #include "core/python_literal.hpp"
 
+#include "core/text.hpp"
+
 namespace lmmbench {
 
 namespace {
-
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -56,6 +40,7 @@ class Reader {
   /// One quoted literal at the current position, or nullopt.
   std::optional<std::string> string_literal() {
     skip_space();
+    if (i_ < text_.size() && (text_[i_] == 'u' || text_[i_] == 'U')) ++i_;  // u'...' is a str
     if (i_ >= text_.size() || (text_[i_] != '\'' && text_[i_] != '"')) return std::nullopt;
     const char quote = text_[i_++];
     if (text_.substr(i_, 2) == std::string(2, quote)) return std::nullopt;  // triple-quoted
@@ -63,7 +48,7 @@ class Reader {
     while (i_ < text_.size()) {
       const char c = text_[i_++];
       if (c == quote) return out;
-      if (c == '\n') return std::nullopt;
+      if (c == '\n' || c == '\r') return std::nullopt;  // a line break ends a one-line literal
       if (c != '\\') {
         out += c;
         continue;

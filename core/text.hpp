@@ -31,4 +31,7 @@ std::vector<std::string> split(std::string_view s, char separator);
 /// ASCII lower-casing; other bytes unchanged.
 std::string ascii_lower(std::string_view s);
 
+/// Appends the code point `c` (at most U+10FFFF; the caller checks) to `out` as UTF-8.
+void append_utf8(std::string& out, char32_t c);
+
 }  // namespace lmmbench

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/jsonl.hpp"
+#include "core/python_literal.hpp"
 #include "core/text.hpp"
 #include "datasets/loader_support.hpp"
 
@@ -80,145 +81,6 @@ std::optional<std::vector<Cell>> split_record(std::string_view record, const Loc
 bool all_digits(std::string_view text) {
   return !text.empty() &&
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-void append_utf8(std::string& out, std::uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-/// One Python string literal ('...' or "...", optionally u-prefixed) starting at `i`; advances
-/// `i` past it. The escapes of Python's str literals; an unknown escape keeps its backslash, as
-/// Python does. nullopt when the text is no such literal (a raw line break inside, no closing
-/// quote, a bad \x/\u/\U escape).
-std::optional<std::string> python_string(std::string_view text, std::size_t& i) {
-  if (i < text.size() && (text[i] == 'u' || text[i] == 'U')) ++i;
-  if (i >= text.size() || (text[i] != '\'' && text[i] != '"')) return std::nullopt;
-  const char quote = text[i++];
-  std::string out;
-  auto hex = [&](std::size_t digits) -> std::optional<std::uint32_t> {
-    if (i + digits > text.size()) return std::nullopt;
-    std::uint32_t value = 0;
-    for (std::size_t k = 0; k < digits; ++k) {
-      const char c = text[i + k];
-      const int d = c >= '0' && c <= '9'   ? c - '0'
-                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : -1;
-      if (d < 0) return std::nullopt;
-      value = value * 16 + static_cast<std::uint32_t>(d);
-    }
-    i += digits;
-    if (value > 0x10FFFF) return std::nullopt;
-    return value;
-  };
-  while (i < text.size()) {
-    const char c = text[i++];
-    if (c == quote) return out;
-    if (c == '\n' || c == '\r') return std::nullopt;
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (i >= text.size()) return std::nullopt;
-    const char e = text[i++];
-    switch (e) {
-      case '\n':
-        break;  // a line continuation
-      case '\\':
-      case '\'':
-      case '"':
-        out += e;
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'a':
-        out += '\a';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'v':
-        out += '\v';
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        const auto value = hex(e == 'x' ? 2 : e == 'u' ? 4 : 8);
-        if (!value) return std::nullopt;
-        append_utf8(out, *value);
-        break;
-      }
-      default:
-        if (e >= '0' && e <= '7') {
-          std::uint32_t value = static_cast<std::uint32_t>(e - '0');
-          for (int k = 0; k < 2 && i < text.size() && text[i] >= '0' && text[i] <= '7'; ++k)
-            value = value * 8 + static_cast<std::uint32_t>(text[i++] - '0');
-          append_utf8(out, value);
-        } else {
-          out += '\\';
-          out += e;
-        }
-    }
-  }
-  return std::nullopt;
-}
-
-/// The strings of `cell` when it is a Python list of string literals (`['120', "1 2"]`, what
-/// VLMEvalKit writes for several answers and reads back with eval); nullopt otherwise (the cell
-/// is then one answer, as VLMEvalKit's istype(answer, list) makes it when eval fails).
-std::optional<std::vector<std::string>> python_string_list(std::string_view cell) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  std::size_t i = 0;
-  auto skip = [&] {
-    while (i < cell.size() && is_space(cell[i]))
-      ++i;
-  };
-  skip();
-  if (i >= cell.size() || cell[i] != '[') return std::nullopt;
-  ++i;
-  std::vector<std::string> items;
-  for (;;) {
-    skip();
-    if (i < cell.size() && cell[i] == ']') break;
-    auto item = python_string(cell, i);
-    if (!item) return std::nullopt;
-    items.push_back(std::move(*item));
-    skip();
-    if (i < cell.size() && cell[i] == ',') {
-      ++i;
-      continue;
-    }
-    if (i < cell.size() && cell[i] == ']') break;
-    return std::nullopt;
-  }
-  ++i;
-  skip();
-  if (i != cell.size()) return std::nullopt;
-  return items;
 }
 
 }  // namespace
@@ -304,7 +166,7 @@ Dataset VlmEvalKitTsvLoader::load() const {
       sample.options.emplace_back(cell(*c));
     }
     if (const auto c = column("answer"); c && !is_pandas_na(cell(*c))) {
-      if (auto answers = python_string_list(cell(*c))) {
+      if (auto answers = parse_python_string_list(cell(*c))) {
         if (answers->empty()) throw InputError(at("answer"), "the list of answers is empty");
         sample.references = std::move(*answers);
       } else {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
+
 /// Python 3 `str` semantics over UTF-8 text, as the reference scorers (all Python) apply them to
 /// answers: case mapping, whitespace, `\d`, len() and float(). Text is UTF-8 (what the JSON input
 /// carries); a byte that is not part of well-formed UTF-8 is read as U+FFFD. Everything is pure
@@ -24,8 +26,8 @@ char32_t next_code_point(std::string_view s, std::size_t& i);
 /// The code point that ends just before s[end] (end > 0).
 char32_t previous_code_point(std::string_view s, std::size_t end);
 
-/// Appends `c` to `out` as UTF-8.
-void append_utf8(std::string& out, char32_t c);
+/// Appends `c` to `out` as UTF-8 (core/text.hpp).
+using lmmbench::append_utf8;
 
 /// str.isspace() of one character (CPython Py_UNICODE_ISSPACE): \t \n \v \f \r, \x1c-\x1f, space,
 /// U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. This is the

@@ -21,12 +21,15 @@ TEST(PythonStringList, ReadsWhatAstLiteralEvalReads) {
             (List{"\\d", "\\s+", "$\frac{1}{2}$"}));
   EXPECT_EQ(parse_python_string_list("['é', 'ΟΔΟΣ']"), (List{"é", "ΟΔΟΣ"}));
   EXPECT_EQ(parse_python_string_list("[\n  'a',\n  'b'\n]"), (List{"a", "b"}));
+  // A u prefix is still a str (what Python 2 era files hold; VLMEvalKit TSVs read with eval).
+  EXPECT_EQ(parse_python_string_list("[u'a', U\"b\"]"), (List{"a", "b"}));
 }
 
 TEST(PythonStringList, RefusesAnythingElse) {
-  for (const char* text : {"", "a", "'a'", "[", "['a'", "['a' 'b']", "['a',,]", "[1]", "[None]",
-                           "['a'] x", "['''a''']", "['\\N{DASH}']", "['\\x4']", "['\\ud800']",
-                           "['a\nb']", "[r'a']", "{'a'}", "('a',)"}) {
+  for (const char* text :
+       {"",         "a",        "'a'",     "[",         "['a'",          "['a' 'b']", "['a',,]",
+        "[1]",      "[None]",   "['a'] x", "['''a''']", "['\\N{DASH}']", "['\\x4']",  "['\\ud800']",
+        "['a\nb']", "['a\rb']", "[r'a']",  "[b'a']",    "[ua'a']",       "{'a'}",     "('a',)"}) {
     EXPECT_EQ(parse_python_string_list(text), std::nullopt) << text;
   }
 }
