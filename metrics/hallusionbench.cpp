@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "metrics/answer_processing.hpp"
 #include "metrics/answer_processing_unicode.hpp"
+#include "metrics/mean_aggregator.hpp"
 #include "metrics/statistics.hpp"
 #include "metrics/variants.hpp"
 
@@ -94,19 +95,7 @@ class HallusionAggregator final : public Aggregator {
   }
 
   MetricResult finish() override {
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::percent;
-    const MeanEstimate e = estimate_mean(scores_);
-    r.n = e.n;
-    r.n_missing = n_missing_;
-    r.n_unparsed = n_unparsed_;
-    r.score = 100.0 * e.mean;
-    r.standard_error = 100.0 * e.standard_error;
-    r.ci95 = {100.0 * e.ci95[0], 100.0 * e.ci95[1]};
-    r.interval_method = "normal";
+    MetricResult r = percent_mean_result(info_, scores_, n_missing_, n_unparsed_);
     std::vector<const Question*> all;
     for (const auto& q : questions_)
       all.push_back(&q);

@@ -27,25 +27,31 @@ void MeanAggregator::add(const ScoringItem& item, const SampleScore& score) {
   }
 }
 
-MetricResult MeanAggregator::finish() {
+MetricResult percent_mean_result(const MetricInfo& info, const std::vector<double>& scores,
+                                 std::size_t n_missing, std::size_t n_unparsed) {
   MetricResult r;
-  r.metric = info_.name;
-  r.variant = info_.variant;
-  r.reference = info_.reference;
+  r.metric = info.name;
+  r.variant = info.variant;
+  r.reference = info.reference;
   r.unit = Unit::percent;
-  const MeanEstimate e = estimate_mean(scores_);
+  const MeanEstimate e = estimate_mean(scores);
   r.n = e.n;
-  r.n_missing = n_missing_;
-  r.n_unparsed = n_unparsed_;
+  r.n_missing = n_missing;
+  r.n_unparsed = n_unparsed;
   r.score = 100.0 * e.mean;
   r.standard_error = 100.0 * e.standard_error;
   r.ci95 = {100.0 * e.ci95[0], 100.0 * e.ci95[1]};
   r.interval_method = "normal";
+  return r;
+}
+
+MetricResult MeanAggregator::finish() {
+  MetricResult r = percent_mean_result(info_, scores_, n_missing_, n_unparsed_);
   for (const auto& [key, values] : groups_) {
     for (const auto& [value, group] : values) {
       r.breakdown[key][value] =
           BreakdownCell{group.n,
-                        {MetricValue{"accuracy", 100.0 * group.sum / static_cast<double>(group.n),
+                        {MetricValue{value_name_, 100.0 * group.sum / static_cast<double>(group.n),
                                      Unit::percent, true}}};
     }
   }

@@ -8,6 +8,12 @@
 
 namespace lmmbench::metrics {
 
+/// The headline of a metric that is the mean of per-sample scores in [0, 1]: score = 100 * mean
+/// (percent), analytic standard error, normal 95 % interval, and the item counts.
+[[nodiscard]] MetricResult percent_mean_result(const MetricInfo& info,
+                                               const std::vector<double>& scores,
+                                               std::size_t n_missing, std::size_t n_unparsed);
+
 /// The aggregation of every metric whose headline is the mean of per-sample scores: score =
 /// 100 * mean (percent), analytic standard error, normal 95 % interval, and a breakdown of the
 /// mean by `category` (key "category", when any item has one) and by each named field, each

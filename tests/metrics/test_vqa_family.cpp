@@ -172,6 +172,22 @@ TEST(Anls, LevenshteinCountsCodePoints) {
   EXPECT_EQ(normalised, "hello world");
 }
 
+TEST(Anls, BreakdownCellsCarryTheAnlsName) {
+  // The mean aggregator names each breakdown cell's value after the metric's quantity: an ANLS
+  // breakdown is not an accuracy.
+  const Anls m;
+  auto aggregator = m.aggregator();
+  auto a = item("abxy", {"abcd"});
+  a.category = "table";
+  aggregator->add(a, m.score(a));
+  const MetricResult r = aggregator->finish();
+  const auto& cell = r.breakdown.at("category").at("table");
+  ASSERT_EQ(cell.values.size(), 1u);
+  EXPECT_EQ(cell.values[0].name, "anls");
+  EXPECT_EQ(cell.values[0].value, 50.0);
+  EXPECT_EQ(r.score, 50.0);
+}
+
 TEST(Gqa, LlavaStripsOnlyTrailingPeriodsAndLowerCases) {
   const GqaAccuracy m;
   EXPECT_EQ(m.score(item("Yes..", {"yes"})).score, 1.0);
