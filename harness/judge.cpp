@@ -18,6 +18,7 @@
 #include "core/sha256.hpp"
 #include "harness/inference.hpp"
 #include "metrics/agreement.hpp"
+#include "metrics/hallusionbench.hpp"
 #include "metrics/llava_bench.hpp"
 #include "metrics/mathvista.hpp"
 #include "metrics/mmvet.hpp"
@@ -81,6 +82,18 @@ std::string TaskJudge::request_text(const datasets::Sample& sample,
     }
     return metrics::MathVista::extraction_request(prompt_, query->get<std::string>(), answer);
   }
+  if (config_.parser == "hallusionbench") {
+    const auto details = sample.meta.find("gt_answer_details");
+    if (details == sample.meta.end() || !details->is_string()) {
+      throw InputError(fmt::format(
+          "sample '{}': the HallusionBench judge compares with the reference answer "
+          "(meta.gt_answer_details: the official data's \"gt_answer_details\"), which this "
+          "sample lacks",
+          sample.id));
+    }
+    return metrics::HallusionBench::judge_request(prompt_, sample.question,
+                                                  details->get<std::string>(), answer);
+  }
   // yuweihao/MM-Vet mm-vet_evaluator.py: prompt + '\n' + ' | '.join([question, gt, pred, ""]).
   const std::string gt = replace_all(replace_all(reference, "<AND>", " <AND> "), "<OR>", " <OR> ");
   return fmt::format("{}\n{} | {} | {} | ", prompt_, sample.question, gt, answer);
@@ -101,7 +114,7 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
   record.runs = config.runs;
   record.log_file = run.log_file;
 
-  const bool mathvista = config.parser == "mathvista";
+  const bool mathvista = config.parser == "mathvista";  // asks only where its rules do not settle
   std::vector<std::string> base(samples.size());
   std::vector<std::size_t> asked_samples;  // the samples the judge is asked about
   for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -183,7 +196,11 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
             reports::JudgeExchange{r, a, asked.selected[k].question, reply});
         if (!mmvet) {
           judgment.replies.push_back(reply);
-          if (!mathvista && !metrics::LlavaBench::parse_review(reply)) ++record.unparsed;
+          const bool unreadable =
+              (config.parser == "llava_bench" && !metrics::LlavaBench::parse_review(reply)) ||
+              (config.parser == "hallusionbench" &&
+               metrics::HallusionBench::judge_code(reply) == 2);
+          if (unreadable) ++record.unparsed;
           continue;
         }
         judgment.replies[r] = reply;

@@ -47,6 +47,10 @@ namespace lmmbench::harness {
 ///    that MathVista::extraction_rules does not settle (the empty answer, a choice, an integer
 ///    or float as Python reads it), one request: create_test_prompt(prompt, meta.query, answer);
 ///    the reply goes to the metric unread (the extraction). Never re-asked.
+///  - "hallusionbench": tianyi-lab/HallusionBench utils.py evaluate_by_chatgpt — one request per
+///    answer: the prompt, the question, "\nReference answer: " + meta.gt_answer_details,
+///    "\nPrediction answer:" + the answer, "\nOutput:"; the reply goes to the metric unread
+///    (HallusionBench::judge_code). Never re-asked.
 class TaskJudge {
  public:
   /// Creates the judge's backend (throws InputError for a bad judge config) and reads the prompt
@@ -61,7 +65,7 @@ class TaskJudge {
   [[nodiscard]] const std::string& prompt_sha256() const { return prompt_sha256_; }
 
   /// The text of the first request about one answer (no re-ask suffix). Throws InputError for
-  /// a MathVista sample without meta.query.
+  /// a MathVista sample without meta.query, a HallusionBench one without meta.gt_answer_details.
   [[nodiscard]] std::string request_text(const datasets::Sample& sample,
                                          const std::string& answer) const;
 

@@ -1,8 +1,11 @@
-// MathVista's official protocol through `lmmbench run`'s judge stage: the 1,000 LLaVA-LLaMA-2-13B
+// The official GPT-4 protocols of MathVista and HallusionBench through `lmmbench run`'s judge
+// stage. MathVista: the 1,000 LLaVA-LLaMA-2-13B
 // testmini responses and the crafted answers of tests/metrics/fixtures/mathvista.input.jsonl,
 // replayed as a model's answers, and a replay judge that gives GPT-4's extractions recorded in
 // the official run (crafted answers: the answer itself). Expected values come from the official
 // code (tests/metrics/reference/run_mathvista_judge.py, fixtures/mathvista.judge.expected.json).
+// HallusionBench: the twelve items whose official requests run_hallusionbench_judge.py recorded,
+// with its scripted replies.
 #include <map>
 #include <set>
 #include <sstream>
@@ -162,6 +165,90 @@ TEST(MathVistaJudgeRun, TheJudgeExtractsWhereTheRulesDoNotAndTheVerdictsAreTheOf
   EXPECT_EQ(resumed.at("judge").at("resumed"), asked);
   EXPECT_NEAR(resumed.at("scores").at(0).at("score").get<double>(), score.at("score").get<double>(),
               1e-12);
+}
+
+TEST(HallusionBenchJudgeRun, TheJudgeIsAskedTheOfficialRequestAndItsVerdictsScore) {
+  TempDir dir;
+  const auto expected =
+      nlohmann::json::parse(read_text(kFixtures / "hallusionbench.judge.expected.json"));
+  std::map<std::string, nlohmann::json> want;
+  for (const auto& s : expected.at("per_sample"))
+    want[s.at("id")] = s;
+  std::map<std::string, nlohmann::json> inputs;
+  for (auto& r : jsonl(kFixtures / "hallusionbench.input.jsonl"))
+    inputs[r.at("id")] = r;
+  std::string dataset;
+  std::string answers;
+  std::string replies;
+  std::map<std::string, std::string> requests;
+  for (const auto& q : expected.at("requests")) {
+    const std::string id = q.at("id");
+    const auto& input = inputs.at(id);
+    requests[id] = q.at("request");
+    nlohmann::json meta = input.at("fields");
+    meta["gt_answer_details"] = q.at("gt_answer_details");
+    dataset += nlohmann::json{{"id", id},
+                              {"question", q.at("question")},
+                              {"answers", input.at("answers")},
+                              {"category", input.at("category")},
+                              {"meta", meta}}
+                   .dump() +
+               "\n";
+    answers += nlohmann::json{{"id", id}, {"prediction", q.at("prediction")}}.dump() + "\n";
+    replies += nlohmann::json{{"task", "hb-judge/judge"},
+                              {"sample_id", "m/" + id + "/run0/ask0"},
+                              {"prediction", want.at(id).at("reply")}}
+                   .dump() +
+               "\n";
+  }
+  write_text(dir.path() / "data.jsonl", dataset);
+  write_text(dir.path() / "answers.jsonl", answers);
+  write_text(dir.path() / "replies.jsonl", replies);
+  const nlohmann::json task{
+      {"name", "hb-judge"},
+      {"dataset", {{"format", "lmmbench-jsonl"}, {"path", (dir.path() / "data.jsonl").string()}}},
+      {"prompt", {{"template", "{question}"}}},
+      {"metrics", {{{"name", "hallusionbench"}, {"variant", "judge"}}}},
+      {"judge",
+       {{"model",
+         {{"name", "gpt-4-replayed"},
+          {"backend", "replay"},
+          {"options", {{"path", (dir.path() / "replies.jsonl").string()}}}}},
+        {"parser", "hallusionbench"},
+        {"prompt", (kSource / "configs/judges/hallusionbench_judge_prompt.txt").string()},
+        {"generation", {{"max_tokens", 1024}, {"temperature", 1}}}}}};
+  write_text(dir.path() / "task.json", task.dump(2));
+  const nlohmann::json run{{"name", "hb"},
+                           {"output_dir", "runs"},
+                           {"models",
+                            {{{"name", "m"},
+                              {"backend", "replay"},
+                              {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
+                           {"tasks", {(dir.path() / "task.json").string()}}};
+  write_text(dir.path() / "run.json", run.dump(2));
+  const auto out = dir.path() / "out";
+  const auto r =
+      lmmbench({"run", (dir.path() / "run.json").string(), "--out", out.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const auto cell = nlohmann::json::parse(read_text(out / "run.json")).at("cells").at(0);
+  EXPECT_EQ(cell.at("judge").at("requests"), 12);
+  std::size_t unclear = 0;
+  for (const auto& line : jsonl(out / "scores/m/hb-judge.jsonl")) {
+    const std::string id = line.at("id");
+    EXPECT_EQ(line.at("score").get<double>(), want.at(id).at("score").get<double>()) << id;
+    EXPECT_EQ(line.at("extracted"), want.at(id).at("extracted")) << id;
+    unclear += line.at("extracted") == "unclear" ? 1 : 0;
+  }
+  EXPECT_EQ(cell.at("judge").at("unparsed"), unclear);
+  EXPECT_EQ(cell.at("scores").at(0).at("n_unparsed"), unclear);
+  std::size_t checked = 0;
+  for (const auto& line : jsonl(out / "judgments.jsonl")) {
+    const std::string sample = line.at("sample_id");  // m/<id>/run0/ask0
+    EXPECT_EQ(line.at("request"), requests.at(sample.substr(2, sample.size() - 2 - 10)));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 12U);
 }
 
 }  // namespace
