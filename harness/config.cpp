@@ -141,10 +141,11 @@ JudgeConfig load_judge(const ConfigNode& node) {
   j.where = node.location();
   const ConfigNode parser = reader.required("parser");
   j.parser = parser.as_string();
-  static const std::vector<std::string> kParsers = {"llava_bench", "mmvet"};
-  if (j.parser != "llava_bench" && j.parser != "mmvet") {
-    parser.fail(fmt::format("unknown judge parser '{}'; known: llava_bench, mmvet{}", j.parser,
-                            did_you_mean(j.parser, kParsers)));
+  static const std::vector<std::string> kParsers = {"llava_bench", "mmvet", "mathvista",
+                                                    "hallusionbench"};
+  if (std::find(kParsers.begin(), kParsers.end(), j.parser) == kParsers.end()) {
+    parser.fail(fmt::format("unknown judge parser '{}'; known: {}{}", j.parser,
+                            fmt::join(kParsers, ", "), did_you_mean(j.parser, kParsers)));
   }
   if (const auto model = reader.find("model")) j.model = load_model_config(*model);
   j.prompt = reader.required("prompt").as_path();

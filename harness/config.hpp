@@ -70,7 +70,9 @@ struct JudgeConfig {
   /// `--rejudge` override it.
   std::optional<ModelConfig> model;
   /// The metric whose protocol builds the judge's requests and reads its replies: "llava_bench"
-  /// (LLaVA's pairwise review) or "mmvet" (MM-Vet's grader, with its re-ask rule).
+  /// (LLaVA's pairwise review), "mmvet" (MM-Vet's grader, with its re-ask rule) or "mathvista"
+  /// (MathVista's answer extraction, asked only where its rules do not settle the answer) or
+  /// "hallusionbench" (HallusionBench's correct / incorrect / unclear).
   std::string parser;
   std::filesystem::path prompt;         ///< The prompt template file (configs/judges/).
   std::string system;                   ///< The judge's system prompt ("" = none).

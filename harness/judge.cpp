@@ -18,7 +18,9 @@
 #include "core/sha256.hpp"
 #include "harness/inference.hpp"
 #include "metrics/agreement.hpp"
+#include "metrics/hallusionbench.hpp"
 #include "metrics/llava_bench.hpp"
+#include "metrics/mathvista.hpp"
 #include "metrics/mmvet.hpp"
 #include "reports/sample_record.hpp"
 
@@ -70,6 +72,28 @@ std::string TaskJudge::request_text(const datasets::Sample& sample,
         "[Assistant 2]\n{}\n\n[End of Assistant 2]\n\n[System]\n{}\n\n",
         meta_string(sample, "caption"), sample.question, reference, answer, prompt_);
   }
+  if (config_.parser == "mathvista") {
+    const auto query = sample.meta.find("query");
+    if (query == sample.meta.end() || !query->is_string()) {
+      throw InputError(
+          fmt::format("sample '{}': the MathVista judge asks with the problem's query (meta.query: "
+                      "the official data's \"query\" field), which this sample lacks",
+                      sample.id));
+    }
+    return metrics::MathVista::extraction_request(prompt_, query->get<std::string>(), answer);
+  }
+  if (config_.parser == "hallusionbench") {
+    const auto details = sample.meta.find("gt_answer_details");
+    if (details == sample.meta.end() || !details->is_string()) {
+      throw InputError(fmt::format(
+          "sample '{}': the HallusionBench judge compares with the reference answer "
+          "(meta.gt_answer_details: the official data's \"gt_answer_details\"), which this "
+          "sample lacks",
+          sample.id));
+    }
+    return metrics::HallusionBench::judge_request(prompt_, sample.question,
+                                                  details->get<std::string>(), answer);
+  }
   // yuweihao/MM-Vet mm-vet_evaluator.py: prompt + '\n' + ' | '.join([question, gt, pred, ""]).
   const std::string gt = replace_all(replace_all(reference, "<AND>", " <AND> "), "<OR>", " <OR> ");
   return fmt::format("{}\n{} | {} | {} | ", prompt_, sample.question, gt, answer);
@@ -90,12 +114,20 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
   record.runs = config.runs;
   record.log_file = run.log_file;
 
+  const bool mathvista = config.parser == "mathvista";  // asks only where its rules do not settle
   std::vector<std::string> base(samples.size());
+  std::vector<std::size_t> asked_samples;  // the samples the judge is asked about
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const LogEntry* entry = predictions.find(keys[i]);
     const std::string answer =
         entry != nullptr && entry->completion.ok() ? entry->completion.text : std::string();
+    // MathVista's extract_answer asks no model where its rules settle the answer.
+    if (mathvista && metrics::MathVista::extraction_rules(answer, samples[i].options,
+                                                          meta_string(samples[i], "question_type"),
+                                                          meta_string(samples[i], "answer_type")))
+      continue;
     base[i] = run.judge.request_text(samples[i], answer);
+    asked_samples.push_back(i);
   }
   out.samples.resize(samples.size());
   for (auto& s : out.samples) {
@@ -107,9 +139,7 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
 
   const std::size_t asks = mmvet ? 1 + kMmVetReasks : 1;
   for (std::size_t r = 0; r < config.runs; ++r) {
-    std::vector<std::size_t> open(samples.size());
-    for (std::size_t i = 0; i < samples.size(); ++i)
-      open[i] = i;
+    std::vector<std::size_t> open = asked_samples;
     for (std::size_t a = 0; a < asks && !open.empty(); ++a) {
       TaskConfig judge_task;
       judge_task.name = task.config->name + "/judge";
@@ -166,7 +196,11 @@ CellJudgment judge_cell(JudgeRun& run, const LoadedTask& task, const std::string
             reports::JudgeExchange{r, a, asked.selected[k].question, reply});
         if (!mmvet) {
           judgment.replies.push_back(reply);
-          if (!metrics::LlavaBench::parse_review(reply)) ++record.unparsed;
+          const bool unreadable =
+              (config.parser == "llava_bench" && !metrics::LlavaBench::parse_review(reply)) ||
+              (config.parser == "hallusionbench" &&
+               metrics::HallusionBench::judge_code(reply) == 2);
+          if (unreadable) ++record.unparsed;
           continue;
         }
         judgment.replies[r] = reply;
@@ -244,6 +278,11 @@ VerdictLabels verdict_labels(const std::filesystem::path& scores_file, const std
     return out;
   }
   for (const auto& record : records) {
+    // MathVista: the normalised extraction, spaces and all.
+    if (parser == "mathvista") {
+      out[record.id] = {record.extracted};
+      continue;
+    }
     std::vector<std::string> labels;
     std::istringstream words(record.extracted);
     for (std::string word; words >> word;)

@@ -43,6 +43,14 @@ namespace lmmbench::harness {
 ///    with "\nPredict the correctness of the answer (digit): " appended at temperature 0, 0.5,
 ///    1.0, 1.5, 2.0; the fifth re-ask's reply is not read and the grade is 0.0 (counted
 ///    unparsed by the metric). Repeated for each of `runs` judge runs (5 in the paper).
+///  - "mathvista": lupantech/MathVista extract_answer.py `extract_answer` — only for an answer
+///    that MathVista::extraction_rules does not settle (the empty answer, a choice, an integer
+///    or float as Python reads it), one request: create_test_prompt(prompt, meta.query, answer);
+///    the reply goes to the metric unread (the extraction). Never re-asked.
+///  - "hallusionbench": tianyi-lab/HallusionBench utils.py evaluate_by_chatgpt — one request per
+///    answer: the prompt, the question, "\nReference answer: " + meta.gt_answer_details,
+///    "\nPrediction answer:" + the answer, "\nOutput:"; the reply goes to the metric unread
+///    (HallusionBench::judge_code). Never re-asked.
 class TaskJudge {
  public:
   /// Creates the judge's backend (throws InputError for a bad judge config) and reads the prompt
@@ -56,7 +64,8 @@ class TaskJudge {
   [[nodiscard]] RetryPolicy& retry() { return retry_; }
   [[nodiscard]] const std::string& prompt_sha256() const { return prompt_sha256_; }
 
-  /// The text of the first request about one answer (no re-ask suffix).
+  /// The text of the first request about one answer (no re-ask suffix). Throws InputError for
+  /// a MathVista sample without meta.query, a HallusionBench one without meta.gt_answer_details.
   [[nodiscard]] std::string request_text(const datasets::Sample& sample,
                                          const std::string& answer) const;
 
@@ -70,7 +79,8 @@ class TaskJudge {
 };
 
 /// What the judge said about one sample, as its metric reads it (ScoringItem::judge_scores /
-/// judge_replies), and every exchange for the per-sample scores file.
+/// judge_replies), and every exchange for the per-sample scores file. Empty for a sample the
+/// protocol settles without asking (MathVista's rules).
 struct SampleJudgment {
   std::vector<double> scores;
   std::vector<std::string> replies;

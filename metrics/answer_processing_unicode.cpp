@@ -281,10 +281,12 @@ void code_points(std::string_view s, std::u32string& out) {
     out.push_back(next_code_point(s, i));
 }
 
-std::optional<double> to_float(std::string_view s) {
-  // CPython float_from_string: _PyUnicode_TransformDecimalAndSpaceToASCII maps every non-ASCII
-  // whitespace character to ' ' and every decimal digit to its ASCII digit (anything else
-  // non-ASCII fails); then ASCII whitespace is stripped from both ends.
+namespace {
+
+/// CPython's _PyUnicode_TransformDecimalAndSpaceToASCII, which float() and int() run first: every
+/// non-ASCII whitespace character becomes ' ' and every decimal digit its ASCII digit (anything
+/// else non-ASCII fails); then ASCII whitespace is stripped from both ends.
+std::optional<std::string> decimal_and_space_to_ascii(std::string_view s) {
   std::string ascii;
   ascii.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
@@ -299,11 +301,46 @@ std::optional<double> to_float(std::string_view s) {
       return std::nullopt;
     }
   }
-  std::string_view t = ascii;
-  while (!t.empty() && c_space(t.front()))
+  std::size_t begin = 0;
+  std::size_t end = ascii.size();
+  while (begin < end && c_space(ascii[begin]))
+    ++begin;
+  while (end > begin && c_space(ascii[end - 1]))
+    --end;
+  return ascii.substr(begin, end - begin);
+}
+
+}  // namespace
+
+std::optional<std::string> int_text(std::string_view s) {
+  // CPython PyLong_FromString, base 10: a sign, digits with single '_' between them.
+  const auto ascii = decimal_and_space_to_ascii(s);
+  if (!ascii) return std::nullopt;
+  std::string_view t = *ascii;
+  bool negative = false;
+  if (!t.empty() && (t.front() == '+' || t.front() == '-')) {
+    negative = t.front() == '-';
     t.remove_prefix(1);
-  while (!t.empty() && c_space(t.back()))
-    t.remove_suffix(1);
+  }
+  std::string digits;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '_' && i > 0 && i + 1 < t.size() && t[i - 1] != '_' && t[i + 1] >= '0' &&
+        t[i + 1] <= '9') {
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    if (!(digits.empty() && c == '0')) digits.push_back(c);
+  }
+  if (t.empty()) return std::nullopt;
+  if (digits.empty()) return "0";
+  return negative ? "-" + digits : digits;
+}
+
+std::optional<double> to_float(std::string_view s) {
+  const auto ascii = decimal_and_space_to_ascii(s);
+  if (!ascii) return std::nullopt;
+  std::string_view t = *ascii;
   if (t.empty() || t.find('\0') != std::string_view::npos) return std::nullopt;
 
   std::string literal;

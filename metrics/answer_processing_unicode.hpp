@@ -71,6 +71,11 @@ void code_points(std::string_view s, std::u32string& out);
 /// "inf", "infinity" and "nan" in any case, and exponents; "1e400" is inf, "1e-400" is 0.0.
 [[nodiscard]] std::optional<double> to_float(std::string_view s);
 
+/// str(int(s)) of a Python str (base 10), or nullopt where int() raises ValueError: the
+/// whitespace and digits of to_float, an optional sign, ASCII digits with single '_' between
+/// them, any size ("007" -> "7", "-0" -> "0", "1_000" -> "1000").
+[[nodiscard]] std::optional<std::string> int_text(std::string_view s);
+
 /// repr(x) of a Python float: the shortest digits that read back as x, in scientific notation
 /// when the decimal point would sit 4 or more places before the first digit or more than 16 after
 /// it ("1.0", "0.33", "1e-05", "1e+16", "inf", "nan").

@@ -1,5 +1,6 @@
 #include "metrics/hallusionbench.hpp"
 
+#include <array>
 #include <limits>
 #include <map>
 #include <set>
@@ -21,6 +22,10 @@ constexpr const char* kOfficialReference =
     "tianyi-lab/HallusionBench@744007c utils.py assign_correctness + get_eval_all + "
     "get_eval_pair_all + get_eval_fig + get_eval_pair_easy/hard; answers read by "
     "open-compass/VLMEvalKit@e8e78f0 vlmeval/dataset/utils/yorn.py YOrN_Extraction";
+constexpr const char* kJudgeReference =
+    "tianyi-lab/HallusionBench@744007c utils.py evaluate_by_chatgpt (the judge's correctness "
+    "code) + assign_correctness + get_eval_all + get_eval_pair_all + get_eval_fig + "
+    "get_eval_pair_easy/hard";
 constexpr const char* kVlmEvalKitReference =
     "open-compass/VLMEvalKit@e8e78f0 vlmeval/dataset/utils/yorn.py YOrN_Extraction + "
     "Hallusion_rating";
@@ -190,14 +195,48 @@ class HallusionAggregator final : public Aggregator {
 
 }  // namespace
 
+namespace {
+
+MetricInfo hallusionbench_info(HallusionBench::Variant variant) {
+  MetricInfo info{"hallusionbench",
+                  "official",
+                  kOfficialReference,
+                  "HallusionBench aAcc (headline), fAcc, qAcc: yes/no read by rule, questions "
+                  "grouped by figure and by question pair",
+                  {"answers"}};
+  if (variant == HallusionBench::Variant::vlmevalkit) {
+    info.variant = "vlmevalkit";
+    info.reference = kVlmEvalKitReference;
+  } else if (variant == HallusionBench::Variant::judge) {
+    info.variant = "judge";
+    info.reference = kJudgeReference;
+    info.description =
+        "HallusionBench aAcc (headline), fAcc, qAcc: a judge model's correct/incorrect/unclear "
+        "(the official GPT-4 evaluation), questions grouped by figure and by question pair";
+    info.needs_judge = true;
+  }
+  return info;
+}
+
+}  // namespace
+
 HallusionBench::HallusionBench(Variant variant)
-    : variant_(variant),
-      info_{"hallusionbench",
-            variant == Variant::official ? "official" : "vlmevalkit",
-            variant == Variant::official ? kOfficialReference : kVlmEvalKitReference,
-            "HallusionBench aAcc (headline), fAcc, qAcc: yes/no read by rule, questions grouped "
-            "by figure and by question pair",
-            {"answers"}} {}
+    : variant_(variant), info_(hallusionbench_info(variant)) {}
+
+int HallusionBench::judge_code(std::string_view reply) {
+  // evaluate_by_chatgpt: 'incorrect' in output_text.lower() -> "0", elif 'correct' -> "1", else
+  // "2".
+  const std::string lower = pystr::lower(reply);
+  if (lower.find("incorrect") != std::string::npos) return 0;
+  if (lower.find("correct") != std::string::npos) return 1;
+  return 2;
+}
+
+std::string HallusionBench::judge_request(std::string_view prompt, std::string_view question,
+                                          std::string_view reference, std::string_view prediction) {
+  return fmt::format("{}{}\nReference answer: {}\nPrediction answer:{}\nOutput:", prompt, question,
+                     reference, prediction);
+}
 
 std::string_view HallusionBench::read_yes_no(std::string_view prediction) {
   thread_local std::string utf8;
@@ -218,31 +257,48 @@ std::string_view HallusionBench::read_yes_no(std::string_view prediction) {
 SampleScore HallusionBench::score(const ScoringItem& item) const {
   const int gold = gold_yes(item);
   SampleScore s;
-  s.extracted = std::string(read_yes_no(item.prediction ? std::string_view(*item.prediction) : ""));
   // The official correctness code: 1 correct, 0 incorrect, 2 unclear.
   int code = 2;
-  if (s.extracted != "Unknown") code = (s.extracted == "Yes") == (gold == 1) ? 1 : 0;
+  if (variant_ == Variant::judge) {
+    if (item.prediction && item.judge_replies.empty()) {
+      throw InputError(
+          fmt::format("item '{}': hallusionbench/judge needs the judge's reply (run "
+                      "it with a judge, parser \"hallusionbench\")",
+                      item.id));
+    }
+    if (!item.judge_replies.empty()) code = judge_code(item.judge_replies.front());
+    if (!item.prediction) code = 0;
+    static constexpr std::array<const char*, 3> kWords{"incorrect", "correct", "unclear"};
+    s.extracted = kWords[static_cast<std::size_t>(code)];
+  } else {
+    s.extracted =
+        std::string(read_yes_no(item.prediction ? std::string_view(*item.prediction) : ""));
+    if (s.extracted != "Unknown") code = (s.extracted == "Yes") == (gold == 1) ? 1 : 0;
+  }
   if (!item.prediction) code = 0;
-  if (variant_ == Variant::official) {
+  if (variant_ != Variant::vlmevalkit) {
     const bool no_figure = item.category == "VS" && item.field("figure_id") == "0";
     s.score = code == 1 || (no_figure && code == 2) ? 1.0 : 0.0;
   } else {
     s.score = code == 1 ? 1.0 : 0.0;
   }
-  if (s.extracted == "Unknown") s.status = ParseStatus::unparsed;
+  if (code == 2) s.status = ParseStatus::unparsed;
   if (!item.prediction) s.status = ParseStatus::missing;
   return s;
 }
 
 std::unique_ptr<Metric> HallusionBench::create(std::string_view variant, ObjectReader& options) {
   options.finish();
-  return std::make_unique<HallusionBench>(
-      select_variant("hallusionbench", variant, variants()) == "vlmevalkit" ? Variant::vlmevalkit
-                                                                            : Variant::official);
+  const std::string name = select_variant("hallusionbench", variant, variants());
+  return std::make_unique<HallusionBench>(name == "vlmevalkit" ? Variant::vlmevalkit
+                                          : name == "judge"    ? Variant::judge
+                                                               : Variant::official);
 }
 
 std::unique_ptr<Aggregator> HallusionBench::aggregator() const {
-  return std::make_unique<HallusionAggregator>(info_, variant_);
+  // The judge variant scores and groups as the official code (only the code's source differs).
+  return std::make_unique<HallusionAggregator>(
+      info_, variant_ == Variant::judge ? Variant::official : variant_);
 }
 
 }  // namespace lmmbench::metrics

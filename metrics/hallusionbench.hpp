@@ -23,7 +23,8 @@ namespace lmmbench::metrics {
 /// (vlmeval/smp/misc.py), split on whitespace; "yes" among the words and "no" not -> Yes, the
 /// reverse -> No, else Unknown, counted unparsed). The official scorer asks GPT-4 for a
 /// correctness code instead (1 correct, 0 incorrect, 2 unclear); here Yes/No equal to the gold
-/// is 1, the other one 0, Unknown 2 — a judge-based variant can come with the judge stage.
+/// is 1, the other one 0, Unknown 2. Variant "judge" takes the code from a judge model instead,
+/// as the official evaluation does (below).
 ///
 /// Variants:
 ///  - "official" (default): tianyi-lab/HallusionBench@744007c utils.py assign_correctness (a VS
@@ -40,22 +41,39 @@ namespace lmmbench::metrics {
 ///    subcategory_set_question (without VD/VS: figures and pairs of both categories with equal
 ///    keys are pooled, as VLMEvalKit does), all figures counted; breakdowns per category and per
 ///    subcategory.
-/// Both report `average` = (aAcc + fAcc + qAcc) / 3, the OpenVLM leaderboard's number.
-/// SampleScore::extracted: "Yes", "No" or "Unknown".
+///  - "judge": the official evaluation end to end: the correctness code of utils.py
+///    evaluate_by_chatgpt — the judge (GPT-4 there) is asked judge_request(prompt, question,
+///    gt_answer_details, prediction) and its reply read by judge_code — then what "official"
+///    does with the code. The reply comes in ScoringItem::judge_replies (the judge stage of
+///    `lmmbench run`, parser "hallusionbench"). A missing prediction is code 0 without a reply.
+/// All report `average` = (aAcc + fAcc + qAcc) / 3, the OpenVLM leaderboard's number.
+/// SampleScore::extracted: "Yes", "No" or "Unknown"; "judge": "correct", "incorrect" or
+/// "unclear". Code 2 (Unknown, unclear) is counted unparsed.
 class HallusionBench final : public Metric {
  public:
-  enum class Variant { official, vlmevalkit };
+  enum class Variant { official, vlmevalkit, judge };
 
   explicit HallusionBench(Variant variant = Variant::official);
-  /// Registry factory; variants "official" (default) and "vlmevalkit"; no options.
+  /// Registry factory; variants "official" (default), "vlmevalkit" and "judge"; no options.
   static std::unique_ptr<Metric> create(std::string_view variant, ObjectReader& options);
-  static std::vector<std::string> variants() { return {"official", "vlmevalkit"}; }
+  static std::vector<std::string> variants() { return {"official", "vlmevalkit", "judge"}; }
   [[nodiscard]] const MetricInfo& info() const override { return info_; }
-  /// Throws InputError for a gold other than 1/0/yes/no, or a missing id field.
+  /// Throws InputError for a gold other than 1/0/yes/no, a missing id field, or (variant
+  /// "judge") a prediction without a judge reply.
   [[nodiscard]] SampleScore score(const ScoringItem& item) const override;
   /// The official aggregator throws InputError (at finish) for two questions with the same
   /// category_subcategory_set_figure_question key, as get_eval_all asserts.
   [[nodiscard]] std::unique_ptr<Aggregator> aggregator() const override;
+
+  /// evaluate_by_chatgpt's reading of the judge's reply: 0 when its str.lower() contains
+  /// "incorrect", else 1 when it contains "correct", else 2 (unclear).
+  [[nodiscard]] static int judge_code(std::string_view reply);
+
+  /// evaluate_by_chatgpt's request: prompt + question + "\nReference answer: " + reference (the
+  /// item's gt_answer_details) + "\nPrediction answer:" + prediction + "\nOutput:".
+  [[nodiscard]] static std::string judge_request(std::string_view prompt, std::string_view question,
+                                                 std::string_view reference,
+                                                 std::string_view prediction);
 
   /// YOrN_Extraction: "Yes", "No" or "Unknown".
   [[nodiscard]] static std::string_view read_yes_no(std::string_view prediction);

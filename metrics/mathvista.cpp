@@ -1,5 +1,6 @@
 #include "metrics/mathvista.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -19,6 +20,9 @@ namespace {
 constexpr const char* kRulesReference =
     "lupantech/MathVista@53d5258 evaluation/calculate_score.py normalize_extracted_answer + "
     "safe_equal (no nearest-choice fallback; the response as the extraction)";
+constexpr const char* kJudgeReference =
+    "lupantech/MathVista@53d5258 evaluation/extract_answer.py extract_answer (the judge's "
+    "extraction) + evaluation/calculate_score.py normalize_extracted_answer + safe_equal";
 constexpr const char* kNearestReference =
     "lupantech/MathVista@53d5258 evaluation/calculate_score.py normalize_extracted_answer + "
     "safe_equal (the response as the extraction)";
@@ -89,6 +93,29 @@ class MathVistaAggregator final : public Aggregator {
 
 }  // namespace
 
+std::optional<std::string> MathVista::extraction_rules(std::string_view response,
+                                                       std::span<const std::string> choices,
+                                                       std::string_view question_type,
+                                                       std::string_view answer_type) {
+  if (response.empty()) return std::string();
+  if (question_type == "multi_choice" &&
+      std::find(choices.begin(), choices.end(), response) != choices.end())
+    return std::string(response);
+  if (answer_type == "integer") {
+    if (auto text = pystr::int_text(response)) return text;
+  }
+  if (answer_type == "float") {
+    if (const auto value = pystr::to_float(response)) return pystr::float_repr(*value);
+  }
+  return std::nullopt;
+}
+
+std::string MathVista::extraction_request(std::string_view demo_prompt, std::string_view query,
+                                          std::string_view response) {
+  return fmt::format("{}\n\n{}\n\n{}\n\nExtracted answer: ", pystr::strip(demo_prompt), query,
+                     response);
+}
+
 std::optional<std::string> MathVista::normalize(std::string_view extraction,
                                                 std::span<const std::string> choices,
                                                 std::string_view question_type,
@@ -136,17 +163,35 @@ std::optional<std::string> MathVista::normalize(std::string_view extraction,
   return std::string(extraction);  // "list"
 }
 
-MathVista::MathVista(Variant variant)
-    : variant_(variant),
-      info_{"mathvista",
-            variant == Variant::rules ? "rules" : "nearest-choice",
-            variant == Variant::rules ? kRulesReference : kNearestReference,
-            variant == Variant::rules
-                ? "MathVista: the official answer normalisation and comparison on the response; "
-                  "a choice must be named by letter or exact text"
-                : "MathVista: the official answer normalisation and comparison on the response, "
-                  "with its nearest-choice fallback",
-            {"question_type", "answer_type", "answers"}} {}
+namespace {
+
+MetricInfo mathvista_info(MathVista::Variant variant) {
+  MetricInfo info{"mathvista",
+                  "rules",
+                  kRulesReference,
+                  "MathVista: the official answer normalisation and comparison on the response; "
+                  "a choice must be named by letter or exact text",
+                  {"question_type", "answer_type", "answers"}};
+  if (variant == MathVista::Variant::nearest_choice) {
+    info.variant = "nearest-choice";
+    info.reference = kNearestReference;
+    info.description =
+        "MathVista: the official answer normalisation and comparison on the response, with its "
+        "nearest-choice fallback";
+  } else if (variant == MathVista::Variant::judge) {
+    info.variant = "judge";
+    info.reference = kJudgeReference;
+    info.description =
+        "MathVista: the official protocol, a judge model's answer extraction (where the rules do "
+        "not settle it), then the official normalisation with its nearest-choice fallback";
+    info.needs_judge = true;
+  }
+  return info;
+}
+
+}  // namespace
+
+MathVista::MathVista(Variant variant) : variant_(variant), info_(mathvista_info(variant)) {}
 
 SampleScore MathVista::score(const ScoringItem& item) const {
   const std::string_view question_type = item.field("question_type");
@@ -180,8 +225,25 @@ SampleScore MathVista::score(const ScoringItem& item) const {
   }
   SampleScore s;
   const std::string_view response = item.prediction ? std::string_view(*item.prediction) : "";
-  const auto normalized = normalize(response, item.options, question_type, answer_type,
-                                    item.field("precision"), variant_);
+  std::string extraction(response);
+  Variant normalizer = variant_;
+  if (variant_ == Variant::judge) {
+    normalizer = Variant::nearest_choice;
+    if (auto settled = extraction_rules(response, item.options, question_type, answer_type)) {
+      extraction = std::move(*settled);
+    } else if (!item.judge_replies.empty()) {
+      // models/gpt.py get_response returns the reply strip()ped.
+      extraction = std::string(pystr::strip(item.judge_replies.front()));
+    } else {
+      throw InputError(
+          fmt::format("item '{}': mathvista/judge needs the judge's extraction for a "
+                      "response the rules do not settle (run it with a judge, "
+                      "parser \"mathvista\")",
+                      item.id));
+    }
+  }
+  const auto normalized = normalize(extraction, item.options, question_type, answer_type,
+                                    item.field("precision"), normalizer);
   if (normalized) {
     s.extracted = *normalized;
     s.score = *normalized == item.answers.front() ? 1.0 : 0.0;
@@ -194,9 +256,10 @@ SampleScore MathVista::score(const ScoringItem& item) const {
 
 std::unique_ptr<Metric> MathVista::create(std::string_view variant, ObjectReader& options) {
   options.finish();
-  return std::make_unique<MathVista>(
-      select_variant("mathvista", variant, variants()) == "nearest-choice" ? Variant::nearest_choice
-                                                                           : Variant::rules);
+  const std::string name = select_variant("mathvista", variant, variants());
+  return std::make_unique<MathVista>(name == "nearest-choice" ? Variant::nearest_choice
+                                     : name == "judge"        ? Variant::judge
+                                                              : Variant::rules);
 }
 
 std::unique_ptr<Aggregator> MathVista::aggregator() const {

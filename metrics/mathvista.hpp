@@ -20,11 +20,16 @@ namespace lmmbench::metrics {
 /// the script reports them.
 ///
 /// The official protocol first has GPT-4 extract the answer from the response
-/// (evaluation/extract_answer.py); its rule-based steps — the empty response, a response that is
-/// one of the choices, int(response) for integer answers, float(response) for float ones — leave
-/// the response itself for the normaliser, and lmmbench uses the response as the extraction for
-/// every item (the judge-based extraction will be a variant once the judge stage exists). So a
-/// long response that the judge would have read is unparsed here.
+/// (evaluation/extract_answer.py `extract_answer`, quick_extract off as by default): the empty
+/// response, a multi_choice response equal to one of the choices, str(int(response)) for integer
+/// answers and str(float(response)) for float ones settle it without a model (extraction_rules);
+/// any other response goes to the judge with create_test_prompt (extraction_request), and its
+/// reply, strip()ped as models/gpt.py returns it, is the extraction. Variants "rules" and
+/// "nearest-choice" use the response itself as the extraction for every item, so a long response
+/// that the judge would have read is unparsed there. Variant "judge" is the official protocol:
+/// the rules, else the judge's reply (ScoringItem::judge_replies, filled by the judge stage of
+/// `lmmbench run`, parser "mathvista"), then the official normaliser with its nearest-choice
+/// fallback.
 ///
 /// Normalisation (input: `question_type` "multi_choice" or "free_form", `answer_type` "text",
 /// "integer", "float" or "list", `options` = the choices, field `precision` for float answers,
@@ -40,18 +45,30 @@ namespace lmmbench::metrics {
 /// SampleScore::extracted: the normalised prediction ("" for None).
 class MathVista final : public Metric {
  public:
-  enum class Variant { rules, nearest_choice };
+  enum class Variant { rules, nearest_choice, judge };
 
   explicit MathVista(Variant variant = Variant::rules);
-  /// Registry factory; variants "rules" (default) and "nearest-choice"; no options.
+  /// Registry factory; variants "rules" (default), "nearest-choice" and "judge"; no options.
   static std::unique_ptr<Metric> create(std::string_view variant, ObjectReader& options);
-  static std::vector<std::string> variants() { return {"rules", "nearest-choice"}; }
+  static std::vector<std::string> variants() { return {"rules", "nearest-choice", "judge"}; }
   [[nodiscard]] const MetricInfo& info() const override { return info_; }
   /// Throws InputError for an unknown question or answer type, a multi_choice item without
-  /// choices, a float item without an integer precision, or a free_form text item (the official
-  /// normaliser has no branch for it).
+  /// choices, a float item without an integer precision, a free_form text item (the official
+  /// normaliser has no branch for it), or, variant "judge", a response the rules do not settle
+  /// and no judge reply.
   [[nodiscard]] SampleScore score(const ScoringItem& item) const override;
   [[nodiscard]] std::unique_ptr<Aggregator> aggregator() const override;
+
+  /// extract_answer's steps before any model call: the extraction, or nullopt when the judge
+  /// must be asked. `response` is "" for a missing one.
+  [[nodiscard]] static std::optional<std::string> extraction_rules(
+      std::string_view response, std::span<const std::string> choices,
+      std::string_view question_type, std::string_view answer_type);
+
+  /// create_test_prompt(demo_prompt, query, response): the judge's request text.
+  [[nodiscard]] static std::string extraction_request(std::string_view demo_prompt,
+                                                      std::string_view query,
+                                                      std::string_view response);
 
   /// normalize_extracted_answer; nullopt where the official returns None (or, variant "rules",
   /// where it would take the nearest choice).

@@ -25,20 +25,37 @@ class BenchmarkParquetRun : public ::testing::Test {
   }
 
   /// Runs the shipped task `task` with the replay backend answering `answers` ({id: text}) and
-  /// returns the run record's only cell.
-  nlohmann::json run(const std::string& task, const nlohmann::json& answers) {
+  /// returns the run record's only cell. A judged task's judge is a replay backend too, replying
+  /// `judge_replies` ({id: text}) in place of the task's judge model.
+  nlohmann::json run(const std::string& task, const nlohmann::json& answers,
+                     const nlohmann::json& judge_replies = nullptr) {
     std::string lines;
     for (const auto& [id, text] : answers.items())
       lines += nlohmann::json{{"id", id}, {"prediction", text}}.dump() + "\n";
     write_text(dir.path() / "answers.jsonl", lines);
-    const nlohmann::json config = {
-        {"name", "bench"},
-        {"output_dir", "runs"},
-        {"models",
-         {{{"name", "replayed"},
-           {"backend", "replay"},
-           {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
-        {"tasks", {(kSource / "configs/tasks" / (task + ".json")).string()}}};
+    nlohmann::json config = {{"name", "bench"},
+                             {"output_dir", "runs"},
+                             {"models",
+                              {{{"name", "replayed"},
+                                {"backend", "replay"},
+                                {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
+                             {"tasks", {(kSource / "configs/tasks" / (task + ".json")).string()}}};
+    if (!judge_replies.is_null()) {
+      const auto shipped = nlohmann::json::parse(
+          read_text(kSource / "configs/tasks" / (task + ".json")), nullptr, true, true);
+      std::string replies;
+      for (const auto& [id, text] : judge_replies.items()) {
+        replies += nlohmann::json{{"task", shipped.at("name").get<std::string>() + "/judge"},
+                                  {"sample_id", "replayed/" + id + "/run0/ask0"},
+                                  {"prediction", text}}
+                       .dump() +
+                   "\n";
+      }
+      write_text(dir.path() / "replies.jsonl", replies);
+      config["judge"] = {{"name", "judge-replayed"},
+                         {"backend", "replay"},
+                         {"options", {{"path", (dir.path() / "replies.jsonl").string()}}}};
+    }
     write_text(dir.path() / "run.json", config.dump(2));
     const auto r =
         lmmbench({"run", (dir.path() / "run.json").string(), "--out", out().string(), "--quiet"});
@@ -128,6 +145,47 @@ TEST_F(BenchmarkParquetRun, MathVistaNormalisesEachAnswerType) {
   EXPECT_EQ(score.at("breakdown").at("task").at("figure question answering").at("n"), 4);
   EXPECT_EQ(score.at("breakdown").at("skills").at("arithmetic reasoning").at("n"), 4);
   EXPECT_EQ(score.at("breakdown").at("skills").at("statistical reasoning").at("n"), 2);
+}
+
+TEST_F(BenchmarkParquetRun, MathVistaJudgeTaskAsksTheJudgeWithTheQueryOnlyForOpenAnswers) {
+  // 1: a choice's text and 3: a float Python reads are settled by the official rules; 2 and 4 go
+  // to the judge, whose extractions "3" and "[1, 2]" are right.
+  const auto cell = run("mathvista_testmini_judge",
+                        {{"1", "green"},
+                         {"2", "There are 3 bars."},
+                         {"3", "1.249"},
+                         {"4", "The heights are 1 and 2."}},
+                        {{"1", "red"}, {"2", "3"}, {"3", "9"}, {"4", "[1, 2]"}});
+  ASSERT_EQ(cell.at("counts").at("ok"), 4) << cell.dump(2);
+  EXPECT_EQ(cell.at("judge").at("requests"), 2) << cell.dump(2);
+  const auto& score = cell.at("scores").at(0);
+  EXPECT_EQ(score.at("variant"), "judge");
+  EXPECT_NEAR(score.at("score").get<double>(), 100.0, 1e-9) << score.dump(2);
+  // The model was asked the official query column; the judge got create_test_prompt's text.
+  const std::string log = read_text(out() / "judgments.jsonl");
+  EXPECT_NE(log.find("\\n\\nquery\\n\\nThere are 3 bars.\\n\\nExtracted answer: \""),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("1.249"), std::string::npos);
+}
+
+TEST_F(BenchmarkParquetRun, HallusionBenchJudgeTaskGradesWithTheReferenceDetails) {
+  // Judge: 0 correct, 1 incorrect, 2 correct, 3 unclear (unparsed and wrong: VS with a figure).
+  const auto cell =
+      run("hallusionbench_judge", {{"0", "Yes."}, {"1", "Maybe."}, {"2", "Yes"}, {"3", "Hm."}},
+          {{"0", "correct"}, {"1", "Incorrect."}, {"2", "Correct"}, {"3", "unclear"}});
+  ASSERT_EQ(cell.at("counts").at("ok"), 4) << cell.dump(2);
+  EXPECT_EQ(cell.at("judge").at("requests"), 4);
+  EXPECT_EQ(cell.at("judge").at("unparsed"), 1);
+  const auto& score = cell.at("scores").at(0);
+  EXPECT_EQ(score.at("variant"), "judge");
+  EXPECT_NEAR(score.at("score").get<double>(), 50.0, 1e-9) << score.dump(2);
+  EXPECT_EQ(score.at("n_unparsed"), 1);
+  const std::string log = read_text(out() / "judgments.jsonl");
+  EXPECT_NE(log.find("Question:Is the left circle larger?\\nReference answer: details\\nPrediction "
+                     "answer:Maybe.\\nOutput:"),
+            std::string::npos)
+      << log;
 }
 
 TEST_F(BenchmarkParquetRun, AStructMemberThatIsNotThereNamesFileRowAndColumn) {
