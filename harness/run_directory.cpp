@@ -13,7 +13,10 @@ namespace lmmbench::harness {
 
 namespace {
 
-std::filesystem::path created(std::filesystem::path dir) {
+/// Creates `dir` if needed; whether it (and its lock file) existed before.
+std::filesystem::path created(std::filesystem::path dir, bool& created_dir, bool& created_lock) {
+  created_dir = !std::filesystem::exists(dir);
+  created_lock = !std::filesystem::exists(dir / RunLock::kFileName);
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -21,7 +24,7 @@ std::filesystem::path created(std::filesystem::path dir) {
 }  // namespace
 
 RunDirectory::RunDirectory(std::filesystem::path dir, std::string run_name)
-    : dir_(created(std::move(dir))), lock_(dir_) {
+    : dir_(created(std::move(dir), created_dir_, created_lock_)), lock_(dir_) {
   if (const auto removed = remove_stale_temporaries(dir_); removed > 0) {
     std::cerr << fmt::format(
         "note: removed {} temporary file(s) left in {} by an interrupted write\n", removed,
@@ -33,7 +36,17 @@ RunDirectory::RunDirectory(std::filesystem::path dir, std::string run_name)
   record_.started_at = iso8601_utc(std::chrono::system_clock::now());
 }
 
+RunDirectory::~RunDirectory() {
+  if (wrote_) return;
+  // Still holding the lock: a second process that opened the file meanwhile fails to take it.
+  std::error_code ignored;
+  if (created_lock_) std::filesystem::remove(dir_ / RunLock::kFileName, ignored);
+  if (created_dir_ && std::filesystem::is_empty(dir_, ignored))
+    std::filesystem::remove(dir_, ignored);
+}
+
 void RunDirectory::write(const std::filesystem::path& relative, std::string_view content) const {
+  wrote_ = true;
   write_file_atomic(dir_ / relative, content);
 }
 

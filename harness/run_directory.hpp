@@ -21,6 +21,13 @@ class RunDirectory {
   /// process has it) and removes temporary files an interrupted write left there.
   RunDirectory(std::filesystem::path dir, std::string run_name);
 
+  /// An owner that wrote nothing (the command failed on its input or before measuring) leaves
+  /// nothing new behind: the lock file it created is removed, and the directory too when it
+  /// created it and it is empty.
+  ~RunDirectory();
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
+
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] reports::RunRecord& record() { return record_; }
   [[nodiscard]] const reports::RunRecord& record() const { return record_; }
@@ -43,7 +50,11 @@ class RunDirectory {
   void finish(const std::string& status);
 
  private:
+  // Set while dir_ is made, so declared before it.
+  bool created_dir_ = false;   ///< `dir` did not exist before.
+  bool created_lock_ = false;  ///< Nor did its lock file.
   std::filesystem::path dir_;
+  mutable bool wrote_ = false;  ///< A file was written: the directory is kept as it is.
   RunLock lock_;
   reports::RunRecord record_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
