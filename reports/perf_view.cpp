@@ -117,6 +117,18 @@ std::string verdict_text(const PerfSection& s, std::size_t i) {
   return out;
 }
 
+/// A chart against the load: INVALID levels as hollow points, the best level as a line.
+void mark_levels(const PerfSection& s, Chart& chart) {
+  for (std::size_t i = 0; i < s.levels.size(); ++i) {
+    if (!s.levels[i].valid) chart.hollow.push_back(i);
+  }
+  chart.hollow_label = "INVALID level";
+  if (s.best_level && *s.best_level < s.levels.size()) {
+    chart.highlight = *s.best_level;
+    chart.highlight_label = "best: " + perf_level_label(s.levels[*s.best_level]);
+  }
+}
+
 Table levels_table(const PerfSection& s) {
   const std::string axis = load_axis(s.levels);
   Table t;
@@ -154,8 +166,9 @@ Table levels_table(const PerfSection& s) {
     t.rows.push_back(std::move(row));
   }
   if (!axis.empty()) {
-    t.charts.push_back(
-        {Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis, {}});
+    Chart chart{Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis, {}};
+    mark_levels(s, chart);
+    t.charts.push_back(std::move(chart));
   }
   return t;
 }
@@ -178,15 +191,29 @@ Table latency_table(const PerfSection& s) {
       "between token events; E2E: sent → last token; send delay: how late the client sent "
       "against the schedule. Percentiles are NumPy's linear interpolation.";
   t.columns = {text_column("level · latency"), number_column("n", Unit::count)};
-  for (const char* p : {"mean", "std", "p50", "p90", "p95", "p99", "p99.9"})
+  for (const char* p : {"mean", "std", "min", "p50", "p90", "p95", "p99", "p99.9", "max"})
     t.columns.push_back(number_column(p, Unit::milliseconds, Better::lower));
   for (const auto& L : s.levels) {
     for (const auto& [name, member] : kLatencies) {
       const LatencyStats& st = L.*member;
       t.rows.push_back({Value::words(perf_level_label(L) + " · " + name), Value::count(st.count),
-                        Value::of(st.mean), Value::of(st.std), Value::of(st.p50), Value::of(st.p90),
-                        Value::of(st.p95), Value::of(st.p99), Value::of(st.p999)});
+                        Value::of(st.mean), Value::of(st.std), Value::of(st.min), Value::of(st.p50),
+                        Value::of(st.p90), Value::of(st.p95), Value::of(st.p99), Value::of(st.p999),
+                        Value::of(st.max)});
     }
+  }
+  // Several levels: each latency's percentiles per level as bars (min–max whisker, p50–p90 and
+  // p90–p99 bands, the median and p99.9 as ticks).
+  constexpr std::size_t kLatencyCount = std::size(kLatencies);
+  for (std::size_t m = 0; s.levels.size() > 1 && m < kLatencyCount; ++m) {
+    Chart chart{Chart::Kind::ranges,
+                0,
+                {4, 5, 6, 8, 9, 10},
+                fmt::format("{} percentiles per level", kLatencies[m].name),
+                {}};
+    for (std::size_t i = 0; i < s.levels.size(); ++i)
+      chart.rows.push_back(i * kLatencyCount + m);
+    t.charts.push_back(std::move(chart));
   }
   return t;
 }
@@ -208,6 +235,7 @@ Table latency_against_load(const PerfSection& s, const std::string& axis) {
                       Value::of(L.e2e_ms.p50), Value::of(L.e2e_ms.p99)});
   }
   Chart chart{Chart::Kind::line, 1, {2, 3, 5, 6}, "Latency against " + axis, {}};
+  mark_levels(s, chart);
   if (s.slos.ttft_ms)
     chart.references.emplace_back(fmt::format("SLO TTFT {:g} ms", *s.slos.ttft_ms),
                                   *s.slos.ttft_ms);
@@ -481,6 +509,14 @@ Section perf_view(const PerfSection& s, const std::string& server) {
   out.facts.emplace_back("workload", workload_text(s.workload));
   out.facts.emplace_back("SLOs", slos_text(s.slos));
   out.facts.emplace_back("validity rules", validity_text(s.validity));
+  if (s.scenario == "sweep") {
+    out.facts.emplace_back("best level", s.best_level && *s.best_level < s.levels.size()
+                                             ? perf_level_label(s.levels[*s.best_level]) +
+                                                   ": the highest load that is VALID" +
+                                                   (has_slos(s.slos) ? " and meets the SLOs" : "")
+                                             : std::string("none: no level is VALID") +
+                                                   (has_slos(s.slos) ? " and meets the SLOs" : ""));
+  }
   const auto first = [&](auto has) {
     const auto it = std::find_if(s.levels.begin(), s.levels.end(), has);
     return it == s.levels.end() ? nullptr : &*it;
