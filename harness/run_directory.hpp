@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,9 @@ class RunDirectory {
   /// process has it) and removes temporary files an interrupted write left there.
   RunDirectory(std::filesystem::path dir, std::string run_name);
 
-  /// An owner that wrote nothing (the command failed on its input or before measuring) leaves
-  /// nothing new behind: the lock file it created is removed, and the directory too when it
-  /// created it and it is empty.
+  /// An owner that leaves nothing but the lock file it created (the command failed on its input
+  /// or before measuring) leaves nothing new behind: that lock file is removed, and so are the
+  /// directories it created for `dir` (parents included).
   ~RunDirectory();
   RunDirectory(const RunDirectory&) = delete;
   RunDirectory& operator=(const RunDirectory&) = delete;
@@ -51,11 +52,11 @@ class RunDirectory {
 
  private:
   // Set while dir_ is made, so declared before it.
-  bool created_dir_ = false;   ///< `dir` did not exist before.
-  bool created_lock_ = false;  ///< Nor did its lock file.
+  std::filesystem::path created_from_;  ///< The outermost directory made for `dir`; empty: none.
+  bool created_lock_ = false;           ///< Its lock file did not exist before.
   std::filesystem::path dir_;
-  mutable bool wrote_ = false;  ///< A file was written: the directory is kept as it is.
   RunLock lock_;
+  std::set<std::string> found_;  ///< What the directory held once locked, the lock file included.
   reports::RunRecord record_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };

@@ -290,6 +290,16 @@ TEST(PerfView, SweepChartsMarkTheBestLevelAndHollowInvalidLevels) {
   const auto md = render(Format::markdown, {run});
   EXPECT_TRUE(has(md, "- best level: rate 10/s: the highest load that is VALID and meets the SLOs"))
       << md;
+  // The CSV carries each level's verdict, best and INVALID included, on every number of its row.
+  const auto csv = render(Format::csv, {run});
+  EXPECT_TRUE(has(csv,
+                  "r,,,,Load levels,,requests/s,9.83,items_per_second,,,,,,,,,,,,,,,VALID · meets "
+                  "SLOs · best,,,perf,rate 10/s\r\n"))
+      << csv;
+  EXPECT_TRUE(has(csv,
+                  "r,,,,Load levels,,requests/s,12.3,items_per_second,,,,,,,,,,,,,,,INVALID · "
+                  "misses SLOs,,,perf,rate 20/s\r\n"))
+      << csv;
 
   // No best level, every level VALID: neither mark.
   auto none = sweep("m");
