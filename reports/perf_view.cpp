@@ -135,7 +135,7 @@ Table levels_table(const PerfSection& s) {
   t.title = "Load levels";
   t.note =
       "Rates count completed requests over the level's duration; goodput only those that met "
-      "every SLO.";
+      "every SLO; sent/s is the rate the client achieved (rate scenario).";
   t.columns = {text_column("level"),
                text_column("verdict"),
                number_column("requests", Unit::count),
@@ -146,22 +146,32 @@ Table levels_table(const PerfSection& s) {
                number_column("output tok/s", Unit::items_per_second, Better::higher),
                number_column("total tok/s", Unit::items_per_second, Better::higher),
                number_column("goodput req/s", Unit::items_per_second, Better::higher),
-               number_column("SLO attained", Unit::percent, Better::higher)};
+               number_column("SLO attained", Unit::percent, Better::higher),
+               number_column("sent/s", Unit::items_per_second)};
   if (!axis.empty()) t.columns.push_back(number_column(axis, Unit::count));
   for (std::size_t i = 0; i < s.levels.size(); ++i) {
     const auto& L = s.levels[i];
-    Row row = {Value::words(perf_level_label(L)),
-               Value::words(verdict_text(s, i), L.valid && L.meets_slos ? Mark::good : Mark::bad),
-               Value::count(L.requests),
-               Value::count(L.failed),
-               Value::of(L.duration_s),
-               Value::of(L.request_throughput),
-               Value::of(L.image_throughput),
-               Value::of(L.output_throughput),
-               Value::of(L.total_token_throughput),
-               Value::of(L.goodput),
-               Value::of(L.slo_attainment ? std::optional<double>(100 * *L.slo_attainment)
-                                          : std::nullopt)};
+    // The failures by kind and where the token counts came from, beside their numbers.
+    Value failed = Value::count(L.failed);
+    for (const auto& [kind, n] : L.failures_by_kind)
+      failed.text += fmt::format("{}{} {}", failed.text.empty() ? "(" : ", ", n, kind);
+    if (!failed.text.empty()) failed.text += ")";
+    Value output = Value::of(L.output_throughput);
+    if (!L.token_source.empty() && L.token_source != "usage")
+      output.text = "(counted: " + L.token_source + ")";
+    Row row = {
+        Value::words(perf_level_label(L)),
+        Value::words(verdict_text(s, i), L.valid && L.meets_slos ? Mark::good : Mark::bad),
+        Value::count(L.requests),
+        failed,
+        Value::of(L.duration_s),
+        Value::of(L.request_throughput),
+        Value::of(L.image_throughput),
+        output,
+        Value::of(L.total_token_throughput),
+        Value::of(L.goodput),
+        Value::of(L.slo_attainment ? std::optional<double>(100 * *L.slo_attainment) : std::nullopt),
+        Value::of(L.achieved_rate)};
     if (!axis.empty()) row.push_back(Value::of(load_of(L)));
     t.rows.push_back(std::move(row));
   }

@@ -208,7 +208,13 @@ TEST(PerfView, SweepLevelsVerdictsAndInvalidReasonsAsChecks) {
   EXPECT_EQ(levels.rows[2][1].mark, Mark::bad);
   EXPECT_EQ(cell(levels, 1, "requests/s"), "9.83");
   EXPECT_EQ(cell(levels, 1, "SLO attained"), "95.00");
-  EXPECT_EQ(cell(levels, 2, "failed"), "2");
+  EXPECT_EQ(cell(levels, 2, "failed"), "2 (2 timeout)");  // by kind, as the old report said
+  EXPECT_EQ(cell(levels, 1, "sent/s"), "9.99");           // the achieved rate
+  EXPECT_EQ(cell(levels, 1, "output tok/s"), "1258");
+  auto counted = sweep("m");
+  counted.levels[0].token_source = "token_events";
+  EXPECT_EQ(cell(table(perf_view(counted), "Load levels"), 0, "output tok/s"),
+            "639.9 (counted: token_events)");
   // A sweep is judged as `lmmbench perf` judges it: one level valid and meeting the SLOs; the
   // levels past the knee are notes, not failures.
   ASSERT_EQ(s.checks.size(), 1u);
