@@ -25,13 +25,15 @@ double number_or_nan(const std::vector<Value>& row, std::size_t c) {
   return c < row.size() && row[c].number ? *row[c].number : kNaN;
 }
 
-std::string legend(const Table& table, const std::vector<std::size_t>& columns) {
+/// The series' swatches, then `extra` (the marks' keys).
+std::string legend(const Table& table, const std::vector<std::size_t>& columns,
+                   const std::string& extra = "") {
   std::string out = "<p class=\"legend\">";
   for (std::size_t s = 0; s < columns.size(); ++s) {
     out += fmt::format("<span class=\"swatch series-{}\"></span>{} ", s % 8,
                        h(column_header(table.columns[columns[s]])));
   }
-  return out + "</p>";
+  return out + extra + "</p>";
 }
 
 std::string chart_svg(const Table& table, const Chart& chart) {
@@ -82,10 +84,8 @@ std::string chart_svg(const Table& table, const Chart& chart) {
       keys += "<span class=\"swatch hollow\"></span>" + h(chart.hollow_label) + " ";
     if (marks.highlight)
       keys += "<span class=\"swatch highlight\"></span>" + h(chart.highlight_label) + " ";
-    std::string key_list = legend(table, ys);
-    key_list.insert(key_list.size() - 4, keys);  // before "</p>"
     return "<figure>" + svg_line_chart(x, series, x_label, chart.title, references, marks) +
-           key_list + "</figure>";
+           legend(table, ys, keys) + "</figure>";
   }
   if (chart.kind == Chart::Kind::ranges) {
     std::vector<Range> ranges;
