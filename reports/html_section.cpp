@@ -68,6 +68,7 @@ std::string chart_svg(const Table& table, const Chart& chart) {
     PointMarks marks;
     marks.hollow_label = chart.hollow_label;
     marks.highlight_label = chart.highlight_label;
+    marks.identity_label = chart.identity_label;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       x.push_back(number_or_nan(table.rows[rows[i]], chart.x));
       marks.hollow.push_back(std::find(chart.hollow.begin(), chart.hollow.end(), rows[i]) !=
@@ -82,6 +83,8 @@ std::string chart_svg(const Table& table, const Chart& chart) {
     std::string keys;
     if (std::find(marks.hollow.begin(), marks.hollow.end(), true) != marks.hollow.end())
       keys += "<span class=\"swatch hollow\"></span>" + h(chart.hollow_label) + " ";
+    if (!chart.identity_label.empty())
+      keys += "<span class=\"swatch identity\"></span>" + h(chart.identity_label) + " ";
     if (marks.highlight)
       keys += "<span class=\"swatch highlight\"></span>" + h(chart.highlight_label) + " ";
     return "<figure>" + svg_line_chart(x, series, x_label, chart.title, references, marks) +

@@ -178,6 +178,8 @@ Table levels_table(const PerfSection& s) {
   if (!axis.empty()) {
     Chart chart{Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis, {}};
     mark_levels(s, chart);
+    // Rates: a server that keeps up completes what is offered.
+    if (s.levels.front().scenario == "rate") chart.identity_label = "achieved = offered";
     t.charts.push_back(std::move(chart));
   }
   return t;

@@ -81,6 +81,9 @@ struct Chart {
   /// of a sweep).
   std::optional<std::size_t> highlight;
   std::string highlight_label;
+  /// Line charts whose x and y share a unit: when set, a dotted y = x line so labelled (e.g.
+  /// "achieved = offered", where a server that keeps up lies).
+  std::string identity_label;
 };
 
 /// A table: the first column names the row.

@@ -245,6 +245,14 @@ std::string svg_line_chart(const std::vector<double>& x,
         "text-anchor=\"end\">{4}</text></g>",
         kLeft, kRight, py(r.y), py(r.y) - 3, html_escape(r.label));
   }
+  if (!marks.identity_label.empty() && std::min(x_hi, y_hi) > x_lo) {
+    const double end = std::min(x_hi, y_hi);
+    out += fmt::format(
+        "<g class=\"identity\"><path d=\"M{:.1f} {:.1f}L{:.1f} {:.1f}\" stroke-dasharray=\"3 3\" "
+        "fill=\"none\"/><title>{}</title></g>",
+        px(std::max(x_lo, 0.0)), py(std::max(x_lo, 0.0)), px(end), py(end),
+        html_escape(marks.identity_label));
+  }
   if (marks.highlight && *marks.highlight < x.size() && std::isfinite(x[*marks.highlight])) {
     const double at = px(x[*marks.highlight]);
     const bool left = at > kRight - 120;  // the label on the line's left near the right edge

@@ -48,6 +48,8 @@ struct PointMarks {
   std::string hollow_label;  ///< In the hollow markers' tooltips ("INVALID level").
   std::optional<std::size_t> highlight;  ///< An x index marked by a labelled vertical line.
   std::string highlight_label;           ///< Its label ("best: rate 10/s").
+  std::string
+      identity_label;  ///< When set, a dotted y = x line so labelled ("achieved = offered").
 };
 
 /// Lines of y against x (e.g. throughput against concurrency), one per series, with markers, and

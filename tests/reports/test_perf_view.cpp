@@ -290,6 +290,12 @@ TEST(PerfView, SweepChartsMarkTheBestLevelAndHollowInvalidLevels) {
   EXPECT_EQ(count(html, "<title>INVALID level</title></circle>"), 6u);
   EXPECT_EQ(count(html, "<span class=\"swatch hollow\"></span>INVALID level"), 2u);
   EXPECT_EQ(count(html, "<span class=\"swatch highlight\"></span>best: rate 10/s"), 2u);
+  // A rate sweep's throughput chart: the line where achieved equals offered, from (5, 5) to
+  // (20, 20) on the 0–20 y axis.
+  EXPECT_EQ(count(html,
+                  "<g class=\"identity\"><path d=\"M56.0 134.5L640.0 10.0\" "
+                  "stroke-dasharray=\"3 3\" fill=\"none\"/><title>achieved = offered</title></g>"),
+            1u);
   EXPECT_TRUE(has(html,
                   "<tr><th>best level</th><td>rate 10/s: the highest load that is VALID and "
                   "meets the SLOs</td></tr>"));
