@@ -267,10 +267,20 @@ void add_distributions(const PerfSection& s, std::vector<Table>& tables) {
       t.title = fmt::format("{} distribution · {}", name, perf_level_label(L));
       t.columns = {text_column("bin (ms)"), number_column("requests", Unit::count)};
       const double width = (*st.max - *st.min) / static_cast<double>(st.histogram.size());
-      for (std::size_t b = 0; b < st.histogram.size(); ++b) {
+      const std::size_t bins = st.histogram.size();
+      const auto bin_of = [&](double v) {
+        if (width <= 0) return std::size_t{0};
+        return std::min(bins - 1, static_cast<std::size_t>(std::max(0.0, (v - *st.min) / width)));
+      };
+      for (std::size_t b = 0; b < bins; ++b) {
         const double lo = *st.min + width * static_cast<double>(b);
-        t.rows.push_back({Value::words(fmt::format("{:.4g}–{:.4g}", lo, lo + width)),
-                          Value::count(st.histogram[b])});
+        // The bins holding the median and the tail percentiles say so.
+        std::string label = fmt::format("{:.4g}–{:.4g}", lo, lo + width);
+        std::string marks;
+        for (const auto& [name, p] : {std::pair{"p50", st.p50}, {"p90", st.p90}, {"p99", st.p99}}) {
+          if (p && bin_of(*p) == b) marks += (marks.empty() ? " · " : ", ") + std::string(name);
+        }
+        t.rows.push_back({Value::words(label + marks), Value::count(st.histogram[b])});
       }
       t.charts.push_back({Chart::Kind::bars, 0, {1}, t.title, {}});
       t.detail = true;

@@ -364,6 +364,12 @@ TEST(PerfView, LatencyPercentileBarsPerLevel) {
   EXPECT_TRUE(has(html, "<path class=\"tick high\" d=\"M302.5 38.0V52.0\"/>"));  // p99.9
   EXPECT_TRUE(has(html, ">p50 50 ms · p99 180 ms</text>"));
   EXPECT_TRUE(has(html, "<text x=\"20\" dy=\"0.35em\">p90–p99</text>"));
+  // The histograms' bins holding p50, p90 and p99 (45–189 ms in 8 bins of 18 ms).
+  const auto& bins = table(s, "TTFT distribution · rate 10/s");
+  EXPECT_EQ(cell(bins, 0, "bin (ms)"), "45–63 · p50");
+  EXPECT_EQ(cell(bins, 1, "bin (ms)"), "63–81");
+  EXPECT_EQ(cell(bins, 3, "bin (ms)"), "99–117 · p90");
+  EXPECT_EQ(cell(bins, 7, "bin (ms)"), "171–189 · p99");
   // One level: the table alone.
   EXPECT_TRUE(table(perf_view(single_rate(true)), "Latency").charts.empty());
 }
