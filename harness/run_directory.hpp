@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,13 @@ class RunDirectory {
   /// Creates `dir` if needed, takes its lock (throws InputError naming the holder when another
   /// process has it) and removes temporary files an interrupted write left there.
   RunDirectory(std::filesystem::path dir, std::string run_name);
+
+  /// An owner that leaves nothing but the lock file it created (the command failed on its input
+  /// or before measuring) leaves nothing new behind: that lock file is removed, and so are the
+  /// directories it created for `dir` (parents included).
+  ~RunDirectory();
+  RunDirectory(const RunDirectory&) = delete;
+  RunDirectory& operator=(const RunDirectory&) = delete;
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] reports::RunRecord& record() { return record_; }
@@ -43,8 +51,12 @@ class RunDirectory {
   void finish(const std::string& status);
 
  private:
+  // Set while dir_ is made, so declared before it.
+  std::filesystem::path created_from_;  ///< The outermost directory made for `dir`; empty: none.
+  bool created_lock_ = false;           ///< Its lock file did not exist before.
   std::filesystem::path dir_;
   RunLock lock_;
+  std::set<std::string> found_;  ///< What the directory held once locked, the lock file included.
   reports::RunRecord record_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.hpp"
@@ -40,6 +41,14 @@ RunLockHolder read_holder(int fd) {
       holder.since = since->get<std::string>();
   }
   return holder;
+}
+
+/// Whether `file` is still the file open as `fd` (not removed or replaced since it was opened).
+bool names(int fd, const std::filesystem::path& file) {
+  struct stat open_file {};
+  struct stat named {};
+  return ::fstat(fd, &open_file) == 0 && ::stat(file.c_str(), &named) == 0 &&
+         open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino;
 }
 
 /// flock(LOCK_EX | LOCK_NB): true when taken, false when another open file holds it.
@@ -76,6 +85,13 @@ RunLock::RunLock(const std::filesystem::path& run_dir) {
   const auto file = run_dir / kFileName;
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0) throw_system_error("cannot create the run lock " + file.string());
+  // A holder that created the file and wrote nothing removes it when it gives up
+  // (harness/run_directory.hpp); a lock taken on the removed file is no lock: open it again.
+  for (int attempt = 0; attempt < 8 && try_lock(fd_, file) && !names(fd_, file); ++attempt) {
+    ::close(fd_);
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd_ < 0) throw_system_error("cannot create the run lock " + file.string());
+  }
   if (!try_lock(fd_, file)) {
     const RunLockHolder holder = busy_holder(fd_);
     ::close(fd_);

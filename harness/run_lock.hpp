@@ -19,8 +19,10 @@ struct RunLockHolder {
 /// An exclusive advisory lock (flock(2)) on RUN_DIR/run.lock, held for the life of a run, so two
 /// processes never write one run directory at once. The kernel drops the lock when the holder
 /// exits, however it exits (SIGKILL included): a lock file left by a dead process is not a lock.
-/// The file is never removed (removing a lock file races with a process opening it); the holder
-/// writes its pid, host and start time into it, for the message a second process prints. On NFS,
+/// The file stays once a run wrote anything; a holder that created it and wrote nothing removes it
+/// (RunDirectory), and a lock then taken on the removed file is dropped and the file opened again,
+/// so removal never lets two processes in. The holder writes its pid, host and start time into it,
+/// for the message a second process prints. On NFS,
 /// Linux emulates flock with byte-range locks, so processes on other hosts see the lock too.
 class RunLock {
  public:

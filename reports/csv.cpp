@@ -132,6 +132,14 @@ void CsvRenderer::do_render(const Report& report, std::ostream& out) const {
         for (const auto& values : table.rows) {
           const std::string row_name =
               values.empty() ? "" : format_value(table.columns[0], values[0]);
+          // The row's marked text (a perf level's "VALID · meets SLOs · best"), on every row.
+          std::string verdict;
+          for (std::size_t c = 0; c < table.columns.size() && c < values.size(); ++c) {
+            if (!table.columns[c].unit && values[c].mark != Mark::none) {
+              verdict = values[c].text;
+              break;
+            }
+          }
           for (std::size_t c = 1; c < table.columns.size() && c < values.size(); ++c) {
             const auto& column = table.columns[c];
             if (!column.unit || !values[c].number) continue;
@@ -143,6 +151,7 @@ void CsvRenderer::do_render(const Report& report, std::ostream& out) const {
                 .text("statistic", column.name)
                 .num("value", *values[c].number)
                 .text("unit", to_string(*column.unit));
+            if (!verdict.empty()) row.text("verdict", verdict);
             if (values[c].ci95) {
               row.num("ci95_low", (*values[c].ci95)[0]).num("ci95_high", (*values[c].ci95)[1]);
             }

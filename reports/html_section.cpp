@@ -25,13 +25,15 @@ double number_or_nan(const std::vector<Value>& row, std::size_t c) {
   return c < row.size() && row[c].number ? *row[c].number : kNaN;
 }
 
-std::string legend(const Table& table, const std::vector<std::size_t>& columns) {
+/// The series' swatches, then `extra` (the marks' keys).
+std::string legend(const Table& table, const std::vector<std::size_t>& columns,
+                   const std::string& extra = "") {
   std::string out = "<p class=\"legend\">";
   for (std::size_t s = 0; s < columns.size(); ++s) {
     out += fmt::format("<span class=\"swatch series-{}\"></span>{} ", s % 8,
                        h(column_header(table.columns[columns[s]])));
   }
-  return out + "</p>";
+  return out + extra + "</p>";
 }
 
 std::string chart_svg(const Table& table, const Chart& chart) {
@@ -40,11 +42,21 @@ std::string chart_svg(const Table& table, const Chart& chart) {
     if (c < table.columns.size() && table.columns[c].unit) ys.push_back(c);
   }
   if (ys.empty()) return {};
+  std::vector<std::size_t> rows = chart.rows;
+  if (rows.empty()) {
+    for (std::size_t r = 0; r < table.rows.size(); ++r)
+      rows.push_back(r);
+  }
+  std::erase_if(rows, [&](std::size_t r) { return r >= table.rows.size(); });
+  const auto label_of = [&](std::size_t r) {
+    const auto& row = table.rows[r];
+    return row.empty() ? std::string() : format_value(table.columns[0], row[0]);
+  };
   std::vector<std::vector<double>> series(ys.size());
   double top = 0;
   for (std::size_t s = 0; s < ys.size(); ++s) {
-    for (const auto& row : table.rows) {
-      const double v = number_or_nan(row, ys[s]);
+    for (const auto r : rows) {
+      const double v = number_or_nan(table.rows[r], ys[s]);
       series[s].push_back(v);
       if (std::isfinite(v)) top = std::max(top, v);
     }
@@ -53,19 +65,49 @@ std::string chart_svg(const Table& table, const Chart& chart) {
   const Unit unit = *table.columns[ys.front()].unit;
   if (chart.kind == Chart::Kind::line) {
     std::vector<double> x;
-    for (const auto& row : table.rows)
-      x.push_back(number_or_nan(row, chart.x));
+    PointMarks marks;
+    marks.hollow_label = chart.hollow_label;
+    marks.highlight_label = chart.highlight_label;
+    marks.identity_label = chart.identity_label;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      x.push_back(number_or_nan(table.rows[rows[i]], chart.x));
+      marks.hollow.push_back(std::find(chart.hollow.begin(), chart.hollow.end(), rows[i]) !=
+                             chart.hollow.end());
+      if (chart.highlight == rows[i]) marks.highlight = i;
+    }
     const std::string x_label =
         chart.x < table.columns.size() ? column_header(table.columns[chart.x]) : "";
     std::vector<ReferenceLine> references;
     for (const auto& [label, y] : chart.references)
       references.push_back({label, y});
-    return "<figure>" + svg_line_chart(x, series, x_label, chart.title, references) +
-           legend(table, ys) + "</figure>";
+    std::string keys;
+    if (std::find(marks.hollow.begin(), marks.hollow.end(), true) != marks.hollow.end())
+      keys += "<span class=\"swatch hollow\"></span>" + h(chart.hollow_label) + " ";
+    if (!chart.identity_label.empty())
+      keys += "<span class=\"swatch identity\"></span>" + h(chart.identity_label) + " ";
+    if (marks.highlight)
+      keys += "<span class=\"swatch highlight\"></span>" + h(chart.highlight_label) + " ";
+    return "<figure>" + svg_line_chart(x, series, x_label, chart.title, references, marks) +
+           legend(table, ys, keys) + "</figure>";
+  }
+  if (chart.kind == Chart::Kind::ranges) {
+    std::vector<Range> ranges;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      Range range{label_of(rows[i]), {}};
+      for (const auto& s : series)
+        range.values.push_back(s[i]);
+      ranges.push_back(std::move(range));
+    }
+    std::vector<std::string> names;
+    for (const auto c : ys)
+      names.push_back(table.columns[c].name);
+    return "<figure>" +
+           svg_range_chart(ranges, names, nice_axis_max(top, unit), unit, chart.title) +
+           "</figure>";
   }
   std::vector<std::string> groups;
-  for (const auto& row : table.rows)
-    groups.push_back(row.empty() ? "" : format_value(table.columns[0], row[0]));
+  for (const auto r : rows)
+    groups.push_back(label_of(r));
   return "<figure>" +
          svg_grouped_bars(groups, series, nice_axis_max(top, unit), unit, chart.title) +
          (ys.size() > 1 ? legend(table, ys) : "") + "</figure>";

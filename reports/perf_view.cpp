@@ -117,13 +117,25 @@ std::string verdict_text(const PerfSection& s, std::size_t i) {
   return out;
 }
 
+/// A chart against the load: INVALID levels as hollow points, the best level as a line.
+void mark_levels(const PerfSection& s, Chart& chart) {
+  for (std::size_t i = 0; i < s.levels.size(); ++i) {
+    if (!s.levels[i].valid) chart.hollow.push_back(i);
+  }
+  chart.hollow_label = "INVALID level";
+  if (s.best_level && *s.best_level < s.levels.size()) {
+    chart.highlight = *s.best_level;
+    chart.highlight_label = "best: " + perf_level_label(s.levels[*s.best_level]);
+  }
+}
+
 Table levels_table(const PerfSection& s) {
   const std::string axis = load_axis(s.levels);
   Table t;
   t.title = "Load levels";
   t.note =
       "Rates count completed requests over the level's duration; goodput only those that met "
-      "every SLO.";
+      "every SLO; sent/s is the rate the client achieved (rate scenario).";
   t.columns = {text_column("level"),
                text_column("verdict"),
                number_column("requests", Unit::count),
@@ -134,28 +146,41 @@ Table levels_table(const PerfSection& s) {
                number_column("output tok/s", Unit::items_per_second, Better::higher),
                number_column("total tok/s", Unit::items_per_second, Better::higher),
                number_column("goodput req/s", Unit::items_per_second, Better::higher),
-               number_column("SLO attained", Unit::percent, Better::higher)};
+               number_column("SLO attained", Unit::percent, Better::higher),
+               number_column("sent/s", Unit::items_per_second)};
   if (!axis.empty()) t.columns.push_back(number_column(axis, Unit::count));
   for (std::size_t i = 0; i < s.levels.size(); ++i) {
     const auto& L = s.levels[i];
-    Row row = {Value::words(perf_level_label(L)),
-               Value::words(verdict_text(s, i), L.valid && L.meets_slos ? Mark::good : Mark::bad),
-               Value::count(L.requests),
-               Value::count(L.failed),
-               Value::of(L.duration_s),
-               Value::of(L.request_throughput),
-               Value::of(L.image_throughput),
-               Value::of(L.output_throughput),
-               Value::of(L.total_token_throughput),
-               Value::of(L.goodput),
-               Value::of(L.slo_attainment ? std::optional<double>(100 * *L.slo_attainment)
-                                          : std::nullopt)};
+    // The failures by kind and where the token counts came from, beside their numbers.
+    Value failed = Value::count(L.failed);
+    for (const auto& [kind, n] : L.failures_by_kind)
+      failed.text += fmt::format("{}{} {}", failed.text.empty() ? "(" : ", ", n, kind);
+    if (!failed.text.empty()) failed.text += ")";
+    Value output = Value::of(L.output_throughput);
+    if (!L.token_source.empty() && L.token_source != "usage")
+      output.text = "(counted: " + L.token_source + ")";
+    Row row = {
+        Value::words(perf_level_label(L)),
+        Value::words(verdict_text(s, i), L.valid && L.meets_slos ? Mark::good : Mark::bad),
+        Value::count(L.requests),
+        failed,
+        Value::of(L.duration_s),
+        Value::of(L.request_throughput),
+        Value::of(L.image_throughput),
+        output,
+        Value::of(L.total_token_throughput),
+        Value::of(L.goodput),
+        Value::of(L.slo_attainment ? std::optional<double>(100 * *L.slo_attainment) : std::nullopt),
+        Value::of(L.achieved_rate)};
     if (!axis.empty()) row.push_back(Value::of(load_of(L)));
     t.rows.push_back(std::move(row));
   }
   if (!axis.empty()) {
-    t.charts.push_back(
-        {Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis, {}});
+    Chart chart{Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis, {}};
+    mark_levels(s, chart);
+    // Rates: a server that keeps up completes what is offered.
+    if (s.levels.front().scenario == "rate") chart.identity_label = "achieved = offered";
+    t.charts.push_back(std::move(chart));
   }
   return t;
 }
@@ -178,15 +203,29 @@ Table latency_table(const PerfSection& s) {
       "between token events; E2E: sent → last token; send delay: how late the client sent "
       "against the schedule. Percentiles are NumPy's linear interpolation.";
   t.columns = {text_column("level · latency"), number_column("n", Unit::count)};
-  for (const char* p : {"mean", "std", "p50", "p90", "p95", "p99", "p99.9"})
+  for (const char* p : {"mean", "std", "min", "p50", "p90", "p95", "p99", "p99.9", "max"})
     t.columns.push_back(number_column(p, Unit::milliseconds, Better::lower));
   for (const auto& L : s.levels) {
     for (const auto& [name, member] : kLatencies) {
       const LatencyStats& st = L.*member;
       t.rows.push_back({Value::words(perf_level_label(L) + " · " + name), Value::count(st.count),
-                        Value::of(st.mean), Value::of(st.std), Value::of(st.p50), Value::of(st.p90),
-                        Value::of(st.p95), Value::of(st.p99), Value::of(st.p999)});
+                        Value::of(st.mean), Value::of(st.std), Value::of(st.min), Value::of(st.p50),
+                        Value::of(st.p90), Value::of(st.p95), Value::of(st.p99), Value::of(st.p999),
+                        Value::of(st.max)});
     }
+  }
+  // Several levels: each latency's percentiles per level as bars (min–max whisker, p50–p90 and
+  // p90–p99 bands, the median and p99.9 as ticks).
+  constexpr std::size_t kLatencyCount = std::size(kLatencies);
+  for (std::size_t m = 0; s.levels.size() > 1 && m < kLatencyCount; ++m) {
+    Chart chart{Chart::Kind::ranges,
+                0,
+                {4, 5, 6, 8, 9, 10},
+                fmt::format("{} percentiles per level", kLatencies[m].name),
+                {}};
+    for (std::size_t i = 0; i < s.levels.size(); ++i)
+      chart.rows.push_back(i * kLatencyCount + m);
+    t.charts.push_back(std::move(chart));
   }
   return t;
 }
@@ -208,6 +247,7 @@ Table latency_against_load(const PerfSection& s, const std::string& axis) {
                       Value::of(L.e2e_ms.p50), Value::of(L.e2e_ms.p99)});
   }
   Chart chart{Chart::Kind::line, 1, {2, 3, 5, 6}, "Latency against " + axis, {}};
+  mark_levels(s, chart);
   if (s.slos.ttft_ms)
     chart.references.emplace_back(fmt::format("SLO TTFT {:g} ms", *s.slos.ttft_ms),
                                   *s.slos.ttft_ms);
@@ -227,10 +267,20 @@ void add_distributions(const PerfSection& s, std::vector<Table>& tables) {
       t.title = fmt::format("{} distribution · {}", name, perf_level_label(L));
       t.columns = {text_column("bin (ms)"), number_column("requests", Unit::count)};
       const double width = (*st.max - *st.min) / static_cast<double>(st.histogram.size());
-      for (std::size_t b = 0; b < st.histogram.size(); ++b) {
+      const std::size_t bins = st.histogram.size();
+      const auto bin_of = [&](double v) {
+        if (width <= 0) return std::size_t{0};
+        return std::min(bins - 1, static_cast<std::size_t>(std::max(0.0, (v - *st.min) / width)));
+      };
+      for (std::size_t b = 0; b < bins; ++b) {
         const double lo = *st.min + width * static_cast<double>(b);
-        t.rows.push_back({Value::words(fmt::format("{:.4g}–{:.4g}", lo, lo + width)),
-                          Value::count(st.histogram[b])});
+        // The bins holding the median and the tail percentiles say so.
+        std::string label = fmt::format("{:.4g}–{:.4g}", lo, lo + width);
+        std::string marks;
+        for (const auto& [name, p] : {std::pair{"p50", st.p50}, {"p90", st.p90}, {"p99", st.p99}}) {
+          if (p && bin_of(*p) == b) marks += (marks.empty() ? " · " : ", ") + std::string(name);
+        }
+        t.rows.push_back({Value::words(label + marks), Value::count(st.histogram[b])});
       }
       t.charts.push_back({Chart::Kind::bars, 0, {1}, t.title, {}});
       t.detail = true;
@@ -481,6 +531,14 @@ Section perf_view(const PerfSection& s, const std::string& server) {
   out.facts.emplace_back("workload", workload_text(s.workload));
   out.facts.emplace_back("SLOs", slos_text(s.slos));
   out.facts.emplace_back("validity rules", validity_text(s.validity));
+  if (s.scenario == "sweep") {
+    out.facts.emplace_back("best level", s.best_level && *s.best_level < s.levels.size()
+                                             ? perf_level_label(s.levels[*s.best_level]) +
+                                                   ": the highest load that is VALID" +
+                                                   (has_slos(s.slos) ? " and meets the SLOs" : "")
+                                             : std::string("none: no level is VALID") +
+                                                   (has_slos(s.slos) ? " and meets the SLOs" : ""));
+  }
   const auto first = [&](auto has) {
     const auto it = std::find_if(s.levels.begin(), s.levels.end(), has);
     return it == s.levels.end() ? nullptr : &*it;

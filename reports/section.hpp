@@ -60,6 +60,10 @@ struct Chart {
   enum class Kind {
     line,  ///< One line per y column against the numbers of column `x`.
     bars,  ///< Grouped horizontal bars: one group per row (its first column), one bar per y column.
+    /// One range per row (its first column) over the y columns, whose values rise along the row
+    /// (min, p50, p90, p99, p99.9, max; four or more): a whisker from the first to the last, bands
+    /// from the second to the third-last, ticks at the second and the second-last.
+    ranges,
   };
   Kind kind = Kind::bars;
   std::size_t x = 0;
@@ -67,6 +71,19 @@ struct Chart {
   std::string title;
   /// Line charts: labelled horizontal lines in the y columns' unit (e.g. "SLO TTFT 250 ms").
   std::vector<std::pair<std::string, double>> references;
+  /// The rows drawn, as indices into the table's rows; empty: every row.
+  std::vector<std::size_t> rows;
+  /// Line charts: rows whose points are drawn hollow (e.g. levels that failed their validity
+  /// checks), named in the legend and the points' tooltips by `hollow_label`.
+  std::vector<std::size_t> hollow;
+  std::string hollow_label;
+  /// Line charts: a row marked by a vertical line labelled `highlight_label` (e.g. the best level
+  /// of a sweep).
+  std::optional<std::size_t> highlight;
+  std::string highlight_label;
+  /// Line charts whose x and y share a unit: when set, a dotted y = x line so labelled (e.g.
+  /// "achieved = offered", where a server that keeps up lies).
+  std::string identity_label;
 };
 
 /// A table: the first column names the row.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "reports/escape.hpp"
 #include "reports/format.hpp"
@@ -190,7 +191,7 @@ std::string svg_histogram(const std::vector<double>& values, Unit unit, const st
 std::string svg_line_chart(const std::vector<double>& x,
                            const std::vector<std::vector<double>>& series,
                            const std::string& x_label, const std::string& title,
-                           const std::vector<ReferenceLine>& references) {
+                           const std::vector<ReferenceLine>& references, const PointMarks& marks) {
   constexpr double kHeight = 210;
   constexpr double kLeft = 56;
   constexpr double kRight = 640;
@@ -244,19 +245,135 @@ std::string svg_line_chart(const std::vector<double>& x,
         "text-anchor=\"end\">{4}</text></g>",
         kLeft, kRight, py(r.y), py(r.y) - 3, html_escape(r.label));
   }
+  if (!marks.identity_label.empty() && std::min(x_hi, y_hi) > x_lo) {
+    const double end = std::min(x_hi, y_hi);
+    out += fmt::format(
+        "<g class=\"identity\"><path d=\"M{:.1f} {:.1f}L{:.1f} {:.1f}\" stroke-dasharray=\"3 3\" "
+        "fill=\"none\"/><title>{}</title></g>",
+        px(std::max(x_lo, 0.0)), py(std::max(x_lo, 0.0)), px(end), py(end),
+        html_escape(marks.identity_label));
+  }
+  if (marks.highlight && *marks.highlight < x.size() && std::isfinite(x[*marks.highlight])) {
+    const double at = px(x[*marks.highlight]);
+    const bool left = at > kRight - 120;  // the label on the line's left near the right edge
+    out += fmt::format(
+        "<g class=\"highlight\"><line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\"/><text "
+        "x=\"{3:.1f}\" y=\"{4}\" text-anchor=\"{5}\">{6}</text></g>",
+        at, kTop, kBottom, at + (left ? -4 : 4), kTop + 10, left ? "end" : "start",
+        html_escape(marks.highlight_label));
+  }
   for (std::size_t s = 0; s < series.size(); ++s) {
     std::string path;
     std::string markers;
     for (std::size_t i = 0; i < x.size() && i < series[s].size(); ++i) {
       if (!std::isfinite(x[i]) || !std::isfinite(series[s][i])) continue;
       path += fmt::format("{}{:.1f} {:.1f}", path.empty() ? "M" : "L", px(x[i]), py(series[s][i]));
-      markers +=
-          fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\"/>", px(x[i]), py(series[s][i]));
+      if (i < marks.hollow.size() && marks.hollow[i]) {
+        markers += fmt::format(
+            "<circle class=\"hollow\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.5\" fill=\"#fff\" "
+            "stroke-width=\"1.5\"><title>{}</title></circle>",
+            px(x[i]), py(series[s][i]), html_escape(marks.hollow_label));
+      } else {
+        markers += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\"/>", px(x[i]),
+                               py(series[s][i]));
+      }
     }
     out += fmt::format("<g class=\"series-{}\"><path class=\"line\" d=\"{}\"/>{}</g>", s % 8, path,
                        markers);
   }
   return out + "</svg>";
+}
+
+namespace {
+
+/// The first band of a range chart solid, each later one lighter.
+double band_opacity(std::size_t k) {
+  return k == 1 ? 1.0 : 0.8 / static_cast<double>(k);
+}
+
+}  // namespace
+
+std::string svg_range_chart(const std::vector<Range>& rows, const std::vector<std::string>& names,
+                            double axis_max, Unit unit, const std::string& title) {
+  constexpr double kRow = 26;
+  constexpr double kTop = 6;
+  const std::size_t n = names.size();
+  const double bottom = kTop + kRow * static_cast<double>(rows.size());
+  const double legend = bottom + 34;
+  std::string out = open_svg(legend + 10, title);
+  if (n < 4) return out + "</svg>";
+  out += grid(kTop, bottom, axis_max, unit);
+  const auto at = [](const Range& r, std::size_t k) {
+    return k < r.values.size() ? r.values[k] : std::numeric_limits<double>::quiet_NaN();
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const double mid = kTop + kRow * static_cast<double>(i) + kRow / 2;
+    std::vector<std::string> parts;
+    for (std::size_t k = 0; k < n; ++k) {
+      parts.push_back(names[k] + " " +
+                      (std::isfinite(at(r, k)) ? format_with_unit(at(r, k), unit) : "—"));
+    }
+    out += fmt::format(
+        "<g class=\"range\"><title>{}: {}</title><text x=\"{:.0f}\" y=\"{:.1f}\" "
+        "text-anchor=\"end\" dy=\"0.35em\">{}</text>",
+        html_escape(r.label), html_escape(fmt::format("{}", fmt::join(parts, " · "))), kLabelWidth,
+        mid, html_escape(shorten(r.label, 24)));
+    if (!std::isfinite(at(r, 1))) {
+      out += fmt::format(
+          "<text class=\"value\" x=\"{:.0f}\" y=\"{:.1f}\" dy=\"0.35em\">not measured</text></g>",
+          kValueLeft, mid);
+      continue;
+    }
+    if (std::isfinite(at(r, 0)) && std::isfinite(at(r, n - 1))) {
+      const double x0 = x_of(at(r, 0), axis_max);
+      const double x1 = x_of(at(r, n - 1), axis_max);
+      out += fmt::format(
+          "<path class=\"whisker\" d=\"M{0:.1f} {2:.1f}H{1:.1f}M{0:.1f} {3:.1f}V{4:.1f}M{1:.1f} "
+          "{3:.1f}V{4:.1f}\"/>",
+          x0, x1, mid, mid - 4, mid + 4);
+    }
+    for (std::size_t k = 1; k + 4 <= n; ++k) {
+      if (!std::isfinite(at(r, k)) || !std::isfinite(at(r, k + 1))) continue;
+      const double x0 = x_of(at(r, k), axis_max);
+      const double x1 = x_of(at(r, k + 1), axis_max);
+      out += fmt::format(
+          "<rect class=\"bar band-{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
+          "height=\"12\" fill-opacity=\"{:.2f}\"/>",
+          k, x0, mid - 6, std::max(1.0, x1 - x0), band_opacity(k));
+    }
+    out += fmt::format("<path class=\"tick\" d=\"M{0:.1f} {1:.1f}V{2:.1f}\"/>",
+                       x_of(at(r, 1), axis_max), mid - 8, mid + 8);
+    if (std::isfinite(at(r, n - 2))) {
+      out += fmt::format("<path class=\"tick high\" d=\"M{0:.1f} {1:.1f}V{2:.1f}\"/>",
+                         x_of(at(r, n - 2), axis_max), mid - 7, mid + 7);
+    }
+    out += fmt::format(
+        "<text class=\"value\" x=\"{:.0f}\" y=\"{:.1f}\" dy=\"0.35em\">{} {} · {} {}</text></g>",
+        kValueLeft, mid, html_escape(names[1]), html_escape(format_with_unit(at(r, 1), unit)),
+        html_escape(names[n - 3]),
+        std::isfinite(at(r, n - 3)) ? html_escape(format_with_unit(at(r, n - 3), unit)) : "—");
+  }
+  // The legend: the bands, the two ticks and the whisker, named by their values.
+  std::string keys = "<g class=\"legend\">";
+  double lx = kBarLeft;
+  const auto key = [&](const std::string& swatch, const std::string& name) {
+    keys += fmt::format(
+        "<g transform=\"translate({:.1f} {:.1f})\">{}<text x=\"20\" "
+        "dy=\"0.35em\">{}</text></g>",
+        lx, legend, swatch, html_escape(name));
+    lx += 28 + 6.5 * static_cast<double>(name.size());
+  };
+  for (std::size_t k = 1; k + 4 <= n; ++k) {
+    key(fmt::format("<rect class=\"bar band-{}\" x=\"0\" y=\"-5\" width=\"16\" height=\"10\" "
+                    "fill-opacity=\"{:.2f}\"/>",
+                    k, band_opacity(k)),
+        names[k] + "–" + names[k + 1]);
+  }
+  key("<path class=\"tick\" d=\"M8 -7V7\"/>", names[1]);
+  key("<path class=\"tick high\" d=\"M8 -7V7\"/>", names[n - 2]);
+  key("<path class=\"whisker\" d=\"M0 0H16M0 -4V4M16 -4V4\"/>", names[0] + "–" + names[n - 1]);
+  return out + keys + "</g></svg>";
 }
 
 }  // namespace lmmbench::reports

@@ -205,6 +205,12 @@ TEST(GpuCommand, BadInputIsExitCode2) {
   auto r = lmmbench(gpu_args({"--model", "llava-1.5-70b", "--gpu", "a100", "--no-measure"}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown model 'llava-1.5-70b'"), std::string::npos) << r.err;
+  // The spec fails to load after --out was locked: nothing is left behind, not even run.lock.
+  TempDir dir;
+  r = lmmbench(gpu_args({"--model", "llava-1.5-70b", "--gpu", "a100", "--no-measure", "--out",
+                         (dir.path() / "new" / "out").string()}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "new")) << r.err;
   r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "b300", "--no-measure"}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown GPU kind 'b300'"), std::string::npos) << r.err;

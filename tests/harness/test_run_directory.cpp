@@ -76,5 +76,44 @@ TEST_F(RunDirectoryTest, SavesAndFinishesWithTheReports) {
     EXPECT_TRUE(std::filesystem::exists(dir_ / "run" / file)) << file;
 }
 
+// `perf --out` whose warm-up fails, `gpu --out` whose model spec does not load: the owner goes
+// away having written nothing, and leaves nothing new behind (not a directory holding run.lock).
+TEST_F(RunDirectoryTest, AnOwnerThatWroteNothingLeavesNothingNewBehind) {
+  std::filesystem::create_directories(dir_);
+  { RunDirectory out(dir_ / "new" / "run", "gpu"); }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "new"));  // the parent it made too
+  EXPECT_TRUE(std::filesystem::exists(dir_));
+  { RunDirectory out(dir_ / "slash" / "run/", "gpu"); }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "slash"));
+  std::filesystem::create_directories(dir_ / "mine");
+  std::ofstream(dir_ / "mine" / "notes.txt") << "kept";
+  { RunDirectory out(dir_ / "mine", "perf"); }
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "mine" / "notes.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "mine" / RunLock::kFileName));
+  // Unwinding from an input error after the lock was taken.
+  try {
+    RunDirectory out(dir_ / "thrown", "gpu");
+    throw InputError(Location{"--model", 0, ""}, "no such spec");
+  } catch (const InputError&) {
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "thrown"));
+  // A file written beside the lock (not through the owner: a prediction log) keeps it.
+  {
+    RunDirectory out(dir_ / "log", "run");
+    std::ofstream(dir_ / "log" / "predictions.jsonl") << "{}\n";
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "log" / RunLock::kFileName));
+  // A directory with a record keeps everything, lock file included.
+  {
+    RunDirectory out(dir_ / "kept", "perf");
+    out.save();
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "kept" / "run.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "kept" / RunLock::kFileName));
+  // A lock file of an earlier run stays.
+  { RunDirectory out(dir_ / "kept", "perf"); }
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "kept" / RunLock::kFileName));
+}
+
 }  // namespace
 }  // namespace lmmbench::harness

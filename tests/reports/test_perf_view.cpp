@@ -7,9 +7,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "report_fixture.hpp"
+#include "reports/html_section.hpp"
 #include "reports/markdown.hpp"
 #include "reports/renderer.hpp"
 #include "reports/views.hpp"
@@ -206,7 +208,13 @@ TEST(PerfView, SweepLevelsVerdictsAndInvalidReasonsAsChecks) {
   EXPECT_EQ(levels.rows[2][1].mark, Mark::bad);
   EXPECT_EQ(cell(levels, 1, "requests/s"), "9.83");
   EXPECT_EQ(cell(levels, 1, "SLO attained"), "95.00");
-  EXPECT_EQ(cell(levels, 2, "failed"), "2");
+  EXPECT_EQ(cell(levels, 2, "failed"), "2 (2 timeout)");  // by kind, as the old report said
+  EXPECT_EQ(cell(levels, 1, "sent/s"), "9.99");           // the achieved rate
+  EXPECT_EQ(cell(levels, 1, "output tok/s"), "1258");
+  auto counted = sweep("m");
+  counted.levels[0].token_source = "token_events";
+  EXPECT_EQ(cell(table(perf_view(counted), "Load levels"), 0, "output tok/s"),
+            "639.9 (counted: token_events)");
   // A sweep is judged as `lmmbench perf` judges it: one level valid and meeting the SLOs; the
   // levels past the knee are notes, not failures.
   ASSERT_EQ(s.checks.size(), 1u);
@@ -253,6 +261,158 @@ TEST(PerfView, HtmlDrawsTheSweepAndFoldsTheDetail) {
   EXPECT_EQ(count(html, "<details><summary>Steady-state windows</summary>"), 1u);
 }
 
+// The sweep's best level (the highest load that is VALID and meets the SLOs) is named in the facts
+// and marked on every chart against the load; INVALID levels are hollow points there.
+TEST(PerfView, SweepChartsMarkTheBestLevelAndHollowInvalidLevels) {
+  const Section s = perf_view(sweep("llava-1.5-7b"));
+  for (const char* title : {"Load levels", "Latency against offered rate"}) {
+    const auto& t = table(s, title);
+    ASSERT_EQ(t.charts.size(), 1u) << title;
+    EXPECT_EQ(t.charts[0].highlight, std::optional<std::size_t>(1)) << title;
+    EXPECT_EQ(t.charts[0].highlight_label, "best: rate 10/s") << title;
+    EXPECT_EQ(t.charts[0].hollow, std::vector<std::size_t>{2}) << title;  // rate 20/s
+    EXPECT_EQ(t.charts[0].hollow_label, "INVALID level") << title;
+  }
+  const auto fact = std::find_if(s.facts.begin(), s.facts.end(),
+                                 [](const auto& f) { return f.first == "best level"; });
+  ASSERT_NE(fact, s.facts.end());
+  EXPECT_EQ(fact->second, "rate 10/s: the highest load that is VALID and meets the SLOs");
+
+  TempDir dir;
+  const auto run = perf_run(dir.path() / "r", sweep("llava-1.5-7b"));
+  const auto html = render_html({run});
+  // One best-level line per chart against the load, at rate 10/s (x = 56 + (10 − 5) / 15 × 584).
+  EXPECT_EQ(count(html, "<g class=\"highlight\"><line x1=\"250.7\" x2=\"250.7\""), 2u);
+  EXPECT_EQ(count(html, ">best: rate 10/s</text></g>"), 2u);
+  // The INVALID level's point on every line: 2 throughput lines + 4 latency lines, at x = 640.
+  EXPECT_EQ(count(html, "<circle class=\"hollow\" cx=\"640.0\""), 6u);
+  EXPECT_EQ(count(html, "<circle class=\"hollow\""), 6u);
+  EXPECT_EQ(count(html, "<title>INVALID level</title></circle>"), 6u);
+  EXPECT_EQ(count(html, "<span class=\"swatch hollow\"></span>INVALID level"), 2u);
+  EXPECT_EQ(count(html, "<span class=\"swatch highlight\"></span>best: rate 10/s"), 2u);
+  // A rate sweep's throughput chart: the line where achieved equals offered, from (5, 5) to
+  // (20, 20) on the 0–20 y axis.
+  EXPECT_EQ(count(html,
+                  "<g class=\"identity\"><path d=\"M56.0 134.5L640.0 10.0\" "
+                  "stroke-dasharray=\"3 3\" fill=\"none\"/><title>achieved = offered</title></g>"),
+            1u);
+  EXPECT_TRUE(has(html,
+                  "<tr><th>best level</th><td>rate 10/s: the highest load that is VALID and "
+                  "meets the SLOs</td></tr>"));
+  const auto md = render(Format::markdown, {run});
+  EXPECT_TRUE(has(md, "- best level: rate 10/s: the highest load that is VALID and meets the SLOs"))
+      << md;
+  // The CSV carries each level's verdict, best and INVALID included, on every number of its row.
+  const auto csv = render(Format::csv, {run});
+  EXPECT_TRUE(has(csv,
+                  "r,,,,Load levels,,requests/s,9.83,items_per_second,,,,,,,,,,,,,,,VALID · meets "
+                  "SLOs · best,,,perf,rate 10/s\r\n"))
+      << csv;
+  EXPECT_TRUE(has(csv,
+                  "r,,,,Load levels,,requests/s,12.3,items_per_second,,,,,,,,,,,,,,,INVALID · "
+                  "misses SLOs,,,perf,rate 20/s\r\n"))
+      << csv;
+
+  // No best level, every level VALID: neither mark.
+  auto none = sweep("m");
+  none.best_level.reset();
+  for (auto& L : none.levels)
+    L.valid = true;
+  const auto plain = render_html({perf_run(dir.path() / "plain", none)});
+  EXPECT_FALSE(has(plain, "class=\"highlight\""));
+  EXPECT_FALSE(has(plain, "class=\"hollow\""));
+  EXPECT_TRUE(has(plain,
+                  "<tr><th>best level</th><td>none: no level is VALID and meets the "
+                  "SLOs</td></tr>"));
+}
+
+// Per latency, the levels' percentiles as range bars: min–max whisker, p50–p90 and p90–p99 bands,
+// ticks at p50 and p99.9, every value in the row's tooltip.
+TEST(PerfView, LatencyPercentileBarsPerLevel) {
+  const Section s = perf_view(sweep("llava-1.5-7b"));
+  const auto& latency = table(s, "Latency");
+  EXPECT_EQ(cell(latency, 5, "min"), "45");   // rate 10/s · TTFT: 0.9 × p50
+  EXPECT_EQ(cell(latency, 5, "max"), "189");  // 1.05 × p99
+  ASSERT_EQ(latency.charts.size(), 5u);
+  const auto& ttft = latency.charts[0];
+  EXPECT_EQ(ttft.kind, Chart::Kind::ranges);
+  EXPECT_EQ(ttft.title, "TTFT percentiles per level");
+  EXPECT_EQ(ttft.rows, (std::vector<std::size_t>{0, 5, 10}));
+  std::vector<std::string> names;
+  for (const auto c : ttft.y)
+    names.push_back(latency.columns[c].name);
+  EXPECT_EQ(names, (std::vector<std::string>{"min", "p50", "p90", "p99", "p99.9", "max"}));
+
+  TempDir dir;
+  const auto html = render_html({perf_run(dir.path() / "r", sweep("llava-1.5-7b"))});
+  for (const char* name : {"TTFT", "TPOT", "ITL", "E2E", "send delay"}) {
+    EXPECT_EQ(count(html, fmt::format("aria-label=\"{} percentiles per level\"", name)), 1u)
+        << name;
+  }
+  // rate 10/s: TTFT p50 50, p99 180 (p90 halfway, p99.9 and max 2 % and 5 % above p99).
+  EXPECT_TRUE(has(html,
+                  "<g class=\"range\"><title>rate 10/s · TTFT: min 45 ms · p50 50 ms · p90 115 ms "
+                  "· p99 180 ms · p99.9 183.6 ms · max 189 ms</title>"));
+  // On the 0–500 ms axis (x 160–548): the p50–p90 band from 50 to 115 ms, p90–p99 to 180 ms.
+  EXPECT_TRUE(has(html,
+                  "<rect class=\"bar band-1\" x=\"198.8\" y=\"39.0\" width=\"50.4\" "
+                  "height=\"12\""));
+  EXPECT_TRUE(has(html,
+                  "<rect class=\"bar band-2\" x=\"249.2\" y=\"39.0\" width=\"50.4\" "
+                  "height=\"12\""));
+  EXPECT_TRUE(has(html, "<path class=\"tick\" d=\"M198.8 37.0V53.0\"/>"));       // p50
+  EXPECT_TRUE(has(html, "<path class=\"tick high\" d=\"M302.5 38.0V52.0\"/>"));  // p99.9
+  EXPECT_TRUE(has(html, ">p50 50 ms · p99 180 ms</text>"));
+  EXPECT_TRUE(has(html, "<text x=\"20\" dy=\"0.35em\">p90–p99</text>"));
+  // The histograms' bins holding p50, p90 and p99 (45–189 ms in 8 bins of 18 ms).
+  const auto& bins = table(s, "TTFT distribution · rate 10/s");
+  EXPECT_EQ(cell(bins, 0, "bin (ms)"), "45–63 · p50");
+  EXPECT_EQ(cell(bins, 1, "bin (ms)"), "63–81");
+  EXPECT_EQ(cell(bins, 3, "bin (ms)"), "99–117 · p90");
+  EXPECT_EQ(cell(bins, 7, "bin (ms)"), "171–189 · p99");
+  // One level: the table alone.
+  EXPECT_TRUE(table(perf_view(single_rate(true)), "Latency").charts.empty());
+}
+
+// The marks are generic: any section's chart draws them, every label HTML-escaped.
+TEST(PerfView, SectionChartMarksAndRangesAreEscaped) {
+  const std::string evil = "<script>x</script>";
+  Table t;
+  t.title = "t";
+  t.columns = {text_column("row"),
+               number_column("load", Unit::count),
+               number_column("lo" + evil, Unit::milliseconds),
+               number_column("mid", Unit::milliseconds),
+               number_column("hi", Unit::milliseconds),
+               number_column("top", Unit::milliseconds)};
+  for (int i = 1; i <= 3; ++i) {
+    t.rows.push_back({Value::words(evil + std::to_string(i)), Value::of(i), Value::of(i),
+                      Value::of(2 * i), Value::of(3 * i), Value::of(4 * i)});
+  }
+  Chart line{Chart::Kind::line, 1, {3}, evil, {}};
+  line.hollow = {0};
+  line.hollow_label = evil + "hollow";
+  line.highlight = 2;
+  line.highlight_label = evil + "best";
+  t.charts.push_back(line);
+  t.charts.push_back({Chart::Kind::ranges, 0, {2, 3, 4, 5}, evil, {}});
+  Section s;
+  s.key = "x";
+  s.title = "x";
+  s.tables.push_back(t);
+  std::ostringstream out;
+  render_section_html(s, "", out);
+  const auto html = out.str();
+  EXPECT_FALSE(has(html, "<script>")) << html;
+  EXPECT_EQ(count(html, "<title>&lt;script&gt;x&lt;/script&gt;hollow</title></circle>"), 1u);
+  EXPECT_EQ(count(html, "&lt;script&gt;x&lt;/script&gt;best</text></g>"), 1u);
+  EXPECT_EQ(count(html, "<g class=\"range\">"), 3u);
+  EXPECT_TRUE(has(html,
+                  "<title>&lt;script&gt;x&lt;/script&gt;2: lo&lt;script&gt;x&lt;/script&gt; 2 "
+                  "ms · mid 4 ms · hi 6 ms · top 8 ms</title>"))
+      << html;
+}
+
 TEST(PerfView, CostTables) {
   const Section s = perf_view(single_rate(true));
   const auto& cost = table(s, "GPU-hour cost");
@@ -286,7 +446,8 @@ TEST(PerfView, NullFiguresAreDashesAndAnUnpricedRunHasNoCostTable) {
   std::ostringstream md;
   render_section_markdown(s, md);
   EXPECT_FALSE(has(md.str(), "$0")) << md.str();
-  EXPECT_TRUE(has(md.str(), "| rate 20/s · TPOT | 0 | — | — | — | — | — | — | — |")) << md.str();
+  EXPECT_TRUE(has(md.str(), "| rate 20/s · TPOT | 0 | — | — | — | — | — | — | — | — | — |"))
+      << md.str();
 }
 
 TEST(PerfView, TokenCostAndServerMetrics) {
