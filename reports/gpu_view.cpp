@@ -71,7 +71,7 @@ Table throughput_table(const GpuSection& s) {
     }
   }
   t.charts.push_back(
-      {Chart::Kind::bars, 0, {6, 7}, "Output tokens/s per GPU: bound and measured", {}});
+      chart_of(Chart::Kind::bars, 0, {6, 7}, "Output tokens/s per GPU: bound and measured"));
   return t;
 }
 
@@ -99,7 +99,7 @@ Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
                                       : std::nullopt),
          Value::of(pct(st.mfu)), Value::of(pct(st.mbu))});
   }
-  t.charts.push_back({Chart::Kind::bars, 0, {4, 6}, "Stage time: bound and measured", {}});
+  t.charts.push_back(chart_of(Chart::Kind::bars, 0, {4, 6}, "Stage time: bound and measured"));
   return t;
 }
 

@@ -176,7 +176,8 @@ Table levels_table(const PerfSection& s) {
     t.rows.push_back(std::move(row));
   }
   if (!axis.empty()) {
-    Chart chart{Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis, {}};
+    Chart chart =
+        chart_of(Chart::Kind::line, t.columns.size() - 1, {5, 9}, "Throughput against " + axis);
     mark_levels(s, chart);
     // Rates: a server that keeps up completes what is offered.
     if (s.levels.front().scenario == "rate") chart.identity_label = "achieved = offered";
@@ -218,11 +219,8 @@ Table latency_table(const PerfSection& s) {
   // p90–p99 bands, the median and p99.9 as ticks).
   constexpr std::size_t kLatencyCount = std::size(kLatencies);
   for (std::size_t m = 0; s.levels.size() > 1 && m < kLatencyCount; ++m) {
-    Chart chart{Chart::Kind::ranges,
-                0,
-                {4, 5, 6, 8, 9, 10},
-                fmt::format("{} percentiles per level", kLatencies[m].name),
-                {}};
+    Chart chart = chart_of(Chart::Kind::ranges, 0, {4, 5, 6, 8, 9, 10},
+                           fmt::format("{} percentiles per level", kLatencies[m].name));
     for (std::size_t i = 0; i < s.levels.size(); ++i)
       chart.rows.push_back(i * kLatencyCount + m);
     t.charts.push_back(std::move(chart));
@@ -246,7 +244,7 @@ Table latency_against_load(const PerfSection& s, const std::string& axis) {
                       Value::of(L.ttft_ms.p50), Value::of(L.ttft_ms.p99), Value::of(L.tpot_ms.p99),
                       Value::of(L.e2e_ms.p50), Value::of(L.e2e_ms.p99)});
   }
-  Chart chart{Chart::Kind::line, 1, {2, 3, 5, 6}, "Latency against " + axis, {}};
+  Chart chart = chart_of(Chart::Kind::line, 1, {2, 3, 5, 6}, "Latency against " + axis);
   mark_levels(s, chart);
   if (s.slos.ttft_ms)
     chart.references.emplace_back(fmt::format("SLO TTFT {:g} ms", *s.slos.ttft_ms),
@@ -277,12 +275,12 @@ void add_distributions(const PerfSection& s, std::vector<Table>& tables) {
         // The bins holding the median and the tail percentiles say so.
         std::string label = fmt::format("{:.4g}–{:.4g}", lo, lo + width);
         std::string marks;
-        for (const auto& [name, p] : {std::pair{"p50", st.p50}, {"p90", st.p90}, {"p99", st.p99}}) {
-          if (p && bin_of(*p) == b) marks += (marks.empty() ? " · " : ", ") + std::string(name);
+        for (const auto& [tail, p] : {std::pair{"p50", st.p50}, {"p90", st.p90}, {"p99", st.p99}}) {
+          if (p && bin_of(*p) == b) marks += (marks.empty() ? " · " : ", ") + std::string(tail);
         }
         t.rows.push_back({Value::words(label + marks), Value::count(st.histogram[b])});
       }
-      t.charts.push_back({Chart::Kind::bars, 0, {1}, t.title, {}});
+      t.charts.push_back(chart_of(Chart::Kind::bars, 0, {1}, t.title));
       t.detail = true;
       tables.push_back(std::move(t));
     }

@@ -86,6 +86,17 @@ struct Chart {
   std::string identity_label;
 };
 
+/// A chart of the y columns against column x; the marks are set afterwards.
+[[nodiscard]] inline Chart chart_of(Chart::Kind kind, std::size_t x, std::vector<std::size_t> y,
+                                    std::string title) {
+  Chart chart;
+  chart.kind = kind;
+  chart.x = x;
+  chart.y = std::move(y);
+  chart.title = std::move(title);
+  return chart;
+}
+
 /// A table: the first column names the row.
 struct Table {
   std::string title;

@@ -389,13 +389,13 @@ TEST(PerfView, SectionChartMarksAndRangesAreEscaped) {
     t.rows.push_back({Value::words(evil + std::to_string(i)), Value::of(i), Value::of(i),
                       Value::of(2 * i), Value::of(3 * i), Value::of(4 * i)});
   }
-  Chart line{Chart::Kind::line, 1, {3}, evil, {}};
+  Chart line = chart_of(Chart::Kind::line, 1, {3}, evil);
   line.hollow = {0};
   line.hollow_label = evil + "hollow";
   line.highlight = 2;
   line.highlight_label = evil + "best";
   t.charts.push_back(line);
-  t.charts.push_back({Chart::Kind::ranges, 0, {2, 3, 4, 5}, evil, {}});
+  t.charts.push_back(chart_of(Chart::Kind::ranges, 0, {2, 3, 4, 5}, evil));
   Section s;
   s.key = "x";
   s.title = "x";
