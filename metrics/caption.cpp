@@ -214,11 +214,7 @@ class CaptionAggregator final : public Aggregator {
   }
 
   MetricResult finish() override {
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::points;
+    MetricResult r = result_of(info_, Unit::points);
     r.n = n_;
     r.n_missing = n_missing_;
 

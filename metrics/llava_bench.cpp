@@ -98,11 +98,7 @@ class LlavaBenchAggregator final : public Aggregator {
   }
 
   MetricResult finish() override {
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::percent;
+    MetricResult r = result_of(info_, Unit::percent);
     r.n = reviews_.size();
     std::vector<std::size_t> counted;  // indices of the reviews that enter the means
     Means all;

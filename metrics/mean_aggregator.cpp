@@ -29,11 +29,7 @@ void MeanAggregator::add(const ScoringItem& item, const SampleScore& score) {
 
 MetricResult percent_mean_result(const MetricInfo& info, const std::vector<double>& scores,
                                  std::size_t n_missing, std::size_t n_unparsed) {
-  MetricResult r;
-  r.metric = info.name;
-  r.variant = info.variant;
-  r.reference = info.reference;
-  r.unit = Unit::percent;
+  MetricResult r = result_of(info, Unit::percent);
   const MeanEstimate e = estimate_mean(scores);
   r.n = e.n;
   r.n_missing = n_missing;

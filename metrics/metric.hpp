@@ -134,6 +134,16 @@ struct MetricInfo {
   bool needs_judge = false;
 };
 
+/// A result headed by `info` (metric, variant, reference) in `unit`; the aggregator fills the rest.
+[[nodiscard]] inline MetricResult result_of(const MetricInfo& info, Unit unit) {
+  MetricResult r;
+  r.metric = info.name;
+  r.variant = info.variant;
+  r.reference = info.reference;
+  r.unit = unit;
+  return r;
+}
+
 /// A scorer. score() is const and thread-safe; aggregation state lives in an Aggregator.
 class Metric {
  public:

@@ -115,11 +115,7 @@ class MmeAggregator final : public Aggregator {
             kSubtasks[key.first], key.second, images_[index].questions));
       }
     }
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::points;
+    MetricResult r = result_of(info_, Unit::points);
     r.n = n_;
     r.n_missing = n_missing_;
     r.n_unparsed = n_unparsed_;

@@ -139,11 +139,7 @@ class MmVetAggregator final : public Aggregator {
   }
 
   MetricResult finish() override {
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::percent;
+    MetricResult r = result_of(info_, Unit::percent);
     r.n = n_;
     r.n_unparsed = n_unparsed_;
     const std::vector<double> totals = total_.per_run();

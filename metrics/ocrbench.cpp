@@ -69,11 +69,7 @@ class OcrBenchAggregator final : public Aggregator {
   }
 
   MetricResult finish() override {
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::points;
+    MetricResult r = result_of(info_, Unit::points);
     const MeanEstimate e = estimate_mean(scores_);
     const auto n = static_cast<double>(e.n);
     r.n = e.n;

@@ -125,11 +125,7 @@ class PopeAggregator final : public Aggregator {
   }
 
   MetricResult finish() override {
-    MetricResult r;
-    r.metric = info_.name;
-    r.variant = info_.variant;
-    r.reference = info_.reference;
-    r.unit = Unit::percent;
+    MetricResult r = result_of(info_, Unit::percent);
     r.n = all_.n;
     r.n_missing = n_missing_;
     r.n_unparsed = n_unparsed_;
