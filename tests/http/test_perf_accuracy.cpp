@@ -78,17 +78,42 @@ PerfOptions rate_options(double rate, std::size_t requests) {
   return o;
 }
 
-void expect_matches(const char* name, const reports::LatencyStats& s, double injected_ms) {
+/// How late the test server itself wrote: the median and p99 over `late_ms`, or zeros.
+struct ServerLateness {
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+void expect_matches(const char* name, const reports::LatencyStats& s, double injected_ms,
+                    ServerLateness server = {}) {
   ASSERT_GT(s.count, 0u) << name;
-  // Never earlier than injected (the server cannot write before its deadline); at most 1 ms
-  // later at the median and LMMBENCH_PERF_P99_MS at p99.
+  // Never earlier than injected (the server cannot write before its deadline); at most
+  // LMMBENCH_PERF_P50_MS later at the median and LMMBENCH_PERF_P99_MS at p99, beyond what the
+  // server itself was late where the caller measured that (a loaded machine delays the server's
+  // writes; the client cannot see them earlier than they happen).
   EXPECT_GE(*s.p50, injected_ms - 0.05) << name;
-  EXPECT_LE(*s.p50, injected_ms + LMMBENCH_PERF_P50_MS) << name;
-  EXPECT_LE(*s.p99, injected_ms + LMMBENCH_PERF_P99_MS) << name;
+  EXPECT_LE(*s.p50, injected_ms + server.p50_ms + LMMBENCH_PERF_P50_MS) << name;
+  EXPECT_LE(*s.p99, injected_ms + server.p99_ms + LMMBENCH_PERF_P99_MS) << name;
   std::cerr << fmt::format(
       "{}: injected {:.3f} ms, measured p50 {:.3f} (+{:.3f}), p99 {:.3f} "
       "(+{:.3f})\n",
       name, injected_ms, *s.p50, *s.p50 - injected_ms, *s.p99, *s.p99 - injected_ms);
+}
+
+/// How late the server wrote the last event of each measured stream (write time − deadline):
+/// what it adds to every E2E latency, whatever the client does.
+ServerLateness last_event_lateness(const PerfServer& server, std::size_t measured) {
+  using Ms = std::chrono::duration<double, std::milli>;
+  auto streams = server.streams();
+  std::vector<double> late;
+  for (std::size_t i = streams.size() > measured ? streams.size() - measured : 0;
+       i < streams.size(); ++i) {
+    if (!streams[i].written.empty())
+      late.push_back(Ms(streams[i].written.back() - streams[i].due.back()).count());
+  }
+  if (late.empty()) return {};
+  const auto l = summarize(std::move(late));
+  return {std::max(0.0, *l.p50), std::max(0.0, *l.p99)};
 }
 
 /// Prints where the excess over the injected latencies arose: how late the server wrote its token
@@ -273,11 +298,13 @@ TEST(LMMBENCH_PERF_SUITE, ClosedLoopKeepsConcurrencyInFlight) {
   const auto out = run_perf(o, *backend, clock, text_requests(), log);
   const auto& L = out.section.levels.front();
   ASSERT_EQ(L.completed, 60u) << log.str();
-  // 4 in flight, 40 ms each: 100 requests/s, 15 rounds of 40 ms.
-  EXPECT_NEAR(L.request_throughput, 100, 8);
-  EXPECT_NEAR(L.duration_s, 0.6, 0.05);
+  // 4 in flight, 40 ms each: 100 requests/s, 15 rounds of 40 ms — when the server is on time.
+  // What the client owns is that 4 stay in flight: throughput × mean E2E = 4 (Little's law),
+  // however late a loaded machine makes the server.
+  EXPECT_NEAR(L.request_throughput * *L.e2e_ms.mean / 1e3, 4.0, 0.32);
+  EXPECT_NEAR(L.duration_s, 15 * *L.e2e_ms.mean / 1e3, 0.05);
   EXPECT_LT(*L.send_delay_ms.p99, LMMBENCH_PERF_P99_MS);  // a freed slot is refilled at once
-  expect_matches("E2E (closed loop)", L.e2e_ms, 40);
+  expect_matches("E2E (closed loop)", L.e2e_ms, 40, last_event_lateness(server, 60));
   print_breakdown("closed loop", server, out);
 }
 
