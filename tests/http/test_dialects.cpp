@@ -115,14 +115,15 @@ TEST_F(Dialects, OpenAiSendsATextOnlyMessageAsAString) {
 // dumps (keys in order, nlohmann's numbers and escapes, invalid UTF-8 replaced), whatever the
 // text, the parameters and the options.
 TEST_F(Dialects, OpenAiBodyIsWrittenInTheFormADomDumps) {
-  const std::vector<std::string> texts = {"plain",
-                                          "",
-                                          "quote \" backslash \\ slash /",
-                                          "lines\nand\ttabs\r\b\f",
-                                          std::string("control \x01\x1f and DEL \x7f", 25),
-                                          "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
-                                          "invalid \xff\xfe utf-8 \xc3",
-                                          "</script>\u2028"};
+  const std::vector<std::string> texts = {
+      "plain",
+      "",
+      "quote \" backslash \\ slash /",
+      "lines\nand\ttabs\r\b\f",
+      std::string("control \x00\x01\x1f and DEL \x7f", 21),  // NUL included
+      "caf\xc3\xa9 \xe6\x97\xa5\xf0\x9f\x98\x80",
+      "invalid \xff\xfe utf-8 \xc3",
+      "</script>\u2028"};
   const std::vector<nlohmann::json> options = {
       {{"model", "m"}},
       {{"model", "m \"quoted\""}, {"stream", true}, {"image_detail", "high"}},
