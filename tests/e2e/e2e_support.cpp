@@ -1,6 +1,7 @@
 #include "e2e_support.hpp"
 
 #include <iostream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -166,6 +167,15 @@ nlohmann::json synthetic_suite_tasks(const std::vector<std::string>& open_metric
           "directly."}}},
        {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
        {"metrics", {"multiple_choice"}}}};
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> out;
+  if (!std::filesystem::exists(path)) return out;
+  std::istringstream in(read_text(path));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 }  // namespace lmmbench::testing

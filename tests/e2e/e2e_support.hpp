@@ -31,6 +31,9 @@ ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::pat
 /// reports/schema/run.schema.json (a note, once, when python3-jsonschema is missing).
 void validate_run_record(const std::filesystem::path& record);
 
+/// The records of a JSONL file (blank lines skipped); none when the file does not exist.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
+
 /// Task configs "open" (metrics `open_metrics`) and "mc" (multiple_choice) over the synthetic
 /// suite (seed 7: 60 open and 30 multiple-choice items, prepared into `data/` of the run's
 /// directory), greedy with 16 tokens: what the HTTP end-to-end tests run against a test server.

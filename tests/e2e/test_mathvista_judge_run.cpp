@@ -20,12 +20,48 @@ namespace {
 
 const std::filesystem::path kFixtures = kSource / "tests/metrics/fixtures";
 
-std::vector<nlohmann::json> jsonl(const std::filesystem::path& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(read_text(path));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
+/// What a judged run of replayed answers needs: the task's name, prompt template, metric
+/// variant's metric, judge parser, judge prompt file and judge temperature.
+struct JudgedTask {
+  std::string name;
+  std::string template_text;
+  std::string metric;
+  std::string judge_prompt;
+  double temperature = 0;
+};
+
+/// Writes `dataset`, the model's `answers` and the judge's `replies` (JSONL) into `dir` with a
+/// task (variant "judge" of `t.metric`, the judge a replay of `replies`) and a run config, runs
+/// `lmmbench run` into dir/out and returns what it printed.
+ProcessResult run_judged(const std::filesystem::path& dir, const JudgedTask& t,
+                         const std::string& dataset, const std::string& answers,
+                         const std::string& replies) {
+  write_text(dir / "data.jsonl", dataset);
+  write_text(dir / "answers.jsonl", answers);
+  write_text(dir / "replies.jsonl", replies);
+  const nlohmann::json task{
+      {"name", t.name},
+      {"dataset", {{"format", "lmmbench-jsonl"}, {"path", (dir / "data.jsonl").string()}}},
+      {"prompt", {{"template", t.template_text}}},
+      {"metrics", {{{"name", t.metric}, {"variant", "judge"}}}},
+      {"judge",
+       {{"model",
+         {{"name", "gpt-4-replayed"},
+          {"backend", "replay"},
+          {"options", {{"path", (dir / "replies.jsonl").string()}}}}},
+        {"parser", t.metric},
+        {"prompt", (kSource / "configs/judges" / t.judge_prompt).string()},
+        {"generation", {{"max_tokens", 1024}, {"temperature", t.temperature}}}}}};
+  write_text(dir / "task.json", task.dump(2));
+  const nlohmann::json run{{"name", t.name},
+                           {"output_dir", "runs"},
+                           {"models",
+                            {{{"name", "m"},
+                              {"backend", "replay"},
+                              {"options", {{"path", (dir / "answers.jsonl").string()}}}}}},
+                           {"tasks", {(dir / "task.json").string()}}};
+  write_text(dir / "run.json", run.dump(2));
+  return lmmbench({"run", (dir / "run.json").string(), "--out", (dir / "out").string(), "--quiet"});
 }
 
 TEST(MathVistaJudgeRun, TheJudgeExtractsWhereTheRulesDoNotAndTheVerdictsAreTheOfficialOnes) {
@@ -40,7 +76,7 @@ TEST(MathVistaJudgeRun, TheJudgeExtractsWhereTheRulesDoNotAndTheVerdictsAreTheOf
   }
   std::map<std::string, std::string> recorded;  // pid -> GPT-4's extraction in the official run
   std::vector<nlohmann::json> records;
-  for (auto& r : jsonl(kFixtures / "mathvista.input.jsonl")) {
+  for (auto& r : read_jsonl(kFixtures / "mathvista.input.jsonl")) {
     const std::string id = r.at("id");
     if (id.starts_with("extraction/")) {
       recorded[id.substr(11)] = r.at("prediction");
@@ -75,34 +111,11 @@ TEST(MathVistaJudgeRun, TheJudgeExtractsWhereTheRulesDoNotAndTheVerdictsAreTheOf
                    .dump() +
                "\n";
   }
-  write_text(dir.path() / "data.jsonl", dataset);
-  write_text(dir.path() / "answers.jsonl", answers);
-  write_text(dir.path() / "replies.jsonl", replies);
-  const nlohmann::json task{
-      {"name", "mathvista-judge"},
-      {"dataset", {{"format", "lmmbench-jsonl"}, {"path", (dir.path() / "data.jsonl").string()}}},
-      {"prompt", {{"template", "{meta.query}"}}},
-      {"metrics", {{{"name", "mathvista"}, {"variant", "judge"}}}},
-      {"judge",
-       {{"model",
-         {{"name", "gpt-4-replayed"},
-          {"backend", "replay"},
-          {"options", {{"path", (dir.path() / "replies.jsonl").string()}}}}},
-        {"parser", "mathvista"},
-        {"prompt", (kSource / "configs/judges/mathvista_extraction_prompt.txt").string()},
-        {"generation", {{"max_tokens", 1024}, {"temperature", 0}}}}}};
-  write_text(dir.path() / "task.json", task.dump(2));
-  const nlohmann::json run{{"name", "mathvista"},
-                           {"output_dir", "runs"},
-                           {"models",
-                            {{{"name", "m"},
-                              {"backend", "replay"},
-                              {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
-                           {"tasks", {(dir.path() / "task.json").string()}}};
-  write_text(dir.path() / "run.json", run.dump(2));
+  const auto r = run_judged(
+      dir.path(),
+      {"mathvista-judge", "{meta.query}", "mathvista", "mathvista_extraction_prompt.txt", 0},
+      dataset, answers, replies);
   const auto out = dir.path() / "out";
-  const auto r =
-      lmmbench({"run", (dir.path() / "run.json").string(), "--out", out.string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   // The official verdicts of the items run, and which of them the official code asked GPT-4.
@@ -130,7 +143,7 @@ TEST(MathVistaJudgeRun, TheJudgeExtractsWhereTheRulesDoNotAndTheVerdictsAreTheOf
   std::size_t llava = 0;
   std::size_t llava_right = 0;
   std::set<std::string> judged;
-  for (const auto& line : jsonl(out / "scores/m/mathvista-judge.jsonl")) {
+  for (const auto& line : read_jsonl(out / "scores/m/mathvista-judge.jsonl")) {
     const std::string id = line.at("id");
     const auto& w = want.at(id);
     EXPECT_EQ(line.at("score").get<double>(), w.at("score").get<double>()) << id;
@@ -147,7 +160,7 @@ TEST(MathVistaJudgeRun, TheJudgeExtractsWhereTheRulesDoNotAndTheVerdictsAreTheOf
 
   // The judge was sent the official create_test_prompt bytes.
   std::size_t checked = 0;
-  for (const auto& line : jsonl(out / "judgments.jsonl")) {
+  for (const auto& line : read_jsonl(out / "judgments.jsonl")) {
     const std::string sample = line.at("sample_id");  // m/<id>/run0/ask0
     const std::string id = sample.substr(2, sample.size() - 2 - 10);
     if (requests.contains(id)) {
@@ -175,7 +188,7 @@ TEST(HallusionBenchJudgeRun, TheJudgeIsAskedTheOfficialRequestAndItsVerdictsScor
   for (const auto& s : expected.at("per_sample"))
     want[s.at("id")] = s;
   std::map<std::string, nlohmann::json> inputs;
-  for (auto& r : jsonl(kFixtures / "hallusionbench.input.jsonl"))
+  for (auto& r : read_jsonl(kFixtures / "hallusionbench.input.jsonl"))
     inputs[r.at("id")] = r;
   std::string dataset;
   std::string answers;
@@ -201,40 +214,17 @@ TEST(HallusionBenchJudgeRun, TheJudgeIsAskedTheOfficialRequestAndItsVerdictsScor
                    .dump() +
                "\n";
   }
-  write_text(dir.path() / "data.jsonl", dataset);
-  write_text(dir.path() / "answers.jsonl", answers);
-  write_text(dir.path() / "replies.jsonl", replies);
-  const nlohmann::json task{
-      {"name", "hb-judge"},
-      {"dataset", {{"format", "lmmbench-jsonl"}, {"path", (dir.path() / "data.jsonl").string()}}},
-      {"prompt", {{"template", "{question}"}}},
-      {"metrics", {{{"name", "hallusionbench"}, {"variant", "judge"}}}},
-      {"judge",
-       {{"model",
-         {{"name", "gpt-4-replayed"},
-          {"backend", "replay"},
-          {"options", {{"path", (dir.path() / "replies.jsonl").string()}}}}},
-        {"parser", "hallusionbench"},
-        {"prompt", (kSource / "configs/judges/hallusionbench_judge_prompt.txt").string()},
-        {"generation", {{"max_tokens", 1024}, {"temperature", 1}}}}}};
-  write_text(dir.path() / "task.json", task.dump(2));
-  const nlohmann::json run{{"name", "hb"},
-                           {"output_dir", "runs"},
-                           {"models",
-                            {{{"name", "m"},
-                              {"backend", "replay"},
-                              {"options", {{"path", (dir.path() / "answers.jsonl").string()}}}}}},
-                           {"tasks", {(dir.path() / "task.json").string()}}};
-  write_text(dir.path() / "run.json", run.dump(2));
-  const auto out = dir.path() / "out";
   const auto r =
-      lmmbench({"run", (dir.path() / "run.json").string(), "--out", out.string(), "--quiet"});
+      run_judged(dir.path(),
+                 {"hb-judge", "{question}", "hallusionbench", "hallusionbench_judge_prompt.txt", 1},
+                 dataset, answers, replies);
+  const auto out = dir.path() / "out";
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const auto cell = nlohmann::json::parse(read_text(out / "run.json")).at("cells").at(0);
   EXPECT_EQ(cell.at("judge").at("requests"), 12);
   std::size_t unclear = 0;
-  for (const auto& line : jsonl(out / "scores/m/hb-judge.jsonl")) {
+  for (const auto& line : read_jsonl(out / "scores/m/hb-judge.jsonl")) {
     const std::string id = line.at("id");
     EXPECT_EQ(line.at("score").get<double>(), want.at(id).at("score").get<double>()) << id;
     EXPECT_EQ(line.at("extracted"), want.at(id).at("extracted")) << id;
@@ -243,7 +233,7 @@ TEST(HallusionBenchJudgeRun, TheJudgeIsAskedTheOfficialRequestAndItsVerdictsScor
   EXPECT_EQ(cell.at("judge").at("unparsed"), unclear);
   EXPECT_EQ(cell.at("scores").at(0).at("n_unparsed"), unclear);
   std::size_t checked = 0;
-  for (const auto& line : jsonl(out / "judgments.jsonl")) {
+  for (const auto& line : read_jsonl(out / "judgments.jsonl")) {
     const std::string sample = line.at("sample_id");  // m/<id>/run0/ask0
     EXPECT_EQ(line.at("request"), requests.at(sample.substr(2, sample.size() - 2 - 10)));
     ++checked;

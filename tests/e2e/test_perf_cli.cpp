@@ -101,16 +101,6 @@ void expect_level_summary(const nlohmann::json& level, std::size_t requests) {
   EXPECT_LE(level["e2e_ms"]["p50"].get<double>(), e2e_ms + 20);
 }
 
-std::vector<nlohmann::json> jsonl(const std::filesystem::path& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(read_text(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  }
-  return out;
-}
-
 TEST(PerfCli, RateRunPrintsJsonAndWritesRecordAndRequests) {
   TempDir dir;
   LlmServer server;
@@ -150,7 +140,7 @@ TEST(PerfCli, RateRunPrintsJsonAndWritesRecordAndRequests) {
   EXPECT_FALSE(printed.contains("replicas"));  // one URL: no per-replica figures
 
   // requests.jsonl: the warm-up requests, then every measured one with its token events.
-  const auto lines = jsonl(out / "requests.jsonl");
+  const auto lines = read_jsonl(out / "requests.jsonl");
   ASSERT_EQ(lines.size(), 32u);
   std::size_t warmup = 0;
   std::set<std::int64_t> indices;
@@ -207,7 +197,7 @@ TEST(PerfCli, ATaskWorkloadSendsItsSamplesAndCountsTheUnusableOnes) {
   EXPECT_EQ(workload["max_tokens"], kTokens);  // --output-tokens overrides the task's 4
   EXPECT_EQ(workload["skipped_samples"], 2);
   EXPECT_EQ(record["resolved_config"]["task"]["name"], "tiny-open");
-  for (const auto& line : jsonl(out / "requests.jsonl"))
+  for (const auto& line : read_jsonl(out / "requests.jsonl"))
     EXPECT_EQ(line["images"], 1) << line.dump();
 }
 
@@ -244,7 +234,7 @@ TEST(PerfCli, SweepPrintsOneObjectPerLevelAndMarksTheBest) {
   EXPECT_EQ(record["perf"]["levels"].size(), 2u);
   EXPECT_EQ(record["perf"]["best_level"], 1);
   EXPECT_EQ(record["perf"]["slos"]["e2e_ms"], 5000.0);
-  const auto lines = jsonl(out / "requests.jsonl");
+  const auto lines = read_jsonl(out / "requests.jsonl");
   EXPECT_EQ(lines.size(), 2u + 2 * 16u);
   std::set<std::int64_t> levels;
   for (const auto& line : lines) {

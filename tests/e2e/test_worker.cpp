@@ -16,15 +16,6 @@ namespace {
 
 const std::string kFakeWorker = (kSource / "tests/servers/fake_worker.py").string();
 
-std::vector<nlohmann::json> jsonl(const std::filesystem::path& path) {
-  std::vector<nlohmann::json> out;
-  if (!std::filesystem::exists(path)) return out;
-  std::istringstream in(read_text(path));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 std::string error_kind(const nlohmann::json& entry) {
   const auto& kind = entry["error_kind"];
   return kind.is_string() ? kind.get<std::string>() : "";
@@ -32,7 +23,7 @@ std::string error_kind(const nlohmann::json& entry) {
 
 std::size_t requests_in(const std::filesystem::path& worker_log) {
   std::size_t n = 0;
-  for (const auto& m : jsonl(worker_log))
+  for (const auto& m : read_jsonl(worker_log))
     n += m["type"] == "request" ? 1 : 0;
   return n;
 }
@@ -99,7 +90,7 @@ TEST(WorkerRun, TheSyntheticSuiteThroughAWorkerGetsTheOracleScoreWithUsageAndIsC
     EXPECT_EQ(cell["usage"]["requests_with_usage"], n) << t;
   }
   EXPECT_EQ(requests_in(dir.path() / "w.log"), total);
-  for (const auto& e : jsonl(out / "predictions.jsonl")) {
+  for (const auto& e : read_jsonl(out / "predictions.jsonl")) {
     if (e["model"] != "w") continue;
     EXPECT_TRUE(e["timing"].contains("first_token_s")) << e.dump();
     EXPECT_NE(e["backend"].get<std::string>().find("\"worker\""), std::string::npos);
@@ -127,7 +118,7 @@ TEST(WorkerRun, AWorkerCrashMidRunLosesNothingAndResumeAsksOnlyForTheRest) {
   EXPECT_NE(r.err.find("crashing (--crash-after)"), std::string::npos) << r.err;
   std::size_t ok = 0;
   std::size_t failed = 0;
-  for (const auto& e : jsonl(out / "predictions.jsonl")) {
+  for (const auto& e : read_jsonl(out / "predictions.jsonl")) {
     if (e["outcome"] == "ok") {
       ++ok;
     } else {
@@ -179,7 +170,7 @@ TEST(WorkerRun, AHungWorkerTimesOutPerSampleAndTheRunEnds) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(cell_of(out, "w", "open")["counts"]["ok"], 8);
   std::size_t timeouts = 0;
-  for (const auto& e : jsonl(out / "predictions.jsonl"))
+  for (const auto& e : read_jsonl(out / "predictions.jsonl"))
     timeouts += error_kind(e) == "timeout" ? 1 : 0;
   EXPECT_EQ(timeouts, 8U);
 }
@@ -204,7 +195,7 @@ TEST(WorkerRun, SigintWithAFrozenWorkerExitsAtOnce) {
   // Cancelled at once; the frozen worker gets a second to exit, then SIGTERM.
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
   std::size_t cancelled = 0;
-  for (const auto& e : jsonl(out / "predictions.jsonl"))
+  for (const auto& e : read_jsonl(out / "predictions.jsonl"))
     cancelled += error_kind(e) == "cancelled" ? 1 : 0;
   EXPECT_EQ(cancelled, 4U);
 }
@@ -220,7 +211,7 @@ TEST(WorkerRun, GarbageFromTheWorkerIsAClearPerSampleError) {
   EXPECT_NE(r.err.find("not JSON: 'Traceback"), std::string::npos) << r.err;
   std::size_t ok = 0;
   std::size_t malformed = 0;
-  for (const auto& e : jsonl(out / "predictions.jsonl")) {
+  for (const auto& e : read_jsonl(out / "predictions.jsonl")) {
     ok += e["outcome"] == "ok" ? 1 : 0;
     malformed += error_kind(e) == "malformed_reply" ? 1 : 0;
   }
