@@ -355,9 +355,13 @@ ResponseParser::Event ResponseParser::end_of_headers() {
 ResponseParser::Event ResponseParser::emit(std::string_view& input, std::size_t n,
                                            std::string_view& body) {
   if (body_bytes_ + n > limits_.max_body_bytes) {
-    state_ = State::too_large;
-    keep_alive_ = false;
-    return Event::too_large;
+    // What fits goes out first, so that the bytes delivered do not depend on the reads' cuts.
+    n = static_cast<std::size_t>(limits_.max_body_bytes - body_bytes_);
+    if (n == 0) {
+      state_ = State::too_large;
+      keep_alive_ = false;
+      return Event::too_large;
+    }
   }
   body = input.substr(0, n);
   input.remove_prefix(n);
@@ -385,14 +389,14 @@ ResponseParser::Event ResponseParser::next(std::string_view& input, std::string_
       case State::header_line:
       case State::trailer_line: {
         std::string_view line;
-        const std::size_t before = input.size();
+        const std::size_t before = input.size() + line_.size();
         const auto took = take_line(input, line, limits_.max_header_bytes - header_bytes_);
         if (took == Take::too_long) {
           return fail("malformed HTTP reply: the header block is larger than " +
                       std::to_string(limits_.max_header_bytes) + " bytes");
         }
-        header_bytes_ += before - input.size();
         if (took == Take::partial) return Event::need_more;
+        header_bytes_ += before - input.size();  // the whole line, its start held in line_ too
         if (state_ == State::status_line) {
           if (!read_status_line(line)) {
             return fail("malformed HTTP reply: the status line is not 'HTTP/1.x NNN ...'");
