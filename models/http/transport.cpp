@@ -191,6 +191,7 @@ struct Transport::Transfer {
   HttpCall call;
   HttpResult result;
   Transport* owner = nullptr;
+  std::size_t slot = 0;  ///< Its index in running_.
   std::size_t received = 0;
   bool mode_decided = false;  ///< Whether the body is streamed was decided at its first byte.
   bool too_large = false;
@@ -515,6 +516,7 @@ void Transport::start(HttpCall call) {
       t->url = *url;
       t->start = t->last_activity = SteadyClock::now();
       Transfer& transfer = *t;
+      t->slot = running_.size();
       running_.push_back(std::move(t));
       start_native(transfer);
       return;
@@ -558,6 +560,7 @@ void Transport::start(HttpCall call) {
     curl_easy_cleanup(e);
     return;
   }
+  t->slot = running_.size();
   running_.push_back(std::move(t));
 }
 
@@ -600,10 +603,11 @@ void Transport::complete(Transfer* t) {
   }
   auto on_done = std::move(t->call.on_done);
   HttpResult result = std::move(t->result);
-  const auto it =
-      std::find_if(running_.begin(), running_.end(), [t](const auto& p) { return p.get() == t; });
-  if (it != running_.end()) {
-    std::swap(*it, running_.back());
+  // Swap-remove by the slot each transfer knows (no search with hundreds in flight).
+  if (t->slot < running_.size() && running_[t->slot].get() == t) {
+    const std::size_t slot = t->slot;
+    std::swap(running_[slot], running_.back());
+    running_[slot]->slot = slot;
     running_.pop_back();
   }
   on_done(std::move(result));
@@ -917,7 +921,9 @@ void Transport::on_connection_event(Connection& c, std::uint32_t events) {
 }
 
 bool Transport::read_more(Connection& c) {
-  while (true) {
+  // A few buffers per wake-up at most, so that one fast, large reply does not keep the others
+  // waiting (the socket stays readable: the next turn of the loop comes back to it).
+  for (int reads = 0; reads < 8; ++reads) {
     const ssize_t n = ::recv(c.fd, read_buffer_.data(), read_buffer_.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -955,6 +961,7 @@ bool Transport::read_more(Connection& c) {
     // Level-triggered: a short read took all there was; the next bytes come as another event.
     if (static_cast<std::size_t>(n) < read_buffer_.size()) return true;
   }
+  return true;
 }
 
 bool Transport::consume(Connection& c, std::string_view input) {
