@@ -251,6 +251,64 @@ TEST(NativeClient, ALargeBodyGoesOutInPartialWritesAndIsReceivedWhole) {
   EXPECT_EQ(r.body, "{\"received\": " + std::to_string(body.size()) + "}");
 }
 
+TEST(NativeClient, MaxInFlightCapsConnectionsForBothClients) {
+  NativeDefaults env;
+  for (const char* client : {"native", "curl"}) {
+    ScopedEnv set("LMMBENCH_HTTP_CLIENT", client);
+    CountingServer server;
+    ASSERT_TRUE(server.ok());
+    TransportOptions options;
+    options.max_in_flight = 2;
+    Transport transport(options);
+    std::vector<std::promise<HttpResult>> done(10);
+    for (auto& d : done)
+      transport.submit(post(url_of(server), "{}", d));
+    for (auto& d : done)
+      EXPECT_EQ(d.get_future().get().status, 200) << client;
+    EXPECT_LE(server.accepted(), 2) << client;
+    EXPECT_EQ(server.requests(), 10) << client;
+  }
+}
+
+TEST(NativeClient, ConnectAndTotalTimeouts) {
+  // A listener with a full accept queue that never accepts: further SYNs are dropped, so a
+  // connect hangs (connect_timeout); should the kernel complete it anyway, nothing ever answers
+  // (total_timeout). Either way the call ends as a timeout, on time.
+  NativeDefaults env;
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), size), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 3; ++i) {
+    const int f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ::connect(f, reinterpret_cast<sockaddr*>(&address), size);
+    fillers.push_back(f);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  TransportOptions options;
+  options.connect_timeout = std::chrono::milliseconds(200);
+  options.total_timeout = std::chrono::milliseconds(1500);
+  Transport transport(options);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r =
+      call(transport, "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/v1");
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.error, TransportError::timeout) << r.error_message;
+  EXPECT_NE(r.error_message.find("Timeout was reached"), std::string::npos) << r.error_message;
+  EXPECT_LT(took, std::chrono::seconds(3));
+  if (r.error_message.find("Connection timed out") != std::string::npos) {
+    EXPECT_LT(took, std::chrono::milliseconds(1200)) << r.error_message;
+  }
+  for (const int f : fillers)
+    ::close(f);
+  ::close(listener);
+}
+
 TEST(NativeClient, LocalhostTriesIpv4ThenIpv6WithoutDns) {
   NativeDefaults env;
   Transport transport(TransportOptions{});
