@@ -121,8 +121,8 @@ std::optional<PlainUrl> parse_plain_url(std::string_view url) {
   return out;
 }
 
-void append_request_head(std::string& out, const PlainUrl& url, std::string_view user_agent,
-                         const std::vector<std::string>& headers, std::size_t body_size) {
+void make_request_head(RequestHead& out, const PlainUrl& url, std::string_view user_agent,
+                       const std::vector<std::string>& headers) {
   // The defaults a caller's header of the same name replaces (libcurl's Curl_checkheaders).
   constexpr std::array<std::string_view, 5> kDefaults = {"host", "user-agent", "accept",
                                                          "content-length", "content-type"};
@@ -135,52 +135,78 @@ void append_request_head(std::string& out, const PlainUrl& url, std::string_view
       if (iequals(name, kDefaults[i])) replaced[i] = true;
     }
   }
-  out.append("POST ");
-  out.append(url.target);
-  out.append(" HTTP/1.1\r\n");
+  std::string& p = out.prefix;
+  p.clear();
+  p.append("POST ");
+  p.append(url.target);
+  p.append(" HTTP/1.1\r\n");
   if (!replaced[0]) {
-    out.append("Host: ");
-    if (url.ipv6) out.push_back('[');
-    out.append(url.host);
-    if (url.ipv6) out.push_back(']');
+    p.append("Host: ");
+    if (url.ipv6) p.push_back('[');
+    p.append(url.host);
+    if (url.ipv6) p.push_back(']');
     if (url.port != 80) {
       char digits[8];
       const auto end = std::to_chars(digits, digits + sizeof digits, url.port).ptr;
-      out.push_back(':');
-      out.append(digits, end);
+      p.push_back(':');
+      p.append(digits, end);
     }
-    out.append("\r\n");
+    p.append("\r\n");
   }
   if (!replaced[1] && !user_agent.empty()) {
-    out.append("User-Agent: ");
-    out.append(user_agent);
-    out.append("\r\n");
+    p.append("User-Agent: ");
+    p.append(user_agent);
+    p.append("\r\n");
   }
-  if (!replaced[2]) out.append("Accept: */*\r\n");
+  if (!replaced[2]) p.append("Accept: */*\r\n");
   for (const auto& h : headers) {
     const auto sep = h.find_first_of(":;");
     if (sep == std::string::npos) continue;
     if (h[sep] == ';') {
       // "Name;" sends the header with an empty value; anything after the ';' is not a header.
       if (trim(std::string_view(h).substr(sep + 1)).empty()) {
-        out.append(h.data(), sep);
-        out.append(":\r\n");
+        p.append(h.data(), sep);
+        p.append(":\r\n");
       }
       continue;
     }
     if (trim(std::string_view(h).substr(sep + 1)).empty()) continue;  // only removes a default
-    out.append(h);
-    out.append("\r\n");
+    p.append(h);
+    p.append("\r\n");
   }
-  if (!replaced[3]) {
+  out.content_length = !replaced[3];
+  out.default_content = !replaced[4];
+}
+
+void append_request_head(std::string& out, const RequestHead& head, std::size_t body_size) {
+  out.append(head.prefix);
+  if (head.content_length) {
     char digits[24];
     const auto end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
     out.append("Content-Length: ");
     out.append(digits, end);
     out.append("\r\n");
   }
-  if (!replaced[4]) out.append("Content-Type: application/x-www-form-urlencoded\r\n");
+  if (head.default_content) out.append("Content-Type: application/x-www-form-urlencoded\r\n");
   out.append("\r\n");
+}
+
+void append_request_head(std::string& out, const PlainUrl& url, std::string_view user_agent,
+                         const std::vector<std::string>& headers, std::size_t body_size) {
+  RequestHead head;
+  make_request_head(head, url, user_agent, headers);
+  append_request_head(out, head, body_size);
+}
+
+PlainUrl rebased(PlainUrl url, std::string_view from, std::string_view to) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(from.data());
+  const auto move = [&](std::string_view& v) {
+    const auto at = reinterpret_cast<std::uintptr_t>(v.data());
+    if (at >= begin && at + v.size() <= begin + from.size()) v = to.substr(at - begin, v.size());
+  };
+  move(url.host);
+  move(url.target);
+  return url;
 }
 
 void ResponseParser::reset() {

@@ -41,6 +41,22 @@ struct PlainUrl {
 void append_request_head(std::string& out, const PlainUrl& url, std::string_view user_agent,
                          const std::vector<std::string>& headers, std::size_t body_size);
 
+/// append_request_head in two steps, for a caller that sends the same URL and headers many
+/// times: everything but the body's size is made once, then each request's head is the prefix
+/// plus a few bytes.
+struct RequestHead {
+  std::string prefix;           ///< Request line, Host, User-Agent, Accept, the caller's lines.
+  bool content_length = true;   ///< The caller set no Content-Length: write it.
+  bool default_content = true;  ///< The caller set no Content-Type: write libcurl's default.
+};
+void make_request_head(RequestHead& out, const PlainUrl& url, std::string_view user_agent,
+                       const std::vector<std::string>& headers);
+void append_request_head(std::string& out, const RequestHead& head, std::size_t body_size);
+
+/// `url` with its views moved from the string `from` into the equal string `to` (views to
+/// literals, such as a "localhost" host or a "/" target, stay).
+[[nodiscard]] PlainUrl rebased(PlainUrl url, std::string_view from, std::string_view to);
+
 /// Reads one HTTP/1.1 (or 1.0) response from the bytes of a connection, fed in pieces of any
 /// size; the result does not depend on where the pieces are cut. Interim 1xx responses are
 /// skipped (101 is an error: this client never asks to switch). The body is delimited by

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -135,6 +136,14 @@ struct Transport::Connection {
   std::uint32_t events = 0;  ///< Its epoll interest.
   std::string head;          ///< The current request's head (capacity kept).
   http1::ResponseParser parser;
+};
+
+struct Transport::PlainCache {
+  std::string url;
+  std::optional<http1::PlainUrl> parsed;  ///< Views into `url`; none: not for the own client.
+  bool head_valid = false;                ///< `head` is that of `url` and `headers`.
+  std::vector<std::string> headers;
+  http1::RequestHead head;
 };
 
 /// curl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION); they run
@@ -294,6 +303,7 @@ Transport::Transport(TransportOptions options) : options_(std::move(options)) {
   native_http_ = chosen != "curl" && std::getenv("http_proxy") == nullptr &&
                  std::getenv("all_proxy") == nullptr && std::getenv("ALL_PROXY") == nullptr;
   read_buffer_.resize(64 * 1024);
+  plain_cache_ = std::make_unique<PlainCache>();
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw Error("curl_multi_init failed");
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -511,9 +521,15 @@ void Transport::start(HttpCall call) {
   t->owner = this;
   t->call = std::move(call);
   if (native_http_) {
-    if (const auto url = http1::parse_plain_url(t->call.url)) {
+    auto& cache = *plain_cache_;
+    if (cache.url != t->call.url) {
+      cache.url = t->call.url;
+      cache.parsed = http1::parse_plain_url(cache.url);
+      cache.head_valid = false;
+    }
+    if (cache.parsed) {
       t->native = true;
-      t->url = *url;
+      t->url = http1::rebased(*cache.parsed, cache.url, t->call.url);
       t->start = t->last_activity = SteadyClock::now();
       Transfer& transfer = *t;
       t->slot = running_.size();
@@ -802,8 +818,18 @@ void Transport::attach(Transfer& t, Connection& c) {
   c.parser.reset();
   c.parser.set_limits({kMaxHeaderBytes, options_.max_response_bytes});
   c.head.clear();
-  http1::append_request_head(c.head, t.url, options_.user_agent, t.call.headers,
-                             t.call.body.size());
+  auto& cache = *plain_cache_;
+  if (cache.url == t.call.url) {
+    if (!cache.head_valid || cache.headers != t.call.headers) {
+      http1::make_request_head(cache.head, t.url, options_.user_agent, t.call.headers);
+      cache.headers = t.call.headers;
+      cache.head_valid = true;
+    }
+    http1::append_request_head(c.head, cache.head, t.call.body.size());
+  } else {  // another URL came since (a transfer that waited for its connection)
+    http1::append_request_head(c.head, t.url, options_.user_agent, t.call.headers,
+                               t.call.body.size());
+  }
 }
 
 void Transport::set_interest(Connection& c, std::uint32_t events) {

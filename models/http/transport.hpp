@@ -220,7 +220,11 @@ class Transport {
   std::vector<std::unique_ptr<Endpoint>> endpoints_;  ///< Each host:port's pool of idle ones.
   std::size_t idle_connections_ = 0;
   std::vector<char> read_buffer_;  ///< Every recv of the own client reads here.
-  bool curl_timer_ = false;        ///< curl asked to be called back at curl_deadline_.
+  struct PlainCache;
+  /// The last URL the own client served, parsed, and its request head for the last header set:
+  /// a backend sends every request to the same URL with the same headers.
+  std::unique_ptr<PlainCache> plain_cache_;
+  bool curl_timer_ = false;  ///< curl asked to be called back at curl_deadline_.
   std::chrono::steady_clock::time_point curl_deadline_;
   std::thread thread_;
 };

@@ -76,6 +76,27 @@ TEST(Http1Request, TheHeadIsWhatLibcurlWritesForTheSamePost) {
   EXPECT_TRUE(head.starts_with("POST /x HTTP/1.1\r\nHost: [::1]:81\r\nAccept: */*\r\n")) << head;
 }
 
+TEST(Http1Request, TheHeadMadeOnceIsTheSameAndAUrlMovesToAnEqualString) {
+  const std::string first = "http://localhost:8000/v1/chat/completions";
+  const auto url = *parse_plain_url(first);
+  const std::vector<std::string> headers = {"Content-Type: application/json", "X-A: b"};
+  models::http::http1::RequestHead prefix;
+  models::http::http1::make_request_head(prefix, url, "ua", headers);
+  for (const std::size_t size : {0u, 7u, 123456u}) {
+    std::string once;
+    std::string twice;
+    append_request_head(once, url, "ua", headers, size);
+    models::http::http1::append_request_head(twice, prefix, size);
+    EXPECT_EQ(once, twice);
+  }
+  const std::string second = first;  // equal, elsewhere
+  const auto moved = models::http::http1::rebased(url, first, second);
+  EXPECT_EQ(moved.target.data(), second.data() + (url.target.data() - first.data()));
+  EXPECT_EQ(moved.target, "/v1/chat/completions");
+  EXPECT_EQ(moved.host, "localhost");  // a literal, not in the URL's bytes
+  EXPECT_EQ(moved.port, 8000);
+}
+
 /// The same bytes whole, one by one, and cut in two at every offset: the same outcome.
 Http1Outcome read_every_way(std::string_view text, ResponseParser::Limits limits = {},
                             bool eof = true) {

@@ -129,6 +129,11 @@ class CountingServer {
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] int accepted() const { return accepted_; }
   [[nodiscard]] int requests() const { return requests_; }
+  /// The head of every request read, in order.
+  [[nodiscard]] std::vector<std::string> heads() const {
+    std::lock_guard lock(mutex_);
+    return heads_;
+  }
 
  private:
   void serve(int client) {
@@ -148,6 +153,10 @@ class CountingServer {
         const auto n = ::recv(client, chunk, sizeof chunk, 0);
         if (n <= 0) return;
         buffer.append(chunk, static_cast<std::size_t>(n));
+      }
+      {
+        std::lock_guard lock(mutex_);
+        heads_.push_back(buffer.substr(0, end + 4));
       }
       buffer.erase(0, end + 4 + length);
       ++requests_;
@@ -170,8 +179,9 @@ class CountingServer {
   int port_ = 0;
   std::atomic<int> accepted_{0};
   std::atomic<int> requests_{0};
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<int> clients_;
+  std::vector<std::string> heads_;
   std::vector<std::thread> workers_;
   std::thread acceptor_;
 };
@@ -220,6 +230,35 @@ TEST(NativeClient, KeepAliveConnectionsArePooledPerEndpoint) {
   }
   EXPECT_LE(server.accepted(), 8);
   EXPECT_EQ(server.requests(), 44);
+}
+
+TEST(NativeClient, EachRequestCarriesItsOwnTargetHeadersAndLength) {
+  // The transport keeps the last URL parsed and its head for the last header set: requests that
+  // alternate between URLs and header sets must still each carry their own.
+  NativeDefaults env;
+  CountingServer server;
+  ASSERT_TRUE(server.ok());
+  Transport transport(TransportOptions{});
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  for (int i = 0; i < 6; ++i) {
+    std::promise<HttpResult> done;
+    auto result = done.get_future();
+    HttpCall c = post(base + (i % 2 == 0 ? "/a" : "/b?q=1"), std::string(i, 'x'), done);
+    c.headers = {"Content-Type: application/json", "X-Call: " + std::to_string(i % 3)};
+    transport.submit(std::move(c));
+    EXPECT_EQ(result.get().status, 200);
+  }
+  const auto heads = server.heads();
+  ASSERT_EQ(heads.size(), 6u);
+  for (int i = 0; i < 6; ++i) {
+    const std::string expected = std::string("POST ") + (i % 2 == 0 ? "/a" : "/b?q=1") +
+                                 " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+                                 "\r\nUser-Agent: lmmbench\r\nAccept: */*\r\nContent-Type: "
+                                 "application/json\r\nX-Call: " +
+                                 std::to_string(i % 3) +
+                                 "\r\nContent-Length: " + std::to_string(i) + "\r\n\r\n";
+    EXPECT_EQ(heads[static_cast<std::size_t>(i)], expected) << i;
+  }
 }
 
 TEST(NativeClient, AStalePooledConnectionIsNotWrittenTo) {
