@@ -20,7 +20,7 @@ namespace lmmbench::models::http::http1 {
 /// that would need encoding — is not a PlainUrl, and the transport leaves it to libcurl.
 /// The views point into the parsed URL.
 struct PlainUrl {
-  std::string_view host;    ///< As written, without brackets; `localhost` lower-cased below.
+  std::string_view host;    ///< As written, without brackets; "localhost" in any case.
   std::uint16_t port = 80;  ///< Default 80.
   bool localhost = false;
   bool ipv6 = false;  ///< A bracketed literal (the Host header writes the brackets back).
@@ -34,10 +34,11 @@ struct PlainUrl {
 /// Appends the head of a POST of `body_size` bytes to `out`, as libcurl writes it for the same
 /// call: request line, Host (with the port unless 80), User-Agent, Accept: */*, the caller's
 /// header lines, Content-Length, and Content-Type: application/x-www-form-urlencoded when the
-/// caller set none (libcurl's default for a POST), then the empty line. A caller's header
-/// replaces the default of the same name (case-insensitive); a caller's "Name:" with no value
-/// only removes that default (libcurl's rule; the transport's "Expect:" is such a line, and this
-/// client never sends Expect), and "Name;" sends the header with an empty value.
+/// caller set none (libcurl's default for a POST, CURLOPT_POSTFIELDS(3)), then the empty line.
+/// As in CURLOPT_HTTPHEADER(3): a caller's header replaces the default of the same name
+/// (case-insensitive), a caller's "Name:" with no value only removes that default (so
+/// "Expect:" sends nothing; this client never sends Expect), and "Name;" sends the header with
+/// an empty value.
 void append_request_head(std::string& out, const PlainUrl& url, std::string_view user_agent,
                          const std::vector<std::string>& headers, std::size_t body_size);
 
