@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -158,13 +159,26 @@ class CountingServer {
         std::lock_guard lock(mutex_);
         heads_.push_back(buffer.substr(0, end + 4));
       }
+      const bool sse = buffer.starts_with("POST /sse ");
+      const bool sse_error = buffer.starts_with("POST /sse500 ");
       buffer.erase(0, end + 4 + length);
       ++requests_;
-      const std::string body = "{\"received\": " + std::to_string(length) + "}";
-      const std::string reply =
-          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-          "Content-Length: " +
-          std::to_string(body.size()) + "\r\n\r\n" + body;
+      std::string reply;
+      if (sse) {
+        // Three events in chunks, one of them split across two chunks, with an extension.
+        reply =
+            "HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream; charset=utf-8\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+            "9\r\ndata: a\n\n\r\n4;x=y\r\ndata\r\n5\r\n: b\n\n\r\n9\r\ndata: c\n\n\r\n0\r\n\r\n";
+      } else if (sse_error) {
+        reply =
+            "HTTP/1.1 500 Oops\r\nContent-Type: text/event-stream\r\nContent-Length: 7\r\n\r\n"
+            "failed\n";
+      } else {
+        const std::string body = "{\"received\": " + std::to_string(length) + "}";
+        reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body;
+      }
       if (::send(client, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) return;
       if (close_after_reply_) {
         ::shutdown(client, SHUT_RDWR);
@@ -258,6 +272,48 @@ TEST(NativeClient, EachRequestCarriesItsOwnTargetHeadersAndLength) {
                                  std::to_string(i % 3) +
                                  "\r\nContent-Length: " + std::to_string(i) + "\r\n\r\n";
     EXPECT_EQ(heads[static_cast<std::size_t>(i)], expected) << i;
+  }
+}
+
+TEST(NativeClient, AStreamGoesToTheConsumerDechunkedAndFalseAbortsForBothClients) {
+  NativeDefaults env;
+  for (const char* client : {"native", "curl"}) {
+    ScopedEnv set("LMMBENCH_HTTP_CLIENT", client);
+    CountingServer server;
+    ASSERT_TRUE(server.ok());
+    Transport transport(TransportOptions{});
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+    const auto stream = [&](const std::string& path, bool keep_going) {
+      std::promise<HttpResult> done;
+      auto result = done.get_future();
+      HttpCall c = post(base + path, "{}", done);
+      c.stream = true;
+      auto seen = std::make_shared<std::string>();
+      c.on_stream_bytes = [seen, keep_going](std::string_view bytes) {
+        seen->append(bytes);
+        return keep_going;
+      };
+      transport.submit(std::move(c));
+      auto r = result.get();
+      return std::make_pair(std::move(r), *seen);
+    };
+    const auto [whole, bytes] = stream("/sse", true);
+    EXPECT_EQ(whole.error, TransportError::none) << client << ": " << whole.error_message;
+    EXPECT_TRUE(whole.streamed) << client;
+    EXPECT_EQ(whole.content_type, "text/event-stream; charset=utf-8") << client;
+    EXPECT_EQ(bytes, "data: a\n\ndata: b\n\ndata: c\n\n") << client;
+    EXPECT_EQ(whole.body, "") << client;
+    const auto [stopped, first] = stream("/sse", false);
+    EXPECT_EQ(stopped.error, TransportError::aborted) << client << ": " << stopped.error_message;
+    EXPECT_EQ(first, "data: a\n\n") << client;
+    // An error status is not a stream: its body is the result's.
+    const auto [failed, none] = stream("/sse500", true);
+    EXPECT_EQ(failed.error, TransportError::none) << client;
+    EXPECT_EQ(failed.status, 500) << client;
+    EXPECT_FALSE(failed.streamed) << client;
+    EXPECT_EQ(failed.body, "failed\n") << client;
+    EXPECT_EQ(none, "") << client;
+    EXPECT_EQ(server.requests(), 3) << client;
   }
 }
 
