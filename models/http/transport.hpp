@@ -98,7 +98,8 @@ struct HttpCall {
 ///   http is set (`http_proxy`, `all_proxy`, `ALL_PROXY`; libcurl ignores `HTTP_PROXY` for http
 ///   and then applies `no_proxy` itself). The environment is read when the transport is made.
 ///   `LMMBENCH_HTTP_CLIENT=curl` in the environment sends every call through libcurl (the
-///   escape hatch; `native`, or unset, is the default split).
+///   escape hatch; `native`, or unset, is the default split; another value: the constructor
+///   throws Error).
 /// Both reuse connections across requests and report the same errors: a refused connection is
 /// an `unreachable` connection error, a body over max_response_bytes is too_large, and so on.
 ///
