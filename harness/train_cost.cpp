@@ -35,15 +35,26 @@ std::vector<std::string> trainable_list(const gpu::TrainStage& s) {
   return out;
 }
 
+/// The GPU kind `name` of `table`; an unknown name is an InputError at `where` (the recipe's
+/// field) with the table's list of names.
+const gpu::GpuKind& find_kind(const gpu::GpuTable& table, const std::string& name,
+                              const Location& where) {
+  try {
+    return table.find(name);
+  } catch (const InputError& e) {
+    if (where.file.empty()) throw;
+    throw InputError(where, e.detail());
+  }
+}
+
 /// Peak FLOP/s of the GPU kind a published time was measured on.
 double published_peak(const gpu::GpuTable& table, const gpu::PublishedTime& p, gpu::DType dtype,
                       double recipe_peak) {
   if (p.gpu.empty()) return recipe_peak;
-  const auto peak = table.find(p.gpu).peak_flops(dtype);
+  const auto peak = find_kind(table, p.gpu, p.gpu_location).peak_flops(dtype);
   if (!peak) {
-    throw InputError(Location{"", 0, "published.gpu"},
-                     fmt::format("{} lists no dense {} peak for {}", table.source(),
-                                 gpu::to_string(dtype), p.gpu));
+    throw InputError(p.gpu_location, fmt::format("{} lists no dense {} peak for {}", table.source(),
+                                                 gpu::to_string(dtype), p.gpu));
   }
   return *peak;
 }
@@ -144,7 +155,9 @@ TrainCostSection estimate_train_cost(const TrainCostOptions& options) {
       gpu::load_model_spec(recipe.model, spec_dir(recipe.model, options.config_dir));
   const gpu::GpuTable table = gpu::GpuTable::load(
       options.gpu_table.empty() ? find_config("gpus.json", options.config_dir) : options.gpu_table);
-  const gpu::GpuKind& kind = table.find(options.gpu.empty() ? recipe.gpu : options.gpu);
+  const gpu::GpuKind& kind = options.gpu.empty()
+                                 ? find_kind(table, recipe.gpu, recipe.gpu_location)
+                                 : find_kind(table, options.gpu, Location{"--gpu", 0, ""});
   const auto peak = kind.peak_flops(recipe.dtype);
   if (!peak) {
     throw InputError(Location{recipe.file, 0, "precision"},

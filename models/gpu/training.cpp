@@ -31,7 +31,10 @@ PublishedTime read_published(const ConfigNode& node) {
   const auto hours = r.required("hours");
   p.hours = hours.as_number();
   if (!(p.hours > 0) || p.hours > 1e6) hours.fail("hours must be in (0, 1e6]");
-  p.gpu = r.get_string("gpu", "");
+  if (auto gpu = r.find("gpu")) {
+    p.gpu = gpu->as_string();
+    p.gpu_location = gpu->location();
+  }
   p.source = r.required_string("source");
   r.finish();
   return p;
@@ -257,7 +260,9 @@ TrainRecipe read_train_recipe(const ConfigNode& root) {
   recipe.name = r.required_string("name");
   recipe.description = r.get_string("description", "");
   recipe.model = r.required_string("model");
-  recipe.gpu = r.required_string("gpu");
+  const auto gpu = r.required("gpu");
+  recipe.gpu = gpu.as_string();
+  recipe.gpu_location = gpu.location();
   const auto gpus = r.required("gpus");
   recipe.gpus = gpus.as_int(1, kMaxGpus);
   const auto precision = r.required("precision");

@@ -25,7 +25,8 @@ namespace lmmbench::gpu {
 /// A published wall time to hold an estimate against.
 struct PublishedTime {
   double hours = 0;
-  std::string gpu;     ///< The GPU kind it was measured on, when it is not the recipe's.
+  std::string gpu;  ///< The GPU kind it was measured on, when it is not the recipe's.
+  Location gpu_location;
   std::string source;  ///< Where it is published (a URL with a commit, a paper section).
 };
 
@@ -60,8 +61,9 @@ struct TrainRecipe {
   std::string name;
   std::string file;  ///< The recipe file read.
   std::string description;
-  std::string model;      ///< A shipped model spec name or a config.json path.
-  std::string gpu;        ///< GPU kind of the table (configs/gpus.json).
+  std::string model;  ///< A shipped model spec name or a config.json path.
+  std::string gpu;    ///< GPU kind of the table (configs/gpus.json).
+  Location gpu_location;
   std::int64_t gpus = 1;  ///< Data-parallel GPUs.
   DType dtype = DType::bf16;
   std::vector<std::string> sources;  ///< Where the recipe's settings come from.
