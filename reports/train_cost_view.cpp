@@ -42,29 +42,26 @@ Table stages_table(const TrainCostSection& s) {
                number_column("steps", Unit::count),
                number_column("model FLOPs", Unit::flops),
                number_column("hardware FLOPs", Unit::flops),
-               text_column("time"),
+               number_column("time", Unit::hours, Better::lower),
                number_column("HFU", Unit::percent),
                number_column("$", Unit::usd, Better::lower),
-               text_column("published time"),
+               number_column("published time", Unit::hours),
                number_column("MFU for published time", Unit::percent)};
   for (const auto& st : s.stages) {
     t.rows.push_back(
         {Value::words(st.name), Value::words(joined(st.trainable, " + ")),
          Value::of(static_cast<double>(st.samples) * st.epochs),
          Value::of(static_cast<double>(st.sequence)), Value::of(static_cast<double>(st.steps)),
-         Value::of(st.model_flops), Value::of(st.hardware_flops),
-         Value::words(hours_text(st.hours)), Value::of(100 * st.hfu), Value::of(st.usd),
-         Value::words(st.published_hours
-                          ? hours_text(*st.published_hours) +
-                                (st.published_gpu.empty() ? "" : " on " + st.published_gpu)
-                          : "—"),
+         Value::of(st.model_flops), Value::of(st.hardware_flops), Value::of(st.hours),
+         Value::of(100 * st.hfu), Value::of(st.usd),
+         Value{st.published_hours, st.published_gpu.empty() ? "" : "on " + st.published_gpu,
+               std::nullopt, Mark::none},
          Value::of(pct(st.mfu_for_published))});
   }
   t.rows.push_back({Value::words("total"), Value::words(""), Value::of(std::nullopt),
                     Value::of(std::nullopt), Value::of(std::nullopt), Value::of(s.model_flops),
-                    Value::of(s.hardware_flops), Value::words(hours_text(s.hours)),
-                    Value::of(100 * s.hfu), Value::of(s.usd),
-                    Value::words(s.published_hours ? hours_text(*s.published_hours) : "—"),
+                    Value::of(s.hardware_flops), Value::of(s.hours), Value::of(100 * s.hfu),
+                    Value::of(s.usd), Value::of(s.published_hours),
                     Value::of(pct(s.mfu_for_published))});
   t.charts.push_back(chart_of(Chart::Kind::bars, 0, {5, 6}, "FLOPs per stage"));
   return t;
@@ -136,7 +133,8 @@ Table sensitivity_table(const TrainCostSection& s) {
       "estimate's MFU, and the MFU the published time then implies.";
   t.columns = {text_column("text tokens per sample"), number_column("model FLOPs", Unit::flops)};
   for (const double mfu : s.sensitivity_mfus)
-    t.columns.push_back(text_column(fmt::format("time at {:g} % MFU", 100 * mfu)));
+    t.columns.push_back(
+        number_column(fmt::format("time at {:g} % MFU", 100 * mfu), Unit::hours, Better::lower));
   t.columns.push_back(number_column(fmt::format("$ at {:g} % MFU", 100 * s.mfu), Unit::usd));
   t.columns.push_back(number_column("MFU for published time", Unit::percent));
   for (const auto& r : s.sensitivity) {
@@ -147,7 +145,7 @@ Table sensitivity_table(const TrainCostSection& s) {
         Value::words(fmt::format("×{:g} ({})", r.text_tokens_scale, joined(tokens, " / "))),
         Value::of(r.model_flops)};
     for (const double h : r.hours)
-      row.push_back(Value::words(hours_text(h)));
+      row.push_back(Value::of(h));
     row.push_back(Value::of(r.usd));
     row.push_back(Value::of(pct(r.mfu_for_published)));
     t.rows.push_back(std::move(row));
@@ -220,14 +218,14 @@ Section train_cost_view(const TrainCostSection& s) {
       out.notes.push_back(fmt::format("{} does not fit: {:.1f} GB per GPU of {:.1f} GB", st.name,
                                       st.memory.total / 1e9, st.memory.capacity / 1e9));
     }
-    add_objective(out, st.name + ": time", st.hours * 3600, Unit::seconds);
+    add_objective(out, st.name + ": time", st.hours, Unit::hours);
   }
   out.tables.push_back(stages_table(s));
   out.tables.push_back(memory_table(s));
   out.tables.push_back(flops_table(s));
   out.tables.push_back(sensitivity_table(s));
   out.tables.push_back(assumptions_table(s));
-  add_objective(out, "total time", s.hours * 3600, Unit::seconds);
+  add_objective(out, "total time", s.hours, Unit::hours);
   add_objective(out, "total $", s.usd, Unit::usd);
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "reports/format.hpp"
 #include "reports/markdown.hpp"
 #include "reports/run_record.hpp"
 #include "reports/views.hpp"
@@ -74,12 +75,17 @@ TEST(TrainCostView, StagesThatDoNotFitAreFailedChecks) {
                                               "Sensitivity", "Assumptions"}));
   bool total_time = false;
   for (const auto& o : v.objectives)
-    total_time = total_time || (o.name == "total time" && o.value == 7200 && !o.higher_is_better);
+    total_time = total_time || (o.name == "total time" && o.value == 2 && o.unit == Unit::hours &&
+                                !o.higher_is_better);
   EXPECT_TRUE(total_time);
   std::ostringstream md;
   render_section_markdown(v, md);
   EXPECT_NE(md.str().find("| no ✗ |"), std::string::npos) << md.str();
   EXPECT_NE(md.str().find("| MFU | 30.0 % | --mfu |"), std::string::npos) << md.str();
+  // Times are numbers in hours (so the CSV keeps them), the published one beside the estimate.
+  EXPECT_NE(md.str().find("| time (h) |"), std::string::npos) << md.str();
+  EXPECT_NE(md.str().find("| 2.0 | 40.00 | 32 | 3.0 | 20.00 |"), std::string::npos) << md.str();
+  EXPECT_EQ(format_with_unit(25.46, Unit::hours), "25.5 h");
 }
 
 TEST(TrainCostView, ARunRecordCarriesTheSectionToEveryRenderer) {
