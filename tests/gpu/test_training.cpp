@@ -2,12 +2,15 @@
 // every figure below is written out from the architecture's sizes, with no call into the model's
 // helpers, so a wrong rule in the code cannot also be in the expectation.
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
 #include "core/json_source.hpp"
+#include "core/key_recorder.hpp"
 #include "models/gpu/gpu_table.hpp"
 #include "models/gpu/model_spec.hpp"
 #include "models/gpu/training.hpp"
@@ -332,6 +335,60 @@ TEST(TrainRecipe, ASequenceBeyondTheModelsPositionsNamesTheTextTokens) {
   auto ok = read_train_recipe(text(recipe_with("")));
   EXPECT_THROW((void)estimate_training(ok, spec, table.find("a100-80gb"), 3), InputError);
   EXPECT_THROW((void)estimate_training(ok, spec, table.find("a100-80gb"), 0), InputError);
+}
+
+/// "/stages/0/published/hours" -> "stages[].published.hours".
+std::string dotted(const std::string& pointer) {
+  std::string out;
+  std::size_t start = 1;
+  while (start <= pointer.size()) {
+    const std::size_t end = std::min(pointer.find('/', start), pointer.size());
+    const std::string token = pointer.substr(start, end - start);
+    if (!token.empty() && token.find_first_not_of("0123456789") == std::string::npos) {
+      out += "[]";
+    } else {
+      out += (out.empty() ? "" : ".") + token;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+/// The keys of the recipe table in docs/gpu.md ("### Recipes"): every `code` span of each row's
+/// first cell.
+std::set<std::string> documented_recipe_keys() {
+  std::ifstream in(std::filesystem::path(LMMBENCH_SOURCE_DIR) / "docs" / "gpu.md");
+  std::set<std::string> keys;
+  std::string line;
+  bool in_section = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("### ", 0) == 0) in_section = line == "### Recipes";
+    if (!in_section || line.rfind("| `", 0) != 0) continue;
+    const std::string cell = line.substr(1, line.find('|', 1) - 1);
+    for (std::size_t open = cell.find('`'); open != std::string::npos;) {
+      const std::size_t close = cell.find('`', open + 1);
+      keys.insert(cell.substr(open + 1, close - open - 1));
+      open = cell.find('`', close + 1);
+    }
+  }
+  return keys;
+}
+
+TEST(TrainRecipe, DocsListEveryKeyTheReaderAccepts) {
+  // Every key the reader asks for, from the shipped recipes and a recipe with every optional key.
+  std::set<std::string> read;
+  {
+    KeyRecorder recorder;
+    for (const char* name : {"llava-1.5-7b", "llava-1.5-13b"})
+      (void)load_train_recipe(kConfigs / "train" / (std::string(name) + ".json"));
+    (void)read_train_recipe(text(recipe_with(
+        R"(, "description": "d", "source": "s", "images_per_sample": 1, "image_size": [336, 336],
+        "epochs": 2, "zero_stage": 1, "gradient_checkpointing": true, "flash_attention": true,
+        "published": {"hours": 1, "source": "s", "gpu": "a100-40gb"})")));
+    for (const auto& [document, pointer] : recorder.keys())
+      read.insert(dotted(pointer));
+  }
+  EXPECT_EQ(read, documented_recipe_keys());
 }
 
 }  // namespace
