@@ -47,14 +47,17 @@ const gpu::GpuKind& find_kind(const gpu::GpuTable& table, const std::string& nam
   }
 }
 
-/// Peak FLOP/s of the GPU kind a published time was measured on.
-double published_peak(const gpu::GpuTable& table, const gpu::PublishedTime& p, gpu::DType dtype,
-                      double recipe_peak) {
-  if (p.gpu.empty()) return recipe_peak;
-  const auto peak = find_kind(table, p.gpu, p.gpu_location).peak_flops(dtype);
+/// Peak FLOP/s of the GPU kind a published time was measured on: its own `gpu`, else the
+/// recipe's (never --gpu: the published time is of the recipe's hardware).
+double published_peak(const gpu::GpuTable& table, const gpu::PublishedTime& p,
+                      const gpu::TrainRecipe& recipe) {
+  const bool own = !p.gpu.empty();
+  const std::string& name = own ? p.gpu : recipe.gpu;
+  const Location& where = own ? p.gpu_location : recipe.gpu_location;
+  const auto peak = find_kind(table, name, where).peak_flops(recipe.dtype);
   if (!peak) {
-    throw InputError(p.gpu_location, fmt::format("{} lists no dense {} peak for {}", table.source(),
-                                                 gpu::to_string(dtype), p.gpu));
+    throw InputError(where, fmt::format("{} lists no dense {} peak for {}", table.source(),
+                                        gpu::to_string(recipe.dtype), name));
   }
   return *peak;
 }
@@ -66,7 +69,7 @@ struct Totals {
 };
 
 Totals totals(const std::vector<gpu::StageEstimate>& stages, const gpu::TrainRecipe& recipe,
-              const gpu::GpuTable& table, double peak) {
+              const gpu::GpuTable& table) {
   Totals t;
   double capacity = 0;
   bool all_published = true;
@@ -78,8 +81,8 @@ Totals totals(const std::vector<gpu::StageEstimate>& stages, const gpu::TrainRec
       all_published = false;
       continue;
     }
-    capacity += static_cast<double>(recipe.gpus) *
-                published_peak(table, *published, recipe.dtype, peak) * published->hours * 3600;
+    capacity += static_cast<double>(recipe.gpus) * published_peak(table, *published, recipe) *
+                published->hours * 3600;
   }
   if (all_published) t.published_capacity = capacity;
   return t;
@@ -204,7 +207,7 @@ TrainCostSection estimate_train_cost(const TrainCostOptions& options) {
   }
 
   const auto stages = gpu::estimate_training(recipe, spec, kind, gpus);
-  const Totals sum = totals(stages, recipe, table, *peak);
+  const Totals sum = totals(stages, recipe, table);
   const auto hours_at = [&](double flops, double mfu) {
     return gpu::training_seconds(flops, gpus, *peak, mfu) / 3600;
   };
@@ -260,7 +263,7 @@ TrainCostSection estimate_train_cost(const TrainCostOptions& options) {
                 m.fits()};
     s.fits = s.fits && m.fits();
     if (st.published) {
-      const double p_peak = published_peak(table, *st.published, recipe.dtype, *peak);
+      const double p_peak = published_peak(table, *st.published, recipe);
       r.published_hours = st.published->hours;
       r.published_gpu = st.published->gpu;
       r.published_source = st.published->source;
@@ -306,7 +309,7 @@ TrainCostSection estimate_train_cost(const TrainCostOptions& options) {
     } catch (const InputError&) {
       continue;  // Beyond the model's positions: no row.
     }
-    const Totals t = totals(estimate, scaled, table, *peak);
+    const Totals t = totals(estimate, scaled, table);
     row.model_flops = t.model_flops;
     for (const double mfu : s.sensitivity_mfus)
       row.hours.push_back(hours_at(t.model_flops, mfu));

@@ -60,6 +60,14 @@ TEST(TrainCost, Llava13bsPublishedDayIsReproducedAtAStatedMfu) {
   EXPECT_NEAR(at28.at("usd").get<double>(), hours * 8 * table_price("a100-80gb"), 1e-6);
   EXPECT_FALSE(at28.at("price").at("date").get<std::string>().empty());
   EXPECT_TRUE(at28.at("fits").get<bool>());
+  // The published time is of the recipe's 8x A100: estimating on other GPUs does not move the
+  // MFU that reproduces it.
+  const auto h100 = estimate({"llava-1.5-13b", "--gpu", "h100-sxm", "--gpus", "4"});
+  EXPECT_DOUBLE_EQ(h100.at("mfu_for_published").get<double>(), mfu);
+  EXPECT_DOUBLE_EQ(h100.at("stages").at(1).at("mfu_for_published").get<double>(),
+                   j.at("stages").at(1).at("mfu_for_published").get<double>());
+  EXPECT_NEAR(h100.at("hours").get<double>(),
+              j.at("model_flops").get<double>() / (4 * 989.4e12 * 0.4) / 3600, 1e-9);
 }
 
 TEST(TrainCost, Llava7bTakesAboutHalfAsLong) {
