@@ -391,6 +391,56 @@ def lmmbench_gpu(build_dir, model, batches, gpu, extra, timeout):
     return json.loads(out), (tail(err) if code != 0 else None)
 
 
+def module_api_version(path):
+    """The API version of the CUDA module at `path` (loading it needs its CUDA libraries, not a
+    device)."""
+    lib = ctypes.CDLL(str(path))
+    lib.lmmbench_cuda_api_version.restype = ctypes.c_uint32
+    return lib.lmmbench_cuda_api_version()
+
+
+def load_plan(args):
+    """The plan's section: --plan FILE (written beforehand by `lmmbench gpu --no-measure --json`,
+    for a machine where lmmbench itself does not run), else lmmbench run now."""
+    if args.plan:
+        try:
+            return json.loads(Path(args.plan).read_text()), None
+        except (OSError, ValueError) as e:
+            return None, f"{args.plan}: {e}"
+    return lmmbench_gpu(args.build_dir, args.model, args.batches, "h100-sxm", ["--no-measure"],
+                        args.timeout)
+
+
+def preflight(args, batches):
+    """Checks, without a device, what a device run needs: the binaries, the module's API version
+    (the ctypes mirrors above match version CUDA_MODULE_API_VERSION) and the plan's GEMM shapes.
+    Returns the problems (empty: ready)."""
+    problems = []
+    build_dir = Path(args.build_dir)
+    for name in ["liblmmbench_cuda.so", "tests/gpu/test_gpu_cuda"] + (
+            [] if args.skip_stages else ["lmmbench"]):
+        if not (build_dir / name).is_file():
+            problems.append(f"{build_dir / name} is missing")
+    if not problems:
+        try:
+            version = module_api_version(build_dir / "liblmmbench_cuda.so")
+            if version != CUDA_MODULE_API_VERSION:
+                problems.append(f"the CUDA module has API version {version}, this script speaks "
+                                f"{CUDA_MODULE_API_VERSION}")
+        except OSError as e:
+            problems.append(f"the CUDA module does not load: {e}")
+    plan, error = load_plan(args)
+    if plan is None:
+        problems.append(f"no plan: {error}")
+    else:
+        shapes = gemm_shapes(plan, batches)
+        log(f"{len(shapes)} GEMM shapes of {args.model} at batches {batches}, "
+            f"{len(shapes) * len(args.dtypes.split(','))} comparisons")
+        if not shapes:
+            problems.append("the plan has no GEMM shape at these batch sizes")
+    return problems
+
+
 def torch_side(reduced_precision_reduction):
     try:
         import torch
@@ -415,6 +465,11 @@ def main(argv=None):
     ap.add_argument("--reduced-precision-reduction", action="store_true",
                     help="allow split-K reductions in FP16/BF16 on both sides")
     ap.add_argument("--skip-stages", action="store_true")
+    ap.add_argument("--plan", help="the plan's JSON (`lmmbench gpu --no-measure --json`) "
+                                   "instead of running lmmbench for it")
+    ap.add_argument("--preflight", action="store_true",
+                    help="check the binaries, the module's API version and the plan, without a "
+                         "device; exit 0 ready, 2 not")
     ap.add_argument("--timeout", type=int, default=240, help="seconds per step")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 4)
     ap.add_argument("--out", default=None)
@@ -425,6 +480,11 @@ def main(argv=None):
     out_path.parent.mkdir(parents=True, exist_ok=True)
     dtypes = [d for d in args.dtypes.split(",") if d]
     batches = [int(b) for b in args.batches.split(",") if b]
+    if args.preflight:
+        problems = preflight(args, batches)
+        for p in problems:
+            log("not ready: " + p)
+        return 2 if problems else 0
     report = {"model": args.model, "batches": batches, "dtypes": dtypes, "goal": GOAL,
               "reduced_precision_reduction": args.reduced_precision_reduction, "steps": [],
               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -450,8 +510,7 @@ def main(argv=None):
     save()
 
     # The GEMM shapes from the plan (bounds only: no device needed for this call).
-    plan, error = lmmbench_gpu(args.build_dir, args.model, args.batches, "h100-sxm",
-                               ["--no-measure"], args.timeout)
+    plan, error = load_plan(args)
     gemm_step = {"name": "gemm", "ok": False, "rows": []}
     goal_missed = False
     if plan is None:
