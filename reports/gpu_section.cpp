@@ -77,12 +77,13 @@ void visit(S& b, F&& f) {
   f("measured_requests_per_s", b.measured_requests_per_s);
   f("bound_images_per_s", b.bound_images_per_s);
   f("measured_images_per_s", b.measured_images_per_s);
-  f("overlap_bound_tokens_per_s", b.overlap_bound_tokens_per_s);
-  f("overlap_bound_requests_per_s", b.overlap_bound_requests_per_s);
-  f("overlap_bound_images_per_s", b.overlap_bound_images_per_s);
+  f("overlap_bound_tokens_per_s", b.overlap_bound_tokens_per_s, json_fields::omit_empty);
+  f("overlap_bound_requests_per_s", b.overlap_bound_requests_per_s, json_fields::omit_empty);
+  f("overlap_bound_images_per_s", b.overlap_bound_images_per_s, json_fields::omit_empty);
   f("usd_per_day", b.usd_per_day);
   f("usd_per_1m_output_tokens", b.usd_per_1m_output_tokens);
-  f("overlap_usd_per_1m_output_tokens", b.overlap_usd_per_1m_output_tokens);
+  f("overlap_usd_per_1m_output_tokens", b.overlap_usd_per_1m_output_tokens,
+    json_fields::omit_empty);
   f("measured_usd_per_1m_output_tokens", b.measured_usd_per_1m_output_tokens);
   f("usd_per_1k_images", b.usd_per_1k_images);
   f("measured_usd_per_1k_images", b.measured_usd_per_1k_images);

@@ -100,10 +100,11 @@ struct GpuBatchResult {
   /// The overlap bound (models/gpu/roofline.hpp Roofline::overlap): the request batch's total
   /// FLOPs at the peak or total bytes at the bandwidth, whichever is longer, as if memory-bound
   /// and compute-bound work overlapped (continuous batching). Never below the bound_* rates,
-  /// which assume static batching; a server can beat bound_* but not these.
-  double overlap_bound_tokens_per_s = 0;
-  double overlap_bound_requests_per_s = 0;
-  double overlap_bound_images_per_s = 0;
+  /// which assume static batching; a server can beat bound_* but not these. Null in records
+  /// written before the overlap bound existed (left out of the JSON then).
+  std::optional<double> overlap_bound_tokens_per_s;
+  std::optional<double> overlap_bound_requests_per_s;
+  std::optional<double> overlap_bound_images_per_s;
   // Cost on gpu_count GPUs (each one replica); null without a price.
   std::optional<double> usd_per_day;
   std::optional<double> usd_per_1m_output_tokens;          ///< At the bound.

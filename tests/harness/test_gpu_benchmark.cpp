@@ -250,8 +250,8 @@ TEST(GpuBenchmarkParts, EveryMeasuredStageCarriesTheDevicesTelemetryAndTheOverla
     EXPECT_EQ(*t->throttle_reasons, std::vector<std::string>{"sw_power_cap"});
   }
   // The overlap bound beside the static one: never below it, and a cheaper cost floor.
-  EXPECT_DOUBLE_EQ(row.overlap_bound_tokens_per_s, bound.overlap.tokens_per_second);
-  EXPECT_GE(row.overlap_bound_tokens_per_s, row.bound_tokens_per_s);
+  EXPECT_DOUBLE_EQ(*row.overlap_bound_tokens_per_s, bound.overlap.tokens_per_second);
+  EXPECT_GE(*row.overlap_bound_tokens_per_s, row.bound_tokens_per_s);
   EXPECT_LE(*row.overlap_usd_per_1m_output_tokens, *row.usd_per_1m_output_tokens);
 
   // No GPU that NVML names like the device: no telemetry rather than another GPU's.
