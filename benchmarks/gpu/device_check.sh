@@ -42,10 +42,12 @@ prepare() {
     > "$DIR/plan.json"
   # The binaries hold this checkout's path (test configs, the module's path in test_gpu_cuda).
   echo "$ROOT" > "$DIR/source_dir.txt"
-  echo "$DIR: $(du -sh "$DIR/lmmbench" "$DIR/liblmmbench_cuda.so" "$DIR/tests/gpu/test_gpu_cuda" \
-    "$DIR/lib" "$DIR/plan.json" | awk '{s = s " " $2 " " $1} END {print s}')"
-  echo "carry only what a run needs: $DIR/lmmbench, $DIR/liblmmbench_cuda.so, $DIR/lib," \
-    "$DIR/plan.json, $DIR/source_dir.txt, $DIR/tests/gpu/test_gpu_cuda (64 MiB in all)"
+  local rel
+  rel=$(realpath --relative-to="$ROOT" "$DIR")
+  du -shc "$DIR/lmmbench" "$DIR/liblmmbench_cuda.so" "$DIR/tests/gpu/test_gpu_cuda" "$DIR/lib" \
+    "$DIR/plan.json"
+  echo "carry (at most 8 paths, 64 MiB in all): $rel/lmmbench $rel/liblmmbench_cuda.so $rel/lib" \
+    "$rel/plan.json $rel/source_dir.txt $rel/tests/gpu/test_gpu_cuda"
 }
 
 # The CUDA 13 libraries of the machine: the toolkit's, else those of the nvidia-* wheels.

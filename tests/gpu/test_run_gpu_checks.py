@@ -5,6 +5,7 @@ the first side alternating, both sides report medians, the reduction policy reac
 tables and shapes come out right. Run by CTest (gpu.run_gpu_checks_logic)."""
 
 import importlib.util
+import os
 import sys
 import unittest
 from pathlib import Path
@@ -263,6 +264,36 @@ class Plans(unittest.TestCase):
                                             "12.000", "-", "0.83"])
         self.assertEqual(lines[2].split(), ["1", "lm.decode", "6.500", "-", "7.000", "-", "-",
                                             "7.000", "-"])
+
+
+FAKE_MODULE = os.environ.get("FAKE_CUDA_MODULE")
+FAKE_MODULE_V1 = os.environ.get("FAKE_CUDA_MODULE_V1")
+
+
+@unittest.skipUnless(FAKE_MODULE and FAKE_MODULE_V1, "the stand-in CUDA modules are not given")
+class ModuleThroughCtypes(unittest.TestCase):
+    """The script's ctypes mirrors of the C API against tests/gpu/fake_cuda_module.cpp, built from
+    the same header: its device is "Fake GPU 80GB" and a GEMM call takes m microseconds."""
+
+    def test_opens_describes_prepares_and_runs_through_the_c_api(self):
+        module = checks.CudaModule(FAKE_MODULE, reduced_precision_reduction=False)
+        try:
+            self.assertEqual(module.device["name"], "Fake GPU 80GB")
+            self.assertEqual(module.device["compute_capability"], "9.0")
+            self.assertEqual(module.device["cublaslt_version"], "13.0.0")
+            gemm = module.gemm({"name": "o_proj", "m": 256, "n": 4096, "k": 4096}, "bf16")
+            self.assertAlmostEqual(gemm.run(), 256e-6)
+            with self.assertRaisesRegex(RuntimeError, "fake module: out of memory"):
+                module.gemm({"name": "empty", "m": 0, "n": 1, "k": 1}, "fp16")
+            del gemm
+        finally:
+            module.close()
+
+    def test_a_module_of_another_api_version_is_refused(self):
+        with self.assertRaisesRegex(RuntimeError, "has CUDA module API version 1; this script "
+                                                  "speaks version 3"):
+            checks.CudaModule(FAKE_MODULE_V1, reduced_precision_reduction=False)
+        self.assertEqual(checks.module_api_version(FAKE_MODULE), checks.CUDA_MODULE_API_VERSION)
 
 
 if __name__ == "__main__":
