@@ -92,14 +92,18 @@ Table throughput_table(const GpuSection& s) {
   return t;
 }
 
-Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
+/// `measured`: the section ran on a device; only then has the table the columns of how (L2, the
+/// L-layer graph, NVML telemetry).
+Table stage_table(const GpuModelResult& m, const GpuBatchResult& b, bool measured_run) {
   Table t;
   t.title = "Stages · " + batch_label(m, b);
-  t.note =
-      "One execution of each stage for the whole batch (decode: one step). Measured: the sum of "
-      "its ops' median times; L-layer graph: the whole stage as one CUDA graph, each layer with "
-      "its own weights (decode stages); SM clock (MHz) and board power (W) from NVML while the "
-      "stage was measured.";
+  t.note = "One execution of each stage for the whole batch (decode: one step).";
+  if (measured_run) {
+    t.note +=
+        " Measured: the sum of its ops' median times; L-layer graph: the whole stage as one CUDA "
+        "graph, each layer with its own weights (decode stages); SM clock (MHz) and board power "
+        "(W) from NVML while the stage was measured.";
+  }
   t.columns = {text_column("stage"),
                text_column("phase"),
                number_column("work", Unit::flops),
@@ -109,12 +113,14 @@ Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
                number_column("measured", Unit::milliseconds, Better::lower),
                number_column("achieved", Unit::flops_per_second, Better::higher),
                number_column("MFU", Unit::percent, Better::higher),
-               number_column("MBU", Unit::percent, Better::higher),
-               text_column("L2"),
-               number_column("L-layer graph", Unit::milliseconds, Better::lower),
-               number_column("SM clock min (MHz)", Unit::count),
-               number_column("power max", Unit::watts),
-               text_column("throttle reasons")};
+               number_column("MBU", Unit::percent, Better::higher)};
+  if (measured_run) {
+    for (auto c :
+         {text_column("L2"), number_column("L-layer graph", Unit::milliseconds, Better::lower),
+          number_column("SM clock min (MHz)", Unit::count), number_column("power max", Unit::watts),
+          text_column("throttle reasons")})
+      t.columns.push_back(std::move(c));
+  }
   for (const auto& st : b.stages) {
     Value measured = Value::of(st.measured_ms);
     if (!st.error.empty()) measured = Value::words("failed: " + st.error, Mark::bad);
@@ -125,15 +131,26 @@ Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
         reasons += (reasons.empty() ? "" : ", ") + r;
       if (reasons.empty()) reasons = "none";
     }
-    t.rows.push_back(
-        {Value::words(st.name), Value::words(st.phase), Value::of(st.flops), Value::of(st.bytes),
-         Value::of(st.bound_ms), Value::words(st.bound_by), measured,
-         Value::of(st.achieved_tflops ? std::optional<double>(*st.achieved_tflops * 1e12)
-                                      : std::nullopt),
-         Value::of(pct(st.mfu)), Value::of(pct(st.mbu)),
-         Value::words(st.cold_l2 ? (*st.cold_l2 ? "cold" : "warm") : ""), Value::of(st.sequence_ms),
-         Value::of(tm != nullptr ? tm->sm_clock_mhz_min : std::nullopt),
-         Value::of(tm != nullptr ? tm->power_w_max : std::nullopt), Value::words(reasons)});
+    Row row{Value::words(st.name),
+            Value::words(st.phase),
+            Value::of(st.flops),
+            Value::of(st.bytes),
+            Value::of(st.bound_ms),
+            Value::words(st.bound_by),
+            measured,
+            Value::of(st.achieved_tflops ? std::optional<double>(*st.achieved_tflops * 1e12)
+                                         : std::nullopt),
+            Value::of(pct(st.mfu)),
+            Value::of(pct(st.mbu))};
+    if (measured_run) {
+      for (auto v :
+           {Value::words(st.cold_l2 ? (*st.cold_l2 ? "cold" : "warm") : ""),
+            Value::of(st.sequence_ms),
+            Value::of(tm != nullptr ? tm->sm_clock_mhz_min : std::nullopt),
+            Value::of(tm != nullptr ? tm->power_w_max : std::nullopt), Value::words(reasons)})
+        row.push_back(std::move(v));
+    }
+    t.rows.push_back(std::move(row));
   }
   t.charts.push_back(chart_of(Chart::Kind::bars, 0, {4, 6}, "Stage time: bound and measured"));
   return t;
@@ -290,7 +307,7 @@ Section gpu_view(const GpuSection& s) {
   for (const auto& m : s.models) {
     for (const auto& b : m.batches) {
       const std::string label = batch_label(m, b);
-      out.tables.push_back(stage_table(m, b));
+      out.tables.push_back(stage_table(m, b, s.measured));
       if (auto t = ops_table(m, b); !t.rows.empty()) out.tables.push_back(std::move(t));
       for (const auto& st : b.stages) {
         if (st.error.empty()) continue;

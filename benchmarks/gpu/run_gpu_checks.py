@@ -506,6 +506,7 @@ def main(argv=None):
                            "clocks.mem,power.limit,memory.total", "--format=csv,noheader"])
     report["nvidia_smi"] = out.strip() if code == 0 else None
     failed = False
+    tables = []  # printed together at the end
 
     def save():
         out_path.write_text(json.dumps(report, indent=2) + "\n")
@@ -549,7 +550,8 @@ def main(argv=None):
             gemm_step["rows"] = rows
             gemm_step["ok"] = all(r["error"] is None for r in rows)
             goal_missed = any(r["goal_met"] is False for r in rows)
-            log("\n" + format_gemm_table(rows))
+            tables.append(format_gemm_table(rows))
+            log("\n" + tables[-1])
         except Exception as e:  # noqa: BLE001 - recorded, the run goes on
             gemm_step["error"] = str(e)
         finally:
@@ -578,13 +580,17 @@ def main(argv=None):
         stage_step["rows"] = stage_row_list = stage_rows(sections)
         stage_step["ok"] &= all(not r.get(label + "_error") for r in stage_row_list
                                 for label in sections)
-        log("\n" + format_stage_table(stage_row_list, list(sections)))
+        tables.append(format_stage_table(stage_row_list, list(sections)))
+        log("\n" + tables[-1])
         failed |= not stage_step["ok"]
         report["steps"].append(stage_step)
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     report["ok"] = not failed
     report["goal_met"] = not goal_missed
     save()
+    log("\n== GPU checks: " + ("passed" if not failed else "FAILED") +
+        (", some shapes under the goal" if goal_missed else "") + " ==")
+    log("\n\n".join(tables))
     log(f"\nwrote {out_path}")
     if failed:
         return 1

@@ -190,6 +190,8 @@ TEST(GpuView, BoundOnlyFactsStageRowsAndDashesForNulls) {
   EXPECT_EQ(cell(stages, 1, "bound by"), "compute");
   for (const char* column : {"measured", "achieved", "MFU", "MBU"})
     EXPECT_EQ(cell(stages, 1, column), "—") << column;
+  // How it was measured is shown only for a measured run.
+  EXPECT_EQ(stages.columns.size(), 10u);
   const auto& tput = table(s, "Throughput and cost");
   ASSERT_EQ(tput.rows.size(), 4u);                         // 2 models × 2 batches
   EXPECT_EQ(cell(tput, 0, "output tok/s bound"), "1658");  // 1658.5, 4 significant digits
