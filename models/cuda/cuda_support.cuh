@@ -14,7 +14,7 @@
 
 namespace lmmbench::gpu::cuda {
 
-/// Throws Error("what: cudaErrorX: text (file:line)").
+/// Throws Error("what: cudaErrorX: text (file:line)"), after clearing the thread's last error.
 [[noreturn]] void throw_cuda(cudaError_t status, const char* what, const char* file, int line);
 /// Throws Error("what: CUBLAS_STATUS_X: text (file:line)").
 [[noreturn]] void throw_cublas(cublasStatus_t status, const char* what, const char* file, int line);
