@@ -66,6 +66,9 @@ int main(int argc, char** argv) {
   try {
     const Args args = parse_args(argc, argv);
     benchmark::Initialize(&argc, argv);
+    // The input is checked before the device is probed: a bad --model is an error (exit 2) on
+    // every machine, not a skip on the ones without a GPU.
+    const gpu::ModelSpec spec = gpu::load_model_spec(args.model, args.config_dir);
     gpu::MeasureOptions options;
     gpu::ExecutorProbe probe = gpu::open_executor(0, options, LMMBENCH_CUDA_MODULE_FILE);
     if (!probe.executor) {
@@ -73,7 +76,6 @@ int main(int argc, char** argv) {
       return 0;
     }
     gpu::Executor* executor = probe.executor.get();
-    const gpu::ModelSpec spec = gpu::load_model_spec(args.model, args.config_dir);
     std::cout << fmt::format("bench_gpu_gemm: {} on {}, {}\n", spec.name, executor->device().name,
                              gpu::to_string(args.dtype));
     std::set<std::tuple<std::int64_t, std::int64_t, std::int64_t>> seen;

@@ -42,6 +42,9 @@ struct GpuCliOptions {
   std::string gpu_table;
   bool no_measure = false;
   bool cold = false;
+  std::string l2 = "cold-decode";
+  bool reduced_precision_reduction = false;
+  bool no_sequence = false;
   double max_spread = 0.02;
   int max_runs = 200;
   int device = 0;
@@ -120,7 +123,11 @@ GpuBenchmarkOptions benchmark_options(const GpuCliOptions& cli) {
   o.gpu_table = cli.gpu_table;
   o.measure = !cli.no_measure;
   o.device = cli.device;
-  o.timing.flush_l2 = cli.cold;
+  const auto l2 = gpu::parse_l2_policy(cli.l2);
+  if (!l2) throw InputError(Location{"--l2", 0, ""}, "must be cold-decode, warm or cold");
+  o.timing.l2 = cli.cold ? gpu::L2Policy::cold : *l2;
+  o.timing.reduced_precision_reduction = cli.reduced_precision_reduction;
+  o.timing.time_sequence = !cli.no_sequence;
   o.timing.max_relative_spread = cli.max_spread;
   o.timing.max_runs = cli.max_runs;
   o.timing.min_runs = std::min(o.timing.min_runs, cli.max_runs);
@@ -146,7 +153,9 @@ nlohmann::json resolved(const GpuBenchmarkOptions& o) {
           {"measure", o.measure},
           {"device", o.device},
           {"timing",
-           {{"flush_l2", o.timing.flush_l2},
+           {{"l2", gpu::to_string(o.timing.l2)},
+            {"reduced_precision_reduction", o.timing.reduced_precision_reduction},
+            {"time_sequence", o.timing.time_sequence},
             {"max_relative_spread", o.timing.max_relative_spread},
             {"min_runs", o.timing.min_runs},
             {"max_runs", o.timing.max_runs}}}};
@@ -246,7 +255,16 @@ Command add_gpu_command(CLI::App& app) {
                   "$LMMBENCH_HOME/configs, the installed configs, the source tree's)");
   cmd->add_option("--gpu-table", o->gpu_table, "GPU table (default: gpus.json of the config dirs)");
   cmd->add_flag("--no-measure", o->no_measure, "Roofline only, even with a GPU present");
-  cmd->add_flag("--cold", o->cold, "Flush the L2 cache before every timed run");
+  cmd->add_option("--l2", o->l2,
+                  "L2 cache before each timed run: cold-decode (decode stages flushed), warm, or "
+                  "cold (every stage flushed)")
+      ->capture_default_str();
+  cmd->add_flag("--cold", o->cold, "Same as --l2 cold");
+  cmd->add_flag("--reduced-precision-reduction", o->reduced_precision_reduction,
+                "Let cuBLASLt reduce split-K partial sums in FP16/BF16 (default: FP32 only, as "
+                "torch with allow_*_reduced_precision_reduction = False)");
+  cmd->add_flag("--no-sequence", o->no_sequence,
+                "Do not also time each decode stage's L-layer sequence as one CUDA graph");
   cmd->add_option("--max-spread", o->max_spread,
                   "Stop timing an op when stdev/mean of its runs falls below this")
       ->capture_default_str();

@@ -30,6 +30,9 @@ using reports::GpuOpResult;
 using reports::GpuStageResult;
 
 constexpr double kMs = 1e3;
+/// NVML's power reading is a one-second average on many boards but clocks and throttle reasons
+/// are current values; 20 ms samples even a short stage a few times.
+constexpr std::chrono::milliseconds kTelemetryInterval{20};
 
 std::string vision_summary(const gpu::ModelSpec& spec) {
   const gpu::VisionSpec& v = spec.vision;
@@ -119,6 +122,12 @@ GpuStageResult stage_result(const gpu::Stage& stage, const gpu::StageBound& boun
   for (const auto& a : stage.attention)
     add_op(op(a.name, "attention", attention_shape(a), a.count, a.flops(), a.bytes(dtype)));
   if (measured != nullptr) {
+    s.cold_l2 = measured->cold_l2;
+    if (measured->sequence) {
+      s.sequence_ms = measured->sequence->seconds * kMs;
+      s.sequence_layers = measured->sequence->layers;
+      s.sequence_weight_sets = measured->sequence->weight_sets;
+    }
     s.measured_ms = measured->seconds * kMs;
     s.achieved_tflops = s.flops / measured->seconds / 1e12;
     s.mfu = s.flops / measured->seconds / peak;
@@ -158,15 +167,24 @@ void describe_measurement(reports::GpuSection& section, const gpu::Executor* exe
   if (executor != nullptr) {
     section.measured = true;
     section.measurement = fmt::format(
-        "stage times are medians of CUDA-event timings of cuBLASLt GEMMs and attention on {}{}",
-        executor->device().name, options.timing.flush_l2 ? " with L2 flushed before each run" : "");
+        "stage times are medians of CUDA-event timings of cuBLASLt GEMMs and attention on {}; "
+        "L2 {}; split-K reductions in {}",
+        executor->device().name,
+        options.timing.l2 == gpu::L2Policy::cold
+            ? "flushed before every run"
+            : (options.timing.l2 == gpu::L2Policy::warm ? "warm"
+                                                        : "flushed before every decode-stage run"),
+        options.timing.reduced_precision_reduction ? "FP32 or the output type" : "FP32 only");
     const gpu::MeasureOptions& t = executor->options();
     reports::GpuTiming timing;
     timing.warmup_runs = t.warmup_runs;
     timing.min_runs = t.min_runs;
     timing.max_runs = t.max_runs;
     timing.max_relative_spread = t.max_relative_spread;
-    timing.cold_l2 = t.flush_l2;
+    timing.cold_l2 = t.l2 == gpu::L2Policy::cold;
+    timing.l2 = std::string(gpu::to_string(t.l2));
+    timing.reduced_precision_reduction = t.reduced_precision_reduction;
+    timing.time_sequence = t.time_sequence;
     timing.algorithms = t.algorithms;
     timing.workspace_bytes = static_cast<std::int64_t>(t.workspace_bytes);
     section.timing = timing;
@@ -248,11 +266,23 @@ GpuTarget gpu_target(const gpu::GpuTable& table, const GpuBenchmarkOptions& opti
   return target;
 }
 
+std::optional<reports::PerfGpuTelemetry> device_telemetry(
+    const reports::PerfGpuTelemetrySet& window, const std::string& device_name, int device_index) {
+  const reports::PerfGpuTelemetry* found = nullptr;
+  for (const auto& g : window.gpus) {
+    if (g.name != device_name) continue;
+    if (found == nullptr || g.index == device_index) found = &g;
+  }
+  if (!window.available || found == nullptr) return std::nullopt;
+  return *found;
+}
+
 reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::Plan& plan,
                                          const GpuTarget& target,
                                          const GpuBenchmarkOptions& options,
                                          gpu::Executor* executor,
-                                         std::vector<std::string>& failures, std::ostream& log) {
+                                         std::vector<std::string>& failures, std::ostream& log,
+                                         perf::GpuSampler* sampler) {
   const std::int64_t batch = plan.batch;
   const gpu::Roofline bound = gpu::roofline(plan, target.kind);
   GpuBatchResult b;
@@ -269,8 +299,10 @@ reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::
     const gpu::Stage& stage = plan.stages[i];
     std::optional<gpu::StageMeasurement> m;
     std::string error;
+    std::optional<reports::PerfGpuTelemetry> telemetry;
     if (executor != nullptr) {
       log << fmt::format("measuring {} batch {}: {}\n", spec.name, batch, stage.name);
+      if (sampler != nullptr) sampler->start();
       try {
         m = executor->measure(stage, options.dtype);
         measured_seconds[stage.name] = m->seconds;
@@ -279,9 +311,14 @@ reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::
         failures.push_back(fmt::format("{} batch {} {}: {}", spec.name, batch, stage.name, error));
         log << "error: " << failures.back() << '\n';
       }
+      if (sampler != nullptr) {
+        telemetry =
+            device_telemetry(sampler->stop(), executor->device().name, executor->device().index);
+      }
     }
     b.stages.push_back(stage_result(stage, bound.stages[i], options.dtype, target.peak_flops,
                                     target.bandwidth, m ? &*m : nullptr, error));
+    b.stages.back().telemetry = std::move(telemetry);
   }
 
   b.bound_prefill_ms = bound.totals.prefill_seconds * kMs;
@@ -290,6 +327,9 @@ reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::
   b.bound_decode_tokens_per_s = bound.totals.decode_tokens_per_second;
   b.bound_requests_per_s = bound.totals.requests_per_second;
   b.bound_images_per_s = bound.totals.images_per_second;
+  b.overlap_bound_tokens_per_s = bound.overlap.tokens_per_second;
+  b.overlap_bound_requests_per_s = bound.overlap.requests_per_second;
+  b.overlap_bound_images_per_s = bound.overlap.images_per_second;
   const auto measured = gpu::throughput(plan, [&](const gpu::Stage& s) -> std::optional<double> {
     const auto it = measured_seconds.find(s.name);
     if (it == measured_seconds.end()) return std::nullopt;
@@ -310,6 +350,9 @@ reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::
     b.usd_per_day = at_bound.usd_per_day;
     b.usd_per_1m_output_tokens = at_bound.usd_per_1m_output_tokens;
     b.usd_per_1k_images = at_bound.usd_per_1k_images;
+    b.overlap_usd_per_1m_output_tokens =
+        gpu::cost(price, options.gpu_count, bound.overlap, plan.request.images)
+            .usd_per_1m_output_tokens;
     if (measured) {
       const gpu::Cost at_measured =
           gpu::cost(price, options.gpu_count, *measured, plan.request.images);
@@ -323,7 +366,8 @@ reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::
 reports::GpuModelResult gpu_model_result(const gpu::ModelSpec& spec, const GpuTarget& target,
                                          const GpuBenchmarkOptions& options,
                                          gpu::Executor* executor,
-                                         std::vector<std::string>& failures, std::ostream& log) {
+                                         std::vector<std::string>& failures, std::ostream& log,
+                                         perf::GpuSampler* sampler) {
   GpuModelResult model;
   model.model = spec.name;
   model.spec_source = spec.source;
@@ -345,7 +389,8 @@ reports::GpuModelResult gpu_model_result(const gpu::ModelSpec& spec, const GpuTa
       model.weight_bytes = plan.resident_weight_bytes();
       model.kv_bytes_per_token = plan.kv_bytes_per_token();
     }
-    model.batches.push_back(gpu_batch_result(spec, plan, target, options, executor, failures, log));
+    model.batches.push_back(
+        gpu_batch_result(spec, plan, target, options, executor, failures, log, sampler));
   }
   return model;
 }
@@ -381,9 +426,15 @@ GpuBenchmarkResult run_gpu_benchmark(const GpuBenchmarkOptions& options, std::os
   section.price = target.price;
   if (probe.executor) section.device = device_record(probe.executor->device());
   describe_measurement(section, executor, options, probe.unavailable);
+  // NVML telemetry of every measured stage (harness/perf/nvml.hpp, the one NVML reader).
+  std::optional<perf::GpuSampler> sampler;
+  if (executor != nullptr) {
+    sampler.emplace(perf::nvml_source(), kTelemetryInterval);
+    section.telemetry_note = sampler->source().unavailable;
+  }
   for (const auto& spec : specs)
-    section.models.push_back(
-        gpu_model_result(spec, target, options, executor, result.failures, log));
+    section.models.push_back(gpu_model_result(spec, target, options, executor, result.failures, log,
+                                              sampler ? &*sampler : nullptr));
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/perf/nvml.hpp"
 #include "models/gpu/dtype.hpp"
 #include "models/gpu/executor.hpp"
 #include "models/gpu/gpu_table.hpp"
@@ -67,21 +68,31 @@ GpuTarget gpu_target(const gpu::GpuTable& table, const GpuBenchmarkOptions& opti
                      const gpu::Executor* device, const std::string& unavailable,
                      std::ostream& log);
 
-/// One row of the section: `plan`'s stages with their roofline bounds on `target`, the KV-cache
-/// fit, throughput and cost bounds; with an executor, every stage measured too (a stage whose
-/// measurement throws keeps its bound, gets the error, and adds "MODEL batch N STAGE: error" to
-/// `failures`), and the measured throughput and cost where every stage it needs was measured.
+/// The telemetry of the measuring device in a sampled window: the GPU NVML names like the
+/// device, the one at `device_index` when several do; nullopt when none does or the window has
+/// no telemetry (NVML and CUDA may number GPUs differently, but not name them differently).
+std::optional<reports::PerfGpuTelemetry> device_telemetry(
+    const reports::PerfGpuTelemetrySet& window, const std::string& device_name, int device_index);
+
+/// One row of the section: `plan`'s stages with their roofline bounds (static batching and the
+/// overlap bound) on `target`, the KV-cache fit, throughput and cost bounds; with an executor,
+/// every stage measured too (a stage whose measurement throws keeps its bound, gets the error,
+/// and adds "MODEL batch N STAGE: error" to `failures`), and the measured throughput and cost
+/// where every stage it needs was measured. With a `sampler`, each stage's measurement is a
+/// sampling window whose device telemetry (SM clock, power, throttle reasons) goes in its row.
 reports::GpuBatchResult gpu_batch_result(const gpu::ModelSpec& spec, const gpu::Plan& plan,
                                          const GpuTarget& target,
                                          const GpuBenchmarkOptions& options,
                                          gpu::Executor* executor,
-                                         std::vector<std::string>& failures, std::ostream& log);
+                                         std::vector<std::string>& failures, std::ostream& log,
+                                         perf::GpuSampler* sampler = nullptr);
 
 /// A model's summary and one batch_result per options.batches, planned for options.request.
 reports::GpuModelResult gpu_model_result(const gpu::ModelSpec& spec, const GpuTarget& target,
                                          const GpuBenchmarkOptions& options,
                                          gpu::Executor* executor,
-                                         std::vector<std::string>& failures, std::ostream& log);
+                                         std::vector<std::string>& failures, std::ostream& log,
+                                         perf::GpuSampler* sampler = nullptr);
 
 /// Plans every model at every batch size, computes its roofline and cost, and measures each
 /// stage on the device when there is one. Progress and notes go to `log`. Throws InputError for

@@ -46,6 +46,11 @@ void visit(S& s, F&& f) {
   f("mfu", s.mfu);
   f("mbu", s.mbu);
   f("error", s.error);
+  f("cold_l2", s.cold_l2, json_fields::omit_empty);
+  f("sequence_ms", s.sequence_ms, json_fields::omit_empty);
+  f("sequence_layers", s.sequence_layers, json_fields::omit_empty);
+  f("sequence_weight_sets", s.sequence_weight_sets, json_fields::omit_empty);
+  f("telemetry", s.telemetry, json_fields::omit_empty);
   f("ops", s.ops);
 }
 
@@ -72,8 +77,13 @@ void visit(S& b, F&& f) {
   f("measured_requests_per_s", b.measured_requests_per_s);
   f("bound_images_per_s", b.bound_images_per_s);
   f("measured_images_per_s", b.measured_images_per_s);
+  f("overlap_bound_tokens_per_s", b.overlap_bound_tokens_per_s, json_fields::omit_empty);
+  f("overlap_bound_requests_per_s", b.overlap_bound_requests_per_s, json_fields::omit_empty);
+  f("overlap_bound_images_per_s", b.overlap_bound_images_per_s, json_fields::omit_empty);
   f("usd_per_day", b.usd_per_day);
   f("usd_per_1m_output_tokens", b.usd_per_1m_output_tokens);
+  f("overlap_usd_per_1m_output_tokens", b.overlap_usd_per_1m_output_tokens,
+    json_fields::omit_empty);
   f("measured_usd_per_1m_output_tokens", b.measured_usd_per_1m_output_tokens);
   f("usd_per_1k_images", b.usd_per_1k_images);
   f("measured_usd_per_1k_images", b.measured_usd_per_1k_images);
@@ -125,6 +135,9 @@ void visit(S& t, F&& f) {
   f("max_runs", t.max_runs);
   f("max_relative_spread", t.max_relative_spread);
   f("cold_l2", t.cold_l2);
+  f("l2", t.l2, json_fields::omit_empty);
+  f("reduced_precision_reduction", t.reduced_precision_reduction, json_fields::omit_empty);
+  f("time_sequence", t.time_sequence, json_fields::omit_empty);
   f("algorithms", t.algorithms);
   f("workspace_bytes", t.workspace_bytes);
 }
@@ -156,6 +169,7 @@ void visit(S& s, F&& f) {
   f("measurement", s.measurement);
   f("device", s.device);
   f("timing", s.timing);
+  f("telemetry_note", s.telemetry_note, json_fields::omit_empty);
   f("models", s.models);
 }
 

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/perf_section.hpp"
+
 namespace lmmbench::reports {
 
 // The GPU section of a run record (run.json "gpu", written by `lmmbench gpu`; `lmmbench gpu
@@ -58,7 +60,16 @@ struct GpuStageResult {
   std::optional<double> achieved_tflops;
   std::optional<double> mfu;
   std::optional<double> mbu;
-  std::string error;  ///< Why measuring this stage failed; empty otherwise.
+  std::string error;            ///< Why measuring this stage failed; empty otherwise.
+  std::optional<bool> cold_l2;  ///< Timed with a cold L2 (null when not measured).
+  /// The stage's whole L-layer sequence timed as one CUDA graph (decode stages; null otherwise):
+  /// each layer with its own weights, no launch gaps, as a CUDA-graph decode step runs.
+  std::optional<double> sequence_ms;
+  std::optional<int> sequence_layers;
+  std::optional<int> sequence_weight_sets;  ///< Rotating weight copies (together > 2 x L2).
+  /// NVML telemetry of the measuring device while this stage was measured (SM clock, power,
+  /// throttle reasons); null when nothing was measured or NVML is not available.
+  std::optional<PerfGpuTelemetry> telemetry;
   std::vector<GpuOpResult> ops;
 };
 
@@ -86,9 +97,18 @@ struct GpuBatchResult {
   std::optional<double> measured_requests_per_s;
   double bound_images_per_s = 0;
   std::optional<double> measured_images_per_s;
+  /// The overlap bound (models/gpu/roofline.hpp Roofline::overlap): the request batch's total
+  /// FLOPs at the peak or total bytes at the bandwidth, whichever is longer, as if memory-bound
+  /// and compute-bound work overlapped (continuous batching). Never below the bound_* rates,
+  /// which assume static batching; a server can beat bound_* but not these. Null in records
+  /// written before the overlap bound existed (left out of the JSON then).
+  std::optional<double> overlap_bound_tokens_per_s;
+  std::optional<double> overlap_bound_requests_per_s;
+  std::optional<double> overlap_bound_images_per_s;
   // Cost on gpu_count GPUs (each one replica); null without a price.
   std::optional<double> usd_per_day;
-  std::optional<double> usd_per_1m_output_tokens;  ///< At the bound.
+  std::optional<double> usd_per_1m_output_tokens;          ///< At the bound.
+  std::optional<double> overlap_usd_per_1m_output_tokens;  ///< At the overlap bound: the least.
   std::optional<double> measured_usd_per_1m_output_tokens;
   std::optional<double> usd_per_1k_images;  ///< At the bound; null for text-only requests.
   std::optional<double> measured_usd_per_1k_images;
@@ -135,9 +155,16 @@ struct GpuTiming {
   int min_runs = 0;
   int max_runs = 0;
   double max_relative_spread = 0;
-  bool cold_l2 = false;  ///< L2 flushed before every sample.
+  bool cold_l2 = false;  ///< L2 flushed before every sample of every stage (l2 == "cold").
   int algorithms = 0;    ///< cuBLASLt heuristic candidates timed per GEMM.
   std::int64_t workspace_bytes = 0;
+  /// Which stages were timed cold: "cold-decode" (the decode stages), "warm" or "cold"; empty in
+  /// records written before the policy existed (then cold_l2 says it).
+  std::string l2;
+  /// cuBLASLt could reduce split-K partial sums in the output type (false: FP32 only, the mask
+  /// NONE | COMPUTE_TYPE); null in records written before it was recorded.
+  std::optional<bool> reduced_precision_reduction;
+  std::optional<bool> time_sequence;  ///< Decode stages were also timed as L-layer sequences.
 };
 
 /// The price the costs use.
@@ -164,6 +191,9 @@ struct GpuSection {
   std::string measurement;  ///< What was measured, or why nothing was (e.g. no device).
   std::optional<GpuDevice> device;
   std::optional<GpuTiming> timing;
+  /// Why the stages carry no NVML telemetry although measured ("not available: ..."); empty
+  /// otherwise.
+  std::string telemetry_note;
   std::vector<GpuModelResult> models;
 };
 

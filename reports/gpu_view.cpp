@@ -30,8 +30,11 @@ Table throughput_table(const GpuSection& s) {
   Table t;
   t.title = "Throughput and cost";
   t.note = fmt::format(
-      "Per GPU, each serving one replica with static batches (prefill together, then decode "
-      "together); $/day is for all {} GPU{}. Bound: the roofline limit; measured: this run.",
+      "Per GPU, each serving one replica; $/day is for all {} GPU{}. Bound: the roofline limit "
+      "with static batches (prefill together, then decode together, no overlap); overlap bound: "
+      "the request batch's total FLOPs at the peak or total bytes at the bandwidth, whichever is "
+      "longer, which a continuous-batching server mixing prefill and decode can approach but not "
+      "beat; measured: this run.",
       s.gpu_count, s.gpu_count == 1 ? "" : "s");
   t.columns = {text_column("model · batch"),
                text_column("fits"),
@@ -41,15 +44,18 @@ Table throughput_table(const GpuSection& s) {
                number_column("decode step measured", Unit::milliseconds, Better::lower),
                number_column("output tok/s bound", Unit::items_per_second, Better::higher),
                number_column("output tok/s measured", Unit::items_per_second, Better::higher),
+               number_column("output tok/s overlap bound", Unit::items_per_second, Better::higher),
                number_column("decode tok/s bound", Unit::items_per_second, Better::higher),
                number_column("decode tok/s measured", Unit::items_per_second, Better::higher),
                number_column("requests/s bound", Unit::items_per_second, Better::higher),
                number_column("requests/s measured", Unit::items_per_second, Better::higher),
                number_column("images/s bound", Unit::items_per_second, Better::higher),
                number_column("images/s measured", Unit::items_per_second, Better::higher),
+               number_column("images/s overlap bound", Unit::items_per_second, Better::higher),
                number_column("$/day", Unit::usd, Better::lower),
                number_column("$/1M output tok bound", Unit::usd, Better::lower),
                number_column("$/1M output tok measured", Unit::usd, Better::lower),
+               number_column("$/1M output tok overlap bound", Unit::usd, Better::lower),
                number_column("$/1k images bound", Unit::usd, Better::lower),
                number_column("$/1k images measured", Unit::usd, Better::lower)};
   for (const auto& m : s.models) {
@@ -59,26 +65,45 @@ Table throughput_table(const GpuSection& s) {
            Value::words(b.fits_in_memory ? fmt::format("yes (≤ {})", b.max_batch_kv_fit)
                                          : fmt::format("no (KV fit {})", b.max_batch_kv_fit),
                         b.fits_in_memory ? Mark::none : Mark::bad),
-           Value::of(b.bound_prefill_ms), Value::of(b.measured_prefill_ms),
-           Value::of(b.bound_decode_step_ms), Value::of(b.measured_decode_step_ms),
-           Value::of(b.bound_tokens_per_s), Value::of(b.measured_tokens_per_s),
-           Value::of(b.bound_decode_tokens_per_s), Value::of(b.measured_decode_tokens_per_s),
-           Value::of(b.bound_requests_per_s), Value::of(b.measured_requests_per_s),
-           Value::of(b.bound_images_per_s), Value::of(b.measured_images_per_s),
-           Value::of(b.usd_per_day), Value::of(b.usd_per_1m_output_tokens),
-           Value::of(b.measured_usd_per_1m_output_tokens), Value::of(b.usd_per_1k_images),
+           Value::of(b.bound_prefill_ms),
+           Value::of(b.measured_prefill_ms),
+           Value::of(b.bound_decode_step_ms),
+           Value::of(b.measured_decode_step_ms),
+           Value::of(b.bound_tokens_per_s),
+           Value::of(b.measured_tokens_per_s),
+           Value::of(b.overlap_bound_tokens_per_s),
+           Value::of(b.bound_decode_tokens_per_s),
+           Value::of(b.measured_decode_tokens_per_s),
+           Value::of(b.bound_requests_per_s),
+           Value::of(b.measured_requests_per_s),
+           Value::of(b.bound_images_per_s),
+           Value::of(b.measured_images_per_s),
+           Value::of(b.overlap_bound_images_per_s),
+           Value::of(b.usd_per_day),
+           Value::of(b.usd_per_1m_output_tokens),
+           Value::of(b.measured_usd_per_1m_output_tokens),
+           Value::of(b.overlap_usd_per_1m_output_tokens),
+           Value::of(b.usd_per_1k_images),
            Value::of(b.measured_usd_per_1k_images)});
     }
   }
-  t.charts.push_back(
-      chart_of(Chart::Kind::bars, 0, {6, 7}, "Output tokens/s per GPU: bound and measured"));
+  t.charts.push_back(chart_of(Chart::Kind::bars, 0, {6, 7, 8},
+                              "Output tokens/s per GPU: bound, measured and overlap bound"));
   return t;
 }
 
-Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
+/// `measured`: the section ran on a device; only then has the table the columns of how (L2, the
+/// L-layer graph, NVML telemetry).
+Table stage_table(const GpuModelResult& m, const GpuBatchResult& b, bool measured_run) {
   Table t;
   t.title = "Stages · " + batch_label(m, b);
   t.note = "One execution of each stage for the whole batch (decode: one step).";
+  if (measured_run) {
+    t.note +=
+        " Measured: the sum of its ops' median times; L-layer graph: the whole stage as one CUDA "
+        "graph, each layer with its own weights (decode stages); SM clock (MHz) and board power "
+        "(W) from NVML while the stage was measured.";
+  }
   t.columns = {text_column("stage"),
                text_column("phase"),
                number_column("work", Unit::flops),
@@ -89,15 +114,43 @@ Table stage_table(const GpuModelResult& m, const GpuBatchResult& b) {
                number_column("achieved", Unit::flops_per_second, Better::higher),
                number_column("MFU", Unit::percent, Better::higher),
                number_column("MBU", Unit::percent, Better::higher)};
+  if (measured_run) {
+    for (auto c :
+         {text_column("L2"), number_column("L-layer graph", Unit::milliseconds, Better::lower),
+          number_column("SM clock min (MHz)", Unit::count), number_column("power max", Unit::watts),
+          text_column("throttle reasons")})
+      t.columns.push_back(std::move(c));
+  }
   for (const auto& st : b.stages) {
     Value measured = Value::of(st.measured_ms);
     if (!st.error.empty()) measured = Value::words("failed: " + st.error, Mark::bad);
-    t.rows.push_back(
-        {Value::words(st.name), Value::words(st.phase), Value::of(st.flops), Value::of(st.bytes),
-         Value::of(st.bound_ms), Value::words(st.bound_by), measured,
-         Value::of(st.achieved_tflops ? std::optional<double>(*st.achieved_tflops * 1e12)
-                                      : std::nullopt),
-         Value::of(pct(st.mfu)), Value::of(pct(st.mbu))});
+    const auto* tm = st.telemetry ? &*st.telemetry : nullptr;
+    std::string reasons;
+    if (tm != nullptr && tm->throttle_reasons) {
+      for (const auto& r : *tm->throttle_reasons)
+        reasons += (reasons.empty() ? "" : ", ") + r;
+      if (reasons.empty()) reasons = "none";
+    }
+    Row row{Value::words(st.name),
+            Value::words(st.phase),
+            Value::of(st.flops),
+            Value::of(st.bytes),
+            Value::of(st.bound_ms),
+            Value::words(st.bound_by),
+            measured,
+            Value::of(st.achieved_tflops ? std::optional<double>(*st.achieved_tflops * 1e12)
+                                         : std::nullopt),
+            Value::of(pct(st.mfu)),
+            Value::of(pct(st.mbu))};
+    if (measured_run) {
+      for (auto v :
+           {Value::words(st.cold_l2 ? (*st.cold_l2 ? "cold" : "warm") : ""),
+            Value::of(st.sequence_ms),
+            Value::of(tm != nullptr ? tm->sm_clock_mhz_min : std::nullopt),
+            Value::of(tm != nullptr ? tm->power_w_max : std::nullopt), Value::words(reasons)})
+        row.push_back(std::move(v));
+    }
+    t.rows.push_back(std::move(row));
   }
   t.charts.push_back(chart_of(Chart::Kind::bars, 0, {4, 6}, "Stage time: bound and measured"));
   return t;
@@ -231,7 +284,18 @@ Section gpu_view(const GpuSection& s) {
                               t.warmup_runs, t.min_runs, t.max_runs, 100.0 * t.max_relative_spread,
                               t.cold_l2 ? ", L2 flushed before every run" : "", t.algorithms,
                               static_cast<double>(t.workspace_bytes) / (1 << 20)));
+    if (!t.l2.empty()) {
+      out.facts.emplace_back("L2 before each timed run",
+                             t.l2 == "cold-decode" ? "flushed for the decode stages, warm otherwise"
+                                                   : (t.l2 == "cold" ? "flushed" : "warm"));
+    }
+    if (t.reduced_precision_reduction) {
+      out.facts.emplace_back("split-K reduction", *t.reduced_precision_reduction
+                                                      ? "FP32 or the output type (any scheme)"
+                                                      : "FP32 only (NONE | COMPUTE_TYPE)");
+    }
   }
+  if (!s.telemetry_note.empty()) out.facts.emplace_back("NVML telemetry", s.telemetry_note);
   if (!s.measured) {
     out.notes.push_back(
         "Roofline bounds only: nothing was measured. Every time is the least the "
@@ -243,7 +307,7 @@ Section gpu_view(const GpuSection& s) {
   for (const auto& m : s.models) {
     for (const auto& b : m.batches) {
       const std::string label = batch_label(m, b);
-      out.tables.push_back(stage_table(m, b));
+      out.tables.push_back(stage_table(m, b, s.measured));
       if (auto t = ops_table(m, b); !t.rows.empty()) out.tables.push_back(std::move(t));
       for (const auto& st : b.stages) {
         if (st.error.empty()) continue;

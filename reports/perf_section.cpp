@@ -102,11 +102,13 @@ void visit(S& o, F&& f) {
   f("energy_j", o.energy_j);
   f("energy_source", o.energy_source);
   f("sm_clock_mhz_mean", o.sm_clock_mhz_mean);
+  f("sm_clock_mhz_min", o.sm_clock_mhz_min, json_fields::omit_empty);
   f("memory_clock_mhz_mean", o.memory_clock_mhz_mean);
   f("memory_used_bytes_max", o.memory_used_bytes_max);
   f("memory_total_bytes", o.memory_total_bytes);
   f("gpu_utilization_pct_mean", o.gpu_utilization_pct_mean);
   f("memory_utilization_pct_mean", o.memory_utilization_pct_mean);
+  f("throttle_reasons", o.throttle_reasons, json_fields::omit_empty);
 }
 
 template <class S, class F>

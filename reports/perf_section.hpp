@@ -122,11 +122,15 @@ struct PerfGpuTelemetry {
   std::optional<double> energy_j;
   std::string energy_source;  ///< "counter", "integrated_power" or "" (no energy figure).
   std::optional<double> sm_clock_mhz_mean;
+  std::optional<double> sm_clock_mhz_min;  ///< The lowest SM clock sampled.
   std::optional<double> memory_clock_mhz_mean;
   std::optional<double> memory_used_bytes_max;
   std::optional<double> memory_total_bytes;
   std::optional<double> gpu_utilization_pct_mean;     ///< Share of time a kernel ran.
   std::optional<double> memory_utilization_pct_mean;  ///< Share of time memory was read/written.
+  /// Every clocks event (throttle) reason any sample reported ("sw_power_cap", "hw_thermal",
+  /// ...; harness/perf/nvml.hpp throttle_reason_names); null when the driver reports none.
+  std::optional<std::vector<std::string>> throttle_reasons;
 };
 
 /// NVML GPU telemetry of one load level, sampled from just before its first request to just after

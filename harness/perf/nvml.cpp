@@ -42,11 +42,12 @@ class NvmlLibrary {
   NvmlReturn (*device_count)(unsigned*) = nullptr;
   NvmlReturn (*handle_by_index)(unsigned, NvmlDevice*) = nullptr;
   NvmlReturn (*name)(NvmlDevice, char*, unsigned) = nullptr;
-  NvmlReturn (*power_usage)(NvmlDevice, unsigned*) = nullptr;             // mW
-  NvmlReturn (*total_energy)(NvmlDevice, unsigned long long*) = nullptr;  // mJ
-  NvmlReturn (*clock_info)(NvmlDevice, int, unsigned*) = nullptr;         // MHz
-  NvmlReturn (*memory_info)(NvmlDevice, NvmlMemory*) = nullptr;           // bytes
-  NvmlReturn (*utilization)(NvmlDevice, NvmlUtilization*) = nullptr;      // %
+  NvmlReturn (*power_usage)(NvmlDevice, unsigned*) = nullptr;                 // mW
+  NvmlReturn (*total_energy)(NvmlDevice, unsigned long long*) = nullptr;      // mJ
+  NvmlReturn (*clock_info)(NvmlDevice, int, unsigned*) = nullptr;             // MHz
+  NvmlReturn (*memory_info)(NvmlDevice, NvmlMemory*) = nullptr;               // bytes
+  NvmlReturn (*utilization)(NvmlDevice, NvmlUtilization*) = nullptr;          // %
+  NvmlReturn (*throttle_reasons)(NvmlDevice, unsigned long long*) = nullptr;  // bitmask, optional
   const char* (*error_string)(NvmlReturn) = nullptr;
 
   explicit NvmlLibrary(void* handle) : handle_(handle) {}
@@ -105,6 +106,11 @@ std::vector<GpuSample> read_all(const NvmlLibrary& nvml) {
       s.gpu_utilization_pct = util.gpu;
       s.memory_utilization_pct = util.memory;
     }
+    unsigned long long reasons = 0;
+    if (nvml.throttle_reasons != nullptr &&
+        nvml.throttle_reasons(device, &reasons) == kNvmlSuccess) {
+      s.throttle_reasons = reasons;
+    }
     out.push_back(s);
   }
   return out;
@@ -158,6 +164,10 @@ GpuTelemetrySource nvml_source(const std::string& library) {
                      nvml->bind(nvml->utilization, "nvmlDeviceGetUtilizationRates") &&
                      nvml->bind(nvml->error_string, "nvmlErrorString");
   if (!bound) return unavailable(fmt::format("{} lacks an NVML entry point used", library));
+  // Optional: NVML 12 renamed "throttle reasons" to "clocks event reasons"; same signature.
+  if (!nvml->bind(nvml->throttle_reasons, "nvmlDeviceGetCurrentClocksEventReasons")) {
+    nvml->bind(nvml->throttle_reasons, "nvmlDeviceGetCurrentClocksThrottleReasons");
+  }
   if (const auto r = nvml->init(); r != kNvmlSuccess)
     return unavailable("nvmlInit_v2 failed: " + nvml->error(r));
   nvml->initialised = true;
@@ -181,6 +191,20 @@ GpuTelemetrySource nvml_source(const std::string& library) {
   return source;
 }
 
+std::vector<std::string> throttle_reason_names(std::uint64_t mask) {
+  // nvml.h, nvmlClocksEventReason* (formerly nvmlClocksThrottleReason*), bits 0 to 8.
+  static constexpr const char* kNames[] = {"gpu_idle",    "applications_clocks", "sw_power_cap",
+                                           "hw_slowdown", "sync_boost",          "sw_thermal",
+                                           "hw_thermal",  "hw_power_brake",      "display_clocks"};
+  std::vector<std::string> names;
+  for (unsigned bit = 0; bit < 64; ++bit) {
+    if ((mask >> bit & 1U) == 0) continue;
+    names.emplace_back(bit < std::size(kNames) ? std::string(kNames[bit])
+                                               : fmt::format("{:#x}", std::uint64_t{1} << bit));
+  }
+  return names;
+}
+
 reports::PerfGpuTelemetry aggregate_gpu_samples(std::int64_t index, const std::string& name,
                                                 const std::vector<GpuSample>& samples) {
   reports::PerfGpuTelemetry g;
@@ -190,6 +214,16 @@ reports::PerfGpuTelemetry aggregate_gpu_samples(std::int64_t index, const std::s
   g.power_w_mean = mean_of(samples, &GpuSample::power_w);
   g.power_w_max = max_of(samples, &GpuSample::power_w);
   g.sm_clock_mhz_mean = mean_of(samples, &GpuSample::sm_clock_mhz);
+  for (const auto& s : samples) {
+    if (s.sm_clock_mhz) {
+      g.sm_clock_mhz_min = std::min(g.sm_clock_mhz_min.value_or(*s.sm_clock_mhz), *s.sm_clock_mhz);
+    }
+  }
+  std::optional<std::uint64_t> reasons;
+  for (const auto& s : samples) {
+    if (s.throttle_reasons) reasons = reasons.value_or(0) | *s.throttle_reasons;
+  }
+  if (reasons) g.throttle_reasons = throttle_reason_names(*reasons);
   g.memory_clock_mhz_mean = mean_of(samples, &GpuSample::memory_clock_mhz);
   g.memory_used_bytes_max = max_of(samples, &GpuSample::memory_used_bytes);
   g.memory_total_bytes = max_of(samples, &GpuSample::memory_total_bytes);
@@ -224,15 +258,14 @@ reports::PerfGpuTelemetry aggregate_gpu_samples(std::int64_t index, const std::s
   return g;
 }
 
-GpuTelemetryObserver::GpuTelemetryObserver(GpuTelemetrySource source,
-                                           std::chrono::milliseconds interval)
+GpuSampler::GpuSampler(GpuTelemetrySource source, std::chrono::milliseconds interval)
     : source_(std::move(source)), interval_(interval) {}
 
-GpuTelemetryObserver::~GpuTelemetryObserver() {
+GpuSampler::~GpuSampler() {
   stop_thread();
 }
 
-void GpuTelemetryObserver::take_sample() {
+void GpuSampler::take_sample() {
   std::vector<GpuSample> reading;
   try {
     reading = source_.read();
@@ -249,7 +282,7 @@ void GpuTelemetryObserver::take_sample() {
   }
 }
 
-void GpuTelemetryObserver::stop_thread() {
+void GpuSampler::stop_thread() {
   if (!thread_.joinable()) return;
   {
     const std::lock_guard lock(mutex_);
@@ -259,7 +292,7 @@ void GpuTelemetryObserver::stop_thread() {
   thread_.join();
 }
 
-void GpuTelemetryObserver::before_level(std::size_t /*index*/) {
+void GpuSampler::start() {
   stop_thread();
   if (!source_.unavailable.empty()) return;
   samples_.assign(source_.gpu_names.size(), {});
@@ -276,13 +309,12 @@ void GpuTelemetryObserver::before_level(std::size_t /*index*/) {
   });
 }
 
-void GpuTelemetryObserver::after_level(std::size_t /*index*/, reports::PerfLevel& level) {
+reports::PerfGpuTelemetrySet GpuSampler::stop() {
   reports::PerfGpuTelemetrySet set;
   set.interval_ms = static_cast<double>(interval_.count());
   if (!source_.unavailable.empty()) {
     set.note = source_.unavailable;
-    level.gpu_telemetry = std::move(set);
-    return;
+    return set;
   }
   stop_thread();
   take_sample();
@@ -300,7 +332,19 @@ void GpuTelemetryObserver::after_level(std::size_t /*index*/, reports::PerfLevel
         aggregate_gpu_samples(static_cast<std::int64_t>(i), source_.gpu_names[i], s));
   }
   set.window_s = first ? *last - *first : 0;
-  level.gpu_telemetry = std::move(set);
+  return set;
+}
+
+GpuTelemetryObserver::GpuTelemetryObserver(GpuTelemetrySource source,
+                                           std::chrono::milliseconds interval)
+    : sampler_(std::move(source), interval) {}
+
+void GpuTelemetryObserver::before_level(std::size_t /*index*/) {
+  sampler_.start();
+}
+
+void GpuTelemetryObserver::after_level(std::size_t /*index*/, reports::PerfLevel& level) {
+  level.gpu_telemetry = sampler_.stop();
 }
 
 }  // namespace lmmbench::harness::perf

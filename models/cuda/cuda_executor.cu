@@ -35,6 +35,27 @@ __global__ void spin_kernel(long long cycles) {
 
 constexpr double kSpinSeconds = 50e-6;
 
+/// Evicts L2 by reading `n` 16-byte words through it (ld.global.cg caches in L2, not L1). Reading
+/// leaves clean lines, which the next kernel can replace for free; a memset would leave dirty
+/// lines whose write-back the timed kernel would pay. The store is never taken (the buffer holds
+/// zeros) but keeps the loads from being optimised away.
+__global__ void read_l2_flush_kernel(const uint4* data, std::size_t n, unsigned* sink) {
+  uint4 acc = make_uint4(0, 0, 0, 0);
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    const uint4 v = __ldcg(data + i);
+    acc.x ^= v.x;
+    acc.y ^= v.y;
+    acc.z ^= v.z;
+    acc.w ^= v.w;
+  }
+  if ((acc.x & acc.y & acc.z & acc.w) == 0xffffffffu) *sink = acc.x;
+}
+
+/// The flush buffer is this many times the L2 size, so no line of the timed operands survives.
+constexpr std::size_t kFlushL2Multiple = 4;
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -87,6 +108,8 @@ struct AttentionOperands {
 
 class CudaExecutor {
  public:
+  // Every resource is a member that owns it (Stream, LtHandle, DeviceBuffer, EventTimer), so a
+  // constructor that throws half-way releases what it had made.
   CudaExecutor(int index, const MeasureOptions& options) : options_(options) {
     info_.index = index;
     LMMBENCH_CUDA(cudaSetDevice(index));
@@ -112,20 +135,19 @@ class CudaExecutor {
     const std::size_t lt = cublasLtGetVersion();
     info_.cublaslt_version = fmt::format("{}.{}.{}", lt / 10000, (lt / 100) % 100, lt % 100);
 
-    LMMBENCH_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    stream_owner_ = make_stream();
+    stream_ = stream_owner_.get();
     timer_ = std::make_unique<EventTimer>();  // events belong to the device set above
-    LMMBENCH_CUBLAS(cublasLtCreate(&lt_));
+    lt_owner_ = make_lt_handle();
+    lt_ = lt_owner_.get();
     workspace_ = DeviceBuffer(options_.workspace_bytes);
-    if (options_.flush_l2 && info_.l2_bytes > 0) {
-      l2_flush_ = DeviceBuffer(2 * static_cast<std::size_t>(info_.l2_bytes));
+    if (info_.l2_bytes > 0) {
+      l2_flush_ = DeviceBuffer(kFlushL2Multiple * static_cast<std::size_t>(info_.l2_bytes));
+      LMMBENCH_CUDA(cudaMemsetAsync(l2_flush_.get(), 0, l2_flush_.bytes(), stream_));
+      flush_sink_ = DeviceBuffer(sizeof(unsigned));
+      LMMBENCH_CUDA(cudaStreamSynchronize(stream_));
     }
     spin_cycles_ = static_cast<long long>(kSpinSeconds * info_.sm_clock_mhz * 1e6);
-  }
-
-  ~CudaExecutor() {
-    timer_.reset();
-    if (lt_ != nullptr) cublasLtDestroy(lt_);
-    if (stream_ != nullptr) cudaStreamDestroy(stream_);
   }
 
   CudaExecutor(const CudaExecutor&) = delete;
@@ -133,28 +155,46 @@ class CudaExecutor {
 
   [[nodiscard]] const DeviceInfo& device() const { return info_; }
 
-  StageMeasurement measure(const Stage& stage, DType dtype) {
+  /// Measures every op of `stage` (timings behind a read-only L2 flush when `cold`) and, when
+  /// `sequence` is not null, its L-layer sequence as one CUDA graph into *sequence.
+  StageMeasurement measure(const Stage& stage, DType dtype, bool cold,
+                           SequenceMeasurement* sequence) {
     StageMeasurement m;
     m.stage = stage.name;
+    m.cold_l2 = cold;
+    // The sequence reuses the verified operands and chosen algorithms of every op.
+    std::vector<std::shared_ptr<GemmOperands>> gemms;
+    std::vector<std::shared_ptr<AttentionOperands>> attention;
     for (const auto& g : stage.gemms) {
-      m.ops.push_back(measure_gemm(stage.name, g, dtype));
+      auto ops = prepare(g, dtype);
+      m.ops.push_back(measure_gemm(stage.name, *ops, dtype, cold));
       m.seconds += static_cast<double>(g.count) * m.ops.back().seconds;
+      if (sequence != nullptr) gemms.push_back(std::move(ops));
     }
     for (const auto& a : stage.attention) {
-      m.ops.push_back(measure_attention(stage.name, a, dtype));
+      auto ops = prepare(a, dtype);
+      m.ops.push_back(measure_attention(stage.name, *ops, dtype, cold));
       m.seconds += static_cast<double>(a.count) * m.ops.back().seconds;
+      if (sequence != nullptr) attention.push_back(std::move(ops));
+    }
+    if (sequence != nullptr) {
+      *sequence = measure_sequence(stage, dtype, cold, gemms, attention);
+      m.sequence = *sequence;
     }
     return m;
   }
 
   std::function<double()> prepare_gemm(const Gemm& gemm, DType dtype) {
     std::shared_ptr<GemmOperands> ops = prepare(gemm, dtype);
-    pick_fastest(*ops->matmul, ops->w.get(), ops->x.get(), ops->y.get());
+    const bool cold = options_.l2 == L2Policy::cold;
+    pick_fastest(*ops->matmul, ops->w.get(), ops->x.get(), ops->y.get(), cold);
     verify_gemm("benchmark", *ops, dtype);
-    return [this, ops] {
-      return time_once([&] {
-        ops->matmul->run(ops->w.get(), ops->x.get(), ops->y.get(), workspace_.get(), stream_);
-      });
+    return [this, ops, cold] {
+      return time_once(
+          [&] {
+            ops->matmul->run(ops->w.get(), ops->x.get(), ops->y.get(), workspace_.get(), stream_);
+          },
+          cold);
     };
   }
 
@@ -177,11 +217,20 @@ class CudaExecutor {
     return b;
   }
 
-  double time_once(const std::function<void()>& enqueue) {
-    if (l2_flush_.bytes() > 0) {
-      LMMBENCH_CUDA(cudaMemsetAsync(l2_flush_.get(), static_cast<int>(++flush_value_ & 0xff),
-                                    l2_flush_.bytes(), stream_));
-    }
+  /// Evicts L2 by reading the flush buffer (read_l2_flush_kernel), outside the timed events.
+  void flush_l2() {
+    if (l2_flush_.bytes() == 0) return;
+    const std::size_t words = l2_flush_.bytes() / sizeof(uint4);
+    read_l2_flush_kernel<<<4 * std::max(info_.sm_count, 1), 256, 0, stream_>>>(
+        static_cast<const uint4*>(l2_flush_.get()), words,
+        static_cast<unsigned*>(flush_sink_.get()));
+    LMMBENCH_CUDA(cudaGetLastError());
+  }
+
+  /// GPU seconds of `enqueue`'s work, bracketed by events behind the spin kernel; with `cold`,
+  /// L2 is evicted first.
+  double time_once(const std::function<void()>& enqueue, bool cold) {
+    if (cold) flush_l2();
     spin_kernel<<<1, 1, 0, stream_>>>(spin_cycles_);
     LMMBENCH_CUDA(cudaGetLastError());
     timer_->start(stream_);
@@ -190,7 +239,7 @@ class CudaExecutor {
     return timer_->seconds();
   }
 
-  Samples sample(const std::function<void()>& enqueue) {
+  Samples sample(const std::function<void()>& enqueue, bool cold) {
     for (int i = 0; i < options_.warmup_runs; ++i)
       enqueue();
     LMMBENCH_CUDA(cudaStreamSynchronize(stream_));
@@ -198,7 +247,7 @@ class CudaExecutor {
     Samples s;
     const auto started = std::chrono::steady_clock::now();
     while (true) {
-      xs.push_back(time_once(enqueue));
+      xs.push_back(time_once(enqueue, cold));
       const int n = static_cast<int>(xs.size());
       if (n >= options_.min_runs && relative_spread(xs) <= options_.max_relative_spread) {
         s.converged = true;
@@ -215,7 +264,7 @@ class CudaExecutor {
   }
 
   /// Times every heuristic candidate (a few runs each, median) and selects the fastest.
-  int pick_fastest(LtMatmul& mm, const void* a, const void* b, void* d) {
+  int pick_fastest(LtMatmul& mm, const void* a, const void* b, void* d, bool cold) {
     constexpr int kRuns = 5;
     double best = INFINITY;
     int best_index = -1;
@@ -223,11 +272,14 @@ class CudaExecutor {
       if (mm.try_run(i, a, b, d, workspace_.get(), stream_) != CUBLAS_STATUS_SUCCESS) continue;
       std::vector<double> xs;
       for (int r = 0; r < kRuns; ++r) {
-        xs.push_back(time_once([&] {
-          if (mm.try_run(i, a, b, d, workspace_.get(), stream_) != CUBLAS_STATUS_SUCCESS) {
-            throw Error("cuBLASLt candidate " + std::to_string(i) + " failed after running once");
-          }
-        }));
+        xs.push_back(time_once(
+            [&] {
+              if (mm.try_run(i, a, b, d, workspace_.get(), stream_) != CUBLAS_STATUS_SUCCESS) {
+                throw Error("cuBLASLt candidate " + std::to_string(i) +
+                            " failed after running once");
+              }
+            },
+            cold));
       }
       const double t = median(xs);
       if (t < best) {
@@ -270,37 +322,48 @@ class CudaExecutor {
     shape.stride_a = g.n * g.k;
     shape.stride_b = g.m * g.k;
     shape.stride_d = g.m * g.n;
-    ops->matmul = std::make_unique<LtMatmul>(lt_, shape, dtype, options_.workspace_bytes,
-                                             options_.algorithms);
+    ops->matmul =
+        std::make_unique<LtMatmul>(lt_, shape, dtype, options_.workspace_bytes, options_.algorithms,
+                                   options_.reduced_precision_reduction);
     return ops;
   }
 
   CheckResult verify_gemm(const std::string& stage, GemmOperands& ops, DType dtype) {
     ops.matmul->run(ops.w.get(), ops.x.get(), ops.y.get(), workspace_.get(), stream_);
     const Gemm& g = ops.gemm;
-    const CheckResult check = check_linear(ops.x.get(), ops.w.get(), ops.y.get(), g.m, g.n, g.k,
-                                           false, 1.0f, dtype, options_.verify_rows, stream_);
+    DeviceLinear op;
+    op.x = ops.x.get();
+    op.w = ops.w.get();
+    op.y = ops.y.get();
+    op.m = g.m;
+    op.n = g.n;
+    op.k = g.k;
+    op.batch = g.batch;
+    op.stride_x = g.m * g.k;
+    op.stride_w = g.n * g.k;
+    op.stride_y = g.m * g.n;
+    const CheckResult check = check_linear(op, dtype, options_.verify_rows, stream_);
     if (!check.passed()) {
       throw VerificationError(fmt::format(
-          "{}/{} ({}x{}x{}, {}): cuBLASLt's result differs from the host reference: error {:.3g} "
-          "> tolerance {:.3g}",
-          stage, g.name, g.m, g.n, g.k, to_string(dtype), check.max_error, check.tolerance));
+          "{}/{} ({}x{}x{}, {}): cuBLASLt's result differs from the host reference in product {} "
+          "of {}: error {:.3g} > tolerance {:.3g}",
+          stage, g.name, g.m, g.n, g.k, to_string(dtype), check.failed_product, g.batch,
+          check.max_error, check.tolerance));
     }
     return check;
   }
 
-  OpMeasurement measure_gemm(const std::string& stage, const Gemm& g, DType dtype) {
-    const auto ops = prepare(g, dtype);
+  OpMeasurement measure_gemm(const std::string& stage, GemmOperands& ops, DType dtype, bool cold) {
     OpMeasurement m;
-    m.name = g.name;
+    m.name = ops.gemm.name;
     m.kind = "gemm";
-    m.algorithms_tried = pick_fastest(*ops->matmul, ops->w.get(), ops->x.get(), ops->y.get());
-    const CheckResult check = verify_gemm(stage, *ops, dtype);
+    m.algorithms_tried = pick_fastest(*ops.matmul, ops.w.get(), ops.x.get(), ops.y.get(), cold);
+    const CheckResult check = verify_gemm(stage, ops, dtype);
     m.max_error = check.max_error;
     m.tolerance = check.tolerance;
-    const Samples s = sample([&] {
-      ops->matmul->run(ops->w.get(), ops->x.get(), ops->y.get(), workspace_.get(), stream_);
-    });
+    const Samples s = sample(
+        [&] { ops.matmul->run(ops.w.get(), ops.x.get(), ops.y.get(), workspace_.get(), stream_); },
+        cold);
     m.seconds = s.median;
     m.relative_spread = s.relative_spread;
     m.runs = s.runs;
@@ -308,8 +371,8 @@ class CudaExecutor {
     return m;
   }
 
-  std::unique_ptr<AttentionOperands> prepare(const Attention& a, DType dtype) {
-    auto ops = std::make_unique<AttentionOperands>();
+  std::shared_ptr<AttentionOperands> prepare(const Attention& a, DType dtype) {
+    auto ops = std::make_shared<AttentionOperands>();
     ops->attention = a;
     const std::int64_t group = a.heads / a.kv_heads;
     ops->units = a.sequences * a.kv_heads;
@@ -353,8 +416,8 @@ class CudaExecutor {
     qk.stride_b = ops->mq * hd;
     qk.stride_d = ops->mq * kv;
     qk.alpha = 1.0f / std::sqrt(static_cast<float>(hd));
-    ops->qk =
-        std::make_unique<LtMatmul>(lt_, qk, dtype, options_.workspace_bytes, options_.algorithms);
+    ops->qk = std::make_unique<LtMatmul>(lt_, qk, dtype, options_.workspace_bytes,
+                                         options_.algorithms, options_.reduced_precision_reduction);
     // O[mq x hd] = P V: column-major O^T = V^T P^T (A = V, B = P, neither transposed).
     MatmulShape pv;
     pv.m = hd;
@@ -367,8 +430,8 @@ class CudaExecutor {
     pv.stride_a = kv * hd;
     pv.stride_b = ops->mq * kv;
     pv.stride_d = ops->mq * hd;
-    ops->pv =
-        std::make_unique<LtMatmul>(lt_, pv, dtype, options_.workspace_bytes, options_.algorithms);
+    ops->pv = std::make_unique<LtMatmul>(lt_, pv, dtype, options_.workspace_bytes,
+                                         options_.algorithms, options_.reduced_precision_reduction);
     ops->softmax.rows = chunk * ops->mq;
     ops->softmax.q_len = a.q_len;
     ops->softmax.kv_len = kv;
@@ -377,12 +440,18 @@ class CudaExecutor {
     return ops;
   }
 
-  void run_attention(const AttentionOperands& ops, DType dtype) {
+  /// Enqueues one attention call: every chunk through the same buffers, with keys and values at
+  /// `k` and `v` (the operands' own, or another layer's copies in a sequence).
+  void run_attention(const AttentionOperands& ops, DType dtype, const void* k, const void* v) {
     for (std::int64_t done = 0; done < ops.units; done += ops.chunk) {
-      ops.qk->run(ops.k.get(), ops.q.get(), ops.s.get(), workspace_.get(), stream_);
+      ops.qk->run(k, ops.q.get(), ops.s.get(), workspace_.get(), stream_);
       masked_softmax_rows(ops.s.get(), ops.softmax, dtype, stream_);
-      ops.pv->run(ops.v.get(), ops.s.get(), ops.o.get(), workspace_.get(), stream_);
+      ops.pv->run(v, ops.s.get(), ops.o.get(), workspace_.get(), stream_);
     }
+  }
+
+  void run_attention(const AttentionOperands& ops, DType dtype) {
+    run_attention(ops, dtype, ops.k.get(), ops.v.get());
   }
 
   /// Keys [lo, hi] that softmax row `row` keeps (the kernel's rule).
@@ -402,8 +471,9 @@ class CudaExecutor {
     auto fail = [&](const char* part, const CheckResult& c) {
       throw VerificationError(fmt::format(
           "{}/{} {} ({} queries x {} keys, head dim {}, {}): result differs from the host "
-          "reference: error {:.3g} > tolerance {:.3g}",
-          stage, a.name, part, ops.mq, kv, hd, to_string(dtype), c.max_error, c.tolerance));
+          "reference in sequence-head {} of {}: error {:.3g} > tolerance {:.3g}",
+          stage, a.name, part, ops.mq, kv, hd, to_string(dtype),
+          std::max<std::int64_t>(c.failed_product, 0), ops.chunk, c.max_error, c.tolerance));
     };
     CheckResult worst;
     auto keep = [&](const CheckResult& c) {
@@ -411,9 +481,20 @@ class CudaExecutor {
       worst.tolerance = c.tolerance;
     };
     ops.qk->run(ops.k.get(), ops.q.get(), ops.s.get(), workspace_.get(), stream_);
-    const CheckResult scores =
-        check_linear(ops.q.get(), ops.k.get(), ops.s.get(), ops.mq, kv, hd, false,
-                     ops.qk->shape().alpha, dtype, options_.verify_rows, stream_);
+    // Every (sequence, KV head) product of the chunk is checked, on a slice.
+    DeviceLinear qk;
+    qk.x = ops.q.get();
+    qk.w = ops.k.get();
+    qk.y = ops.s.get();
+    qk.m = ops.mq;
+    qk.n = kv;
+    qk.k = hd;
+    qk.alpha = ops.qk->shape().alpha;
+    qk.batch = ops.chunk;
+    qk.stride_x = ops.mq * hd;
+    qk.stride_w = kv * hd;
+    qk.stride_y = ops.mq * kv;
+    const CheckResult scores = check_linear(qk, dtype, options_.verify_rows, stream_);
     if (!scores.passed()) fail("Q K^T", scores);
     keep(scores);
     const std::size_t e = static_cast<std::size_t>(element_bytes(dtype));
@@ -435,24 +516,35 @@ class CudaExecutor {
       keep(probabilities);
     }
     ops.pv->run(ops.v.get(), ops.s.get(), ops.o.get(), workspace_.get(), stream_);
-    const CheckResult output = check_linear(ops.s.get(), ops.v.get(), ops.o.get(), ops.mq, hd, kv,
-                                            true, 1.0f, dtype, options_.verify_rows, stream_);
+    DeviceLinear pv;
+    pv.x = ops.s.get();
+    pv.w = ops.v.get();
+    pv.y = ops.o.get();
+    pv.m = ops.mq;
+    pv.n = hd;
+    pv.k = kv;
+    pv.w_is_k_by_n = true;
+    pv.batch = ops.chunk;
+    pv.stride_x = ops.mq * kv;
+    pv.stride_w = kv * hd;
+    pv.stride_y = ops.mq * hd;
+    const CheckResult output = check_linear(pv, dtype, options_.verify_rows, stream_);
     if (!output.passed()) fail("P V", output);
     keep(output);
     return worst;
   }
 
-  OpMeasurement measure_attention(const std::string& stage, const Attention& a, DType dtype) {
-    const auto ops = prepare(a, dtype);
+  OpMeasurement measure_attention(const std::string& stage, const AttentionOperands& ops,
+                                  DType dtype, bool cold) {
     OpMeasurement m;
-    m.name = a.name;
+    m.name = ops.attention.name;
     m.kind = "attention";
-    m.algorithms_tried = pick_fastest(*ops->qk, ops->k.get(), ops->q.get(), ops->s.get());
-    m.algorithms_tried += pick_fastest(*ops->pv, ops->v.get(), ops->s.get(), ops->o.get());
-    const CheckResult check = verify_attention(stage, *ops, dtype);
+    m.algorithms_tried = pick_fastest(*ops.qk, ops.k.get(), ops.q.get(), ops.s.get(), cold);
+    m.algorithms_tried += pick_fastest(*ops.pv, ops.v.get(), ops.s.get(), ops.o.get(), cold);
+    const CheckResult check = verify_attention(stage, ops, dtype);
     m.max_error = check.max_error;
     m.tolerance = check.tolerance;
-    const Samples s = sample([&] { run_attention(*ops, dtype); });
+    const Samples s = sample([&] { run_attention(ops, dtype); }, cold);
     m.seconds = s.median;
     m.relative_spread = s.relative_spread;
     m.runs = s.runs;
@@ -460,16 +552,99 @@ class CudaExecutor {
     return m;
   }
 
+  /// The stage's L-layer sequence as one CUDA graph: layer l runs every op whose count exceeds
+  /// l (the stage's GEMMs, then its attention), layer l with weight set l mod `sets`. Set 0 is
+  /// the verified operands; the others are random copies of the weights (and of the KV cache),
+  /// enough that the sets together exceed twice the L2 size, so no layer finds its weights in L2.
+  SequenceMeasurement measure_sequence(const Stage& stage, DType dtype, bool cold,
+                                       const std::vector<std::shared_ptr<GemmOperands>>& gemms,
+                                       const std::vector<std::shared_ptr<AttentionOperands>>& att) {
+    const std::int64_t layers = stage_layers(stage);
+    double per_set = 0;
+    for (const auto& g : gemms)
+      per_set += static_cast<double>(g->w.bytes());
+    for (const auto& a : att)
+      per_set += static_cast<double>(a->k.bytes() + a->v.bytes());
+    const double l2 = static_cast<double>(info_.l2_bytes);
+    const auto wanted = static_cast<std::int64_t>(std::ceil(2.0 * l2 / std::max(per_set, 1.0))) + 1;
+    const std::int64_t sets =
+        std::max<std::int64_t>(1, std::min(layers, std::max<std::int64_t>(wanted, 2)));
+    require_memory(
+        static_cast<double>(sets - 1) * per_set,
+        fmt::format("the {}-layer sequence of {} ({} weight sets)", layers, stage.name, sets));
+    struct Copies {
+      std::vector<DeviceBuffer> w, k, v;
+    };
+    std::vector<Copies> copies(static_cast<std::size_t>(sets - 1));
+    for (auto& c : copies) {
+      for (const auto& g : gemms) {
+        const Gemm& x = g->gemm;
+        c.w.push_back(
+            random_buffer(x.n * x.k * x.batch, dtype, 1.0f / std::sqrt(static_cast<float>(x.k))));
+      }
+      for (const auto& a : att) {
+        const std::int64_t elements = a->chunk * a->attention.kv_len * a->attention.head_dim;
+        c.k.push_back(random_buffer(elements, dtype, 1.0f));
+        c.v.push_back(random_buffer(elements, dtype, 1.0f));
+      }
+    }
+    const auto pick = [&](std::int64_t set, const DeviceBuffer& own,
+                          const std::vector<DeviceBuffer> Copies::*field, std::size_t i) {
+      return set == 0 ? own.get() : (copies[static_cast<std::size_t>(set - 1)].*field)[i].get();
+    };
+
+    LMMBENCH_CUDA(cudaStreamSynchronize(stream_));
+    cudaGraph_t raw_graph = nullptr;
+    LMMBENCH_CUDA(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    try {
+      for (std::int64_t l = 0; l < layers; ++l) {
+        const std::int64_t set = l % sets;
+        for (std::size_t i = 0; i < gemms.size(); ++i) {
+          const GemmOperands& g = *gemms[i];
+          if (l >= g.gemm.count) continue;
+          g.matmul->run(pick(set, g.w, &Copies::w, i), g.x.get(), g.y.get(), workspace_.get(),
+                        stream_);
+        }
+        for (std::size_t i = 0; i < att.size(); ++i) {
+          const AttentionOperands& a = *att[i];
+          if (l >= a.attention.count) continue;
+          run_attention(a, dtype, pick(set, a.k, &Copies::k, i), pick(set, a.v, &Copies::v, i));
+        }
+      }
+    } catch (...) {
+      cudaStreamEndCapture(stream_, &raw_graph);
+      if (raw_graph != nullptr) cudaGraphDestroy(raw_graph);
+      throw;
+    }
+    LMMBENCH_CUDA(cudaStreamEndCapture(stream_, &raw_graph));
+    const Graph graph(raw_graph);
+    cudaGraphExec_t raw_exec = nullptr;
+    LMMBENCH_CUDA(cudaGraphInstantiate(&raw_exec, graph.get(), 0));
+    const GraphExec exec(raw_exec);
+
+    const Samples s = sample([&] { LMMBENCH_CUDA(cudaGraphLaunch(exec.get(), stream_)); }, cold);
+    SequenceMeasurement q;
+    q.seconds = s.median;
+    q.relative_spread = s.relative_spread;
+    q.runs = s.runs;
+    q.converged = s.converged;
+    q.layers = static_cast<int>(layers);
+    q.weight_sets = static_cast<int>(sets);
+    return q;
+  }
+
   MeasureOptions options_;
   DeviceInfo info_;
-  cudaStream_t stream_ = nullptr;
-  cublasLtHandle_t lt_ = nullptr;
+  Stream stream_owner_;
+  cudaStream_t stream_ = nullptr;  ///< stream_owner_'s stream.
+  std::unique_ptr<EventTimer> timer_;
+  LtHandle lt_owner_;
+  cublasLtHandle_t lt_ = nullptr;  ///< lt_owner_'s handle.
   DeviceBuffer workspace_;
   DeviceBuffer l2_flush_;
-  std::unique_ptr<EventTimer> timer_;
+  DeviceBuffer flush_sink_;
   long long spin_cycles_ = 0;
   std::uint64_t seed_ = 0x6c6d6d62656e6368ULL;  // "lmmbench"
-  unsigned flush_value_ = 0;
 };
 
 /// Why no executor can be opened on `device_index`, or nullopt when one can.
@@ -565,7 +740,8 @@ lmmbench_cuda_open(int32_t device_index, const lmmbench_cuda_measure_options* op
   o.max_runs = options->max_runs;
   o.max_relative_spread = options->max_relative_spread;
   o.max_seconds_per_op = options->max_seconds_per_op;
-  o.flush_l2 = options->flush_l2 != 0;
+  o.l2 = options->flush_l2 != 0 ? gpu::L2Policy::cold : gpu::L2Policy::cold_decode;
+  o.reduced_precision_reduction = options->reduced_precision_reduction != 0;
   o.algorithms = options->algorithms;
   o.workspace_bytes = static_cast<std::size_t>(options->workspace_bytes);
   o.verify_rows = options->verify_rows;
@@ -604,8 +780,10 @@ lmmbench_cuda_device(const lmmbench_cuda_executor* executor, lmmbench_cuda_devic
 
 LMMBENCH_CUDA_EXPORT lmmbench_cuda_status lmmbench_cuda_measure(
     lmmbench_cuda_executor* executor, const lmmbench_cuda_stage* stage, lmmbench_cuda_dtype dtype,
-    lmmbench_cuda_op_measurement* ops, size_t op_capacity, char* error, size_t error_size) {
+    lmmbench_cuda_op_measurement* ops, size_t op_capacity,
+    lmmbench_cuda_sequence_measurement* sequence, char* error, size_t error_size) {
   if (executor == nullptr || stage == nullptr || !impl::valid(dtype) ||
+      (stage->time_sequence != 0 && sequence == nullptr) ||
       (stage->gemm_count > 0 && stage->gemms == nullptr) ||
       (stage->attention_count > 0 && stage->attention == nullptr) ||
       (ops == nullptr && op_capacity > 0) ||
@@ -633,7 +811,13 @@ LMMBENCH_CUDA_EXPORT lmmbench_cuda_status lmmbench_cuda_measure(
       x.count = a.count;
       s.attention.push_back(std::move(x));
     }
-    const gpu::StageMeasurement m = executor->object->measure(s, impl::dtype_of(dtype));
+    gpu::SequenceMeasurement q;
+    const gpu::StageMeasurement m = executor->object->measure(
+        s, impl::dtype_of(dtype), stage->cold_l2 != 0, stage->time_sequence != 0 ? &q : nullptr);
+    if (stage->time_sequence != 0) {
+      *sequence = lmmbench_cuda_sequence_measurement{
+          q.seconds, q.relative_spread, q.runs, q.converged ? 1 : 0, q.layers, q.weight_sets};
+    }
     for (std::size_t i = 0; i < m.ops.size(); ++i) {
       const gpu::OpMeasurement& op = m.ops[i];
       ops[i] = lmmbench_cuda_op_measurement{op.seconds,           op.relative_spread,  op.runs,

@@ -5,6 +5,10 @@
 namespace lmmbench::gpu::cuda {
 
 void throw_cuda(cudaError_t status, const char* what, const char* file, int line) {
+  // The runtime also keeps the error as the thread's last error; cleared here, so that a later
+  // cudaGetLastError() (after a kernel launch) does not report this one again, e.g. in the next
+  // executor after a constructor whose cudaMalloc failed. A sticky error stays regardless.
+  static_cast<void>(cudaGetLastError());
   throw Error(fmt::format("{}: {}: {} ({}:{})", what, cudaGetErrorName(status),
                           cudaGetErrorString(status), file, line));
 }

@@ -14,7 +14,7 @@
 
 namespace lmmbench::gpu::cuda {
 
-/// Throws Error("what: cudaErrorX: text (file:line)").
+/// Throws Error("what: cudaErrorX: text (file:line)"), after clearing the thread's last error.
 [[noreturn]] void throw_cuda(cudaError_t status, const char* what, const char* file, int line);
 /// Throws Error("what: CUBLAS_STATUS_X: text (file:line)").
 [[noreturn]] void throw_cublas(cublasStatus_t status, const char* what, const char* file, int line);
@@ -69,12 +69,64 @@ class DeviceBuffer {
   std::size_t bytes_ = 0;
 };
 
+/// Owns one CUDA handle-like resource (a stream, a cuBLASLt handle, a graph): created by the
+/// caller, destroyed by `Destroy` when the owner goes, errors there ignored. Members of this type
+/// are released when a constructor that made them throws later on.
+template <typename Handle, auto Destroy>
+class Owned {
+ public:
+  Owned() = default;
+  explicit Owned(Handle handle) : handle_(handle) {}
+  ~Owned() { reset(); }
+  Owned(Owned&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  Owned& operator=(Owned&& other) noexcept {
+    if (this != &other) {
+      reset();
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+
+  [[nodiscard]] Handle get() const { return handle_; }
+  void reset() noexcept {
+    if (handle_ != nullptr) static_cast<void>(Destroy(std::exchange(handle_, nullptr)));
+  }
+
+ private:
+  Handle handle_ = nullptr;
+};
+
+using Stream = Owned<cudaStream_t, cudaStreamDestroy>;
+using LtHandle = Owned<cublasLtHandle_t, cublasLtDestroy>;
+using Graph = Owned<cudaGraph_t, cudaGraphDestroy>;
+using GraphExec = Owned<cudaGraphExec_t, cudaGraphExecDestroy>;
+
+/// A non-blocking stream on the current device.
+inline Stream make_stream() {
+  cudaStream_t s = nullptr;
+  LMMBENCH_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  return Stream(s);
+}
+
+inline LtHandle make_lt_handle() {
+  cublasLtHandle_t h = nullptr;
+  LMMBENCH_CUBLAS(cublasLtCreate(&h));
+  return LtHandle(h);
+}
+
 /// A pair of CUDA events bracketing work on one stream.
 class EventTimer {
  public:
   EventTimer() {
     LMMBENCH_CUDA(cudaEventCreate(&start_));
-    LMMBENCH_CUDA(cudaEventCreate(&stop_));
+    try {
+      LMMBENCH_CUDA(cudaEventCreate(&stop_));
+    } catch (...) {
+      cudaEventDestroy(start_);
+      throw;
+    }
   }
   ~EventTimer() {
     cudaEventDestroy(start_);

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/cuda/cuda_support.cuh"
@@ -28,13 +30,21 @@ cublasLtMatrixLayout_t make_layout(cudaDataType_t type, std::int64_t rows, std::
 
 }  // namespace
 
+std::uint32_t reduction_scheme_mask(bool reduced_precision_reduction) {
+  return reduced_precision_reduction
+             ? static_cast<std::uint32_t>(CUBLASLT_REDUCTION_SCHEME_MASK)
+             : static_cast<std::uint32_t>(CUBLASLT_REDUCTION_SCHEME_NONE) |
+                   static_cast<std::uint32_t>(CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE);
+}
+
 std::string MatmulShape::describe() const {
   return fmt::format("m={} n={} k={} op(A)={} op(B)={} batch={}", m, n, k, transpose_a ? "T" : "N",
                      transpose_b ? "T" : "N", batch);
 }
 
 LtMatmul::LtMatmul(cublasLtHandle_t handle, const MatmulShape& shape, DType dtype,
-                   std::size_t workspace_bytes, int max_algorithms)
+                   std::size_t workspace_bytes, int max_algorithms,
+                   bool reduced_precision_reduction)
     : handle_(handle), shape_(shape), workspace_bytes_(workspace_bytes) {
   if (shape.batch > INT32_MAX) throw Error("cuBLASLt batch count over 2^31: " + shape.describe());
   try {
@@ -57,14 +67,27 @@ LtMatmul::LtMatmul(cublasLtHandle_t handle, const MatmulShape& shape, DType dtyp
     const std::uint64_t workspace = workspace_bytes;
     LMMBENCH_CUBLAS(cublasLtMatmulPreferenceSetAttribute(
         preference_, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof(workspace)));
+    const std::uint32_t reduction = reduction_scheme_mask(reduced_precision_reduction);
+    LMMBENCH_CUBLAS(cublasLtMatmulPreferenceSetAttribute(
+        preference_, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reduction, sizeof(reduction)));
     results_.resize(static_cast<std::size_t>(max_algorithms > 0 ? max_algorithms : 1));
     int returned = 0;
     LMMBENCH_CUBLAS(cublasLtMatmulAlgoGetHeuristic(handle_, op_, a_, b_, d_, d_, preference_,
                                                    static_cast<int>(results_.size()),
                                                    results_.data(), &returned));
     results_.resize(static_cast<std::size_t>(returned));
+    // A result whose state is not SUCCESS holds no usable algorithm.
+    std::string refused;
+    const auto unusable = [&](const cublasLtMatmulHeuristicResult_t& r) {
+      if (r.state == CUBLAS_STATUS_SUCCESS) return false;
+      refused += std::string(refused.empty() ? "" : ", ") + cublasLtGetStatusName(r.state);
+      return true;
+    };
+    results_.erase(std::remove_if(results_.begin(), results_.end(), unusable), results_.end());
     if (results_.empty()) {
-      throw Error("cuBLASLt's heuristic returned no algorithm for " + shape.describe());
+      throw Error(fmt::format("cuBLASLt's heuristic returned no usable algorithm for {}{}",
+                              shape.describe(),
+                              refused.empty() ? "" : " (result states: " + refused + ")"));
     }
   } catch (...) {
     release();

@@ -33,14 +33,21 @@ struct MatmulShape {
   [[nodiscard]] std::string describe() const;
 };
 
+/// The reduction schemes cuBLASLt may use for split-K partial sums: every scheme, or only those
+/// that keep them in the compute type (FP32) - NONE | COMPUTE_TYPE, leaving out INPLACE and
+/// OUTPUT_TYPE, which add them up in the output type (cublasLt.h, cublasLtReductionScheme_t).
+std::uint32_t reduction_scheme_mask(bool reduced_precision_reduction);
+
 /// One cuBLASLt matmul: FP16 or BF16 operands and output, FP32 accumulation and scale
 /// (CUBLAS_COMPUTE_32F / CUDA_R_32F), beta = 0. Asks the heuristic for up to `max_algorithms`
-/// candidates for the given workspace size (the sample_cublasLt_LtSgemmSimpleAutoTuning call
-/// sequence of NVIDIA/CUDALibrarySamples). Not thread-safe.
+/// candidates for the given workspace size and reduction schemes (the
+/// sample_cublasLt_LtSgemmSimpleAutoTuning call sequence of NVIDIA/CUDALibrarySamples) and keeps
+/// those whose `state` is CUBLAS_STATUS_SUCCESS (the other fields of a result are only valid
+/// then); none left is an Error naming the states. Not thread-safe.
 class LtMatmul {
  public:
   LtMatmul(cublasLtHandle_t handle, const MatmulShape& shape, DType dtype,
-           std::size_t workspace_bytes, int max_algorithms);
+           std::size_t workspace_bytes, int max_algorithms, bool reduced_precision_reduction);
   ~LtMatmul();
   LtMatmul(const LtMatmul&) = delete;
   LtMatmul& operator=(const LtMatmul&) = delete;

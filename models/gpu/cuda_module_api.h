@@ -6,7 +6,9 @@
  * of another version, naming both.
  *
  * Rule: any change to a struct, an enum, a signature or the meaning of a call increments
- * LMMBENCH_CUDA_API_VERSION. Version 1 was the C++ entry point of lmmbench 0.1 (never checked). */
+ * LMMBENCH_CUDA_API_VERSION. Version 1 was the C++ entry point of lmmbench 0.1 (never checked);
+ * version 3 added the reduction policy, the per-stage cold-L2 flag and the L-layer sequence timing.
+ */
 #ifndef LMMBENCH_MODELS_GPU_CUDA_MODULE_API_H
 #define LMMBENCH_MODELS_GPU_CUDA_MODULE_API_H
 
@@ -17,7 +19,7 @@
 extern "C" {
 #endif
 
-#define LMMBENCH_CUDA_API_VERSION 2
+#define LMMBENCH_CUDA_API_VERSION 3
 
 /* Status of every call that can fail. Where a call takes an error buffer, a status other than
  * OK leaves a NUL-terminated message there (truncated to the buffer's size). */
@@ -46,10 +48,12 @@ typedef struct lmmbench_cuda_measure_options {
   int32_t max_runs;
   double max_relative_spread;
   double max_seconds_per_op;
-  int32_t flush_l2; /* 0 or 1 */
+  int32_t
+      flush_l2; /* 0 or 1: prepare_gemm's timed calls start with a cold L2 (measure: per stage) */
   int32_t algorithms;
   uint64_t workspace_bytes;
   int32_t verify_rows;
+  int32_t reduced_precision_reduction; /* 0: reduce split-K partial sums in FP32 only; 1: any */
 } lmmbench_cuda_measure_options;
 
 /* Strings are NUL-terminated and truncated to their arrays. */
@@ -99,6 +103,8 @@ typedef struct lmmbench_cuda_stage {
   size_t gemm_count;
   const lmmbench_cuda_attention_shape* attention;
   size_t attention_count;
+  int32_t cold_l2;       /* 0 or 1: evict L2 (by reading) before every timed call */
+  int32_t time_sequence; /* 0 or 1: also time the stage's L-layer sequence as one CUDA graph */
 } lmmbench_cuda_stage;
 
 /* One op of a stage, measured; models/gpu/executor.hpp OpMeasurement documents each field. */
@@ -112,6 +118,16 @@ typedef struct lmmbench_cuda_op_measurement {
   double tolerance;
 } lmmbench_cuda_op_measurement;
 
+/* The L-layer sequence of a stage; models/gpu/executor.hpp SequenceMeasurement documents each. */
+typedef struct lmmbench_cuda_sequence_measurement {
+  double seconds;
+  double relative_spread;
+  int32_t runs;
+  int32_t converged; /* 0 or 1 */
+  int32_t layers;
+  int32_t weight_sets;
+} lmmbench_cuda_sequence_measurement;
+
 /* The entry points, looked up by these names. */
 typedef uint32_t (*lmmbench_cuda_api_version_fn)(void);
 /* Opens device `device_index`. UNAVAILABLE (with the reason) when there is no usable device. */
@@ -123,10 +139,12 @@ typedef void (*lmmbench_cuda_close_fn)(lmmbench_cuda_executor* executor);
 typedef lmmbench_cuda_status (*lmmbench_cuda_device_fn)(const lmmbench_cuda_executor* executor,
                                                         lmmbench_cuda_device_info* info);
 /* Measures every op of `stage`: its gemms then its attention calls, written to ops[0 ..
- * gemm_count + attention_count), which `op_capacity` must cover. */
+ * gemm_count + attention_count), which `op_capacity` must cover; with stage->time_sequence, also
+ * the L-layer sequence, written to *sequence (which must then not be null). */
 typedef lmmbench_cuda_status (*lmmbench_cuda_measure_fn)(
     lmmbench_cuda_executor* executor, const lmmbench_cuda_stage* stage, lmmbench_cuda_dtype dtype,
-    lmmbench_cuda_op_measurement* ops, size_t op_capacity, char* error, size_t error_size);
+    lmmbench_cuda_op_measurement* ops, size_t op_capacity,
+    lmmbench_cuda_sequence_measurement* sequence, char* error, size_t error_size);
 /* The gemm handle is valid while its executor is open; release it before closing the executor. */
 typedef lmmbench_cuda_status (*lmmbench_cuda_prepare_gemm_fn)(lmmbench_cuda_executor* executor,
                                                               const lmmbench_cuda_gemm_shape* shape,

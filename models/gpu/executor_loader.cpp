@@ -94,16 +94,22 @@ class ModuleExecutor final : public Executor {
           a.name.c_str(), a.sequences, a.heads, a.kv_heads, a.head_dim, a.q_len, a.kv_len,
           a.causal ? 1 : 0, a.window.value_or(0), a.count});
     }
-    const lmmbench_cuda_stage c_stage{stage.name.c_str(), gemms.data(), gemms.size(),
-                                      attention.data(), attention.size()};
+    const bool cold = cold_l2(stage, options_.l2);
+    const bool sequence = times_sequence(stage, options_);
+    const lmmbench_cuda_stage c_stage{stage.name.c_str(), gemms.data(),     gemms.size(),
+                                      attention.data(),   attention.size(), cold ? 1 : 0,
+                                      sequence ? 1 : 0};
     std::vector<lmmbench_cuda_op_measurement> ops(gemms.size() + attention.size());
+    lmmbench_cuda_sequence_measurement c_sequence{};
     ErrorText error{};
-    const lmmbench_cuda_status status = api_.measure(handle_, &c_stage, c_dtype(dtype), ops.data(),
-                                                     ops.size(), error.data(), error.size());
+    const lmmbench_cuda_status status =
+        api_.measure(handle_, &c_stage, c_dtype(dtype), ops.data(), ops.size(), &c_sequence,
+                     error.data(), error.size());
     if (status != LMMBENCH_CUDA_OK) throw_status(status, error);
 
     StageMeasurement m;
     m.stage = stage.name;
+    m.cold_l2 = cold;
     for (std::size_t i = 0; i < ops.size(); ++i) {
       const bool is_gemm = i < stage.gemms.size();
       OpMeasurement op;
@@ -120,6 +126,16 @@ class ModuleExecutor final : public Executor {
           is_gemm ? stage.gemms[i].count : stage.attention[i - stage.gemms.size()].count;
       m.seconds += static_cast<double>(count) * op.seconds;
       m.ops.push_back(std::move(op));
+    }
+    if (sequence) {
+      SequenceMeasurement q;
+      q.seconds = c_sequence.seconds;
+      q.relative_spread = c_sequence.relative_spread;
+      q.runs = c_sequence.runs;
+      q.converged = c_sequence.converged != 0;
+      q.layers = c_sequence.layers;
+      q.weight_sets = c_sequence.weight_sets;
+      m.sequence = q;
     }
     return m;
   }
@@ -241,9 +257,9 @@ ExecutorProbe open_executor(int device_index, const MeasureOptions& options,
   const lmmbench_cuda_measure_options c_options{
       options.warmup_runs,        options.min_runs,
       options.max_runs,           options.max_relative_spread,
-      options.max_seconds_per_op, options.flush_l2 ? 1 : 0,
+      options.max_seconds_per_op, options.l2 == L2Policy::cold ? 1 : 0,
       options.algorithms,         static_cast<std::uint64_t>(options.workspace_bytes),
-      options.verify_rows};
+      options.verify_rows,        options.reduced_precision_reduction ? 1 : 0};
   lmmbench_cuda_executor* handle = nullptr;
   ErrorText error{};
   const lmmbench_cuda_status status =

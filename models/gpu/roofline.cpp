@@ -63,6 +63,36 @@ Roofline roofline(const Plan& plan, const GpuKind& gpu) {
   });
   // Every stage has a bound and every bound is positive, so the totals always exist.
   r.totals = *totals;
+
+  double prefill_flops = 0;
+  double prefill_bytes = 0;
+  double step_flops = 0;
+  double step_bytes = 0;
+  for (const auto& b : r.stages) {
+    if (b.phase != Phase::decode) {
+      prefill_flops += b.flops;
+      prefill_bytes += b.bytes;
+    }
+    if (b.phase != Phase::prefill) {
+      step_flops += b.flops;
+      step_bytes += b.bytes;
+    }
+  }
+  const auto steps = static_cast<double>(plan.decode_steps());
+  const auto overlapped = [&](double flops, double bytes) {
+    return std::max(flops / *peak, bytes / bandwidth);
+  };
+  Throughput& o = r.overlap;
+  o.prefill_seconds = overlapped(prefill_flops, prefill_bytes);
+  o.decode_step_seconds = overlapped(step_flops, step_bytes);
+  o.request_batch_seconds =
+      overlapped(prefill_flops + steps * step_flops, prefill_bytes + steps * step_bytes);
+  const auto batch = static_cast<double>(plan.batch);
+  o.tokens_per_second =
+      batch * static_cast<double>(plan.request.output_tokens) / o.request_batch_seconds;
+  o.decode_tokens_per_second = batch / o.decode_step_seconds;
+  o.requests_per_second = batch / o.request_batch_seconds;
+  o.images_per_second = batch * static_cast<double>(plan.request.images) / o.request_batch_seconds;
   return r;
 }
 

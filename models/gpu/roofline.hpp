@@ -47,6 +47,14 @@ std::optional<Throughput> throughput(
 struct Roofline {
   std::vector<StageBound> stages;  ///< In plan order.
   Throughput totals;               ///< Upper bounds (times are lower bounds).
+  /// The overlap bound: the request batch's total FLOPs at the peak or its total bytes at the
+  /// bandwidth, whichever takes longer, max(sum FLOPs / peak, sum bytes / bandwidth), as if every
+  /// memory-bound stage overlapped a compute-bound one (what a continuous-batching server that
+  /// mixes prefill with decode steps can approach). prefill_seconds and decode_step_seconds are
+  /// that rule over each phase alone; request_batch_seconds over the whole request batch
+  /// (prefill and output_tokens - 1 decode steps), which the rates divide. It is never below
+  /// `totals`' rates: max(a + b, c + d) <= max(a, c) + max(b, d).
+  Throughput overlap;
 };
 
 /// The roofline of every stage of `plan` on `gpu`. Throws InputError when the table has no dense

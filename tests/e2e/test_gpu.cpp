@@ -219,6 +219,9 @@ TEST(GpuCommand, BadInputIsExitCode2) {
   r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "a100", "--price", "cheap"}));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("'cheap' is not a number"), std::string::npos) << r.err;
+  r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "a100", "--l2", "hot"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--l2: must be cold-decode, warm or cold"), std::string::npos) << r.err;
   r = lmmbench(gpu_args({"--model", "llava-1.5-7b", "--gpu", "auto", "--no-measure"}));
   if (r.exit_code != 0) {  // no GPU to detect
     EXPECT_EQ(r.exit_code, 2);

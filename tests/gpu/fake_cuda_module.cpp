@@ -3,7 +3,9 @@
  * version lmmbench_cuda_api_version() returns (default: the current one) FAKE_NO_VERSION    no
  * lmmbench_cuda_api_version at all (a module from before the versioned API) FAKE_NO_MEASURE    no
  * lmmbench_cuda_measure (an entry point missing) Its "device" is a fixed description; measure()
- * reports op i as (i + 1) ms and fails a stage named "mismatch" as a verification failure. */
+ * reports op i as (i + 1) ms and fails a stage named "mismatch" as a verification failure; a
+ * stage's L-layer sequence (when asked for) takes 1 ms per layer, over 2 weight sets, and ends
+ * 0.25 ms sooner with a cold L2 (so tests see the flag arrive). */
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -76,11 +78,14 @@ EXPORT lmmbench_cuda_status lmmbench_cuda_device(const lmmbench_cuda_executor* e
 #ifndef FAKE_NO_MEASURE
 EXPORT lmmbench_cuda_status lmmbench_cuda_measure(
     lmmbench_cuda_executor* executor, const lmmbench_cuda_stage* stage, lmmbench_cuda_dtype dtype,
-    lmmbench_cuda_op_measurement* ops, size_t op_capacity, char* error, size_t error_size) {
+    lmmbench_cuda_op_measurement* ops, size_t op_capacity,
+    lmmbench_cuda_sequence_measurement* sequence, char* error, size_t error_size) {
   (void)executor;
   (void)dtype;
   const size_t n = stage->gemm_count + stage->attention_count;
-  if (op_capacity < n) return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  if (op_capacity < n || (stage->time_sequence != 0 && sequence == nullptr)) {
+    return LMMBENCH_CUDA_INVALID_ARGUMENT;
+  }
   if (strcmp(stage->name, "mismatch") == 0) {
     put(error, error_size, "mismatch/g: result differs from the host reference");
     return LMMBENCH_CUDA_VERIFICATION_FAILED;
@@ -91,6 +96,17 @@ EXPORT lmmbench_cuda_status lmmbench_cuda_measure(
     ops[i].runs = 10;
     ops[i].converged = 1;
     ops[i].tolerance = 1e-3;
+  }
+  if (stage->time_sequence != 0) {
+    int64_t layers = 0;
+    for (size_t i = 0; i < stage->gemm_count; ++i)
+      layers = stage->gemms[i].count > layers ? stage->gemms[i].count : layers;
+    memset(sequence, 0, sizeof *sequence);
+    sequence->layers = static_cast<int32_t>(layers);
+    sequence->seconds = 1e-3 * static_cast<double>(layers) - (stage->cold_l2 != 0 ? 0.25e-3 : 0.0);
+    sequence->runs = 10;
+    sequence->converged = 1;
+    sequence->weight_sets = 2;
   }
   return LMMBENCH_CUDA_OK;
 }

@@ -92,6 +92,46 @@ TEST_F(OnDevice, MeasuresTheLlava7bDecodeStep) {
     EXPECT_LE(op.max_error, op.tolerance) << op.name;
 }
 
+TEST_F(OnDevice, TimesTheDecodeStageColdAndAsAnLLayerGraph) {
+  const Plan plan = build_plan(tiny(), RequestShape{1, 56, 56, 40, 8}, 4, DType::f16);
+  const StageMeasurement m = probe_.executor->measure(*plan.find(kDecode), DType::f16);
+  EXPECT_TRUE(m.cold_l2);
+  ASSERT_TRUE(m.sequence.has_value());
+  EXPECT_EQ(m.sequence->layers, 2);
+  EXPECT_EQ(m.sequence->weight_sets, 2);
+  EXPECT_GT(m.sequence->seconds, 0);
+  EXPECT_GE(m.sequence->runs, 3);
+}
+
+TEST_F(OnDevice, BothReductionPoliciesGiveCheckedResults) {
+  for (const bool reduced : {false, true}) {
+    MeasureOptions o = quick();
+    o.reduced_precision_reduction = reduced;
+    ExecutorProbe probe = open(0, o);
+    ASSERT_NE(probe.executor, nullptr) << probe.unavailable;
+    // K much larger than M and N: the shape split-K algorithms are for.
+    Stage stage;
+    stage.name = "split_k";
+    stage.gemms = {Gemm{"down", 8, 256, 32768, 1, 1}};
+    const StageMeasurement m = probe.executor->measure(stage, DType::f16);
+    EXPECT_LE(m.ops[0].max_error, m.ops[0].tolerance) << "reduced=" << reduced;
+  }
+}
+
+TEST_F(OnDevice, AConstructorThatFailsReleasesWhatItMadeAndTheNextOpenWorks) {
+  MeasureOptions huge = quick();
+  huge.workspace_bytes = std::size_t{1} << 50;  // cudaMalloc fails after the stream and handle
+  for (int i = 0; i < 50; ++i) {
+    const ExecutorProbe failed = open(0, huge);
+    ASSERT_EQ(failed.executor, nullptr);
+    EXPECT_NE(failed.unavailable.find("cudaMalloc"), std::string::npos) << failed.unavailable;
+  }
+  ExecutorProbe probe = open(0, quick());
+  ASSERT_NE(probe.executor, nullptr) << probe.unavailable;
+  const auto run = probe.executor->prepare_gemm(Gemm{"g", 64, 64, 64, 1, 1}, DType::f16);
+  EXPECT_GT(run(), 0);
+}
+
 TEST_F(OnDevice, PreparedGemmsTimeOneCall) {
   const auto run = probe_.executor->prepare_gemm(Gemm{"g", 256, 512, 128, 1, 1}, DType::f16);
   EXPECT_GT(run(), 0);

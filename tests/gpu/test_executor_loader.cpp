@@ -107,6 +107,53 @@ TEST(ExecutorLoader, WrapsTheCApiInTheExecutorInterface) {
   }
 }
 
+Stage decode_stage(Phase phase) {
+  Stage stage;
+  stage.name = "lm.decode";
+  stage.phase = phase;
+  stage.gemms = {Gemm{"qkv", 8, 12288, 4096, 1, 32}, Gemm{"o_proj", 8, 4096, 4096, 1, 32}};
+  return stage;
+}
+
+TEST(ExecutorLoader, DecodeStagesAreTimedColdAndAsAnLLayerSequenceByDefault) {
+  ExecutorProbe probe = open_executor(0, options(), FAKE_MODULE);
+  ASSERT_NE(probe.executor, nullptr) << probe.unavailable;
+  const StageMeasurement decode = probe.executor->measure(decode_stage(Phase::decode), DType::f16);
+  EXPECT_TRUE(decode.cold_l2);
+  ASSERT_TRUE(decode.sequence.has_value());
+  EXPECT_EQ(decode.sequence->layers, 32);
+  EXPECT_EQ(decode.sequence->weight_sets, 2);
+  // The fake's sequence is 0.25 ms shorter when the module was told the L2 is cold.
+  EXPECT_DOUBLE_EQ(decode.sequence->seconds, 32e-3 - 0.25e-3);
+
+  const StageMeasurement prefill =
+      probe.executor->measure(decode_stage(Phase::prefill), DType::f16);
+  EXPECT_FALSE(prefill.cold_l2);
+  EXPECT_FALSE(prefill.sequence.has_value());
+}
+
+TEST(ExecutorLoader, TheL2PolicyAndTheSequenceFollowTheOptions) {
+  MeasureOptions warm;
+  warm.l2 = L2Policy::warm;
+  warm.time_sequence = false;
+  ExecutorProbe probe = open_executor(0, warm, FAKE_MODULE);
+  ASSERT_NE(probe.executor, nullptr) << probe.unavailable;
+  const StageMeasurement m = probe.executor->measure(decode_stage(Phase::decode), DType::f16);
+  EXPECT_FALSE(m.cold_l2);
+  EXPECT_FALSE(m.sequence.has_value());
+
+  EXPECT_TRUE(cold_l2(decode_stage(Phase::prefill), L2Policy::cold));
+  EXPECT_FALSE(cold_l2(decode_stage(Phase::both), L2Policy::cold_decode));
+  EXPECT_FALSE(cold_l2(decode_stage(Phase::decode), L2Policy::warm));
+  // A one-layer decode stage (the LM head) has no sequence to time.
+  Stage head = decode_stage(Phase::decode);
+  head.gemms = {Gemm{"lm_head", 8, 32064, 4096, 1, 1}};
+  EXPECT_FALSE(times_sequence(head, MeasureOptions{}));
+  for (const auto policy : {L2Policy::cold_decode, L2Policy::warm, L2Policy::cold})
+    EXPECT_EQ(parse_l2_policy(to_string(policy)), policy);
+  EXPECT_FALSE(parse_l2_policy("hot").has_value());
+}
+
 TEST(ExecutorLoader, TheEnvironmentVariableComesFirstInTheSearch) {
   ::setenv(kCudaModuleVariable, FAKE_MODULE_OTHER_VERSION, 1);
   const auto candidates = cuda_module_candidates();

@@ -53,7 +53,7 @@ GpuSection example(bool measured) {
                          "13.0",
                          "13.0",
                          "13.1.0"};
-    s.timing = GpuTiming{3, 10, 200, 0.02, false, 8, 33554432};
+    s.timing = GpuTiming{3, 10, 200, 0.02, false, 8, 33554432, "cold-decode", false, true};
     op.measured_ms = 0.1;
     op.mfu = 0.5;
     st.measured_ms = 7.5;

@@ -212,6 +212,59 @@ TEST(GpuBenchmarkParts, MeasuredStagesGiveMeasuredThroughputAndAFailedStageIsRec
   EXPECT_FALSE(broken.measured_tokens_per_s.has_value());  // decode was not measured
 }
 
+TEST(GpuBenchmarkParts, EveryMeasuredStageCarriesTheDevicesTelemetryAndTheOverlapBound) {
+  const auto o = h100_options();
+  std::ostringstream log;
+  const auto target = gpu_target(gpus(), o, nullptr, "", log);
+  const auto spec = gpu::load_model_spec("llava-1.5-7b", kConfigDir);
+  const auto plan = gpu::build_plan(spec, o.request, 4, o.dtype);
+  const auto bound = gpu::roofline(plan, target.kind);
+  StandInExecutor executor(2.0, "");
+  executor.expect(bound);
+  // Two GPUs that NVML sees; the measuring device is the H100.
+  int reads = 0;
+  perf::GpuTelemetrySource source;
+  source.gpu_names = {"NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3"};
+  source.read = [&reads] {
+    ++reads;
+    perf::GpuSample other;
+    other.sm_clock_mhz = 1410;
+    perf::GpuSample h100;
+    h100.sm_clock_mhz = 1980 - reads;
+    h100.power_w = 500;
+    h100.throttle_reasons = 0x4;
+    return std::vector<perf::GpuSample>{other, h100};
+  };
+  perf::GpuSampler sampler(source, std::chrono::milliseconds(1000));
+  std::vector<std::string> failures;
+  const auto row = gpu_batch_result(spec, plan, target, o, &executor, failures, log, &sampler);
+  ASSERT_EQ(row.stages.size(), plan.stages.size());
+  // Each stage is its own window: a first and a last sample.
+  EXPECT_EQ(reads, 2 * static_cast<int>(plan.stages.size()));
+  for (std::size_t i = 0; i < row.stages.size(); ++i) {
+    const auto& t = row.stages[i].telemetry;
+    ASSERT_TRUE(t.has_value()) << row.stages[i].name;
+    EXPECT_EQ(t->name, "NVIDIA H100 80GB HBM3");
+    EXPECT_EQ(t->samples, 2u);
+    EXPECT_DOUBLE_EQ(*t->sm_clock_mhz_min, 1980.0 - 2 * static_cast<double>(i + 1));
+    EXPECT_EQ(*t->throttle_reasons, std::vector<std::string>{"sw_power_cap"});
+  }
+  // The overlap bound beside the static one: never below it, and a cheaper cost floor.
+  EXPECT_DOUBLE_EQ(*row.overlap_bound_tokens_per_s, bound.overlap.tokens_per_second);
+  EXPECT_GE(*row.overlap_bound_tokens_per_s, row.bound_tokens_per_s);
+  EXPECT_LE(*row.overlap_usd_per_1m_output_tokens, *row.usd_per_1m_output_tokens);
+
+  // No GPU that NVML names like the device: no telemetry rather than another GPU's.
+  reports::PerfGpuTelemetrySet window;
+  window.available = true;
+  window.gpus.resize(1);
+  window.gpus[0].name = "NVIDIA A100-SXM4-80GB";
+  EXPECT_FALSE(device_telemetry(window, "NVIDIA H100 80GB HBM3", 0).has_value());
+  window.gpus.push_back(window.gpus[0]);
+  window.gpus[1].index = 1;
+  EXPECT_EQ(device_telemetry(window, "NVIDIA A100-SXM4-80GB", 1)->index, 1);
+}
+
 TEST(GpuBenchmarkParts, AModelHasOneRowPerBatchAndItsSummaryFromTheFirst) {
   auto o = h100_options();
   o.batches = {1, 8, 4096};

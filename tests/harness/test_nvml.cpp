@@ -83,6 +83,35 @@ TEST(PerfNvml, MissingFiguresAreNullNotZero) {
   EXPECT_FALSE(single.energy_j);
 }
 
+TEST(PerfNvml, SmClockMinimumAndEveryThrottleReasonOfTheWindow) {
+  std::vector<GpuSample> samples{sample(0, 100), sample(1, 300), sample(2, 200)};
+  samples[0].sm_clock_mhz = 1980;
+  samples[1].sm_clock_mhz = 1755;
+  samples[2].sm_clock_mhz = 1830;
+  samples[0].throttle_reasons = 0x0;   // running at full clock
+  samples[1].throttle_reasons = 0x4;   // software power cap
+  samples[2].throttle_reasons = 0x44;  // and hardware thermal slowdown
+  const auto g = aggregate_gpu_samples(0, "NVIDIA H100", samples);
+  EXPECT_DOUBLE_EQ(*g.sm_clock_mhz_min, 1755);
+  ASSERT_TRUE(g.throttle_reasons.has_value());
+  EXPECT_EQ(*g.throttle_reasons, (std::vector<std::string>{"sw_power_cap", "hw_thermal"}));
+  // A driver that never reported reasons gives null, not "none".
+  EXPECT_FALSE(aggregate_gpu_samples(0, "x", {sample(0, 1)}).throttle_reasons.has_value());
+  // Reported and clear: an empty list.
+  samples[1].throttle_reasons = 0;
+  samples[2].throttle_reasons = 0;
+  EXPECT_TRUE(aggregate_gpu_samples(0, "x", samples).throttle_reasons->empty());
+}
+
+TEST(PerfNvml, ThrottleReasonNamesFollowNvmlsBits) {
+  EXPECT_EQ(throttle_reason_names(0x1ff),
+            (std::vector<std::string>{"gpu_idle", "applications_clocks", "sw_power_cap",
+                                      "hw_slowdown", "sync_boost", "sw_thermal", "hw_thermal",
+                                      "hw_power_brake", "display_clocks"}));
+  EXPECT_EQ(throttle_reason_names(0x400), (std::vector<std::string>{"0x400"}));
+  EXPECT_TRUE(throttle_reason_names(0).empty());
+}
+
 TEST(PerfNvml, ObserverSamplesAcrossTheLevelWithAFakeReader) {
   std::atomic<int> reads{0};
   GpuTelemetrySource source;

@@ -65,8 +65,19 @@ GpuBatchResult batch(std::int64_t size, bool measured) {
   b.usd_per_day = 59.9616;
   b.usd_per_1m_output_tokens = 4.7423;
   b.usd_per_1k_images = 0.607;
+  b.overlap_bound_tokens_per_s = 1691.2;
+  b.overlap_bound_images_per_s = 1.1656;
+  b.overlap_usd_per_1m_output_tokens = 4.103;
   if (measured) {
     auto& prefill = b.stages[1];
+    prefill.cold_l2 = false;
+    prefill.sequence_ms = 39.1;
+    PerfGpuTelemetry telemetry;
+    telemetry.name = "NVIDIA A100-SXM4-80GB";
+    telemetry.sm_clock_mhz_min = 1275;
+    telemetry.power_w_max = 398.5;
+    telemetry.throttle_reasons = std::vector<std::string>{"sw_power_cap", "hw_thermal"};
+    prefill.telemetry = telemetry;
     prefill.measured_ms = 40.0;
     prefill.achieved_tflops = 209.9;
     prefill.mfu = 0.6728;
@@ -179,12 +190,18 @@ TEST(GpuView, BoundOnlyFactsStageRowsAndDashesForNulls) {
   EXPECT_EQ(cell(stages, 1, "bound by"), "compute");
   for (const char* column : {"measured", "achieved", "MFU", "MBU"})
     EXPECT_EQ(cell(stages, 1, column), "—") << column;
+  // How it was measured is shown only for a measured run.
+  EXPECT_EQ(stages.columns.size(), 10u);
   const auto& tput = table(s, "Throughput and cost");
   ASSERT_EQ(tput.rows.size(), 4u);                         // 2 models × 2 batches
   EXPECT_EQ(cell(tput, 0, "output tok/s bound"), "1658");  // 1658.5, 4 significant digits
   EXPECT_EQ(cell(tput, 0, "output tok/s measured"), "—");
   EXPECT_EQ(cell(tput, 0, "$/day"), "59.96");
   EXPECT_EQ(cell(tput, 0, "$/1M output tok bound"), "4.742");
+  // The overlap bound beside the static one, and the cost floor it gives.
+  EXPECT_EQ(cell(tput, 0, "output tok/s overlap bound"), "1691");
+  EXPECT_EQ(cell(tput, 0, "images/s overlap bound"), "1.166");
+  EXPECT_EQ(cell(tput, 0, "$/1M output tok overlap bound"), "4.103");
   EXPECT_EQ(cell(tput, 1, "fits"), "no (KV fit 143)");
   EXPECT_EQ(tput.rows[1][1].mark, Mark::bad);
   const auto& ops = table(s, "Operations · llava-1.5-7b · batch 1");
@@ -217,6 +234,13 @@ TEST(GpuView, MeasuredRunShowsMeasuredColumnsAndFailedStagesAsChecks) {
   EXPECT_EQ(cell(stages, 1, "MFU"), "67.28");
   EXPECT_EQ(cell(stages, 2, "measured"),
             "failed: cuBLASLt: CUBLAS_STATUS_NOT_SUPPORTED <no algorithm>");
+  // How it was measured: L2 state, the L-layer graph and NVML's clock, power and throttling.
+  EXPECT_EQ(cell(stages, 1, "L2"), "warm");
+  EXPECT_EQ(cell(stages, 1, "L-layer graph"), "39.1");
+  EXPECT_EQ(cell(stages, 1, "SM clock min (MHz)"), "1275");
+  EXPECT_EQ(cell(stages, 1, "power max"), "398.5");
+  EXPECT_EQ(cell(stages, 1, "throttle reasons"), "sw_power_cap, hw_thermal");
+  EXPECT_EQ(cell(stages, 0, "L-layer graph"), "—");
   const auto& tput = table(s, "Throughput and cost");
   EXPECT_EQ(cell(tput, 0, "prefill measured"), "41.5");
   EXPECT_EQ(cell(tput, 0, "output tok/s measured"), "1200");
@@ -231,7 +255,8 @@ TEST(GpuView, MeasuredRunShowsMeasuredColumnsAndFailedStagesAsChecks) {
   EXPECT_TRUE(has(html, "<div class=\"banner error\"><b>4 checks failed.</b>"));
   EXPECT_TRUE(has(html, "<tr><th>GPU (detected)</th>"));
   EXPECT_EQ(count(html, "aria-label=\"Stage time: bound and measured\""), 4u);
-  EXPECT_EQ(count(html, "aria-label=\"Output tokens/s per GPU: bound and measured\""), 1u);
+  EXPECT_EQ(
+      count(html, "aria-label=\"Output tokens/s per GPU: bound, measured and overlap bound\""), 1u);
 }
 
 TEST(GpuView, RunWithScoresAndAGpuSectionRendersBoth) {
