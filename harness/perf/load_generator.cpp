@@ -251,7 +251,9 @@ void Generator::on_completion(std::size_t slot, models::Completion c) {
     return;
   }
   if (next_ < requests_.size() && (!open_loop_ || start_ + plan_.schedule[next_] <= end)) {
-    // The slot's next request is due now (open loop: it was waiting for a slot).
+    // The slot's next request is due now (open loop: it was waiting for a slot). A slot handed
+    // to the harness thread a moment ago may still be waiting for it; this one is used first:
+    // that changes only which freed slot serves which request, each still serving one.
     send(open_loop_ ? start_ + plan_.schedule[next_] : end, true);
     return;
   }
