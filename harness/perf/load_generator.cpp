@@ -16,6 +16,15 @@ namespace {
 /// mutex by the thread that already holds it (undefined for std::mutex).
 thread_local int t_inside_submit = 0;
 
+/// Counts this thread inside a generator's submit while it lives (exception-safe).
+class InsideSubmit {
+ public:
+  InsideSubmit() { ++t_inside_submit; }
+  ~InsideSubmit() { --t_inside_submit; }
+  InsideSubmit(const InsideSubmit&) = delete;
+  InsideSubmit& operator=(const InsideSubmit&) = delete;
+};
+
 /// Sets this thread's timer slack to 1 µs while it lives. Linux defers the expiry of a sleeping
 /// thread's timers by up to the slack (50 µs by default) to batch wake-ups; the generator sleeps
 /// until each request's due time, so the slack would be added to the send delay.
@@ -178,7 +187,7 @@ std::vector<RequestRecord> Generator::run(LoadCounters& counters) {
 
 bool Generator::send_due(std::optional<Nanos>& deadline, bool& slot_wanted) {
   const std::size_t n = requests_.size();
-  ++t_inside_submit;  // a completion inside these submits hands its slot back to this loop
+  const InsideSubmit inside;  // a completion inside these submits hands its slot back to this loop
   while (next_ < n && !stopped()) {
     Nanos due = start_;
     if (open_loop_) {
@@ -203,7 +212,6 @@ bool Generator::send_due(std::optional<Nanos>& deadline, bool& slot_wanted) {
     if (!open_loop_ && capped() && next_ >= *plan_.max_in_flight) freed_.pop_front();
     send(due, false);
   }
-  --t_inside_submit;
   return next_ < n && !stopped();
 }
 
@@ -223,11 +231,10 @@ void Generator::send(Nanos due, bool relayed) {
   }
   models::Request request = requests_[i];  // images are shared, not copied
   r.sent = clock_.now() - start_;
-  ++t_inside_submit;
+  const InsideSubmit inside;
   // Two words of capture: std::function keeps them without allocating.
   backend_.submit(std::move(request),
                   [this, i](models::Completion c) { on_completion(i, std::move(c)); });
-  --t_inside_submit;
 }
 
 void Generator::on_completion(std::size_t slot, models::Completion c) {
