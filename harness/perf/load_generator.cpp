@@ -1,5 +1,6 @@
 #include "harness/perf/load_generator.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -130,7 +131,7 @@ class Generator {
 
 std::vector<RequestRecord> Generator::run(LoadCounters& counters) {
   const TightTimers tight_timers;
-  if (plan_.max_in_flight) handed_over_.reserve(*plan_.max_in_flight);
+  if (plan_.max_in_flight) handed_over_.reserve(std::min(*plan_.max_in_flight, requests_.size()));
   std::vector<Nanos> taken;  // handed_over_ is swapped with it: no allocation per hand-over
   taken.reserve(handed_over_.capacity());
   start_ = clock_.now();
