@@ -6,6 +6,10 @@ double usd_per_day(double usd_per_gpu_hour, double gpu_count) {
   return gpu_count * usd_per_gpu_hour * 24.0;
 }
 
+double usd_for_gpu_hours(double usd_per_gpu_hour, double gpu_count, double hours) {
+  return usd_per_day(usd_per_gpu_hour, gpu_count) * hours / 24.0;
+}
+
 std::optional<double> usd_per_units_at_rate(double usd_per_day, double rate_per_s, double units) {
   if (!(rate_per_s > 0)) return std::nullopt;
   return usd_per_day / (rate_per_s * kSecondsPerDay) * units;

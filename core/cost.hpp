@@ -6,7 +6,8 @@
 // The one cost model of lmmbench, with one naming scheme: `lmmbench gpu` (roofline and measured
 // throughput, models/gpu/roofline.hpp), `lmmbench perf` (served throughput and token prices,
 // harness/perf/metrics.hpp) and the cost of a run's cells (harness/prices.hpp) all compute here.
-// Two ways to price serving:
+// `lmmbench train-cost` prices GPU time the same way (usd_for_gpu_hours). Two ways to price
+// serving:
 //  - GPU time: a fleet costs usd_per_day; a unit produced at a rate (per second) costs
 //    usd_per_day / (rate x 86400) — usd_per_1m_output_tokens, usd_per_1k_images,
 //    usd_per_1k_requests. A rate that is not positive has no cost per unit (nullopt).
@@ -18,6 +19,9 @@ inline constexpr double kSecondsPerDay = 86400.0;
 
 /// A day of `gpu_count` GPUs at `usd_per_gpu_hour` each.
 double usd_per_day(double usd_per_gpu_hour, double gpu_count);
+
+/// What `hours` of `gpu_count` GPUs at `usd_per_gpu_hour` each cost (a training run).
+double usd_for_gpu_hours(double usd_per_gpu_hour, double gpu_count, double hours);
 
 /// What `units` units cost when usd_per_day buys `rate_per_s` units per second; nullopt unless
 /// rate_per_s > 0.

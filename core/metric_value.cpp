@@ -8,7 +8,7 @@
 namespace lmmbench {
 
 namespace {
-constexpr std::array<std::pair<Unit, std::string_view>, 15> kUnitNames{{
+constexpr std::array<std::pair<Unit, std::string_view>, 16> kUnitNames{{
     {Unit::ratio, "ratio"},
     {Unit::percent, "percent"},
     {Unit::points, "points"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<Unit, std::string_view>, 15> kUnitNames{{
     {Unit::watts, "watts"},
     {Unit::joules, "joules"},
     {Unit::kilowatt_hours, "kilowatt_hours"},
+    {Unit::hours, "hours"},
 }};
 }  // namespace
 

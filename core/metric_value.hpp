@@ -29,6 +29,7 @@ enum class Unit {
   watts,             ///< power
   joules,            ///< energy
   kilowatt_hours,    ///< energy
+  hours,             ///< a long duration (a training run)
 };
 
 std::string_view to_string(Unit unit);

@@ -31,7 +31,7 @@ int run_cli(int argc, char** argv) {
       add_run_command(app),     add_score_command(app), add_report_command(app),
       add_compare_command(app), add_list_command(app),  add_datasets_command(app),
       add_gpu_command(app),     add_perf_command(app),  add_merge_command(app),
-      add_slurm_command(app),   add_k8s_command(app),
+      add_slurm_command(app),   add_k8s_command(app),   add_train_cost_command(app),
   };
 
   try {

@@ -34,6 +34,7 @@ Command add_perf_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
 Command add_slurm_command(CLI::App& app);
 Command add_k8s_command(CLI::App& app);
+Command add_train_cost_command(CLI::App& app);
 
 /// "a, b,,c" -> {"a", "b", "c"}
 std::vector<std::string> split_list(const std::string& text);

@@ -14,10 +14,6 @@
 
 namespace lmmbench::harness {
 
-namespace {
-
-/// The config directory whose models/gpu/ holds the shipped spec `model` (the first in the search
-/// path), else the first with any specs, for the message listing them.
 std::filesystem::path spec_dir(const std::string& model, const std::filesystem::path& config_dir) {
   if (const auto dir =
           config_dir_holding(std::filesystem::path("models/gpu") / (model + ".json"), config_dir)) {
@@ -25,6 +21,8 @@ std::filesystem::path spec_dir(const std::string& model, const std::filesystem::
   }
   return config_dir_holding("models/gpu", config_dir).value_or(config_dir);
 }
+
+namespace {
 
 using reports::GpuBatchResult;
 using reports::GpuModelResult;

@@ -42,6 +42,11 @@ struct GpuBenchmarkResult {
   std::vector<std::string> failures;
 };
 
+/// The config directory whose models/gpu/ holds the shipped spec `model` (the first in the search
+/// path), else the first with any specs, for the message listing them. `lmmbench gpu` and
+/// `lmmbench train-cost` load their model specs from it.
+std::filesystem::path spec_dir(const std::string& model, const std::filesystem::path& config_dir);
+
 /// Refuses options no benchmark can run with (InputError naming the flag): no model, no batch
 /// size, a GPU count below 1, a memory fraction outside (0, 1], a price that is not positive.
 void validate_gpu_benchmark(const GpuBenchmarkOptions& options);

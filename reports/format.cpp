@@ -43,6 +43,8 @@ std::string format_number(double value, Unit unit) {
       return fmt::format("{:.0f}", value);
     case Unit::seconds:
       return fmt::format("{:.3g}", value);
+    case Unit::hours:
+      return fmt::format("{:.1f}", value);
     case Unit::milliseconds:
     case Unit::watts:
     case Unit::joules:
@@ -99,6 +101,8 @@ std::string format_with_unit(double value, Unit unit) {
       return format_number(value, unit) + " J";
     case Unit::kilowatt_hours:
       return format_number(value, unit) + " kWh";
+    case Unit::hours:
+      return format_number(value, unit) + " h";
     default:
       return format_number(value, unit);
   }
@@ -159,6 +163,8 @@ std::string unit_label(Unit unit) {
       return "J";
     case Unit::kilowatt_hours:
       return "kWh";
+    case Unit::hours:
+      return "h";
   }
   return "";
 }

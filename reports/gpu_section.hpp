@@ -170,5 +170,8 @@ struct GpuSection {
 void to_json(nlohmann::json& j, const GpuSection& s);
 /// Reads what to_json writes; absent optional fields read as null.
 void from_json(const nlohmann::json& j, GpuSection& s);
+/// The price alone (the training-cost section holds one too).
+void to_json(nlohmann::json& j, const GpuPrice& p);
+void from_json(const nlohmann::json& j, GpuPrice& p);
 
 }  // namespace lmmbench::reports

@@ -338,7 +338,8 @@ nlohmann::json untyped_sections(const LoadedRun& run) {
   nlohmann::json out = nlohmann::json::object();
   if (!run.raw.is_object()) return out;
   for (const auto& [key, value] : run.raw.items()) {
-    const bool typed = (key == "gpu" && run.record.gpu) || (key == "perf" && run.record.perf);
+    const bool typed = (key == "gpu" && run.record.gpu) || (key == "perf" && run.record.perf) ||
+                       (key == "train_cost" && run.record.train_cost);
     if (!in(kRecordCoreKeys, key) && !typed) out[key] = value;
   }
   return out;

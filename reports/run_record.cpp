@@ -199,6 +199,7 @@ void visit(S& r, F&& f) {
   f("merged_from", r.merged_from, omit_empty);
   f("gpu", r.gpu, omit_empty);
   f("perf", r.perf, omit_empty);
+  f("train_cost", r.train_cost, omit_empty);
 }
 
 // Found by argument-dependent lookup from nlohmann's templates for the nested records.

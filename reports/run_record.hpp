@@ -12,6 +12,7 @@
 #include "metrics/metric.hpp"
 #include "reports/gpu_section.hpp"
 #include "reports/perf_section.hpp"
+#include "reports/train_cost_section.hpp"
 
 namespace lmmbench::reports {
 
@@ -216,6 +217,9 @@ struct RunRecord {
   std::optional<GpuSection> gpu;
   /// Serving latency, throughput and cost (`lmmbench perf`, docs/perf.md); absent otherwise.
   std::optional<PerfSection> perf;
+  /// Training FLOPs, memory, time and dollars (`lmmbench train-cost`, docs/gpu.md); absent
+  /// otherwise.
+  std::optional<TrainCostSection> train_cost;
 };
 
 /// The JSON of a run record of any readable version (1 to kRunRecordSchemaVersion), rewritten

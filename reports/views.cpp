@@ -38,6 +38,7 @@ std::vector<Section> sections_of(const LoadedRun& run) {
     }
     out.push_back(perf_view(*run.record.perf, server));
   }
+  if (run.record.train_cost) out.push_back(train_cost_view(*run.record.train_cost));
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "reports/loaded_run.hpp"
 #include "reports/perf_section.hpp"
 #include "reports/section.hpp"
+#include "reports/train_cost_section.hpp"
 
 namespace lmmbench::reports {
 
@@ -22,7 +23,10 @@ Section perf_view(const PerfSection& section, const std::string& server = "");
 /// The GPU roofline and measurements section (`lmmbench gpu`).
 Section gpu_view(const GpuSection& section);
 
-/// Every typed section of `run`, in record order (gpu, then perf).
+/// The training-cost section (`lmmbench train-cost`; reports/train_cost_view.cpp).
+Section train_cost_view(const TrainCostSection& section);
+
+/// Every typed section of `run`, in record order (gpu, then perf, then train_cost).
 std::vector<Section> sections_of(const LoadedRun& run);
 
 /// "http://user:secret@host:8000/v1?key=x" -> "http://host:8000/v1": credentials and query

@@ -159,22 +159,27 @@ std::int64_t Plan::kv_tokens_per_sequence() const {
   return spec.lm.sliding_window ? std::min(tokens, *spec.lm.sliding_window) : tokens;
 }
 
-double Plan::resident_weight_bytes() const {
+ParameterCounts parameter_counts(const ModelSpec& spec) {
   const VisionSpec& v = spec.vision;
   const ProjectorSpec& p = spec.projector;
   const LanguageSpec& lm = spec.lm;
   const double patch = d(v.channels * v.temporal_patch * v.patch * v.patch) * d(v.hidden);
   const double vision_layer =
       4.0 * d(v.hidden) * d(v.hidden) + 2.0 * d(v.hidden) * d(v.intermediate);
-  const double projector = d(p.input) * d(p.hidden) + d(p.hidden) * d(p.output);
   const double lm_layer = d(lm.hidden) * d((lm.heads + 2 * lm.kv_heads) * lm.head_dim) +
                           d(lm.heads * lm.head_dim) * d(lm.hidden) +
                           3.0 * d(lm.hidden) * d(lm.intermediate);
   const double embedding = d(lm.vocab) * d(lm.hidden);
   const double head = lm.tie_word_embeddings ? 0.0 : embedding;
-  const double elements =
-      patch + d(v.layers) * vision_layer + projector + embedding + d(lm.layers) * lm_layer + head;
-  return elements * d(element_bytes(dtype));
+  ParameterCounts counts;
+  counts.vision = patch + d(v.layers) * vision_layer;
+  counts.projector = d(p.input) * d(p.hidden) + d(p.hidden) * d(p.output);
+  counts.lm = embedding + d(lm.layers) * lm_layer + head;
+  return counts;
+}
+
+double Plan::resident_weight_bytes() const {
+  return parameter_counts(spec).total() * d(element_bytes(dtype));
 }
 
 Plan build_plan(const ModelSpec& spec, const RequestShape& request, std::int64_t batch,

@@ -127,6 +127,18 @@ struct Plan {
   [[nodiscard]] double resident_weight_bytes() const;
 };
 
+/// Weight-matrix elements of each part of a model, as the plan and the training estimate count
+/// them: every GEMM weight (all layers held, not only those run), the embedding table and the LM
+/// head unless tied; biases, norms and position tables are left out (under 0.1 % of these models).
+struct ParameterCounts {
+  double vision = 0;     ///< Patch embedding + every encoder layer held.
+  double projector = 0;  ///< Both linear layers.
+  double lm = 0;         ///< Embedding table + decoder layers + LM head (unless tied).
+  [[nodiscard]] double total() const { return vision + projector + lm; }
+};
+
+ParameterCounts parameter_counts(const ModelSpec& spec);
+
 /// Builds the plan. Throws InputError when the request cannot run: batch < 1, output_tokens < 1,
 /// negative counts, an empty prompt, or n + o over the model's max_position_embeddings.
 Plan build_plan(const ModelSpec& spec, const RequestShape& request, std::int64_t batch,

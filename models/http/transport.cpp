@@ -4,16 +4,24 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "models/http/http1.hpp"
 
 namespace lmmbench::models::http {
 
@@ -88,7 +96,55 @@ TransportError classify(CURLcode code) {
   }
 }
 
+/// The own client's header block limit (status line, headers, interim responses, trailers).
+constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+
+constexpr const char* kReusedClosed =
+    "the server closed a reused connection before replying (the request was not sent again "
+    "by the transport: a retry is a counted attempt)";
+
+std::string errno_text(int error) {
+  return std::system_category().message(error);
+}
+
+long elapsed_ms(SteadyClock::time_point since, SteadyClock::time_point now) {
+  return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - since).count());
+}
+
 }  // namespace
+
+/// A keep-alive pool: one host and port of the own client, with its addresses to try in order
+/// (one for a numeric host; 127.0.0.1 then ::1 for localhost) and its idle connections.
+struct Transport::Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  std::vector<std::pair<sockaddr_storage, socklen_t>> addresses;
+  std::vector<Connection*> idle;
+};
+
+/// One socket of the own client. Owned by Transport::connections_ (indexed by its descriptor);
+/// serves one transfer at a time, then waits in its endpoint's idle list, watched for EPOLLIN so
+/// that a server's close is noticed.
+struct Transport::Connection {
+  int fd = -1;
+  std::size_t endpoint = 0;
+  std::size_t address = 0;  ///< Index into the endpoint's addresses.
+  Transfer* transfer = nullptr;
+  bool connecting = false;
+  bool reused = false;       ///< It has served a request before the current one.
+  std::uint32_t events = 0;  ///< Its epoll interest.
+  std::string head;          ///< The current request's head (capacity kept).
+  http1::ResponseParser parser;
+};
+
+struct Transport::PlainCache {
+  std::string url;
+  std::optional<http1::PlainUrl> parsed;  ///< Views into `url`; none: not for the own client.
+  bool head_valid = false;                ///< `head` is that of `url` and `headers`.
+  std::vector<std::string> headers;
+  http1::RequestHead head;
+};
 
 /// curl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION); they run
 /// on the transport thread, inside curl_multi_socket_action or curl_multi_add_handle.
@@ -132,12 +188,19 @@ struct TransportCallbacks {
 };
 
 struct Transport::Transfer {
+  // The own client's (`native`), else curl's easy handle and header list:
+  bool native = false;
+  http1::PlainUrl url;            ///< Views into call.url.
+  Connection* conn = nullptr;     ///< While it has one.
+  std::size_t sent = 0;           ///< Bytes of the head and the body written.
+  SteadyClock::time_point start;  ///< For connect_timeout and total_timeout.
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   bool owns_headers = false;  ///< `headers` is this transfer's own, not a shared cached list.
   HttpCall call;
   HttpResult result;
   Transport* owner = nullptr;
+  std::size_t slot = 0;  ///< Its index in running_.
   std::size_t received = 0;
   bool mode_decided = false;  ///< Whether the body is streamed was decided at its first byte.
   bool too_large = false;
@@ -145,7 +208,9 @@ struct Transport::Transfer {
   bool started_response = false;
   bool idle_timeout = false;
   std::string idle_message;
-  int sends = 0;  ///< Times curl was about to send the request (CURLOPT_PREREQFUNCTION).
+  /// Times curl was about to send the request (CURLOPT_PREREQFUNCTION); the own client sets 1
+  /// at its first byte written.
+  int sends = 0;
   bool resend_refused = false;
   curl_off_t uploaded = 0;  ///< Request bytes sent, as last seen by check_idle().
   SteadyClock::time_point last_activity;
@@ -224,6 +289,21 @@ void Transport::Bucket::refill(SteadyClock::time_point now) {
 
 Transport::Transport(TransportOptions options) : options_(std::move(options)) {
   global_init();
+  // The escape hatch, and libcurl's proxy variables for http:// (CURLOPT_PROXY(3): "http_proxy"
+  // in lower case only, then "all_proxy"/"ALL_PROXY"; "no_proxy" exempts hosts): with one set,
+  // libcurl decides where every http:// call goes.
+  const char* client = std::getenv("LMMBENCH_HTTP_CLIENT");
+  const std::string_view chosen = client == nullptr ? "" : client;
+  if (!chosen.empty() && chosen != "curl" && chosen != "native") {
+    throw Error(
+        fmt::format("LMMBENCH_HTTP_CLIENT is '{}': expected 'curl' (every request "
+                    "through libcurl) or 'native' (the default)",
+                    chosen));
+  }
+  native_http_ = chosen != "curl" && std::getenv("http_proxy") == nullptr &&
+                 std::getenv("all_proxy") == nullptr && std::getenv("ALL_PROXY") == nullptr;
+  read_buffer_.resize(64 * 1024);
+  plain_cache_ = std::make_unique<PlainCache>();
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw Error("curl_multi_init failed");
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -274,6 +354,10 @@ Transport::~Transport() {
   incoming_.clear();
   cancel_everything("the transport shut down before the reply",
                     "the transport shut down before the request was sent");
+  for (auto& c : connections_) {
+    if (c) ::close(c->fd);
+  }
+  connections_.clear();
   for (void* easy : idle_handles_)
     curl_easy_cleanup(static_cast<CURL*>(easy));
   for (auto& [lines, list] : header_lists_)
@@ -289,8 +373,12 @@ void Transport::cancel_everything(const char* running_message, const char* queue
   auto queued = std::move(queued_);
   queued_.clear();
   for (auto& t : running) {
-    curl_multi_remove_handle(as_multi(multi_), t->easy);
-    release(*t);
+    if (t->native) {
+      if (t->conn != nullptr) close_connection(*t->conn);
+    } else {
+      curl_multi_remove_handle(as_multi(multi_), t->easy);
+      release(*t);
+    }
     t->result.error = TransportError::cancelled;
     // Still connecting: the request did not leave (it is still one attempt of the harness's).
     t->result.error_message = t->sends == 0 ? queued_message : running_message;
@@ -424,10 +512,32 @@ void Transport::release(Transfer& t) {
   idle_handles_.push_back(t.easy);
 }
 
+bool Transport::serves_natively(std::string_view url) const {
+  return native_http_ && http1::parse_plain_url(url).has_value();
+}
+
 void Transport::start(HttpCall call) {
   auto t = std::make_unique<Transfer>();
   t->owner = this;
   t->call = std::move(call);
+  if (native_http_) {
+    auto& cache = *plain_cache_;
+    if (cache.url != t->call.url) {
+      cache.url = t->call.url;
+      cache.parsed = http1::parse_plain_url(cache.url);
+      cache.head_valid = false;
+    }
+    if (cache.parsed) {
+      t->native = true;
+      t->url = http1::rebased(*cache.parsed, cache.url, t->call.url);
+      t->start = t->last_activity = SteadyClock::now();
+      Transfer& transfer = *t;
+      t->slot = running_.size();
+      running_.push_back(std::move(t));
+      start_native(transfer);
+      return;
+    }
+  }
   if (!idle_handles_.empty()) {
     t->easy = static_cast<CURL*>(idle_handles_.back());
     idle_handles_.pop_back();
@@ -466,6 +576,7 @@ void Transport::start(HttpCall call) {
     curl_easy_cleanup(e);
     return;
   }
+  t->slot = running_.size();
   running_.push_back(std::move(t));
 }
 
@@ -486,9 +597,7 @@ void Transport::finish(Transfer* t, int code_int) {
     r.error_message = "stopped by the stream consumer";
   } else if (t->resend_refused) {
     r.error = TransportError::connection;
-    r.error_message =
-        "the server closed a reused connection before replying (the request was not sent again "
-        "by the transport: a retry is a counted attempt)";
+    r.error_message = kReusedClosed;
   } else {
     r.error = classify(code);
     r.unreachable = is_unreachable(code);
@@ -498,17 +607,23 @@ void Transport::finish(Transfer* t, int code_int) {
                                        : fmt::format("{} ({})", curl_easy_strerror(code), detail);
     }
   }
+  release(*t);
+  complete(t);
+}
+
+void Transport::complete(Transfer* t) {
+  auto& r = t->result;
   if (r.error == TransportError::none && !t->mode_decided) {
     r.streamed = t->call.stream && r.status >= 200 && r.status < 300 &&
                  r.content_type.starts_with("text/event-stream");
   }
   auto on_done = std::move(t->call.on_done);
   HttpResult result = std::move(t->result);
-  release(*t);
-  const auto it =
-      std::find_if(running_.begin(), running_.end(), [t](const auto& p) { return p.get() == t; });
-  if (it != running_.end()) {
-    std::swap(*it, running_.back());
+  // Swap-remove by the slot each transfer knows (no search with hundreds in flight).
+  if (t->slot < running_.size() && running_[t->slot].get() == t) {
+    const std::size_t slot = t->slot;
+    std::swap(running_[slot], running_.back());
+    running_[slot]->slot = slot;
     running_.pop_back();
   }
   on_done(std::move(result));
@@ -521,7 +636,17 @@ void Transport::check_idle() {
   next_idle_check_ = now + std::chrono::milliseconds(10);
   std::vector<Transfer*> stalled;
   for (const auto& t : running_) {
-    if (!t->started_response) {  // a large body still going out is not silence
+    if (t->native) {
+      // libcurl keeps connect_timeout and total_timeout itself; the own client's are here (the
+      // loop wakes at least every 50 ms while anything runs), and any byte it writes moves
+      // last_activity.
+      const bool connecting = t->conn != nullptr && t->conn->connecting;
+      if ((connecting && now - t->start > options_.connect_timeout) ||
+          now - t->start > options_.total_timeout) {
+        stalled.push_back(t.get());
+        continue;
+      }
+    } else if (!t->started_response) {  // a large body still going out is not silence
       curl_off_t uploaded = 0;
       curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
       if (uploaded != t->uploaded) {
@@ -532,6 +657,28 @@ void Transport::check_idle() {
     if (now - t->last_activity > options_.idle_timeout) stalled.push_back(t.get());
   }
   for (Transfer* t : stalled) {
+    if (t->native &&
+        (now - t->start > options_.total_timeout || (t->conn != nullptr && t->conn->connecting &&
+                                                     now - t->start > options_.connect_timeout))) {
+      // curl's words for the same limits (CURLE_OPERATION_TIMEDOUT).
+      const bool connecting = t->conn != nullptr && t->conn->connecting;
+      std::string message =
+          connecting
+              ? fmt::format("Timeout was reached (Connection timed out after {} milliseconds)",
+                            elapsed_ms(t->start, now))
+              : fmt::format(
+                    "Timeout was reached (Operation timed out after {} milliseconds "
+                    "with {} bytes received)",
+                    elapsed_ms(t->start, now), t->received);
+      if (t->conn != nullptr) {
+        end_native(*t->conn, TransportError::timeout, std::move(message));
+      } else {
+        t->result.error = TransportError::timeout;
+        t->result.error_message = std::move(message);
+        complete(t);
+      }
+      continue;
+    }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - t->last_activity);
     const double limit_s = std::chrono::duration<double>(options_.idle_timeout).count();
     t->idle_timeout = true;
@@ -545,7 +692,355 @@ void Transport::check_idle() {
           fmt::format("idle timeout: the {} sent nothing for {} ms (idle_timeout_s = {})",
                       t->result.streamed ? "stream" : "reply", ms.count(), limit_s);
     }
-    finish(t, CURLE_OPERATION_TIMEDOUT);
+    if (!t->native) {
+      finish(t, CURLE_OPERATION_TIMEDOUT);
+    } else if (t->conn != nullptr) {
+      end_native(*t->conn, TransportError::timeout, t->idle_message);
+    } else {
+      t->result.error = TransportError::timeout;
+      t->result.error_message = t->idle_message;
+      complete(t);
+    }
+  }
+}
+
+// ---- The own HTTP/1.1 client ----------------------------------------------------------------
+
+void Transport::start_native(Transfer& t) {
+  std::size_t index = 0;
+  while (index < endpoints_.size() &&
+         (endpoints_[index]->port != t.url.port || endpoints_[index]->host != t.url.host))
+    ++index;
+  if (index == endpoints_.size()) {
+    auto endpoint = std::make_unique<Endpoint>();
+    endpoint->host = t.url.host;
+    endpoint->port = t.url.port;
+    const auto add_v4 = [&](const unsigned char* bytes) {
+      sockaddr_storage storage{};
+      auto* a = reinterpret_cast<sockaddr_in*>(&storage);
+      a->sin_family = AF_INET;
+      a->sin_port = htons(t.url.port);
+      std::memcpy(&a->sin_addr, bytes, 4);
+      endpoint->addresses.emplace_back(storage, static_cast<socklen_t>(sizeof(sockaddr_in)));
+    };
+    const auto add_v6 = [&](const unsigned char* bytes) {
+      sockaddr_storage storage{};
+      auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
+      a->sin6_family = AF_INET6;
+      a->sin6_port = htons(t.url.port);
+      std::memcpy(&a->sin6_addr, bytes, 16);
+      endpoint->addresses.emplace_back(storage, static_cast<socklen_t>(sizeof(sockaddr_in6)));
+    };
+    if (t.url.localhost) {
+      const unsigned char v4[4] = {127, 0, 0, 1};
+      unsigned char v6[16] = {};
+      v6[15] = 1;
+      add_v4(v4);
+      add_v6(v6);
+    } else if (t.url.ipv6) {
+      add_v6(t.url.address.data());
+    } else {
+      add_v4(t.url.address.data());
+    }
+    endpoints_.push_back(std::move(endpoint));
+  }
+  // The most recently used idle connection first; one the server closed meanwhile (end of file,
+  // a reset, or bytes nobody asked for) is dropped here rather than written to.
+  auto& idle = endpoints_[index]->idle;
+  while (!idle.empty()) {
+    Connection* c = idle.back();
+    idle.pop_back();
+    --idle_connections_;
+    char byte = 0;
+    if (::recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      attach(t, *c);
+      send_more(*c);
+      return;
+    }
+    close_connection(*c);
+  }
+  open_connection(t, index, 0);
+}
+
+void Transport::open_connection(Transfer& t, std::size_t endpoint, std::size_t address) {
+  const auto& [storage, size] = endpoints_[endpoint]->addresses[address];
+  const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    connect_failed(t, endpoint, address, errno);
+    return;
+  }
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&storage), size);
+  if (rc != 0 && errno != EINPROGRESS) {
+    const int error = errno;
+    ::close(fd);
+    connect_failed(t, endpoint, address, error);
+    return;
+  }
+  auto owned = std::make_unique<Connection>();
+  Connection& c = *owned;
+  c.fd = fd;
+  c.endpoint = endpoint;
+  c.address = address;
+  c.connecting = rc != 0;
+  c.events = c.connecting ? EPOLLOUT : EPOLLIN;
+  epoll_event event{};
+  event.events = c.events;
+  event.data.fd = fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+  const auto slot = static_cast<std::size_t>(fd);
+  if (slot >= connections_.size()) connections_.resize(slot + 1);
+  connections_[slot] = std::move(owned);
+  attach(t, c);
+  if (!c.connecting) send_more(c);
+}
+
+void Transport::connect_failed(Transfer& t, std::size_t endpoint, std::size_t address, int error) {
+  const auto& e = *endpoints_[endpoint];
+  if (address + 1 < e.addresses.size()) {  // localhost: ::1 after 127.0.0.1
+    open_connection(t, endpoint, address + 1);
+    return;
+  }
+  // CURLE_COULDNT_CONNECT, in curl's words: the endpoint cannot be reached as configured.
+  t.result.error = TransportError::connection;
+  t.result.unreachable = true;
+  t.result.error_message =
+      fmt::format("Couldn't connect to server (Failed to connect to {} port {} after {} ms: {})",
+                  e.host, e.port, elapsed_ms(t.start, SteadyClock::now()), errno_text(error));
+  complete(&t);
+}
+
+void Transport::attach(Transfer& t, Connection& c) {
+  c.transfer = &t;
+  t.conn = &c;
+  c.parser.reset();
+  c.parser.set_limits({kMaxHeaderBytes, options_.max_response_bytes});
+  c.head.clear();
+  auto& cache = *plain_cache_;
+  if (cache.url == t.call.url) {
+    if (!cache.head_valid || cache.headers != t.call.headers) {
+      http1::make_request_head(cache.head, t.url, options_.user_agent, t.call.headers);
+      cache.headers = t.call.headers;
+      cache.head_valid = true;
+    }
+    http1::append_request_head(c.head, cache.head, t.call.body.size());
+  } else {  // another URL came since (a transfer that waited for its connection)
+    http1::append_request_head(c.head, t.url, options_.user_agent, t.call.headers,
+                               t.call.body.size());
+  }
+}
+
+void Transport::set_interest(Connection& c, std::uint32_t events) {
+  if (c.events == events) return;
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = c.fd;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &event);
+  c.events = events;
+}
+
+void Transport::close_connection(Connection& c) {
+  if (c.transfer != nullptr) {
+    c.transfer->conn = nullptr;
+  } else {
+    auto& idle = endpoints_[c.endpoint]->idle;
+    const auto it = std::find(idle.begin(), idle.end(), &c);
+    if (it != idle.end()) {
+      idle.erase(it);
+      --idle_connections_;
+    }
+  }
+  const int fd = c.fd;
+  ::close(fd);  // also leaves the epoll set
+  connections_[static_cast<std::size_t>(fd)].reset();
+}
+
+void Transport::end_native(Connection& c, TransportError error, std::string message,
+                           bool unreachable, bool reusable) {
+  Transfer& t = *c.transfer;
+  t.result.error = error;
+  t.result.error_message = std::move(message);
+  t.result.unreachable = unreachable;
+  const std::size_t max_idle = std::max<std::size_t>(options_.max_in_flight, 1024);
+  if (reusable && idle_connections_ < max_idle) {
+    c.transfer = nullptr;
+    t.conn = nullptr;
+    c.reused = true;
+    set_interest(c, EPOLLIN);
+    endpoints_[c.endpoint]->idle.push_back(&c);
+    ++idle_connections_;
+  } else {
+    close_connection(c);
+  }
+  complete(&t);
+}
+
+bool Transport::send_more(Connection& c) {
+  Transfer& t = *c.transfer;
+  const std::string& body = t.call.body;
+  const std::size_t head = c.head.size();
+  const std::size_t total = head + body.size();
+  while (t.sent < total) {
+    // The head and the body as they are: no copy of the body.
+    iovec parts[2];
+    std::size_t n = 0;
+    if (t.sent < head) parts[n++] = {c.head.data() + t.sent, head - t.sent};
+    const std::size_t body_sent = t.sent > head ? t.sent - head : 0;
+    if (body_sent < body.size())
+      parts[n++] = {const_cast<char*>(body.data()) + body_sent, body.size() - body_sent};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = n;
+    const ssize_t written = ::sendmsg(c.fd, &message, MSG_NOSIGNAL);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        set_interest(c, EPOLLIN | EPOLLOUT);
+        return true;
+      }
+      const int error = errno;
+      if (c.reused && !c.parser.started()) {
+        end_native(c, TransportError::connection, kReusedClosed);
+      } else {
+        end_native(
+            c, TransportError::connection,
+            fmt::format("Failed sending data to the peer (Send failure: {})", errno_text(error)));
+      }
+      return false;
+    }
+    t.sent += static_cast<std::size_t>(written);
+    t.sends = 1;
+    t.last_activity = SteadyClock::now();
+  }
+  set_interest(c, EPOLLIN);
+  return true;
+}
+
+void Transport::on_connection_event(Connection& c, std::uint32_t events) {
+  if (c.transfer == nullptr) {
+    // Idle in the pool: the server closed it or sent what nobody asked for.
+    close_connection(c);
+    return;
+  }
+  if (c.connecting) {
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+    if (error != 0) {
+      Transfer& t = *c.transfer;
+      const std::size_t endpoint = c.endpoint;
+      const std::size_t address = c.address;
+      close_connection(c);
+      connect_failed(t, endpoint, address, error);
+      return;
+    }
+    if ((events & EPOLLOUT) == 0) return;
+    c.connecting = false;
+    send_more(c);
+    return;
+  }
+  const std::size_t total = c.head.size() + c.transfer->call.body.size();
+  if ((events & EPOLLOUT) != 0 && c.transfer->sent < total && !send_more(c)) return;
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) read_more(c);
+}
+
+bool Transport::read_more(Connection& c) {
+  // A few buffers per wake-up at most, so that one fast, large reply does not keep the others
+  // waiting (the socket stays readable: the next turn of the loop comes back to it).
+  for (int reads = 0; reads < 8; ++reads) {
+    const ssize_t n = ::recv(c.fd, read_buffer_.data(), read_buffer_.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+      const int error = errno;
+      if (c.reused && !c.parser.started()) {
+        end_native(c, TransportError::connection, kReusedClosed);
+      } else {
+        end_native(c, TransportError::connection,
+                   fmt::format("Failure when receiving data from the peer (Recv failure: {})",
+                               errno_text(error)));
+      }
+      return false;
+    }
+    if (n == 0) {
+      const bool started = c.parser.started();
+      const auto event = c.parser.end_of_input();
+      if (event == http1::ResponseParser::Event::done) {
+        end_native(c, TransportError::none, {});
+      } else if (!started && c.reused) {
+        end_native(c, TransportError::connection, kReusedClosed);
+      } else if (!started) {
+        end_native(c, TransportError::connection,
+                   "Server returned nothing (no headers, no data) (Empty reply from server)");
+      } else {
+        end_native(c, TransportError::connection, c.parser.error());
+      }
+      return false;
+    }
+    Transfer& t = *c.transfer;
+    t.started_response = true;
+    t.last_activity = SteadyClock::now();
+    if (!consume(c, std::string_view(read_buffer_.data(), static_cast<std::size_t>(n))))
+      return false;
+    // Level-triggered: a short read took all there was; the next bytes come as another event.
+    if (static_cast<std::size_t>(n) < read_buffer_.size()) return true;
+  }
+  return true;
+}
+
+bool Transport::consume(Connection& c, std::string_view input) {
+  using Event = http1::ResponseParser::Event;
+  Transfer& t = *c.transfer;
+  auto& p = c.parser;
+  auto& r = t.result;
+  std::string_view body;
+  while (true) {
+    switch (p.next(input, body)) {
+      case Event::need_more:
+        return true;
+      case Event::headers:
+        r.status = p.status();
+        r.content_type = std::move(p.content_type());
+        r.retry_after = std::move(p.retry_after());
+        r.retry_after_ms = std::move(p.retry_after_ms());
+        t.mode_decided = true;
+        r.streamed = t.call.stream && r.status >= 200 && r.status < 300 &&
+                     r.content_type.starts_with("text/event-stream");
+        if (!r.streamed && p.content_length()) {
+          r.body.reserve(static_cast<std::size_t>(
+              std::min<std::uint64_t>(*p.content_length(), options_.max_response_bytes)));
+        }
+        continue;
+      case Event::body:
+        t.received += body.size();
+        if (r.streamed) {
+          if (!t.call.on_stream_bytes(body)) {
+            end_native(c, TransportError::aborted, "stopped by the stream consumer");
+            return false;
+          }
+        } else {
+          r.body.append(body);
+        }
+        continue;
+      case Event::done: {
+        // Reusable: the server keeps it open, sent nothing beyond the reply, and the whole
+        // request went out (a server may answer before reading all of it).
+        const bool reusable =
+            p.reusable() && input.empty() && t.sent == c.head.size() + t.call.body.size();
+        end_native(c, TransportError::none, {}, false, reusable);
+        return false;
+      }
+      case Event::too_large:
+        end_native(c, TransportError::too_large,
+                   fmt::format("the reply exceeded max_response_bytes ({} bytes)",
+                               options_.max_response_bytes));
+        return false;
+      case Event::error:
+        end_native(c, TransportError::connection, p.error());
+        return false;
+    }
   }
 }
 
@@ -603,6 +1098,11 @@ void Transport::run() {
       if (fd == wake_fd_) {
         std::uint64_t count = 0;
         [[maybe_unused]] const auto r = ::read(wake_fd_, &count, sizeof count);
+        continue;
+      }
+      const auto index = static_cast<std::size_t>(fd);
+      if (index < connections_.size() && connections_[index]) {
+        on_connection_event(*connections_[index], e);
         continue;
       }
       const int flags = ((e & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -52,7 +53,7 @@ enum class TransportError {
 /// The outcome of one HTTP exchange.
 struct HttpResult {
   TransportError error = TransportError::none;
-  std::string error_message;  ///< curl's description when error != none.
+  std::string error_message;  ///< What went wrong when error != none (curl's words on its path).
   /// A connection error that says the endpoint cannot be reached as configured: the host name
   /// does not resolve, the connection was refused, or TLS failed (handshake, certificate).
   bool unreachable = false;
@@ -80,22 +81,39 @@ struct HttpCall {
   std::function<void(HttpResult)> on_done;
 };
 
-/// Drives every request of one backend through one libcurl multi handle on one thread of its own,
-/// with curl's socket interface over epoll, so each wake-up costs only the sockets that are ready
-/// (hundreds of requests in flight stay cheap).
-/// Connections are reused across requests (the multi handle's connection cache), HTTP/2 is used
-/// over TLS where the server offers it (ALPN), and requests to the same HTTP/2 host are
-/// multiplexed on one connection.
+/// Drives every request of one backend on one thread of its own, over one epoll set, so each
+/// wake-up costs only the sockets that are ready (hundreds of requests in flight stay cheap).
+///
+/// Two wire clients share that loop, and everything above the wire (the queue, max_in_flight,
+/// the rate-limit buckets, the timeouts, cancellation, the results) is one code path for both:
+/// - **plain http:// to a numeric IPv4/IPv6 address or `localhost`** (the local servers a
+///   benchmark measures) goes through the transport's own HTTP/1.1 client (models/http/http1.hpp
+///   for the wire format): non-blocking connect, TCP_NODELAY, a pool of keep-alive connections
+///   per host and port, the request head and the body written with one sendmsg, an incremental
+///   response parser. It costs a small fraction of libcurl's instructions per request.
+/// - **everything else goes through libcurl's multi interface** (curl's socket callbacks on the
+///   same epoll set): https:// (TLS, HTTP/2 through ALPN, requests to one HTTP/2 host
+///   multiplexed on one connection), host names that need DNS, URLs with user info or characters
+///   curl would re-encode, and every http:// URL while a proxy variable that libcurl honours for
+///   http is set (`http_proxy`, `all_proxy`, `ALL_PROXY`; libcurl ignores `HTTP_PROXY` for http
+///   and then applies `no_proxy` itself). The environment is read when the transport is made.
+///   `LMMBENCH_HTTP_CLIENT=curl` in the environment sends every call through libcurl (the
+///   escape hatch; `native`, or unset, is the default split; another value: the constructor
+///   throws Error).
+/// Both reuse connections across requests and report the same errors: a refused connection is
+/// an `unreachable` connection error, a body over max_response_bytes is too_large, and so on.
 ///
 /// Rate limits live here rather than in the harness because they are a property of the endpoint
 /// and its API key: every attempt that reaches the wire — retries of whole requests included, from
 /// every cell that shares this backend — draws from the same buckets, and only the transport sees
 /// the moment a request really leaves. The harness still bounds what is in flight.
 ///
-/// Every request leaves the process at most once per submit(): libcurl's silent re-send of a
-/// request whose reused connection closed before the first reply byte is refused (the transfer
-/// ends as a connection error), so the harness counts, retries and rate-limits every attempt that
-/// reached the wire.
+/// Every request leaves the process at most once per submit(): a request whose reused
+/// connection closed before the first reply byte is not sent again (libcurl's silent re-send is
+/// refused; the own client never re-sends), the transfer ends as a connection error, so the
+/// harness counts, retries and rate-limits every attempt that reached the wire. Before a pooled
+/// connection is reused, a non-blocking peek drops it if the server has closed it meanwhile
+/// (libcurl checks its cached connections the same way).
 ///
 /// Threading: submit() and cancel_all() are thread-safe. All callbacks run on the transport's
 /// thread. The destructor completes every queued or running call with TransportError::cancelled
@@ -109,7 +127,7 @@ class Transport {
 
   void submit(HttpCall call);
   /// Ends every call submitted before this one and not yet completed: the loop removes them from
-  /// the multi handle (closing their connections) and completes each with
+  /// the wire (closing their connections) and completes each with
   /// TransportError::cancelled, on the transport thread, within one turn of the loop. Calls
   /// submitted later are served as usual.
   void cancel_all();
@@ -118,9 +136,13 @@ class Transport {
   void adjust_tokens(double delta);
 
   [[nodiscard]] const TransportOptions& options() const { return options_; }
+  /// Whether a call to `url` goes through the own HTTP/1.1 client (else through libcurl).
+  [[nodiscard]] bool serves_natively(std::string_view url) const;
 
  private:
   struct Transfer;
+  struct Connection;
+  struct Endpoint;
   struct Bucket {
     double per_second = 0;
     double capacity = 0;
@@ -146,7 +168,25 @@ class Transport {
   /// Frees what a finished transfer owns and keeps its easy handle for the next request.
   void release(Transfer& transfer);
   void finish(Transfer* transfer, int curl_code);
+  /// Completes a finished transfer of either kind: removes it from running_, calls on_done.
+  void complete(Transfer* transfer);
   void check_idle();
+  // The own HTTP/1.1 client (transport.cpp):
+  void start_native(Transfer& transfer);
+  void open_connection(Transfer& transfer, std::size_t endpoint, std::size_t address);
+  void connect_failed(Transfer& transfer, std::size_t endpoint, std::size_t address, int error);
+  void attach(Transfer& transfer, Connection& connection);
+  void on_connection_event(Connection& connection, std::uint32_t events);
+  /// Each returns false when the transfer ended (the connection may be gone).
+  bool send_more(Connection& connection);
+  bool read_more(Connection& connection);
+  bool consume(Connection& connection, std::string_view input);
+  /// Ends the connection's transfer with an error (or success when `error` is none, the
+  /// connection then returns to the pool when `reusable`).
+  void end_native(Connection& connection, TransportError error, std::string message,
+                  bool unreachable = false, bool reusable = false);
+  void close_connection(Connection& connection);
+  void set_interest(Connection& connection, std::uint32_t events);
   /// Completes every running and queued call with TransportError::cancelled.
   void cancel_everything(const char* running_message, const char* queued_message);
 
@@ -174,6 +214,17 @@ class Transport {
   Bucket requests_;
   Bucket tokens_;
   std::chrono::steady_clock::time_point next_idle_check_;
+  /// The own client serves plain http:// (no escape hatch, no proxy variable set).
+  bool native_http_ = true;
+  /// The own client's connections by socket descriptor (owning; null: not ours, e.g. curl's).
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_;  ///< Each host:port's pool of idle ones.
+  std::size_t idle_connections_ = 0;
+  std::vector<char> read_buffer_;  ///< Every recv of the own client reads here.
+  struct PlainCache;
+  /// The last URL the own client served, parsed, and its request head for the last header set:
+  /// a backend sends every request to the same URL with the same headers.
+  std::unique_ptr<PlainCache> plain_cache_;
   bool curl_timer_ = false;  ///< curl asked to be called back at curl_deadline_.
   std::chrono::steady_clock::time_point curl_deadline_;
   std::thread thread_;

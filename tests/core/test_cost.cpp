@@ -27,6 +27,13 @@ TEST(Cost, UnitsAtARate) {
   EXPECT_FALSE(usd_per_1k_requests(48.0, std::nan("")).has_value());
 }
 
+TEST(Cost, GpuHoursOfATrainingRun) {
+  // 8 GPUs for 25.5 hours at $2/GPU-hour: 204 GPU-hours.
+  EXPECT_DOUBLE_EQ(usd_for_gpu_hours(2.0, 8, 25.5), 408.0);
+  EXPECT_DOUBLE_EQ(usd_for_gpu_hours(2.0, 8, 24.0), usd_per_day(2.0, 8));
+  EXPECT_DOUBLE_EQ(usd_for_gpu_hours(2.0, 8, 0.0), 0.0);
+}
+
 TEST(Cost, TokenPrices) {
   // 1,000 prompt tokens at $2.50/M and 500 completion tokens at $10/M.
   EXPECT_DOUBLE_EQ(token_price_usd(2.5, 10.0, 1000, 500), 0.0025 + 0.005);

@@ -58,6 +58,9 @@ run_installed(ARGS list tasks
 run_installed(ARGS gpu --model llava-1.5-7b --gpu a100-80gb --no-measure
   EXPECT "llava-1.5-7b" "${configs}/gpus.json" "NVIDIA A100 80GB SXM4"
   REJECT "${SOURCE_DIR}/configs")
+run_installed(ARGS train-cost llava-1.5-13b --mfu 0.28
+  EXPECT "${configs}/train/llava-1.5-13b.json" "${configs}/gpus.json" "published 25.5 h"
+  REJECT "${SOURCE_DIR}/configs")
 # Measuring looks for the module: the installed one when it was built (a GPU-less machine then
 # says why it cannot measure, never that the module is missing or of another version).
 if(EXISTS "${module}")

@@ -1,6 +1,7 @@
 // Configs: JsonSource (located JSON with comments, bounded depth, repeated keys refused) and the
-// model and task readers on top of it. Invariants: only InputError escapes; a document JsonSource
-// accepts is the value nlohmann reads from the same text; every member and element has a line.
+// model, task and training-recipe readers on top of it. Invariants: only InputError escapes; a
+// document JsonSource accepts is the value nlohmann reads from the same text; every member and
+// element has a line.
 
 #include <cstdlib>
 
@@ -9,6 +10,7 @@
 #include "core/json_source.hpp"
 #include "fuzz_support.hpp"
 #include "harness/config.hpp"
+#include "models/gpu/training.hpp"
 
 namespace {
 
@@ -53,6 +55,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     (void)lmmbench::harness::load_task_config(ConfigNode(source));
+  } catch (const InputError&) {
+  }
+  try {
+    (void)lmmbench::gpu::read_train_recipe(ConfigNode(source));
   } catch (const InputError&) {
   }
   return 0;
