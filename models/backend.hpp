@@ -32,6 +32,15 @@ struct Capabilities {
   /// Answers cost time or money (a remote model): the harness may serve deterministic requests
   /// from its response cache instead of asking again. Baselines leave it false.
   bool cache_responses = false;
+  /// submit() may be called from inside this backend's completion callback, on the thread that
+  /// runs it (the harness still never calls submit() concurrently). Then the backend holds no
+  /// lock of its own while a callback runs that submit() takes, and submit() never waits for
+  /// the thread that delivers completions (it would wait for itself). The closed loop of
+  /// `lmmbench perf` then sends the next request from the callback that freed its slot, as wrk
+  /// does, instead of waking the harness thread for every request. Set only by a backend whose
+  /// submit and callback paths were audited for it (HttpBackend); false keeps every submit on
+  /// the harness thread.
+  bool submit_from_callback = false;
 };
 
 /// The task's data, lent to backends before the task's first request. Real models ignore it;
@@ -77,9 +86,13 @@ struct ReplicaUse {
 /// the schedule, timeouts between requests and retries of whole requests; a backend only does the
 /// work and reports each completion through the callback.
 ///
-/// Threading: prepare() and submit() are called from one harness thread. The callback may be
-/// invoked on any thread, at most once per request, possibly before submit() returns; it is cheap
-/// and thread-safe. The harness destroys a backend only after every callback has returned.
+/// Threading: prepare() and submit() are called from one harness thread at a time, never
+/// concurrently. The callback may be invoked on any thread, at most once per request, possibly
+/// before submit() returns (on the submitting thread); it is cheap and thread-safe. Only when
+/// the backend states Capabilities::submit_from_callback may the harness call submit() from
+/// inside a callback, on the thread that runs it (still one submit at a time, and never from a
+/// callback delivered inside submit()); otherwise every submit() comes from the harness thread.
+/// The harness destroys a backend only after every callback has returned.
 class Backend {
  public:
   virtual ~Backend() = default;

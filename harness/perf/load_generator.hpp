@@ -37,14 +37,39 @@ struct RequestRecord {
   models::Completion completion;
 };
 
+/// Who sent the requests of one generate_load call, and how often a completion woke the
+/// harness thread (for tests and measurements; the records do not depend on it).
+struct LoadCounters {
+  std::size_t sent_by_harness = 0;  ///< Submitted by the harness thread.
+  /// Submitted by the completion callback that freed the slot, on the backend's thread
+  /// (Capabilities::submit_from_callback).
+  std::size_t sent_from_callbacks = 0;
+  /// Completions that woke (notified) the harness thread: a freed slot it has to fill, the
+  /// last completion, or a slot it was waiting for.
+  std::size_t harness_wakeups = 0;
+};
+
 /// Sends `requests` (in order) to `backend` as `plan` says and waits for every completion.
 /// The calling thread is the harness thread: it sleeps until the next due time (absolute
-/// deadlines, so lateness never accumulates), calls submit() and collects completions delivered
-/// by the backend's callback on any thread. `stop` is polled between sends: once it returns
-/// true no further request is sent, and those not sent are left out of the result. Returns the
-/// records of the requests sent, in send order.
+/// deadlines, so lateness never accumulates), calls submit() and waits for the completions,
+/// which the backend's callback delivers on any thread.
+///
+/// With a cap (`max_in_flight`) and a backend that states Capabilities::submit_from_callback,
+/// the completion that frees a slot sends the request that slot is for itself, on its own
+/// thread, when that request is due (closed loop: always; open loop: when its scheduled time
+/// has passed and it was waiting for a slot), as wrk does: the harness thread is then woken
+/// only when it has something to do. Submits stay serialised by a mutex that a callback only
+/// try-locks; a callback that does not get it, or that is delivered inside submit() itself,
+/// hands the slot to the harness thread instead (no recursion, never blocking a backend's
+/// thread). Either way at most `max_in_flight` requests are in flight and each is sent once.
+///
+/// `stop` is polled before each send, from the harness thread and from the callbacks' threads
+/// (it must be thread-safe, and stay true once true): once it returns true no further request
+/// is sent, and those not sent are left out of the result. Returns the records of the requests
+/// sent, in send order. `counters`, when given, receives who sent what.
 std::vector<RequestRecord> generate_load(models::Backend& backend, const Clock& clock,
                                          std::span<const models::Request> requests,
-                                         const LoadPlan& plan, bool (*stop)() = nullptr);
+                                         const LoadPlan& plan, bool (*stop)() = nullptr,
+                                         LoadCounters* counters = nullptr);
 
 }  // namespace lmmbench::harness::perf

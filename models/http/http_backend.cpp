@@ -267,6 +267,15 @@ HttpBackend::HttpBackend(Endpoint endpoint, std::unique_ptr<Dialect> dialect, co
   if (endpoint_.replicas.empty()) endpoint_.replicas.push_back(endpoint_.base_url);
   for (const auto& url : endpoint_.replicas)
     replicas_.push_back(Replica{ReplicaUse{url}, 0, {}, 0});
+  // submit() may be called from a completion callback, on the transport thread: the callback
+  // (on_done in submit()) runs with no lock of ours held (release_replica's replicas_mutex_ is
+  // released before `done` runs), and submit() only builds the body (const, the dialect is
+  // stateless), takes replicas_mutex_ briefly and queues the call in Transport::submit, which
+  // takes the transport's queue mutex briefly (the loop does not hold it while it runs
+  // callbacks) and never waits for the loop; the loop starts the call on its next turn. A
+  // request refused before it is queued (an image over max_image_bytes, a body that cannot be
+  // built) completes inside submit(), which the caller must expect (Backend's contract).
+  endpoint_.capabilities.submit_from_callback = true;
 }
 
 std::size_t HttpBackend::acquire_replica() {

@@ -122,7 +122,9 @@ Endpoint read_endpoint(ObjectReader& options, std::string kind, std::string defa
                        Capabilities defaults);
 
 /// A model served over HTTP. submit() builds the request body on the calling thread and hands it
-/// to the transport; the completion is delivered from the transport thread.
+/// to the transport; the completion is delivered from the transport thread. submit() may be
+/// called from inside a completion callback (Capabilities::submit_from_callback): the body is then
+/// built on the transport thread, between two turns of its loop, as wrk does.
 ///
 /// Replicas: each request goes to the replica with the fewest requests in flight (ties in turn).
 /// A replica whose request fails with a connection error is taken out for a back-off (1 s,

@@ -17,6 +17,7 @@
 #include "core/json_source.hpp"
 #include "harness/config.hpp"
 #include "harness/perf/benchmark.hpp"
+#include "harness/perf/load_generator.hpp"
 #include "harness/perf/stats.hpp"
 #include "harness/perf/workload.hpp"
 #include "harness/registry.hpp"
@@ -306,6 +307,31 @@ TEST(LMMBENCH_PERF_SUITE, ClosedLoopKeepsConcurrencyInFlight) {
   EXPECT_LT(*L.send_delay_ms.p99, LMMBENCH_PERF_P99_MS);  // a freed slot is refilled at once
   expect_matches("E2E (closed loop)", L.e2e_ms, 40, last_event_lateness(server, 60));
   print_breakdown("closed loop", server, out);
+}
+
+TEST(LMMBENCH_PERF_SUITE, ClosedLoopSendsFromTheTransportThread) {
+  // The openai backend takes submit() from its completion callback: in a closed loop the
+  // completion that frees a slot sends the next request on the transport thread, and the
+  // harness thread is not woken for each request.
+  PerfServer server;
+  const Clock clock;
+  auto backend = backend_for(server, "ttft=0.002;itl=0.001;tokens=2", clock);
+  ASSERT_TRUE(backend->capabilities().submit_from_callback);
+  const auto requests = text_requests()(200, 5);
+  LoadPlan plan;
+  plan.max_in_flight = 8;
+  LoadCounters counters;
+  const auto records = generate_load(*backend, clock, requests, plan, nullptr, &counters);
+  ASSERT_EQ(records.size(), requests.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].index, i);
+    EXPECT_TRUE(records[i].completion.ok()) << records[i].completion.error_message;
+    EXPECT_LE(records[i].scheduled, records[i].sent);
+    EXPECT_LT(records[i].sent, records[i].end);
+  }
+  EXPECT_EQ(counters.sent_by_harness + counters.sent_from_callbacks, requests.size());
+  EXPECT_GT(counters.sent_from_callbacks, requests.size() / 2);
+  EXPECT_LT(counters.harness_wakeups, requests.size() / 2);
 }
 
 TEST(LMMBENCH_PERF_SUITE, SweepFindsTheHighestLoadWithinTheSlo) {
