@@ -348,12 +348,20 @@ Transport::~Transport() {
   }
   wake();
   thread_.join();
-  // The loop has stopped: complete what is left on this thread.
-  for (auto& call : incoming_)
-    queued_.push_back(std::move(call));
-  incoming_.clear();
-  cancel_everything("the transport shut down before the reply",
-                    "the transport shut down before the request was sent");
+  // The loop has stopped: complete what is left on this thread. A completion may submit again
+  // (a closed loop sends its next request from the callback): those calls are cancelled too, so
+  // every call submitted before the destructor returns gets its one on_done.
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& call : incoming_)
+        queued_.push_back(std::move(call));
+      incoming_.clear();
+    }
+    if (queued_.empty() && running_.empty()) break;
+    cancel_everything("the transport shut down before the reply",
+                      "the transport shut down before the request was sent");
+  }
   for (auto& c : connections_) {
     if (c) ::close(c->fd);
   }

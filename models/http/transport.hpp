@@ -68,7 +68,9 @@ struct HttpResult {
 };
 
 /// One request. The callbacks run on the transport thread, must not block, and must not call
-/// back into the transport except adjust_tokens().
+/// back into the transport except adjust_tokens() and submit(): no transport lock is held while
+/// they run, and submit() only queues the call (the loop starts it on its next turn), so a
+/// completion may send the next request itself (harness/perf/load_generator.cpp does).
 struct HttpCall {
   std::string url;
   std::vector<std::string> headers;  ///< "Name: value" lines.
@@ -117,7 +119,8 @@ struct HttpCall {
 ///
 /// Threading: submit() and cancel_all() are thread-safe. All callbacks run on the transport's
 /// thread. The destructor completes every queued or running call with TransportError::cancelled
-/// (on the destroying thread, after the loop has stopped) and joins the thread.
+/// (on the destroying thread, after the loop has stopped; calls that those completions submit
+/// are cancelled the same way) and joins the thread.
 class Transport {
  public:
   explicit Transport(TransportOptions options);

@@ -3,6 +3,7 @@
 // between the own client and libcurl (proxy variables, LMMBENCH_HTTP_CLIENT).
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -401,6 +402,41 @@ TEST(NativeClient, ConnectAndTotalTimeouts) {
   }
   for (const int f : fillers)
     ::close(f);
+  ::close(listener);
+}
+
+TEST(NativeClient, CallsSubmittedByCompletionsDuringDestructionAreCancelledToo) {
+  // A closed loop sends its next request from the completion callback. When the transport is
+  // destroyed with a call in flight, that call's cancellation submits another one: it must get
+  // its on_done as well (cancelled), before the destructor returns.
+  NativeDefaults env;
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), size), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);  // never accepted, never answered
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/v1";
+  std::vector<TransportError> ends;  // written by the transport's callbacks, read after it is gone
+  auto transport = std::make_unique<Transport>(TransportOptions{});
+  ASSERT_TRUE(transport->serves_natively(url));
+  Transport* const live = transport.get();  // reset() nulls `transport` before destroying it
+  std::function<void(int)> send = [&](int left) {
+    HttpCall c;
+    c.url = url;
+    c.body = "{}";
+    c.on_done = [&, left](HttpResult r) {
+      ends.push_back(r.error);
+      if (left > 0) send(left - 1);
+    };
+    live->submit(std::move(c));
+  };
+  send(3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  transport.reset();  // `send` (which the callbacks use) outlives it
+  EXPECT_EQ(ends, std::vector<TransportError>(4, TransportError::cancelled));
   ::close(listener);
 }
 
