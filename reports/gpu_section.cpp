@@ -1,5 +1,7 @@
 #include "reports/gpu_section.hpp"
 
+#include <fmt/format.h>
+
 #include "core/json_fields.hpp"
 
 namespace lmmbench::reports {
@@ -181,6 +183,12 @@ LMMBENCH_JSON_FIELDS(GpuModelResult)
 LMMBENCH_JSON_FIELDS(GpuDevice)
 LMMBENCH_JSON_FIELDS(GpuTiming)
 LMMBENCH_JSON_FIELDS(GpuPrice)
+
+std::string price_text(const GpuPrice& p) {
+  return fmt::format("${:g} per GPU-hour · {}{}{}", p.usd_per_gpu_hour, p.provider,
+                     p.date.empty() ? "" : " · " + p.date,
+                     p.source.empty() ? "" : " · " + p.source);
+}
 LMMBENCH_JSON_FIELDS(GpuSection)
 
 }  // namespace lmmbench::reports

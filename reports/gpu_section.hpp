@@ -201,6 +201,9 @@ void to_json(nlohmann::json& j, const GpuSection& s);
 /// Reads what to_json writes; absent optional fields read as null.
 void from_json(const nlohmann::json& j, GpuSection& s);
 /// The price alone (the training-cost section holds one too).
+/// "$X per GPU-hour · provider · date · source": the price fact of the sections that cost GPU
+/// hours.
+std::string price_text(const GpuPrice& p);
 void to_json(nlohmann::json& j, const GpuPrice& p);
 void from_json(const nlohmann::json& j, GpuPrice& p);
 

@@ -222,17 +222,6 @@ Table models_table(const GpuSection& s) {
   return t;
 }
 
-void add_objective(Section& out, const std::string& name, const std::optional<double>& value,
-                   Unit unit, bool higher_is_better) {
-  if (!value) return;
-  MetricValue v;
-  v.name = name;
-  v.value = *value;
-  v.unit = unit;
-  v.higher_is_better = higher_is_better;
-  out.objectives.push_back(std::move(v));
-}
-
 }  // namespace
 
 Section gpu_view(const GpuSection& s) {
@@ -254,10 +243,7 @@ Section gpu_view(const GpuSection& s) {
                                       100.0 * s.memory_fraction)},
                {"GPU table", s.gpu_table}};
   if (s.price) {
-    const auto& p = *s.price;
-    out.facts.emplace_back("price", fmt::format("${:g} per GPU-hour · {}{}{}", p.usd_per_gpu_hour,
-                                                p.provider, p.date.empty() ? "" : " · " + p.date,
-                                                p.source.empty() ? "" : " · " + p.source));
+    out.facts.emplace_back("price", price_text(*s.price));
   } else {
     out.facts.emplace_back("price", "none given (--price) and none in the GPU table: no costs");
   }

@@ -4,6 +4,17 @@
 
 namespace lmmbench::reports {
 
+void add_objective(Section& out, const std::string& name, const std::optional<double>& value,
+                   Unit unit, bool higher_is_better) {
+  if (!value) return;
+  MetricValue v;
+  v.name = name;
+  v.value = *value;
+  v.unit = unit;
+  v.higher_is_better = higher_is_better;
+  out.objectives.push_back(std::move(v));
+}
+
 std::string format_value(const Column& column, const Value& value) {
   if (!column.unit) return value.text;
   // A number that was not measured shows its annotation (e.g. why it failed), else "—".

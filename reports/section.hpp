@@ -129,6 +129,10 @@ struct Section {
   std::vector<MetricValue> objectives;
 };
 
+/// Appends `value` to the section's objectives under `name` when it is known.
+void add_objective(Section& out, const std::string& name, const std::optional<double>& value,
+                   Unit unit, bool higher_is_better);
+
 /// A number formatted for a table cell of `column` (its unit, without the unit label), "—" when
 /// absent, followed by the value's text annotation.
 std::string format_value(const Column& column, const Value& value);

@@ -163,16 +163,6 @@ Table assumptions_table(const TrainCostSection& s) {
   return t;
 }
 
-void add_objective(Section& out, const std::string& name, std::optional<double> value, Unit unit) {
-  if (!value) return;
-  MetricValue v;
-  v.name = name;
-  v.value = *value;
-  v.unit = unit;
-  v.higher_is_better = false;
-  out.objectives.push_back(std::move(v));
-}
-
 }  // namespace
 
 Section train_cost_view(const TrainCostSection& s) {
@@ -195,10 +185,7 @@ Section train_cost_view(const TrainCostSection& s) {
                {"MFU", fmt::format("{:.1f} % ({})", 100 * s.mfu, s.mfu_source)},
                {"GPU table", s.gpu_table}};
   if (s.price) {
-    const auto& p = *s.price;
-    out.facts.emplace_back("price", fmt::format("${:g} per GPU-hour · {}{}{}", p.usd_per_gpu_hour,
-                                                p.provider, p.date.empty() ? "" : " · " + p.date,
-                                                p.source.empty() ? "" : " · " + p.source));
+    out.facts.emplace_back("price", price_text(*s.price));
   }
   if (s.published_hours && s.mfu_for_published && s.hfu_for_published) {
     out.facts.emplace_back(
@@ -218,15 +205,15 @@ Section train_cost_view(const TrainCostSection& s) {
       out.notes.push_back(fmt::format("{} does not fit: {:.1f} GB per GPU of {:.1f} GB", st.name,
                                       st.memory.total / 1e9, st.memory.capacity / 1e9));
     }
-    add_objective(out, st.name + ": time", st.hours, Unit::hours);
+    add_objective(out, st.name + ": time", st.hours, Unit::hours, false);
   }
   out.tables.push_back(stages_table(s));
   out.tables.push_back(memory_table(s));
   out.tables.push_back(flops_table(s));
   out.tables.push_back(sensitivity_table(s));
   out.tables.push_back(assumptions_table(s));
-  add_objective(out, "total time", s.hours, Unit::hours);
-  add_objective(out, "total $", s.usd, Unit::usd);
+  add_objective(out, "total time", s.hours, Unit::hours, false);
+  add_objective(out, "total $", s.usd, Unit::usd, false);
   return out;
 }
 
