@@ -172,7 +172,9 @@ TEST(GpuCommand, ListGpusShowsTheGpuTable) {
   r = lmmbench({"list", "gpus"}, kSource);  // default config dir: ./configs
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("NVIDIA H100 80GB SXM5"), std::string::npos) << r.out;
-  r = lmmbench({"list", "gpus", "--config-dir", "/nonexistent"});
+  // A config directory that surely does not exist (a fixed path such as /nonexistent may).
+  TempDir dir;
+  r = lmmbench({"list", "gpus", "--config-dir", (dir.path() / "missing").string()});
   EXPECT_EQ(r.exit_code, 2) << r.out;
 }
 
