@@ -17,10 +17,6 @@ namespace {
 
 using Row = std::vector<Value>;
 
-std::optional<double> pct(const std::optional<double>& fraction) {
-  return fraction ? std::optional<double>(100 * *fraction) : std::nullopt;
-}
-
 std::string batch_label(const GpuModelResult& m, const GpuBatchResult& b) {
   return fmt::format("{} · batch {}", m.model, b.batch);
 }

@@ -129,6 +129,11 @@ struct Section {
   std::vector<MetricValue> objectives;
 };
 
+/// A fraction as a percentage (0.25 → 25), absent when absent.
+[[nodiscard]] inline std::optional<double> pct(const std::optional<double>& fraction) {
+  return fraction ? std::optional<double>(100 * *fraction) : std::nullopt;
+}
+
 /// Appends `value` to the section's objectives under `name` when it is known.
 void add_objective(Section& out, const std::string& name, const std::optional<double>& value,
                    Unit unit, bool higher_is_better);

@@ -7,25 +7,15 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "reports/views.hpp"
 
 namespace lmmbench::reports {
 
 namespace {
 
-std::optional<double> pct(const std::optional<double>& fraction) {
-  return fraction ? std::optional<double>(100 * *fraction) : std::nullopt;
-}
-
 std::string hours_text(double hours) {
   return fmt::format("{:.1f} h", hours);
-}
-
-std::string joined(const std::vector<std::string>& parts, const char* separator) {
-  std::string out;
-  for (const auto& p : parts)
-    out += (out.empty() ? "" : separator) + p;
-  return out;
 }
 
 Table stages_table(const TrainCostSection& s) {
@@ -49,7 +39,7 @@ Table stages_table(const TrainCostSection& s) {
                number_column("MFU for published time", Unit::percent)};
   for (const auto& st : s.stages) {
     t.rows.push_back(
-        {Value::words(st.name), Value::words(joined(st.trainable, " + ")),
+        {Value::words(st.name), Value::words(join(st.trainable, " + ")),
          Value::of(static_cast<double>(st.samples) * st.epochs),
          Value::of(static_cast<double>(st.sequence)), Value::of(static_cast<double>(st.steps)),
          Value::of(st.model_flops), Value::of(st.hardware_flops), Value::of(st.hours),
@@ -142,7 +132,7 @@ Table sensitivity_table(const TrainCostSection& s) {
     for (const auto n : r.text_tokens)
       tokens.push_back(std::to_string(n));
     std::vector<Value> row = {
-        Value::words(fmt::format("×{:g} ({})", r.text_tokens_scale, joined(tokens, " / "))),
+        Value::words(fmt::format("×{:g} ({})", r.text_tokens_scale, join(tokens, " / "))),
         Value::of(r.model_flops)};
     for (const double h : r.hours)
       row.push_back(Value::of(h));

@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -167,6 +168,15 @@ nlohmann::json synthetic_suite_tasks(const std::vector<std::string>& open_metric
           "directly."}}},
        {"generation", {{"max_tokens", 16}, {"temperature", 0}}},
        {"metrics", {"multiple_choice"}}}};
+}
+
+const nlohmann::json& find_cell(const nlohmann::json& record, std::string_view model,
+                                std::string_view task) {
+  for (const auto& c : record.at("cells")) {
+    if ((model.empty() || c.at("model") == model) && (task.empty() || c.at("task") == task))
+      return c;
+  }
+  throw std::runtime_error("no cell " + std::string(model) + " x " + std::string(task));
 }
 
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {

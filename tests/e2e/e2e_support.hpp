@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,11 @@ ProcessResult lmmbench(std::vector<std::string> args, const std::filesystem::pat
 /// Adds a test failure when the run.json at `record` does not match
 /// reports/schema/run.schema.json (a note, once, when python3-jsonschema is missing).
 void validate_run_record(const std::filesystem::path& record);
+
+/// The cell of run.json `record` for `model` and `task` (an empty name matches any); throws
+/// when there is none.
+const nlohmann::json& find_cell(const nlohmann::json& record, std::string_view model,
+                                std::string_view task);
 
 /// The records of a JSONL file (blank lines skipped); none when the file does not exist.
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);

@@ -31,13 +31,6 @@ nlohmann::json model(const std::string& name, const std::string& format,
           {"options", {{"format", format}, {"path", path.string()}}}};
 }
 
-const nlohmann::json& cell(const nlohmann::json& record, const std::string& model_name) {
-  for (const auto& c : record.at("cells")) {
-    if (c.at("model") == model_name) return c;
-  }
-  throw std::runtime_error("no cell for " + model_name);
-}
-
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::size_t start = 0;
@@ -87,7 +80,7 @@ TEST(PublishedScores, MmeLavinResultsScoreWhatTheOfficialLeaderboardLists) {
                        {"output_dir", "runs"},
                        {"models", {model("lavin", "mme-results", kShared / "mme_example/LaVIN")}},
                        {"tasks", {mme_task()}}});
-  const auto& c = cell(record, "lavin");
+  const auto& c = find_cell(record, "lavin", "");
   EXPECT_EQ(c.at("counts").at("ok"), 2374);
   EXPECT_EQ(c.at("counts").at("error"), 0);
   const auto& score = c.at("scores").at(0);
@@ -113,7 +106,7 @@ TEST(PublishedScores, Llava15_13bMmeAnswersScoreItsPublishedPerception) {
                                         {model("llava-v1.5-13b", "llava-answers",
                                                kFixtures / "llava_eval/mme_llava-v1.5-13b.jsonl")}},
                                        {"tasks", {mme_task()}}});
-  const auto& c = cell(record, "llava-v1.5-13b");
+  const auto& c = find_cell(record, "llava-v1.5-13b", "");
   EXPECT_EQ(c.at("counts").at("ok"), 2374);  // every question found its answer
   EXPECT_EQ(std::round(c.at("scores").at(0).at("score").get<double>() * 10) / 10, 1531.3);
 }
@@ -159,7 +152,7 @@ TEST(PublishedScores, ScienceQaLettersMatchLlavasStoredPredictions) {
                              std::to_string(ours));
       }
     }
-    const auto& c = cell(record, name);
+    const auto& c = find_cell(record, name, "");
     EXPECT_EQ(c.at("counts").at("ok"), 4241) << name;
     // The accuracy LLaVA's script computed, to the last digit.
     EXPECT_NEAR(c.at("scores").at(0).at("score").get<double>(), stored.at("acc").get<double>(),
@@ -177,7 +170,8 @@ TEST(PublishedScores, ScienceQaLettersMatchLlavasStoredPredictions) {
   }
   // LLaVA-1.5-13B's IMG-accuracy is the SQA number of LLaVA's docs/MODEL_ZOO.md (71.6).
   double img = 0;
-  for (const auto& m : cell(record, "llava-v1.5-13b").at("scores").at(0).at("metrics").items()) {
+  for (const auto& m :
+       find_cell(record, "llava-v1.5-13b", "").at("scores").at(0).at("metrics").items()) {
     if (m.key() == "img_accuracy") img = m.value().get<double>();
   }
   EXPECT_EQ(std::round(img * 10) / 10, 71.6);
@@ -250,7 +244,7 @@ TEST(Submissions, MmbenchWritesAnXlsxBesideItsRuleBasedScore) {
               {"prompt", {{"template", "{if meta.hint}{meta.hint}\n{end}{question}\n{options}"}}},
               {"metrics", {"mmbench"}},
               {"submission", {{"format", "mmbench-xlsx"}}}}}}});
-  const auto& c = cell(record, "b");
+  const auto& c = find_cell(record, "b", "");
   EXPECT_EQ(c.at("counts").at("ok"), 4);
   EXPECT_EQ(c.at("scores").at(0).at("metrics").at("groups"), 3);  // 241 and its copy are one
   const std::string xlsx = read_text(dir.path() / "run/submissions/b/mmbench.xlsx");

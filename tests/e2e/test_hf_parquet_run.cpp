@@ -9,14 +9,6 @@
 namespace lmmbench::testing {
 namespace {
 
-const nlohmann::json& cell(const nlohmann::json& record, const std::string& model,
-                           const std::string& task) {
-  for (const auto& c : record.at("cells")) {
-    if (c.at("model") == model && c.at("task") == task) return c;
-  }
-  throw std::runtime_error("no cell " + model + "/" + task);
-}
-
 TEST(HfParquetRun, PopeAndMmBenchLayoutsRunThroughBaselines) {
   TempDir dir;
   const std::string make = "PYTHONPATH='" LMMBENCH_ARROW_PYTHONPATH "' '" LMMBENCH_PYTHON "' '" +
@@ -64,7 +56,7 @@ TEST(HfParquetRun, PopeAndMmBenchLayoutsRunThroughBaselines) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto record = nlohmann::json::parse(read_text(out / "run.json"));
 
-  const auto& pope = cell(record, "oracle", "pope-parquet");
+  const auto& pope = find_cell(record, "oracle", "pope-parquet");
   EXPECT_EQ(pope.at("counts").at("ok"), 3) << pope.dump(2);
   // The oracle answers each gold label: every merged POPE number is perfect (lmms-eval's
   // variant reports them as metrics.all).
@@ -72,7 +64,7 @@ TEST(HfParquetRun, PopeAndMmBenchLayoutsRunThroughBaselines) {
   EXPECT_EQ(all.at("accuracy"), 100.0) << pope.dump(2);
   EXPECT_EQ(all.at("f1"), 100.0) << pope.dump(2);
   EXPECT_EQ(pope.at("scores").at(0).at("breakdown").at("split").size(), 3U);
-  const auto& mc = cell(record, "always-a", "mmbench-parquet");
+  const auto& mc = find_cell(record, "always-a", "mmbench-parquet");
   EXPECT_EQ(mc.at("counts").at("ok"), 3) << mc.dump(2);
   // Gold letters A, B, C: always answering "A" is right once.
   EXPECT_NEAR(mc.at("scores").at(0).at("score").get<double>(), 100.0 / 3, 1e-9) << mc.dump(2);
@@ -122,7 +114,7 @@ TEST(HfParquetRun, ShippedOkVqaConfigReadsBothShardsAndScoresAsLmmsEval) {
       lmmbench({"run", (dir.path() / "run.json").string(), "--out", out.string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto record = nlohmann::json::parse(read_text(out / "run.json"));
-  const auto& c = cell(record, "replayed", "okvqa-val");
+  const auto& c = find_cell(record, "replayed", "okvqa-val");
   EXPECT_EQ(c.at("counts").at("ok"), 3) << c.dump(2);
   const auto& score = c.at("scores").at(0);
   EXPECT_EQ(score.at("variant"), "lmms-eval-okvqa");
