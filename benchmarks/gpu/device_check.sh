@@ -101,9 +101,16 @@ run_on_device() {
     stages=(--skip-stages)
   fi
   # 7.5 minutes for everything, so the 8-minute budget holds with the start-up.
+  local rc=0
   timeout 450 python3 benchmarks/gpu/run_gpu_checks.py --build-dir "$DIR" --plan "$DIR/plan.json" \
     --model "$MODEL" --batches "$BATCHES" --dtypes fp16,bf16 --runs 100 --stage-batches 1,32 \
-    --max-runs 20 --timeout 180 --out "$out/gpu_checks.json" "${stages[@]}"
+    --max-runs 20 --timeout 180 --out "$out/gpu_checks.json" "${stages[@]}" || rc=$?
+  # Stage timings that could not be taken are a failed check, not a pass.
+  if ((rc == 0 && ${#stages[@]} > 0)); then
+    echo "FAILED: the stage timings were not measured (lmmbench could not start)"
+    rc=1
+  fi
+  return "$rc"
 }
 
 case "$MODE" in
